@@ -1,0 +1,36 @@
+#include "bus/event.hpp"
+
+namespace switchyard {
+
+namespace {
+
+constexpr size_t kMaxTopicLength = 255;
+
+bool is_topic_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == ':' || c == '-';
+}
+
+} // namespace
+
+std::string_view stream_of(std::string_view topic) noexcept {
+    return topic.substr(0, topic.find('/'));
+}
+
+bool is_valid_topic(std::string_view topic) noexcept {
+    if (topic.empty() || topic.size() > kMaxTopicLength) return false;
+    bool segment_empty = true;
+    for (char c : topic) {
+        if (c == '/') {
+            if (segment_empty) return false;   // leading '/' or "//"
+            segment_empty = true;
+        } else if (is_topic_char(c)) {
+            segment_empty = false;
+        } else {
+            return false;
+        }
+    }
+    return !segment_empty;   // a trailing '/'
+}
+
+} // namespace switchyard

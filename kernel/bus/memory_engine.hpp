@@ -1,0 +1,14 @@
+// The embedded bus engine: streams, replay rings and subscribers in this process's memory.
+#pragma once
+
+#include "bus/bus_engine.hpp"
+
+#include <cstddef>
+#include <memory>
+
+namespace switchyard {
+
+// A bus keeping the newest `replay_capacity` events of each stream for replay.
+std::unique_ptr<BusEngine> make_memory_engine(size_t replay_capacity);
+
+} // namespace switchyard

@@ -1,0 +1,291 @@
+#include "config/config.hpp"
+
+#include "config/toml_to_json.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+namespace switchyard {
+
+namespace {
+
+const char* describe_type(toml::node_type type) {
+    switch (type) {
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a float";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::table: return "a table";
+        case toml::node_type::none: break;
+    }
+    return "nothing";
+}
+
+constexpr std::array log_levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+constexpr std::array bus_engines{"memory", "redis"};
+
+template <size_t N>
+bool is_one_of(const std::string& value, const std::array<const char*, N>& allowed) {
+    return std::any_of(allowed.begin(), allowed.end(),
+                       [&](const char* candidate) { return value == candidate; });
+}
+
+template <size_t N>
+std::string list_of(const std::array<const char*, N>& allowed) {
+    std::string text;
+    for (const char* candidate : allowed) {
+        if (!text.empty()) text += ", ";
+        text += candidate;
+    }
+    return text;
+}
+
+// ^[a-z][a-z0-9_]*$: the name is also a file name and a bus stream name.
+bool is_valid_plugin_name(std::string_view name) {
+    if (name.empty() || name.front() < 'a' || name.front() > 'z') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+// Walks the parsed document once, checking every key against the schema; the first
+// mistake throws, naming its place in the file.
+class ConfigReader {
+  public:
+    explicit ConfigReader(std::string file) : file_(std::move(file)) {}
+
+    Config read(const toml::table& root) {
+        Config config;
+        config.source = file_;
+        for (const auto& [key, node] : root) {
+            std::string name{key.str()};
+            if (name == "kernel") read_kernel(expect_table(node, name), config.kernel);
+            else if (name == "control") read_control(expect_table(node, name), config.control);
+            else if (name == "bus") read_bus(expect_table(node, name), config.bus);
+            else if (name == "plugins") read_plugins(expect_table(node, name), config.plugins);
+            else fail_unknown(key, name);
+        }
+        return config;
+    }
+
+  private:
+    [[noreturn]] void fail(const toml::source_region& where, const std::string& key,
+                           std::string reason) const {
+        throw ConfigError(file_, static_cast<int>(where.begin.line),
+                          static_cast<int>(where.begin.column), key, std::move(reason));
+    }
+
+    [[noreturn]] void fail_unknown(const toml::key& key, const std::string& dotted) const {
+        fail(key.source(), dotted, "unknown key");
+    }
+
+    [[noreturn]] void fail_type(const toml::node& node, const std::string& key,
+                                const char* expected) const {
+        fail(node.source(), key,
+             std::string("expected ") + expected + ", got " + describe_type(node.type()));
+    }
+
+    const toml::table& expect_table(const toml::node& node, const std::string& key) const {
+        if (const auto* table = node.as_table()) return *table;
+        fail_type(node, key, "a table");
+    }
+
+    std::string expect_string(const toml::node& node, const std::string& key) const {
+        if (auto value = node.value_exact<std::string>()) return *value;
+        fail_type(node, key, "a string");
+    }
+
+    bool expect_bool(const toml::node& node, const std::string& key) const {
+        if (auto value = node.value_exact<bool>()) return *value;
+        fail_type(node, key, "a boolean");
+    }
+
+    int64_t expect_integer(const toml::node& node, const std::string& key, int64_t min,
+                           int64_t max) const {
+        auto value = node.value_exact<int64_t>();
+        if (!value) fail_type(node, key, "an integer");
+        if (*value < min || *value > max) {
+            std::string range = max == std::numeric_limits<int64_t>::max()
+                                    ? "at least " + std::to_string(min)
+                                    : "between " + std::to_string(min) + " and "
+                                          + std::to_string(max);
+            fail(node.source(), key, "out of range, must be " + range);
+        }
+        return *value;
+    }
+
+    template <size_t N>
+    std::string expect_one_of(const toml::node& node, const std::string& key,
+                              const std::array<const char*, N>& allowed) const {
+        std::string value = expect_string(node, key);
+        if (!is_one_of(value, allowed))
+            fail(node.source(), key,
+                 "expected one of " + list_of(allowed) + ", got \"" + value + "\"");
+        return value;
+    }
+
+    ListenAddress expect_address(const toml::node& node, const std::string& key) const {
+        std::string reason;
+        if (auto address = parse_listen_address(expect_string(node, key), &reason))
+            return *address;
+        fail(node.source(), key, reason);
+    }
+
+    void read_kernel(const toml::table& table, KernelSettings& kernel) const {
+        for (const auto& [key, node] : table) {
+            std::string name{key.str()};
+            std::string dotted = "kernel." + name;
+            if (name == "workers")
+                kernel.workers = static_cast<unsigned>(expect_integer(node, dotted, 0, 256));
+            else if (name == "plugin_dir") kernel.plugin_dir = expect_string(node, dotted);
+            else if (name == "hot_reload") kernel.hot_reload = expect_bool(node, dotted);
+            else if (name == "log_level")
+                kernel.log_level = expect_one_of(node, dotted, log_levels);
+            else fail_unknown(key, dotted);
+        }
+    }
+
+    void read_control(const toml::table& table, ControlSettings& control) const {
+        constexpr int64_t unlimited = std::numeric_limits<int64_t>::max();
+        for (const auto& [key, node] : table) {
+            std::string name{key.str()};
+            std::string dotted = "control." + name;
+            if (name == "listen") control.listen = expect_address(node, dotted);
+            else if (name == "token") control.token = expect_string(node, dotted);
+            else if (name == "max_body_bytes")
+                control.max_body_bytes =
+                    static_cast<uint64_t>(expect_integer(node, dotted, 1, unlimited));
+            else fail_unknown(key, dotted);
+        }
+    }
+
+    void read_bus(const toml::table& table, BusSettings& bus) const {
+        for (const auto& [key, node] : table) {
+            std::string name{key.str()};
+            std::string dotted = "bus." + name;
+            if (name == "engine") bus.engine = expect_one_of(node, dotted, bus_engines);
+            else if (name == "replay")
+                bus.replay = static_cast<uint64_t>(expect_integer(node, dotted, 1, 1'000'000));
+            else if (name == "redis_url") bus.redis_url = expect_redis_url(node, dotted);
+            else fail_unknown(key, dotted);
+        }
+    }
+
+    std::string expect_redis_url(const toml::node& node, const std::string& key) const {
+        std::string url = expect_string(node, key);
+        if (url.rfind("redis://", 0) != 0) fail(node.source(), key, "must start with redis://");
+        return url;
+    }
+
+    void read_plugins(const toml::table& table, std::vector<PluginConfig>& plugins) const {
+        for (const auto& [key, node] : table) {
+            std::string name{key.str()};
+            std::string dotted = "plugins." + name;
+            if (!is_valid_plugin_name(name))
+                fail(key.source(), dotted,
+                     "plugin name must match ^[a-z][a-z0-9_]*$ (lowercase letters, digits, _)");
+            plugins.push_back(read_plugin(name, expect_table(node, dotted)));
+        }
+    }
+
+    PluginConfig read_plugin(const std::string& name, const toml::table& table) const {
+        PluginConfig plugin;
+        plugin.name = name;
+        plugin.line = static_cast<int>(table.source().begin.line);
+        std::string prefix = "plugins." + name;
+        std::string settings = "{";
+        for (const auto& [setting, node] : table) {
+            std::string setting_name{setting.str()};
+            std::string dotted = prefix + "." + setting_name;
+            if (setting_name == "enabled") plugin.enabled = expect_bool(node, dotted);
+            else if (setting_name == "library") plugin.library = expect_string(node, dotted);
+            else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
+            else append_setting(settings, setting_name, node, dotted);
+        }
+        plugin.settings_json = settings + "}";
+        return plugin;
+    }
+
+    void append_setting(std::string& settings, const std::string& name, const toml::node& node,
+                        const std::string& dotted) const {
+        if (settings.size() > 1) settings += ',';
+        append_json_string(settings, name);
+        settings += ':';
+        append_json(settings, node, file_, dotted);
+    }
+
+    // `listen = "host:port"` for a plugin's single endpoint, or a table of endpoint name
+    // to address for a plugin with several.
+    std::vector<EndpointListen> read_plugin_listen(const toml::node& node,
+                                                   const std::string& key) const {
+        if (node.is_string()) return {EndpointListen{"", expect_address(node, key)}};
+        const auto* table = node.as_table();
+        if (!table) fail_type(node, key, "an address string or a table of endpoint addresses");
+        std::vector<EndpointListen> listen;
+        for (const auto& [endpoint, address] : *table) {
+            std::string endpoint_name{endpoint.str()};
+            std::string dotted = key + "." + endpoint_name;
+            if (endpoint_name.empty()) fail(endpoint.source(), dotted, "empty endpoint name");
+            listen.push_back(EndpointListen{endpoint_name, expect_address(address, dotted)});
+        }
+        return listen;
+    }
+
+    std::string file_;
+};
+
+std::string read_whole_file(const std::filesystem::path& path) {
+    auto fail = [&](int error) {
+        throw ConfigError(path.string(), 0, 0, "",
+                          std::string("cannot read the file: ") + std::strerror(error));
+    };
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    if (!file) fail(errno);
+    std::string text;
+    char buffer[8192];
+    size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0)
+        text.append(buffer, count);
+    if (std::ferror(file.get())) fail(errno);
+    return text;
+}
+
+// Paths in the file mean the same thing whatever directory the kernel is started from.
+void resolve_against(const std::filesystem::path& base, std::string& path) {
+    if (path.empty() || std::filesystem::path(path).is_absolute()) return;
+    path = (base / path).lexically_normal().string();
+}
+
+} // namespace
+
+Config parse_config(std::string_view toml_text, const std::string& source_name) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& error) {
+        const auto& where = error.source().begin;
+        throw ConfigError(source_name, static_cast<int>(where.line),
+                          static_cast<int>(where.column), "", std::string(error.description()));
+    }
+    return ConfigReader(source_name).read(root);
+}
+
+Config load_config(const std::filesystem::path& path) {
+    Config config = parse_config(read_whole_file(path), path.string());
+    std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+    resolve_against(base, config.kernel.plugin_dir);
+    for (auto& plugin : config.plugins) resolve_against(base, plugin.library);
+    return config;
+}
+
+} // namespace switchyard

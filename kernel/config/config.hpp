@@ -1,0 +1,75 @@
+// The deployment's configuration: what the kernel runs with, read from one TOML file
+// (config/switchyard.toml documents every key). A file with any mistake is refused whole,
+// so the kernel never starts on a half-understood config.
+#pragma once
+
+#include "config/config_error.hpp"
+#include "config/listen_address.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchyard {
+
+// One endpoint's listen address. An empty endpoint name means the plugin's single (or
+// first) endpoint: `listen = "127.0.0.1:3142"` in the file.
+struct EndpointListen {
+    std::string endpoint;
+    ListenAddress address;
+};
+
+// A [plugins.<name>] table.
+struct PluginConfig {
+    std::string name;
+    bool enabled = false;
+    std::string library;                // "" = <plugin_dir>/<name>.so
+    std::vector<EndpointListen> listen; // empty: the plugin's declared defaults
+    std::string settings_json;          // every other key as a JSON object; "{}" if none
+    int line = 0;                       // line of the [plugins.<name>] table, for messages
+};
+
+// [kernel]
+struct KernelSettings {
+    unsigned workers = 0;        // 0 = one per core
+    std::string plugin_dir;      // "" = next to the binary (resolved by main)
+    bool hot_reload = false;
+    std::string log_level = "info";
+};
+
+// [control]: the operator's HTTP API.
+struct ControlSettings {
+    ListenAddress listen{"127.0.0.1", 7700};
+    std::string token;                     // "" = loopback peers only
+    uint64_t max_body_bytes = 64ull << 20;
+};
+
+// [bus]
+struct BusSettings {
+    std::string engine = "memory";         // "memory" or "redis"
+    uint64_t replay = 1000;                // events kept per stream for replay
+    std::string redis_url = "redis://127.0.0.1:6379";
+};
+
+// The whole file; every key is optional and defaults to the values above.
+struct Config {
+    KernelSettings kernel;
+    ControlSettings control;
+    BusSettings bus;
+    std::vector<PluginConfig> plugins; // in name order
+    std::string source;                // the file's path, or the name it was parsed under
+};
+
+// Parses and validates TOML text; `source_name` names it in errors and in Config::source.
+// Paths (plugin_dir, library) are kept as written. Throws ConfigError on a syntax error,
+// an unknown key, a wrong type or a value out of range.
+Config parse_config(std::string_view toml_text, const std::string& source_name);
+
+// Reads and parses the file at `path`; a relative plugin_dir or library is resolved
+// against the file's directory. Throws ConfigError, also when the file cannot be read
+// (line 0, empty key).
+Config load_config(const std::filesystem::path& path);
+
+} // namespace switchyard

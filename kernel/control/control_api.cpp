@@ -1,0 +1,232 @@
+#include "control/control_api.hpp"
+
+#include "auth/auth.hpp"
+#include "control/event_json.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace switchyard {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+
+void respond_error(HttpExchange& exchange, unsigned status, std::string_view code,
+                   std::string_view message) {
+    exchange.respond(status, kJson, error_json(code, message));
+}
+
+std::optional<uint64_t> parse_cursor(std::string_view text) {
+    uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return value;
+}
+
+std::string sse_event(const Event& event) {
+    std::string out = "id: " + std::to_string(event.seq) + "\ndata: ";
+    out += event_to_json(event);
+    out += "\n\n";
+    return out;
+}
+
+} // namespace
+
+ControlApi::ControlApi(ControlContext context) : context_(std::move(context)) {}
+
+ControlApi::~ControlApi() {
+    std::lock_guard lock(mutex_);
+    for (const auto& [conn, subscription] : subscriptions_) context_.bus.unsubscribe(subscription);
+}
+
+bool ControlApi::authorized(HttpExchange& exchange) {
+    const auto& token = context_.settings.token;
+    if (token.empty()) {
+        if (exchange.peer_is_loopback()) return true;
+        respond_error(exchange, 401, "UNAUTHORIZED",
+                      "no control token is configured: only loopback peers are served");
+        return false;
+    }
+    const auto header = exchange.request()[http::field::authorization];
+    if (auth::check_bearer(std::string_view(header.data(), header.size()), token)) return true;
+    respond_error(exchange, 401, "UNAUTHORIZED", "missing or wrong bearer token");
+    return false;
+}
+
+void ControlApi::handle(const HttpExchangePtr& exchange) {
+    const auto path = exchange->path();
+    const auto method = exchange->request().method();
+    // Probes carry no secret: health and readiness are open, like any load balancer expects.
+    if (path == "/healthz" || path == "/readyz") {
+        if (method != http::verb::get && method != http::verb::head) {
+            respond_error(*exchange, 405, "METHOD_NOT_ALLOWED", "use GET");
+        } else if (path == "/healthz") {
+            exchange->respond(200, kJson, R"({"status":"ok"})");
+        } else if (context_.ready()) {
+            exchange->respond(200, kJson, R"({"status":"ready"})");
+        } else {
+            exchange->respond(503, kJson, R"({"status":"starting"})");
+        }
+        return;
+    }
+    if (!authorized(*exchange)) return;
+    auto expect = [&](http::verb verb) {
+        if (method == verb) return true;
+        respond_error(*exchange, 405, "METHOD_NOT_ALLOWED",
+                      "use " + std::string(http::to_string(verb)));
+        return false;
+    };
+    if (path == "/api/v1/publish") {
+        if (expect(http::verb::post)) publish(*exchange);
+    } else if (path == "/api/v1/events") {
+        if (expect(http::verb::get)) follow_events(exchange);
+    } else if (path == "/api/v1/plugins") {
+        if (expect(http::verb::get)) list_plugins(*exchange);
+    } else if (path == "/metrics") {
+        if (expect(http::verb::get)) metrics(*exchange);
+    } else if (path.substr(0, 16) == "/api/v1/plugins/") {
+        // /api/v1/plugins/{name}/{reload|enable|disable}
+        const auto rest = path.substr(16);
+        const auto slash = rest.find('/');
+        const auto name = rest.substr(0, slash);
+        const auto action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+        bool known = false;
+        for (const auto& plugin : context_.plugins()) known = known || plugin.name == name;
+        if (!known) {
+            respond_error(*exchange, 404, "NOT_FOUND", "no plugin named '" + std::string(name) + "'");
+        } else if (action != "reload" && action != "enable" && action != "disable") {
+            respond_error(*exchange, 404, "NOT_FOUND", "unknown plugin action");
+        } else if (expect(http::verb::post)) {
+            respond_error(*exchange, 501, "NOT_IMPLEMENTED",
+                          std::string(action) + " is not available in this build yet");
+        }
+    } else {
+        respond_error(*exchange, 404, "NOT_FOUND", "no such endpoint");
+    }
+}
+
+void ControlApi::publish(HttpExchange& exchange) {
+    auto parsed = parse_publish_body(exchange.request().body());
+    if (auto* error = std::get_if<PublishError>(&parsed)) {
+        respond_error(exchange, 400, error->code, error->message);
+        return;
+    }
+    auto& body = std::get<PublishBody>(parsed);
+    json::array seqs;
+    for (auto& event : body.events) seqs.push_back(context_.bus.publish(std::move(event))->seq);
+    if (body.is_array) {
+        exchange.respond(200, kJson, json::serialize(json::object{{"seqs", std::move(seqs)}}));
+    } else {
+        exchange.respond(200, kJson, json::serialize(json::object{{"seq", seqs.front()}}));
+    }
+}
+
+void ControlApi::follow_events(const HttpExchangePtr& exchange) {
+    auto stream = auth::query_param(exchange->query(), "stream");
+    if (!stream || stream->empty() || !is_valid_topic(*stream) || stream_of(*stream) != *stream) {
+        respond_error(*exchange, 400, "BAD_REQUEST", "'stream' must name a stream: ?stream=groove");
+        return;
+    }
+    auto topic = auth::query_param(exchange->query(), "topic").value_or("");
+    std::optional<uint64_t> cursor;
+    const auto last_event_id = exchange->request()["Last-Event-ID"];
+    if (!last_event_id.empty()) {
+        cursor = parse_cursor(std::string_view(last_event_id.data(), last_event_id.size()));
+    } else if (auto query_cursor = auth::query_param(exchange->query(), "lastEventId")) {
+        cursor = parse_cursor(*query_cursor);
+    }
+    ConnectionLimits limits;
+    limits.max_queued_frames = 65536; // a backend consuming inbound may be briefly slow
+    exchange->accept_sse(*this, limits, [this, stream = *stream, topic, cursor](Connection& conn) {
+        Worker& worker = conn.worker();
+        const sy_conn_id id = conn.id();
+        auto matches = [topic](const Event& event) { return topic.empty() || event.topic == topic; };
+        auto sink = [&worker, id, matches](const EventPtr& event) {
+            if (!matches(*event)) return;
+            auto frame = FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event(*event)));
+            boost::asio::post(worker.io(), [&worker, id, frame] {
+                if (Connection* c = worker.find(id)) c->send(frame);
+            });
+        };
+        conn.send_raw(": connected\n\n");
+        ReplayResult replay;
+        const auto subscription = context_.bus.subscribe(stream, sink, cursor, &replay);
+        {
+            std::lock_guard lock(mutex_);
+            subscriptions_[id] = subscription;
+        }
+        if (!cursor) return;
+        if (replay.gap) {
+            conn.send(FrameRef::adopt(make_wire_frame(
+                SY_FRAME_RAW, "event: gap\ndata: {\"stream\":" +
+                                  json::serialize(json::string(stream)) +
+                                  ",\"after\":" + std::to_string(*cursor) +
+                                  ",\"last_seq\":" + std::to_string(replay.last_seq) + "}\n\n")));
+        }
+        for (const auto& event : replay.events) {
+            if (!matches(*event)) continue;
+            conn.send(FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event(*event))));
+        }
+    });
+}
+
+void ControlApi::list_plugins(HttpExchange& exchange) {
+    json::array plugins;
+    for (const auto& info : context_.plugins()) {
+        json::array endpoints;
+        for (const auto& endpoint : info.endpoints) {
+            endpoints.push_back(json::object{
+                {"name", endpoint.name}, {"address", endpoint.address}, {"port", endpoint.port}});
+        }
+        plugins.push_back(json::object{{"name", info.name},
+                                       {"version", info.version},
+                                       {"abi", info.abi},
+                                       {"library", info.library},
+                                       {"generation", info.generation},
+                                       {"state", info.state},
+                                       {"endpoints", std::move(endpoints)},
+                                       {"connections", info.connections}});
+    }
+    exchange.respond(200, kJson, json::serialize(json::object{{"plugins", std::move(plugins)}}));
+}
+
+void ControlApi::metrics(HttpExchange& exchange) {
+    std::string out = "# HELP switchyard_connections Open client connections per plugin.\n"
+                      "# TYPE switchyard_connections gauge\n";
+    for (const auto& info : context_.plugins()) {
+        out += "switchyard_connections{plugin=\"" + info.name + "\"} " +
+               std::to_string(info.connections) + "\n";
+    }
+    out += "# HELP switchyard_plugin_generation Generation of the running plugin instance.\n"
+           "# TYPE switchyard_plugin_generation gauge\n";
+    for (const auto& info : context_.plugins()) {
+        out += "switchyard_plugin_generation{plugin=\"" + info.name + "\"} " +
+               std::to_string(info.generation) + "\n";
+    }
+    exchange.respond(200, "text/plain; version=0.0.4", std::move(out));
+}
+
+void ControlApi::on_message(Connection&, sy_frame_kind, std::string_view) {}
+
+void ControlApi::on_closed(Connection& conn, uint16_t, std::string_view) {
+    SubscriptionId subscription = 0;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = subscriptions_.find(conn.id());
+        if (it == subscriptions_.end()) return;
+        subscription = it->second;
+        subscriptions_.erase(it);
+    }
+    context_.bus.unsubscribe(subscription);
+}
+
+} // namespace switchyard

@@ -1,0 +1,47 @@
+// The operator's and the backends' HTTP API (DESIGN.md "Control API"): publish events,
+// follow a stream as SSE, list plugins, health and readiness.
+#pragma once
+
+#include "bus/bus_engine.hpp"
+#include "config/config.hpp"
+#include "net/http_exchange.hpp"
+#include "plugin/plugin_runtime.hpp"
+
+#include <functional>
+#include <mutex>
+#include <unordered_map>
+
+namespace switchyard {
+
+// What the control API needs from the rest of the kernel.
+struct ControlContext {
+    BusEngine& bus;
+    ControlSettings settings;
+    std::function<std::vector<PluginInfo>()> plugins; // snapshot of the running plugins
+    std::function<bool()> ready;                      // every plugin started
+};
+
+class ControlApi final : public HttpService, public ConnectionObserver {
+  public:
+    explicit ControlApi(ControlContext context);
+    ~ControlApi() override;
+
+    void handle(const HttpExchangePtr& exchange) override;
+    uint64_t max_body_bytes() const override { return context_.settings.max_body_bytes; }
+
+    void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override;
+    void on_closed(Connection& conn, uint16_t code, std::string_view reason) override;
+
+  private:
+    bool authorized(HttpExchange& exchange);
+    void publish(HttpExchange& exchange);
+    void follow_events(const HttpExchangePtr& exchange);
+    void list_plugins(HttpExchange& exchange);
+    void metrics(HttpExchange& exchange);
+
+    ControlContext context_;
+    std::mutex mutex_;
+    std::unordered_map<sy_conn_id, SubscriptionId> subscriptions_;
+};
+
+} // namespace switchyard

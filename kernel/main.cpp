@@ -1,0 +1,123 @@
+// switchyard: the kernel's command line.
+//
+//   switchyard [--config FILE] [--check-config] [--version] [--help]
+//
+// Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM) or a good --check-config;
+// 2 when the config or a plugin is refused at start; 1 on anything unexpected.
+#include "config/config.hpp"
+#include "log/logging.hpp"
+#include "server/server.hpp"
+
+#include <switchyard/plugin.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kExitOk = 0;
+constexpr int kExitUnexpected = 1;
+constexpr int kExitRefused = 2;
+
+void print_help() {
+    std::cout << "Usage: switchyard [--config FILE] [--check-config] [--version] [--help]\n"
+                 "\n"
+                 "Runs the Switchyard kernel with the plugins the config enables.\n"
+                 "\n"
+                 "  --config FILE    the deployment's TOML config (default: config/switchyard.toml)\n"
+                 "  --check-config   validate the config and load every enabled plugin, then exit\n"
+                 "                   (0: good, 2: refused, with the file, line, key and reason)\n"
+                 "  --version        print the version and the plugin ABI it speaks\n"
+                 "  --help           this text\n";
+}
+
+// build/bin/switchyard finds its plugins in build/plugins.
+fs::path default_plugin_dir() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return "plugins";
+    return (self.parent_path().parent_path() / "plugins").lexically_normal();
+}
+
+struct Options {
+    fs::path config = "config/switchyard.toml";
+    bool check_only = false;
+};
+
+// Parses argv; returns an exit code when the command is already answered.
+std::optional<int> parse_args(int argc, char** argv, Options& options) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            print_help();
+            return kExitOk;
+        }
+        if (arg == "--version") {
+            std::cout << "switchyard " << SWITCHYARD_VERSION << " (plugin ABI " << SY_ABI_MAJOR
+                      << "." << SY_ABI_MINOR << ")\n";
+            return kExitOk;
+        }
+        if (arg == "--check-config") {
+            options.check_only = true;
+        } else if (arg == "--config" && i + 1 < argc) {
+            options.config = argv[++i];
+        } else if (arg.rfind("--config=", 0) == 0) {
+            options.config = arg.substr(9);
+        } else {
+            std::cerr << "switchyard: unknown argument '" << arg << "' (see --help)\n";
+            return kExitRefused;
+        }
+    }
+    return std::nullopt;
+}
+
+int run(const Options& options) {
+    switchyard::Config config;
+    try {
+        config = switchyard::load_config(options.config);
+    } catch (const switchyard::ConfigError& e) {
+        std::cerr << "switchyard: config refused: " << e.what() << "\n";
+        return kExitRefused;
+    }
+    if (config.kernel.plugin_dir.empty()) config.kernel.plugin_dir = default_plugin_dir().string();
+    switchyard::init_logging(config.kernel.log_level);
+    try {
+        if (options.check_only) {
+            switchyard::check_plugins(config);
+            std::cout << "switchyard: " << options.config.string() << " is valid\n";
+            return kExitOk;
+        }
+        switchyard::Server server(std::move(config));
+        server.start();
+        // The one line on stdout: tools and tests wait for it to know every listener is
+        // bound and every plugin started.
+        std::printf("switchyard ready control=%s:%u\n", server.control_address().c_str(),
+                    unsigned(server.control_port()));
+        std::fflush(stdout);
+        return server.run_until_signal();
+    } catch (const switchyard::StartError& e) {
+        spdlog::critical("start refused: {}", e.what());
+        std::cerr.flush();
+        return kExitRefused;
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    if (auto answered = parse_args(argc, argv, options)) return *answered;
+    try {
+        return run(options);
+    } catch (const std::exception& e) {
+        std::cerr << "switchyard: unexpected error: " << e.what() << "\n";
+        return kExitUnexpected;
+    }
+}

@@ -1,0 +1,158 @@
+#include "net/connection.hpp"
+
+#include "net/close_code.hpp"
+
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <span>
+
+namespace switchyard {
+
+namespace asio = boost::asio;
+
+Connection::Connection(Worker& worker, Socket socket, ConnectionObserver& observer,
+                       const ConnectionLimits& limits)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      observer_(observer),
+      limits_(limits),
+      id_(worker.new_connection_id()),
+      queue_(limits.max_queued_frames) {}
+
+Connection::~Connection() = default;
+
+void Connection::start(std::string_view already_read) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (!already_read.empty()) {
+        // Parse in the scratch buffer: the reader unmasks in place.
+        std::string copy(already_read);
+        on_bytes(copy.data(), copy.size());
+    }
+    if (!finished_) read_some();
+}
+
+bool Connection::send(const FrameRef& frame) {
+    if (closing_ || finished_) return false;
+    if (!queue_.push(frame)) {
+        spdlog::warn("connection {}: {} frames queued, client too slow; disconnecting", id_,
+                     queue_.size());
+        close(close_code::policy_violation, "slow consumer");
+        return false;
+    }
+    flush();
+    return true;
+}
+
+void Connection::send_control(FrameRef frame) {
+    if (finished_) return;
+    queue_.push_unbounded(std::move(frame));
+    flush();
+}
+
+void Connection::set_keepalive(uint32_t, uint32_t) {}
+
+void Connection::flush() {
+    if (writing_ || finished_ || queue_.empty()) return;
+    const size_t count = std::min(queue_.size(), gather_.size());
+    for (size_t i = 0; i < count; ++i) {
+        const auto bytes = wire_bytes(*queue_.at(i));
+        gather_[i] = asio::const_buffer(bytes.data(), bytes.size());
+    }
+    writing_ = true;
+    // One gather write for everything queued (up to the gather array's size).
+    asio::async_write(socket_, std::span<const asio::const_buffer>(gather_.data(), count),
+                      [self = shared_from_this(), count](const boost::system::error_code& ec,
+                                                         size_t) { self->on_written(ec, count); });
+}
+
+void Connection::on_written(const boost::system::error_code& ec, size_t frames) {
+    writing_ = false;
+    if (finished_) return;
+    if (ec) {
+        finish(close_code_ != 0 ? close_code_ : 1006, "write failed");
+        return;
+    }
+    queue_.pop(frames);
+    if (!queue_.empty()) {
+        flush();
+    } else if (closing_) {
+        on_drained_while_closing();
+    }
+}
+
+void Connection::on_drained_while_closing() { shutdown_send(); }
+
+void Connection::read_some() {
+    if (reading_ || finished_) return;
+    reading_ = true;
+    // Wait for readability first and read into the worker's shared scratch buffer, so
+    // an idle connection owns no read buffer.
+    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](
+                                              const boost::system::error_code& ec) {
+        self->reading_ = false;
+        if (self->finished_) return;
+        if (ec) {
+            self->on_read_end();
+            return;
+        }
+        boost::system::error_code read_ec;
+        Worker& worker = self->worker_;
+        const size_t n =
+            self->socket_.read_some(asio::buffer(worker.scratch(), worker.scratch_size()), read_ec);
+        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+            self->read_some();
+            return;
+        }
+        if (read_ec) {
+            self->on_read_end();
+            return;
+        }
+        self->on_bytes(worker.scratch(), n);
+        self->read_some();
+    });
+}
+
+void Connection::begin_closing(uint16_t code, std::string_view reason) {
+    closing_ = true;
+    close_code_ = code;
+    close_reason_.assign(reason);
+    auto& deadline = timer();
+    deadline.cancel();
+    deadline.expires_after(limits_.close_timeout);
+    deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || self->finished_) return;
+        self->finish(self->close_code_, self->close_reason_);
+    });
+}
+
+void Connection::shutdown_send() {
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_send, ec);
+}
+
+void Connection::abort() { finish(close_code_ != 0 ? close_code_ : 1006, "aborted"); }
+
+asio::steady_timer& Connection::timer() {
+    if (!timer_) timer_ = std::make_unique<asio::steady_timer>(worker_.io());
+    return *timer_;
+}
+
+void Connection::finish(uint16_t code, std::string_view reason) {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    if (timer_) timer_->cancel();
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_both, ec);
+    socket_.close(ec);
+    queue_.clear();
+    auto self = shared_from_this(); // outlive the removal below
+    for (sy_group_id group : std::exchange(groups_, {})) worker_.group_remove(group, this);
+    observer_.on_closed(*this, code, reason);
+    worker_.remove(id_);
+}
+
+} // namespace switchyard

@@ -1,0 +1,123 @@
+// A long-lived client connection (WebSocket or SSE) pinned to one worker.
+//
+// The base class owns what both transports share: the socket, the bounded queue of
+// shared frames and the write loop that sends everything queued with one gather write,
+// the read loop that reads into the worker's scratch buffer, and the one-time teardown.
+// Every member function runs on the connection's worker thread.
+#pragma once
+
+#include "net/outbound_queue.hpp"
+#include "net/wire_frame.hpp"
+#include "net/worker.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace switchyard {
+
+class Connection;
+
+// Who hears about a connection's messages and its end: a plugin runtime or the control
+// API. Called on the connection's worker thread.
+class ConnectionObserver {
+  public:
+    virtual ~ConnectionObserver() = default;
+    // A complete client message (WebSocket only).
+    virtual void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) = 0;
+    // The connection is gone. Called exactly once.
+    virtual void on_closed(Connection& conn, uint16_t code, std::string_view reason) = 0;
+};
+
+// Per-connection limits, from the endpoint.
+struct ConnectionLimits {
+    uint64_t max_message_bytes = 1 << 20;
+    size_t max_queued_frames = 1024;
+    std::chrono::milliseconds close_timeout{3000}; // how long a closing peer may linger
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+  public:
+    using Socket = boost::asio::ip::tcp::socket;
+
+    Connection(Worker& worker, Socket socket, ConnectionObserver& observer,
+               const ConnectionLimits& limits);
+    virtual ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    sy_conn_id id() const noexcept { return id_; }
+    Worker& worker() noexcept { return worker_; }
+    bool is_open() const noexcept { return !closing_ && !finished_; }
+
+    // Starts reading; `already_read` are bytes that arrived with the HTTP request.
+    void start(std::string_view already_read);
+    // Queues a frame. When the queue is full the client is too slow: the connection is
+    // closed (policy: disconnect, never grow without bound) and false is returned.
+    bool send(const FrameRef& frame);
+    // Queues bytes to write as they are, ahead of any frame (the handshake response).
+    void send_raw(std::string_view bytes) {
+        send_control(FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, bytes)));
+    }
+    // Closes gracefully: frames queued before are written first.
+    virtual void close(uint16_t code, std::string_view reason) = 0;
+    // Ping every interval, close when no pong within timeout (WebSocket only).
+    virtual void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms);
+    // Drops the connection at once (shutdown deadline passed).
+    void abort();
+
+    // Group membership, kept here so a closing connection leaves every group.
+    std::vector<sy_group_id>& groups() noexcept { return groups_; }
+
+  protected:
+    // The bytes of `frame` this transport writes.
+    virtual std::string_view wire_bytes(const WireFrame& frame) const = 0;
+    // Bytes read from the client.
+    virtual void on_bytes(char* data, size_t size) = 0;
+    // The client closed its side or the socket failed.
+    virtual void on_read_end() = 0;
+    // Called when everything queued, the close frame included, is written while
+    // closing.
+    virtual void on_drained_while_closing();
+
+    // Queues a frame past the bound (control frames).
+    void send_control(FrameRef frame);
+    // Starts the close handshake deadline and marks the connection closing.
+    void begin_closing(uint16_t code, std::string_view reason);
+    // Tears the connection down once: tells the observer, leaves the worker.
+    void finish(uint16_t code, std::string_view reason);
+    void shutdown_send();
+    bool closing() const noexcept { return closing_; }
+    ConnectionObserver& observer() noexcept { return observer_; }
+    const ConnectionLimits& limits() const noexcept { return limits_; }
+    boost::asio::steady_timer& timer();
+
+    uint16_t close_code_ = 0;
+    std::string close_reason_;
+
+  private:
+    void read_some();
+    void flush();
+    void on_written(const boost::system::error_code& ec, size_t frames);
+
+    Worker& worker_;
+    Socket socket_;
+    ConnectionObserver& observer_;
+    ConnectionLimits limits_;
+    sy_conn_id id_;
+    OutboundQueue queue_;
+    std::array<boost::asio::const_buffer, 16> gather_{};
+    std::unique_ptr<boost::asio::steady_timer> timer_;
+    std::vector<sy_group_id> groups_;
+    bool writing_ = false;
+    bool reading_ = false;
+    bool closing_ = false;
+    bool finished_ = false;
+};
+
+} // namespace switchyard

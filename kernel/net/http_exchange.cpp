@@ -1,0 +1,154 @@
+#include "net/http_exchange.hpp"
+
+#include "net/http_session.hpp"
+#include "net/sse_connection.hpp"
+#include "net/websocket_connection.hpp"
+#include "net/websocket_handshake.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <spdlog/spdlog.h>
+
+namespace switchyard {
+
+namespace http = boost::beast::http;
+
+namespace {
+sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+} // namespace
+
+std::string error_json(std::string_view code, std::string_view message) {
+    std::string out = R"({"error":)";
+    out += boost::json::serialize(boost::json::string(code));
+    out += R"(,"message":)";
+    out += boost::json::serialize(boost::json::string(message));
+    out += '}';
+    return out;
+}
+
+void HttpService::reject(HttpExchange& exchange, unsigned status, std::string_view code,
+                         std::string_view message) {
+    exchange.respond(status, "application/json", error_json(code, message));
+}
+
+HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request,
+                           std::string peer_address, uint16_t peer_port, uint16_t local_port,
+                           std::string endpoint)
+    : session_(std::move(session)),
+      request_(std::move(request)),
+      peer_address_(std::move(peer_address)),
+      peer_port_(peer_port),
+      local_port_(local_port),
+      endpoint_(std::move(endpoint)) {
+    const std::string_view target(request_.target().data(), request_.target().size());
+    const auto q = target.find('?');
+    path_ = target.substr(0, q);
+    query_ = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    build_abi_request();
+}
+
+void HttpExchange::build_abi_request() {
+    headers_.clear();
+    for (const auto& field : request_) headers_.push_back({view(field.name_string()), view(field.value())});
+    abi_.struct_size = sizeof(sy_request_v1);
+    abi_.method = view(request_.method_string());
+    abi_.target = view(request_.target());
+    abi_.path = view(path_);
+    abi_.query = view(query_);
+    abi_.headers = headers_.data();
+    abi_.header_count = headers_.size();
+    abi_.body = view(std::string_view(request_.body()));
+    abi_.peer_address = view(peer_address_);
+    abi_.peer_port = peer_port_;
+    abi_.local_port = local_port_;
+    abi_.endpoint = view(endpoint_);
+    abi_.route_kind = 0;
+    abi_.route_index = 0;
+}
+
+void HttpExchange::set_route(sy_route_kind kind, uint32_t index) noexcept {
+    abi_.route_kind = kind;
+    abi_.route_index = index;
+}
+
+bool HttpExchange::peer_is_loopback() const noexcept {
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(peer_address_, ec);
+    if (ec) return false;
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+            .is_loopback();
+    }
+    return address.is_loopback();
+}
+
+bool HttpExchange::is_websocket_upgrade() const {
+    return boost::beast::websocket::is_upgrade(request_);
+}
+
+void HttpExchange::respond(unsigned status, std::string_view content_type, std::string body,
+                           const HeaderList& headers) {
+    auto response = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), request_.version());
+    response->set(http::field::server, "switchyard");
+    if (!body.empty() || !content_type.empty()) {
+        response->set(http::field::content_type,
+                      content_type.empty() ? std::string_view("application/json") : content_type);
+    }
+    for (const auto& [name, value] : headers) response->insert(name, value);
+    response->body() = std::move(body);
+    response->prepare_payload();
+    auto session = session_;
+    session->on_worker([session, response] { session->write_response(response); });
+}
+
+void HttpExchange::accept_websocket(ConnectionObserver& observer, const ConnectionLimits& limits,
+                                    std::function<void(Connection&)> opened,
+                                    const HeaderList& headers) {
+    if (auto problem = websocket_handshake_error(request_)) {
+        const bool wrong_version = request_[http::field::sec_websocket_version] != "13" &&
+                                   is_websocket_upgrade();
+        respond(wrong_version ? 426 : 400, "application/json",
+                error_json(wrong_version ? "UPGRADE_REQUIRED" : "BAD_HANDSHAKE", *problem),
+                wrong_version ? HeaderList{{"Sec-WebSocket-Version", "13"}} : HeaderList{});
+        return;
+    }
+    std::string head = "HTTP/1.1 101 Switching Protocols\r\n"
+                       "Upgrade: websocket\r\n"
+                       "Connection: Upgrade\r\n"
+                       "Sec-WebSocket-Accept: ";
+    const auto key = request_[http::field::sec_websocket_key];
+    head += websocket_accept_key(std::string_view(key.data(), key.size()));
+    head += "\r\n";
+    for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
+    head += "\r\n";
+    auto session = session_;
+    session->on_worker([session, head = std::move(head), &observer, limits,
+                        opened = std::move(opened)]() mutable {
+        session->upgrade(
+            std::move(head),
+            [&](boost::asio::ip::tcp::socket socket) -> std::shared_ptr<Connection> {
+                return std::make_shared<WebSocketConnection>(session->worker_, std::move(socket),
+                                                             observer, limits);
+            },
+            opened);
+    });
+}
+
+void HttpExchange::accept_sse(ConnectionObserver& observer, const ConnectionLimits& limits,
+                              std::function<void(Connection&)> opened) {
+    auto session = session_;
+    session->on_worker([session, &observer, limits, opened = std::move(opened)]() mutable {
+        session->upgrade(
+            sse_response_head(),
+            [&](boost::asio::ip::tcp::socket socket) -> std::shared_ptr<Connection> {
+                return std::make_shared<SseConnection>(session->worker_, std::move(socket),
+                                                       observer, limits);
+            },
+            opened);
+    });
+}
+
+} // namespace switchyard

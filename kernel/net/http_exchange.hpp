@@ -1,0 +1,90 @@
+// One HTTP request and its answer. The session hands it to the endpoint's service,
+// which answers exactly once, from any thread: a response, or the hand-over of the
+// socket to a WebSocket or SSE connection.
+#pragma once
+
+#include "net/connection.hpp"
+
+#include <switchyard/plugin.h>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace switchyard {
+
+class HttpSession;
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+class HttpExchange {
+  public:
+    HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, std::string peer_address,
+                 uint16_t peer_port, uint16_t local_port, std::string endpoint);
+    HttpExchange(const HttpExchange&) = delete;
+    HttpExchange& operator=(const HttpExchange&) = delete;
+
+    const HttpRequest& request() const noexcept { return request_; }
+    // The request as the ABI presents it; its views point into request().
+    const sy_request_v1& abi_request() const noexcept { return abi_; }
+    std::string_view path() const noexcept { return path_; }
+    std::string_view query() const noexcept { return query_; }
+    const std::string& peer_address() const noexcept { return peer_address_; }
+    bool peer_is_loopback() const noexcept;
+    bool is_websocket_upgrade() const;
+
+    // Sets which route matched (reported to the plugin in abi_request()).
+    void set_route(sy_route_kind kind, uint32_t index) noexcept;
+
+    // Answers with a complete response.
+    void respond(unsigned status, std::string_view content_type, std::string body,
+                 const HeaderList& headers = {});
+    // Answers 101 and turns the socket into a WebSocket connection. `opened` runs on
+    // the connection's worker before it reads its first byte. A handshake that is not
+    // valid WebSocket is answered 400 (or 426 for a wrong version) instead.
+    void accept_websocket(ConnectionObserver& observer, const ConnectionLimits& limits,
+                          std::function<void(Connection&)> opened, const HeaderList& headers = {});
+    // Answers with the SSE response head and turns the socket into an event stream.
+    void accept_sse(ConnectionObserver& observer, const ConnectionLimits& limits,
+                    std::function<void(Connection&)> opened);
+
+  private:
+    void build_abi_request();
+
+    std::shared_ptr<HttpSession> session_;
+    HttpRequest request_;
+    std::string peer_address_;
+    uint16_t peer_port_;
+    uint16_t local_port_;
+    std::string endpoint_;
+    std::string_view path_;
+    std::string_view query_;
+    std::vector<sy_header> headers_;
+    sy_request_v1 abi_{};
+};
+
+using HttpExchangePtr = std::shared_ptr<HttpExchange>;
+
+// What an endpoint does with its requests: a plugin's routes, or the control API.
+class HttpService {
+  public:
+    virtual ~HttpService() = default;
+    // A complete request. Must answer through the exchange, now or later.
+    virtual void handle(const HttpExchangePtr& exchange) = 0;
+    // The largest request body accepted (413 above it).
+    virtual uint64_t max_body_bytes() const = 0;
+    // Answers a request the session refused before handle() (bad request, too large).
+    virtual void reject(HttpExchange& exchange, unsigned status, std::string_view code,
+                        std::string_view message);
+};
+
+// The error body every kernel-made error response uses: {"error": code, "message": ...}.
+std::string error_json(std::string_view code, std::string_view message);
+
+} // namespace switchyard

@@ -1,0 +1,86 @@
+#include "net/listener.hpp"
+
+#include "net/http_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace switchyard {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+asio::ip::address resolve_host(const std::string& host) {
+    if (host.empty() || host == "*") return asio::ip::address_v4::any();
+    if (host == "localhost") return asio::ip::address_v4::loopback();
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) throw std::runtime_error("bad listen address '" + host + "': " + ec.message());
+    return address;
+}
+} // namespace
+
+Listener::Listener(WorkerPool& pool, const std::string& host, uint16_t port, std::string endpoint,
+                   std::shared_ptr<HttpService> service)
+    : pool_(pool),
+      home_(pool.next()),
+      acceptor_(home_.io()),
+      endpoint_(std::move(endpoint)),
+      service_(std::move(service)) {
+    const tcp::endpoint where(resolve_host(host), port);
+    const std::string text = (where.address().is_v6() ? "[" + where.address().to_string() + "]"
+                                                      : where.address().to_string()) +
+                             ":" + std::to_string(port);
+    boost::system::error_code ec;
+    acceptor_.open(where.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(where, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + text + ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();
+    address_ = where.address().to_string();
+}
+
+void Listener::start() {
+    asio::post(home_.io(), [self = shared_from_this()] { self->accept(); });
+}
+
+void Listener::stop() {
+    asio::post(home_.io(), [self = shared_from_this()] {
+        boost::system::error_code ec;
+        self->acceptor_.close(ec);
+    });
+}
+
+void Listener::set_service(std::shared_ptr<HttpService> service) {
+    asio::post(home_.io(), [self = shared_from_this(), service = std::move(service)]() mutable {
+        self->service_ = std::move(service);
+    });
+}
+
+void Listener::accept() {
+    Worker& target = pool_.next();
+    acceptor_.async_accept(
+        target.io(), [self = shared_from_this(), &target](const boost::system::error_code& ec,
+                                                          tcp::socket socket) {
+            if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+            if (ec) {
+                // Out of file descriptors and the like: log and keep accepting.
+                spdlog::error("{}: accept failed: {}", self->endpoint_, ec.message());
+            } else {
+                asio::post(target.io(), [&target, socket = std::move(socket),
+                                         service = self->service_,
+                                         endpoint = self->endpoint_]() mutable {
+                    std::make_shared<HttpSession>(target, std::move(socket), std::move(service),
+                                                  std::move(endpoint))
+                        ->run();
+                });
+            }
+            self->accept();
+        });
+}
+
+} // namespace switchyard

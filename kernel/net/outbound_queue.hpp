@@ -1,0 +1,80 @@
+// The bounded queue of frames waiting to be written to one connection.
+//
+// A ring of shared frames: queuing a broadcast frame costs one reference count, not a
+// copy. It grows on demand up to its bound and gives its memory back when it drains,
+// so an idle connection holds no queue storage at all.
+#pragma once
+
+#include "net/wire_frame.hpp"
+
+#include <cstddef>
+#include <memory>
+
+namespace switchyard {
+
+class OutboundQueue {
+  public:
+    // `limit`: how many frames may wait; control frames may exceed it by a few.
+    explicit OutboundQueue(size_t limit) : limit_(limit) {}
+
+    size_t size() const noexcept { return count_; }
+    bool empty() const noexcept { return count_ == 0; }
+    size_t limit() const noexcept { return limit_; }
+
+    // Queues a data frame; false (nothing queued) when `limit` frames already wait.
+    bool push(FrameRef frame) {
+        if (count_ >= limit_) return false;
+        push_unbounded(std::move(frame));
+        return true;
+    }
+    // Queues a control frame (pong, close) even when the queue is full.
+    void push_unbounded(FrameRef frame) {
+        if (count_ == capacity_) grow();
+        slots_[(head_ + count_) % capacity_] = std::move(frame);
+        ++count_;
+    }
+    // The i-th frame from the front.
+    const FrameRef& at(size_t i) const noexcept { return slots_[(head_ + i) % capacity_]; }
+    // Drops `n` frames from the front (they were written).
+    void pop(size_t n) noexcept {
+        for (size_t i = 0; i < n && count_ > 0; ++i) {
+            slots_[head_] = FrameRef();
+            head_ = (head_ + 1) % capacity_;
+            --count_;
+        }
+        if (count_ == 0) {
+            head_ = 0;
+            if (capacity_ > kKeptCapacity) release_storage();
+        }
+    }
+    // Drops everything (the connection is gone).
+    void clear() noexcept {
+        pop(count_);
+        release_storage();
+    }
+
+  private:
+    static constexpr size_t kKeptCapacity = 4;
+
+    void grow() {
+        const size_t capacity = capacity_ == 0 ? kKeptCapacity : capacity_ * 2;
+        auto slots = std::make_unique<FrameRef[]>(capacity);
+        for (size_t i = 0; i < count_; ++i) slots[i] = std::move(slots_[(head_ + i) % capacity_]);
+        slots_ = std::move(slots);
+        capacity_ = capacity;
+        head_ = 0;
+    }
+    void release_storage() noexcept {
+        slots_.reset();
+        capacity_ = 0;
+        head_ = 0;
+    }
+
+    size_t limit_;
+    std::unique_ptr<FrameRef[]> slots_;
+    size_t capacity_ = 0;
+    size_t head_ = 0;
+    size_t count_ = 0;
+};
+
+} // namespace switchyard

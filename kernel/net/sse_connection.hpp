@@ -1,0 +1,28 @@
+// A Server-Sent Events stream: a long-lived HTTP response the kernel writes events into.
+// The client never speaks after its request, so reading only watches for it leaving.
+#pragma once
+
+#include "net/connection.hpp"
+
+namespace switchyard {
+
+class SseConnection final : public Connection {
+  public:
+    SseConnection(Worker& worker, Socket socket, ConnectionObserver& observer,
+                  const ConnectionLimits& limits);
+
+    // Writes what is queued, then ends the response. Code and reason are not sent.
+    void close(uint16_t code, std::string_view reason) override;
+
+  private:
+    std::string_view wire_bytes(const WireFrame& frame) const override;
+    void on_bytes(char* data, size_t size) override;
+    void on_read_end() override;
+    void on_drained_while_closing() override;
+};
+
+// The response head of an SSE stream, with the headers every proxy needs to pass events
+// through unbuffered.
+std::string sse_response_head();
+
+} // namespace switchyard

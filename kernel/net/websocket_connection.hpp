@@ -1,0 +1,43 @@
+// A WebSocket connection after the handshake: the kernel's own framing on the raw
+// socket (RFC 6455), so that a broadcast frame encoded once is written as is, many
+// queued frames go out in one gather write, and pongs and close frames share the same
+// ordered queue as data.
+#pragma once
+
+#include "net/connection.hpp"
+#include "net/websocket_reader.hpp"
+
+namespace switchyard {
+
+class WebSocketConnection final : public Connection, private WebSocketEvents {
+  public:
+    WebSocketConnection(Worker& worker, Socket socket, ConnectionObserver& observer,
+                        const ConnectionLimits& limits);
+
+    // Sends a close frame with `code` and `reason`, after what is queued.
+    void close(uint16_t code, std::string_view reason) override;
+    void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms) override;
+
+  private:
+    std::string_view wire_bytes(const WireFrame& frame) const override;
+    void on_bytes(char* data, size_t size) override;
+    void on_read_end() override;
+    void on_drained_while_closing() override;
+
+    void on_ws_message(bool binary, std::string_view payload) override;
+    void on_ws_ping(std::string_view payload) override;
+    void on_ws_pong() override;
+    void on_ws_close(uint16_t code, std::string_view reason) override;
+    void on_ws_error(uint16_t code, std::string_view why) override;
+
+    void schedule_ping();
+    void ping_now();
+
+    WebSocketReader reader_;
+    uint32_t ping_interval_ms_ = 0;
+    uint32_t pong_timeout_ms_ = 0;
+    bool awaiting_pong_ = false;
+    bool peer_closed_ = false; // the client sent its close frame
+};
+
+} // namespace switchyard

@@ -1,0 +1,79 @@
+#include "net/worker.hpp"
+
+#include "net/connection.hpp"
+
+#include <algorithm>
+
+namespace switchyard {
+
+namespace {
+constexpr size_t kScratchBytes = 64 * 1024;
+}
+
+Worker::Worker(unsigned index) : index_(index), scratch_(kScratchBytes) {}
+
+sy_conn_id Worker::new_connection_id() noexcept {
+    return (next_id_.fetch_add(1, std::memory_order_relaxed) << 8) | (index_ & 0xFF);
+}
+
+void Worker::add(std::shared_ptr<Connection> conn) {
+    const sy_conn_id id = conn->id();
+    connections_.emplace(id, std::move(conn));
+}
+
+void Worker::remove(sy_conn_id id) { connections_.erase(id); }
+
+Connection* Worker::find(sy_conn_id id) const {
+    auto it = connections_.find(id);
+    return it == connections_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::shared_ptr<Connection>> Worker::all() const {
+    std::vector<std::shared_ptr<Connection>> out;
+    out.reserve(connections_.size());
+    for (const auto& [id, conn] : connections_) out.push_back(conn);
+    return out;
+}
+
+void Worker::group_add(sy_group_id group, Connection* conn) {
+    auto& groups = conn->groups();
+    if (std::find(groups.begin(), groups.end(), group) != groups.end()) return;
+    groups.push_back(group);
+    groups_[group].push_back(conn);
+}
+
+void Worker::group_remove(sy_group_id group, Connection* conn) {
+    auto& groups = conn->groups();
+    groups.erase(std::remove(groups.begin(), groups.end(), group), groups.end());
+    auto it = groups_.find(group);
+    if (it == groups_.end()) return;
+    auto& members = it->second;
+    auto pos = std::find(members.begin(), members.end(), conn);
+    if (pos == members.end()) return;
+    *pos = members.back(); // order within a group does not matter
+    members.pop_back();
+    if (members.empty()) groups_.erase(it);
+}
+
+void Worker::broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id except) {
+    auto it = groups_.find(group);
+    if (it == groups_.end()) return;
+    // A member may close while we send (slow consumer): iterate over a stable copy of
+    // the pointers only when that can happen, i.e. always, but without allocating: walk
+    // backwards so a removal (swap with back) never skips a member.
+    auto& members = it->second;
+    for (size_t i = members.size(); i-- > 0;) {
+        if (i >= members.size()) continue;
+        Connection* conn = members[i];
+        if (conn->id() != except) conn->send(frame);
+    }
+}
+
+void Worker::keep_running() {
+    work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+        io_.get_executor());
+}
+
+void Worker::let_finish() { work_.reset(); }
+
+} // namespace switchyard

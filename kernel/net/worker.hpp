@@ -1,0 +1,68 @@
+// A worker: one thread, one io_context, and everything pinned to it: its connections,
+// its share of every group, and a scratch buffer its connections read into (so an idle
+// connection holds no read buffer of its own).
+#pragma once
+
+#include <switchyard/plugin.h>
+
+#include "net/wire_frame.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace switchyard {
+
+class Connection;
+
+// Connection ids carry the index of their worker in the low byte, so a send to an id
+// goes straight to the right worker without a global table.
+inline unsigned worker_index_of(sy_conn_id id) noexcept { return static_cast<unsigned>(id & 0xFF); }
+
+class Worker {
+  public:
+    explicit Worker(unsigned index);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    unsigned index() const noexcept { return index_; }
+    boost::asio::io_context& io() noexcept { return io_; }
+    // Shared read buffer; only used from this worker's thread.
+    char* scratch() noexcept { return scratch_.data(); }
+    size_t scratch_size() const noexcept { return scratch_.size(); }
+
+    // A fresh id whose low byte is this worker's index.
+    sy_conn_id new_connection_id() noexcept;
+
+    // -- the rest is called on this worker's thread only --------------------------------
+    void add(std::shared_ptr<Connection> conn);
+    void remove(sy_conn_id id);
+    Connection* find(sy_conn_id id) const;
+    // Every connection on this worker (for shutdown).
+    std::vector<std::shared_ptr<Connection>> all() const;
+
+    // Group membership of this worker's connections.
+    void group_add(sy_group_id group, Connection* conn);
+    void group_remove(sy_group_id group, Connection* conn);
+    // Queues `frame` on every member of `group` on this worker but `except`.
+    void broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id except);
+
+    void keep_running();
+    void let_finish();
+
+  private:
+    unsigned index_;
+    boost::asio::io_context io_{1};
+    std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+        work_;
+    std::vector<char> scratch_;
+    std::atomic<uint64_t> next_id_{1};
+    std::unordered_map<sy_conn_id, std::shared_ptr<Connection>> connections_;
+    std::unordered_map<sy_group_id, std::vector<Connection*>> groups_;
+};
+
+} // namespace switchyard

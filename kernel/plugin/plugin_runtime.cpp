@@ -1,0 +1,406 @@
+#include "plugin/plugin_runtime.hpp"
+
+#include "net/close_code.hpp"
+#include "plugin/host_api.hpp"
+#include "plugin/route_match.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+namespace switchyard {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// A plugin that falls this far behind refuses new work instead of growing memory.
+constexpr size_t kDispatchLimit = 65536;
+constexpr uint64_t kDefaultMaxMessage = 1 << 20;
+constexpr size_t kDefaultQueuedFrames = 1024;
+
+sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+std::string_view view(sy_str s) { return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len); }
+
+HeaderList copy_headers(const sy_response_v1& response) {
+    HeaderList headers;
+    for (size_t i = 0; i < response.header_count; ++i) {
+        headers.emplace_back(view(response.headers[i].name), view(response.headers[i].value));
+    }
+    return headers;
+}
+
+// The address an endpoint listens on: the config's, or the plugin's default.
+std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
+                                                    const sy_endpoint_v1& endpoint,
+                                                    size_t endpoint_count) {
+    for (const auto& entry : config.listen) {
+        if (entry.endpoint == endpoint.name || (entry.endpoint.empty() && endpoint_count == 1)) {
+            return {entry.address.host, entry.address.port};
+        }
+    }
+    std::string reason;
+    auto fallback = parse_listen_address(endpoint.default_listen != nullptr ? endpoint.default_listen : "",
+                                         &reason);
+    if (!fallback) {
+        throw std::runtime_error("endpoint '" + std::string(endpoint.name) +
+                                 "' has a bad default address: " + reason);
+    }
+    return {fallback->host, fallback->port};
+}
+
+// Routes a listener's requests to its plugin endpoint.
+class EndpointService final : public HttpService {
+  public:
+    EndpointService(PluginRuntime& runtime, const sy_endpoint_v1& endpoint, size_t index,
+                    uint64_t max_body)
+        : runtime_(runtime), endpoint_(endpoint), index_(index), max_body_(max_body) {}
+    void handle(const HttpExchangePtr& exchange) override {
+        runtime_.handle_request(exchange, endpoint_, index_);
+    }
+    uint64_t max_body_bytes() const override { return max_body_; }
+
+  private:
+    PluginRuntime& runtime_;
+    const sy_endpoint_v1& endpoint_;
+    size_t index_;
+    uint64_t max_body_;
+};
+
+} // namespace
+
+PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
+                             std::unique_ptr<PluginLibrary> library)
+    : pool_(pool),
+      bus_(bus),
+      config_(std::move(config)),
+      library_(std::move(library)),
+      desc_(&library_->descriptor()),
+      home_(pool.next()),
+      dispatcher_(home_.io(), kDispatchLimit) {
+    init_host_table();
+    for (size_t i = 0; i < desc_->endpoint_count; ++i) {
+        const sy_endpoint_v1& decl = desc_->endpoints[i];
+        EndpointState state;
+        state.decl = &decl;
+        std::tie(state.host, state.port) = listen_address_for(config_, decl, desc_->endpoint_count);
+        state.limits.max_message_bytes =
+            decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
+        state.limits.max_queued_frames =
+            decl.max_queued_frames != 0 ? decl.max_queued_frames : kDefaultQueuedFrames;
+        endpoints_.push_back(std::move(state));
+    }
+}
+
+PluginRuntime::~PluginRuntime() {
+    for (auto id : subscriptions_) bus_.unsubscribe(id);
+    destroy_instance();
+}
+
+void PluginRuntime::init_host_table() { host_ = make_host_table(this); }
+
+void PluginRuntime::bind() {
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+        auto& endpoint = endpoints_[i];
+        auto service = std::make_shared<EndpointService>(*this, *endpoint.decl, i,
+                                                         endpoint.limits.max_message_bytes);
+        try {
+            endpoint.listener = std::make_shared<Listener>(pool_, endpoint.host, endpoint.port,
+                                                           config_.name + "/" + endpoint.decl->name,
+                                                           std::move(service));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("plugin " + config_.name + ", endpoint " +
+                                     endpoint.decl->name + ": " + e.what());
+        }
+    }
+}
+
+void PluginRuntime::start() {
+    sy_create_args_v1 args{};
+    args.struct_size = sizeof args;
+    args.config = view(config_.settings_json);
+    args.snapshot = sy_str{nullptr, 0};
+    args.generation = 1;
+    void* instance = nullptr;
+    const sy_status status = desc_->create(&host_, &args, &instance);
+    if (status != SY_OK || instance == nullptr) {
+        throw std::runtime_error("plugin " + config_.name + " (" + library_->path().string() +
+                                 "): create() failed with status " + std::to_string(status));
+    }
+    instance_ = instance;
+    generation_ = 1;
+    for (size_t i = 0; i < desc_->stream_count; ++i) {
+        std::string stream = desc_->streams[i];
+        subscriptions_.push_back(bus_.subscribe(stream, [this](const EventPtr& event) {
+            if (!dispatcher_.post([this, event] { deliver_event(*event); })) {
+                spdlog::error("plugin {}: {} calls waiting; dropped event {} seq {}", config_.name,
+                              kDispatchLimit, event->topic, event->seq);
+            }
+        }));
+    }
+    state_ = 1;
+    for (auto& endpoint : endpoints_) endpoint.listener->start();
+    spdlog::info("plugin {} {} started (ABI {}, {}, generation {})", config_.name, desc_->version,
+                 library_->abi_string(), library_->path().string(), generation_);
+    for (const auto& endpoint : endpoints_) {
+        spdlog::info("plugin {}: endpoint {} listening on {}:{}", config_.name, endpoint.decl->name,
+                     endpoint.listener->address(), endpoint.listener->port());
+    }
+}
+
+void PluginRuntime::stop_accepting_and_say_goodbye(std::chrono::milliseconds timeout) {
+    state_ = 2;
+    for (auto& endpoint : endpoints_) {
+        if (endpoint.listener) endpoint.listener->stop();
+    }
+    for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
+    auto done = std::make_shared<std::promise<void>>();
+    auto future = done->get_future();
+    dispatcher_.post_always([this, done] {
+        if (instance_ != nullptr && desc_->on_shutdown != nullptr) desc_->on_shutdown(instance_);
+        done->set_value();
+    });
+    if (future.wait_for(timeout) != std::future_status::ready) {
+        spdlog::warn("plugin {}: on_shutdown did not finish within {} ms", config_.name,
+                     timeout.count());
+    }
+}
+
+void PluginRuntime::destroy_instance() {
+    timers_.clear();
+    if (instance_ != nullptr) {
+        desc_->destroy(instance_);
+        instance_ = nullptr;
+    }
+}
+
+PluginInfo PluginRuntime::info() const {
+    PluginInfo info;
+    info.name = config_.name;
+    info.version = desc_->version;
+    info.abi = library_->abi_string();
+    info.library = library_->path().string();
+    info.generation = generation_;
+    info.state = state_ == 1 ? "running" : state_ == 2 ? "stopping" : "starting";
+    for (const auto& endpoint : endpoints_) {
+        EndpointInfo e;
+        e.name = endpoint.decl->name;
+        e.address = endpoint.listener ? endpoint.listener->address() : endpoint.host;
+        e.port = endpoint.listener ? endpoint.listener->port() : endpoint.port;
+        info.endpoints.push_back(std::move(e));
+    }
+    info.connections = connection_count_.load();
+    return info;
+}
+
+// -- requests --------------------------------------------------------------------------
+
+void PluginRuntime::handle_request(const HttpExchangePtr& exchange, const sy_endpoint_v1& endpoint,
+                                   size_t endpoint_index) {
+    const auto& request = exchange->request();
+    const std::string_view method(request.method_string().data(), request.method_string().size());
+    const RouteMatch match = match_route(endpoint, method, exchange->path());
+    if (!match.route) {
+        if (match.path_matched) {
+            exchange->respond(405, "application/json",
+                              error_json("METHOD_NOT_ALLOWED", "method not allowed here"));
+        } else {
+            exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
+        }
+        return;
+    }
+    const sy_route_v1& route = endpoint.routes[*match.route];
+    exchange->set_route(static_cast<sy_route_kind>(route.kind), static_cast<uint32_t>(*match.route));
+    switch (route.kind) {
+    case SY_ROUTE_WEBSOCKET:
+        if (!exchange->is_websocket_upgrade()) {
+            exchange->respond(426, "application/json",
+                              error_json("UPGRADE_REQUIRED", "this route speaks WebSocket"),
+                              {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}});
+            return;
+        }
+        accept_stream(exchange, endpoint_index, true);
+        return;
+    case SY_ROUTE_SSE:
+        accept_stream(exchange, endpoint_index, false);
+        return;
+    default:
+        answer_http(exchange);
+        return;
+    }
+}
+
+void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
+    const bool queued = dispatcher_.post([this, exchange] {
+        if (instance_ == nullptr || desc_->on_http == nullptr) {
+            exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
+            return;
+        }
+        sy_response_v1 response{};
+        response.struct_size = sizeof response;
+        const sy_status status = desc_->on_http(instance_, &exchange->abi_request(), &response);
+        if (status != SY_OK) {
+            hook_failed("on_http", status, 0);
+            exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
+            return;
+        }
+        exchange->respond(response.status != 0 ? response.status : 200, view(response.content_type),
+                          std::string(view(response.body)), copy_headers(response));
+    });
+    if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
+}
+
+void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index,
+                                  bool websocket) {
+    const bool queued = dispatcher_.post([this, exchange, endpoint_index, websocket] {
+        sy_response_v1 response{};
+        response.struct_size = sizeof response;
+        if (instance_ != nullptr && desc_->on_accept != nullptr) {
+            const sy_status status = desc_->on_accept(instance_, &exchange->abi_request(), &response);
+            if (status != SY_OK) {
+                hook_failed("on_accept", status, 0);
+                exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
+                return;
+            }
+        }
+        if (response.status != 0 && response.status != 101 && response.status != 200) {
+            spdlog::debug("plugin {}: {} refused {}:{} with {}", config_.name,
+                          websocket ? "upgrade" : "event stream", exchange->peer_address(),
+                          exchange->abi_request().peer_port, response.status);
+            exchange->respond(response.status, view(response.content_type),
+                              std::string(view(response.body)), copy_headers(response));
+            return;
+        }
+        const auto& limits = endpoints_[endpoint_index].limits;
+        auto opened = [this, exchange, endpoint_index](Connection& conn) {
+            open_connection(conn, exchange, endpoint_index);
+        };
+        if (websocket) {
+            exchange->accept_websocket(*this, limits, opened, copy_headers(response));
+        } else {
+            exchange->accept_sse(*this, limits, opened);
+        }
+    });
+    if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
+}
+
+// -- connections -----------------------------------------------------------------------
+
+void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exchange,
+                                    size_t endpoint_index) {
+    connection_count_.fetch_add(1, std::memory_order_relaxed);
+    const sy_conn_id id = conn.id();
+    std::string peer = exchange->peer_address() + ":" + std::to_string(exchange->abi_request().peer_port);
+    spdlog::debug("plugin {}: connection {} opened from {} on {}", config_.name, id, peer,
+                  endpoints_[endpoint_index].decl->name);
+    dispatcher_.post_always([this, id, exchange, endpoint_index, peer = std::move(peer)]() mutable {
+        ConnRecord record;
+        record.peer = std::move(peer);
+        record.endpoint = static_cast<uint32_t>(endpoint_index);
+        conns_.emplace(id, std::move(record));
+        if (instance_ == nullptr || desc_->on_open == nullptr) return;
+        const sy_status status = desc_->on_open(instance_, id, &exchange->abi_request());
+        if (status != SY_OK) hook_failed("on_open", status, id);
+    });
+}
+
+void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) {
+    const sy_conn_id id = conn.id();
+    const bool queued = dispatcher_.post([this, id, kind, data = std::string(payload)] {
+        if (instance_ == nullptr || desc_->on_message == nullptr || !conns_.count(id)) return;
+        const sy_status status = desc_->on_message(instance_, id, kind, view(data));
+        if (status != SY_OK) hook_failed("on_message", status, id);
+    });
+    if (!queued) {
+        spdlog::warn("plugin {}: overloaded; closing connection {} (1013)", config_.name, id);
+        conn.close(close_code::try_again_later, "server overloaded");
+    }
+}
+
+void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view reason) {
+    connection_count_.fetch_sub(1, std::memory_order_relaxed);
+    const sy_conn_id id = conn.id();
+    spdlog::debug("plugin {}: connection {} closed ({} {})", config_.name, id, code, reason);
+    dispatcher_.post_always([this, id, code, reason = std::string(reason)] {
+        auto it = conns_.find(id);
+        if (it == conns_.end()) return;
+        for (sy_group_id group : it->second.groups) --group_sizes_[group];
+        conns_.erase(it);
+        if (instance_ != nullptr && desc_->on_close != nullptr) {
+            desc_->on_close(instance_, id, code, view(reason));
+        }
+    });
+}
+
+void PluginRuntime::on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn) {
+    Worker& worker = pool_.owner_of(conn);
+    asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
+        if (Connection* c = worker.find(conn)) fn(*c);
+    });
+}
+
+const PluginRuntime::ConnRecord* PluginRuntime::find_conn(sy_conn_id id) const {
+    auto it = conns_.find(id);
+    return it == conns_.end() ? nullptr : &it->second;
+}
+
+void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id conn) {
+    if (conn == 0) {
+        spdlog::error("plugin {}: {} failed (status {})", config_.name, hook, status);
+        return;
+    }
+    const ConnRecord* record = find_conn(conn);
+    spdlog::error("plugin {}: {} failed (status {}) on connection {} from {} at endpoint {}; "
+                  "closing it with 1011",
+                  config_.name, hook, status, conn, record ? record->peer : "?",
+                  record ? endpoints_[record->endpoint].decl->name : "?");
+    on_conn_worker(conn, [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
+}
+
+// -- bus and timers --------------------------------------------------------------------
+
+void PluginRuntime::deliver_event(const Event& event) {
+    if (instance_ == nullptr || desc_->on_event == nullptr) return;
+    sy_event_v1 e{};
+    e.struct_size = sizeof e;
+    e.stream = view(event.stream);
+    e.topic = view(event.topic);
+    e.type = view(event.type);
+    e.data = view(event.data);
+    e.id = view(event.id);
+    e.priority = view(event.priority);
+    e.scope = view(event.scope);
+    e.internal = event.visibility == Visibility::Internal ? 1 : 0;
+    e.seq = event.seq;
+    e.ts = event.ts;
+    const sy_status status = desc_->on_event(instance_, &e);
+    if (status != SY_OK) {
+        spdlog::error("plugin {}: on_event failed (status {}) for {} seq {}", config_.name, status,
+                      event.topic, event.seq);
+    }
+}
+
+void PluginRuntime::arm_timer(sy_timer_id id, uint64_t delay_ms) {
+    auto it = timers_.find(id);
+    if (it == timers_.end()) return;
+    it->second.timer->expires_after(std::chrono::milliseconds(delay_ms));
+    it->second.timer->async_wait([this, id](const boost::system::error_code& ec) {
+        if (ec) return;
+        dispatcher_.post_always([this, id] {
+            auto it = timers_.find(id);
+            if (it == timers_.end()) return;
+            const uint64_t tag = it->second.tag;
+            if (it->second.interval_ms != 0) {
+                arm_timer(id, it->second.interval_ms);
+            } else {
+                timers_.erase(it);
+            }
+            if (instance_ == nullptr || desc_->on_timer == nullptr) return;
+            const sy_status status = desc_->on_timer(instance_, id, tag);
+            if (status != SY_OK) hook_failed("on_timer", status, 0);
+        });
+    });
+}
+
+} // namespace switchyard

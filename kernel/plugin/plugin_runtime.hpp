@@ -1,0 +1,139 @@
+// One enabled plugin, running: its loaded library and instance, its endpoints and their
+// listeners, the connections it serves, its groups, timers and bus subscriptions.
+//
+// Everything a plugin can see survives a change of instance (a hot reload): connection
+// ids, per-connection state, group ids and timers are held here, in the kernel, and the
+// instance is called only through the dispatcher, one call at a time.
+#pragma once
+
+#include "bus/bus_engine.hpp"
+#include "config/config.hpp"
+#include "net/connection.hpp"
+#include "net/http_exchange.hpp"
+#include "net/listener.hpp"
+#include "net/worker_pool.hpp"
+#include "plugin/plugin_dispatcher.hpp"
+#include "plugin/plugin_library.hpp"
+
+#include <switchyard/plugin.h>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace switchyard {
+
+// What GET /api/v1/plugins reports of one endpoint.
+struct EndpointInfo {
+    std::string name;
+    std::string address;
+    uint16_t port = 0;
+};
+
+// What GET /api/v1/plugins reports of one plugin.
+struct PluginInfo {
+    std::string name;
+    std::string version;
+    std::string abi;
+    std::string library;
+    uint64_t generation = 0;
+    std::string state;
+    std::vector<EndpointInfo> endpoints;
+    size_t connections = 0;
+};
+
+class PluginRuntime final : public ConnectionObserver {
+  public:
+    PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
+                  std::unique_ptr<PluginLibrary> library);
+    ~PluginRuntime() override;
+    PluginRuntime(const PluginRuntime&) = delete;
+    PluginRuntime& operator=(const PluginRuntime&) = delete;
+
+    const std::string& name() const noexcept { return config_.name; }
+
+    // Binds every endpoint's listener; throws std::runtime_error naming the endpoint.
+    void bind();
+    // Creates the instance (generation 1), subscribes to the plugin's streams and starts
+    // accepting. Throws std::runtime_error when create() fails. Call before the workers
+    // run or from outside them.
+    void start();
+    // Stops accepting and lets the instance say goodbye (on_shutdown). Returns once the
+    // goodbye has run or `timeout` passed.
+    void stop_accepting_and_say_goodbye(std::chrono::milliseconds timeout);
+    // Destroys the instance; the workers must be stopped.
+    void destroy_instance();
+
+    PluginInfo info() const;
+
+    // -- requests from the plugin's listeners (worker threads) ---------------------------
+    void handle_request(const HttpExchangePtr& exchange, const sy_endpoint_v1& endpoint,
+                        size_t endpoint_index);
+
+    // -- ConnectionObserver (worker threads) ----------------------------------------------
+    void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override;
+    void on_closed(Connection& conn, uint16_t code, std::string_view reason) override;
+
+  private:
+    friend struct HostApi;
+
+    struct EndpointState {
+        const sy_endpoint_v1* decl = nullptr;
+        std::string host;
+        uint16_t port = 0;
+        ConnectionLimits limits;
+        std::shared_ptr<Listener> listener;
+    };
+    // What the kernel keeps of a connection for the plugin (dispatcher thread only).
+    struct ConnRecord {
+        std::string state;
+        std::vector<sy_group_id> groups;
+        std::string peer;
+        uint32_t endpoint = 0;
+    };
+    struct TimerRecord {
+        std::unique_ptr<boost::asio::steady_timer> timer;
+        uint64_t tag = 0;
+        uint64_t interval_ms = 0;
+    };
+
+    void init_host_table();
+    void open_connection(Connection& conn, const HttpExchangePtr& exchange, size_t endpoint_index);
+    void accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index, bool websocket);
+    void answer_http(const HttpExchangePtr& exchange);
+    void deliver_event(const Event& event);
+    void arm_timer(sy_timer_id id, uint64_t delay_ms);
+    // Logs a failed hook and, for a connection hook, closes the connection with 1011.
+    void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
+    // Runs `fn` on the worker that owns `conn`, if it is still open there.
+    void on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
+    const ConnRecord* find_conn(sy_conn_id id) const;
+
+    WorkerPool& pool_;
+    BusEngine& bus_;
+    PluginConfig config_;
+    std::unique_ptr<PluginLibrary> library_;
+    const sy_plugin_v1* desc_ = nullptr;
+    void* instance_ = nullptr;
+    uint64_t generation_ = 0;
+    sy_host_v1 host_{};
+    Worker& home_;
+    PluginDispatcher dispatcher_;
+    std::vector<EndpointState> endpoints_;
+    std::vector<SubscriptionId> subscriptions_;
+    std::atomic<size_t> connection_count_{0};
+    std::atomic<int> state_{0}; // 0 stopped, 1 running, 2 stopping
+
+    // Dispatcher thread only:
+    std::unordered_map<sy_conn_id, ConnRecord> conns_;
+    std::unordered_map<std::string, sy_group_id> group_ids_;
+    std::unordered_map<sy_group_id, size_t> group_sizes_;
+    std::unordered_map<sy_timer_id, TimerRecord> timers_;
+    sy_timer_id next_timer_ = 1;
+};
+
+} // namespace switchyard

@@ -1,0 +1,185 @@
+#include "server/server.hpp"
+
+#include "bus/memory_engine.hpp"
+#include "net/close_code.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+namespace switchyard {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kGoodbyeTimeout = std::chrono::milliseconds(2000);
+constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
+
+std::unique_ptr<PluginLibrary> load_checked(const Config& config, const PluginConfig& plugin,
+                                            const std::vector<std::string>& loaded) {
+    const auto path = plugin_library_path(config, plugin);
+    try {
+        auto library = PluginLibrary::load(path);
+        check_unique_name(*library, loaded);
+        check_config_matches(*library, plugin);
+        return library;
+    } catch (const PluginLoadError& e) {
+        throw StartError(config.source + ": [plugins." + plugin.name + "]: " + e.what());
+    }
+}
+} // namespace
+
+std::filesystem::path plugin_library_path(const Config& config, const PluginConfig& plugin) {
+    if (!plugin.library.empty()) return plugin.library;
+    return std::filesystem::path(config.kernel.plugin_dir) / (plugin.name + ".so");
+}
+
+void check_plugins(const Config& config) {
+    std::vector<std::string> loaded;
+    for (const auto& plugin : config.plugins) {
+        if (!plugin.enabled) continue;
+        auto library = load_checked(config, plugin, loaded);
+        loaded.push_back(library->descriptor().name);
+    }
+}
+
+Server::Server(Config config) : config_(std::move(config)) {}
+
+Server::~Server() { shutdown(); }
+
+void Server::load_plugins() {
+    std::vector<std::string> loaded;
+    for (const auto& plugin : config_.plugins) {
+        if (!plugin.enabled) continue;
+        auto library = load_checked(config_, plugin, loaded);
+        loaded.push_back(library->descriptor().name);
+        try {
+            auto runtime = std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library));
+            runtime->bind();
+            plugins_.push_back(std::move(runtime));
+        } catch (const std::exception& e) {
+            throw StartError(e.what());
+        }
+    }
+}
+
+void Server::start() {
+    if (config_.bus.engine != "memory") {
+        throw StartError(config_.source + ": bus.engine '" + config_.bus.engine +
+                         "' is not available in this build (only \"memory\")");
+    }
+    bus_ = make_memory_engine(config_.bus.replay);
+    pool_ = std::make_unique<WorkerPool>(config_.kernel.workers);
+    load_plugins();
+
+    ControlContext context{*bus_, config_.control,
+                           [this] {
+                               std::vector<PluginInfo> infos;
+                               for (const auto& plugin : plugins_) infos.push_back(plugin->info());
+                               return infos;
+                           },
+                           [this] { return ready_.load(); }};
+    control_ = std::make_shared<ControlApi>(std::move(context));
+    try {
+        control_listener_ = std::make_shared<Listener>(*pool_, config_.control.listen.host,
+                                                       config_.control.listen.port, "control",
+                                                       control_);
+    } catch (const std::exception& e) {
+        throw StartError("control API: " + std::string(e.what()));
+    }
+    for (auto& plugin : plugins_) {
+        try {
+            plugin->start();
+        } catch (const std::exception& e) {
+            throw StartError(e.what());
+        }
+    }
+    control_listener_->start();
+    pool_->start();
+    running_ = true;
+    ready_ = true;
+    spdlog::info("control API listening on {}:{} ({} workers, bus {})",
+                 control_listener_->address(), control_listener_->port(), pool_->size(),
+                 bus_->engine_name());
+}
+
+uint16_t Server::control_port() const { return control_listener_->port(); }
+
+std::string Server::control_address() const { return control_listener_->address(); }
+
+int Server::run_until_signal() {
+    asio::io_context signals_io;
+    asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+    bool stop = false;
+    std::function<void()> wait = [&] {
+        signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            if (signal == SIGHUP) {
+                spdlog::warn("SIGHUP: re-reading the config is not available in this build; "
+                             "ignored");
+                wait();
+                return;
+            }
+            spdlog::info("{}: shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+            stop = true;
+        });
+    };
+    wait();
+    while (!stop) signals_io.run_one();
+    shutdown();
+    return 0;
+}
+
+void Server::close_all_connections() {
+    // Ask every worker to close its connections (1001 for WebSockets), then wait until
+    // they are gone or the drain deadline passes; stragglers are dropped.
+    const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+    for (size_t i = 0; i < pool_->size(); ++i) {
+        Worker& worker = pool_->at(i);
+        asio::post(worker.io(), [&worker] {
+            for (auto& conn : worker.all()) conn->close(close_code::going_away, "server shutting down");
+        });
+    }
+    for (;;) {
+        size_t open = 0;
+        for (size_t i = 0; i < pool_->size(); ++i) {
+            Worker& worker = pool_->at(i);
+            std::promise<size_t> count;
+            auto future = count.get_future();
+            asio::post(worker.io(), [&worker, &count] { count.set_value(worker.all().size()); });
+            if (future.wait_until(deadline) != std::future_status::ready) return;
+            open += future.get();
+        }
+        if (open == 0 || std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    for (size_t i = 0; i < pool_->size(); ++i) {
+        Worker& worker = pool_->at(i);
+        std::promise<void> done;
+        auto future = done.get_future();
+        asio::post(worker.io(), [&worker, &done] {
+            for (auto& conn : worker.all()) conn->abort();
+            done.set_value();
+        });
+        future.wait_for(std::chrono::milliseconds(500));
+    }
+}
+
+void Server::shutdown() {
+    if (stopped_ || !running_) return;
+    stopped_ = true;
+    ready_ = false;
+    if (control_listener_) control_listener_->stop();
+    for (auto& plugin : plugins_) plugin->stop_accepting_and_say_goodbye(kGoodbyeTimeout);
+    close_all_connections();
+    for (size_t i = 0; i < pool_->size(); ++i) pool_->at(i).io().stop();
+    pool_->stop_and_join();
+    for (auto& plugin : plugins_) plugin->destroy_instance();
+    spdlog::info("stopped");
+    spdlog::default_logger()->flush();
+}
+
+} // namespace switchyard

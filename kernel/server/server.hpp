@@ -1,0 +1,64 @@
+// The kernel assembled: workers, bus, plugins, control API and signals, from one Config.
+#pragma once
+
+#include "bus/bus_engine.hpp"
+#include "config/config.hpp"
+#include "control/control_api.hpp"
+#include "net/listener.hpp"
+#include "net/worker_pool.hpp"
+#include "plugin/plugin_runtime.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+namespace switchyard {
+
+// A start that cannot go on: a plugin that does not load, a port that is taken. main()
+// exits with 2, like nginx's [emerg].
+class StartError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// The library path of a plugin: its explicit `library`, or <plugin_dir>/<name>.so.
+std::filesystem::path plugin_library_path(const Config& config, const PluginConfig& plugin);
+
+// Loads and checks every enabled plugin's library without starting anything
+// (--check-config). Throws StartError.
+void check_plugins(const Config& config);
+
+class Server {
+  public:
+    explicit Server(Config config);
+    ~Server();
+
+    // Loads the plugins, binds every listener, starts the workers. Throws StartError.
+    void start();
+    // The control API's bound port.
+    uint16_t control_port() const;
+    // The control API's bound address ("127.0.0.1").
+    std::string control_address() const;
+    // Blocks until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
+    int run_until_signal();
+    // The graceful shutdown: stop accepting, plugins say goodbye, connections close
+    // with 1001, workers stop. Bounded in time.
+    void shutdown();
+
+  private:
+    void load_plugins();
+    void close_all_connections();
+
+    Config config_;
+    std::unique_ptr<BusEngine> bus_;
+    std::unique_ptr<WorkerPool> pool_;
+    std::vector<std::unique_ptr<PluginRuntime>> plugins_;
+    std::shared_ptr<ControlApi> control_;
+    std::shared_ptr<Listener> control_listener_;
+    std::atomic<bool> ready_{false};
+    bool running_ = false; // the workers run
+    bool stopped_ = false;
+};
+
+} // namespace switchyard

@@ -1,0 +1,53 @@
+#include "groove_settings.hpp"
+
+#include <switchyard/json.hpp>
+
+#include <array>
+
+namespace switchyard::groove {
+namespace {
+
+// Keys of the plugin's table that the kernel reads; the plugin may be handed them.
+constexpr std::array<std::string_view, 3> kKernelKeys{"enabled", "library", "listen"};
+
+bool is_kernel_key(std::string_view key) {
+    for (std::string_view known : kKernelKeys) {
+        if (key == known) return true;
+    }
+    return false;
+}
+
+std::vector<std::string> parse_host_list(const json::Value& value, std::string_view key) {
+    const std::string problem = "config key '" + std::string(key) +
+                                "' must be an array of host name strings";
+    if (!value.is_array()) throw std::invalid_argument(problem);
+    std::vector<std::string> hosts;
+    for (const json::Value& element : value.as_array()) {
+        if (!element.is_string() || element.as_string().empty())
+            throw std::invalid_argument(problem);
+        hosts.push_back(element.as_string());
+    }
+    return hosts;
+}
+
+}  // namespace
+
+GrooveSettings parse_settings(std::string_view config_json) {
+    GrooveSettings settings;
+    if (config_json.empty()) return settings;
+    std::string error;
+    std::optional<json::Value> config = json::parse(config_json, &error);
+    if (!config) throw std::invalid_argument("config is not valid JSON: " + error);
+    if (!config->is_object()) throw std::invalid_argument("config is not a JSON object");
+    for (const auto& [key, value] : config->as_object()) {
+        if (key == "allowed_origins") {
+            settings.allowed_origins = parse_host_list(value, key);
+        } else if (!is_kernel_key(key)) {
+            throw std::invalid_argument("unknown config key '" + key +
+                                        "' (groove knows: allowed_origins)");
+        }
+    }
+    return settings;
+}
+
+}  // namespace switchyard::groove

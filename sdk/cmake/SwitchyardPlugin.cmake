@@ -1,0 +1,23 @@
+# switchyard_add_plugin(<name> <sources>...)
+#
+# Builds <name>.so, a plugin library the kernel can load and unload again:
+# - hidden visibility, so the only exported symbol is the ABI entry point;
+# - -fno-gnu-unique, so no STB_GNU_UNIQUE symbol pins the image in memory after dlclose;
+# - no "lib" prefix: the kernel looks for <plugin_dir>/<name>.so.
+function(switchyard_add_plugin name)
+  add_library(${name} MODULE ${ARGN})
+  target_link_libraries(${name} PRIVATE switchyard::sdk)
+  target_compile_options(${name} PRIVATE -fvisibility=hidden -fvisibility-inlines-hidden -fno-gnu-unique)
+  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,-z,defs)
+  if(DEFINED SWITCHYARD_PLUGIN_OUTPUT_DIR)
+    set(out ${SWITCHYARD_PLUGIN_OUTPUT_DIR})
+  else()
+    set(out ${CMAKE_CURRENT_BINARY_DIR})
+  endif()
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME ${name}
+    LIBRARY_OUTPUT_DIRECTORY ${out}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+endfunction()

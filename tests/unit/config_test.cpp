@@ -1,0 +1,534 @@
+// The config module: defaults, a full file, every kind of refusal with its key, line and
+// reason, listen addresses, and the files shipped in config/.
+#include "config/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <optional>
+
+using namespace switchyard;
+
+namespace {
+
+// The error parse_config throws for `text`; fails the test if it does not throw one.
+ConfigError config_error_of(std::string_view text) {
+    try {
+        parse_config(text, "test.toml");
+    } catch (const ConfigError& error) {
+        return error;
+    }
+    FAIL("parse_config accepted:\n" << text);
+    throw std::logic_error("unreachable");
+}
+
+const PluginConfig* find_plugin(const Config& config, std::string_view name) {
+    for (const auto& plugin : config.plugins)
+        if (plugin.name == name) return &plugin;
+    return nullptr;
+}
+
+// A scratch directory under the system temp dir, removed with everything in it.
+class TempDir {
+  public:
+    TempDir() {
+        static int counter = 0;
+        path_ = std::filesystem::temp_directory_path()
+                / ("switchyard_config_test_" + std::to_string(::getpid()) + "_"
+                   + std::to_string(++counter));
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+    std::filesystem::path write(const std::string& name, std::string_view text) const {
+        auto file = path_ / name;
+        std::ofstream(file) << text;
+        return file;
+    }
+
+  private:
+    std::filesystem::path path_;
+};
+
+} // namespace
+
+TEST_CASE("an empty config gives every default", "[config]") {
+    Config config = parse_config("", "empty.toml");
+
+    CHECK(config.source == "empty.toml");
+    CHECK(config.kernel.workers == 0);
+    CHECK(config.kernel.plugin_dir.empty());
+    CHECK_FALSE(config.kernel.hot_reload);
+    CHECK(config.kernel.log_level == "info");
+    CHECK(config.control.listen.to_string() == "127.0.0.1:7700");
+    CHECK(config.control.token.empty());
+    CHECK(config.control.max_body_bytes == 64ull * 1024 * 1024);
+    CHECK(config.bus.engine == "memory");
+    CHECK(config.bus.replay == 1000);
+    CHECK(config.bus.redis_url == "redis://127.0.0.1:6379");
+    CHECK(config.plugins.empty());
+}
+
+TEST_CASE("a full config is read key by key", "[config]") {
+    Config config = parse_config(R"([kernel]
+workers = 4
+plugin_dir = "plugins"
+hot_reload = true
+log_level = "debug"
+
+[control]
+listen = "[::1]:0"
+token = "secret"
+max_body_bytes = 1024
+
+[bus]
+engine = "redis"
+replay = 500
+redis_url = "redis://10.0.0.2:6380"
+
+[plugins.groove]
+enabled = true
+listen = "127.0.0.1:31415"
+allowed_origins = ["localhost"]
+
+[plugins.jetstart]
+library = "/opt/jetstart.so"
+listen = { core = "127.0.0.1:8766", logs = "*:8767" }
+project_name = "Demo"
+)",
+                                 "full.toml");
+
+    CHECK(config.kernel.workers == 4);
+    CHECK(config.kernel.plugin_dir == "plugins"); // parse_config keeps paths as written
+    CHECK(config.kernel.hot_reload);
+    CHECK(config.kernel.log_level == "debug");
+    CHECK(config.control.listen == ListenAddress{"::1", 0});
+    CHECK(config.control.token == "secret");
+    CHECK(config.control.max_body_bytes == 1024);
+    CHECK(config.bus.engine == "redis");
+    CHECK(config.bus.replay == 500);
+    CHECK(config.bus.redis_url == "redis://10.0.0.2:6380");
+
+    REQUIRE(config.plugins.size() == 2);
+    const PluginConfig& groove = config.plugins[0];
+    CHECK(groove.name == "groove");
+    CHECK(groove.enabled);
+    CHECK(groove.library.empty());
+    CHECK(groove.line == 17);
+    REQUIRE(groove.listen.size() == 1);
+    CHECK(groove.listen[0].endpoint.empty());
+    CHECK(groove.listen[0].address == ListenAddress{"127.0.0.1", 31415});
+    CHECK(groove.settings_json == R"({"allowed_origins":["localhost"]})");
+
+    const PluginConfig& jetstart = config.plugins[1];
+    CHECK(jetstart.name == "jetstart");
+    CHECK_FALSE(jetstart.enabled);
+    CHECK(jetstart.library == "/opt/jetstart.so");
+    CHECK(jetstart.line == 22);
+    REQUIRE(jetstart.listen.size() == 2);
+    CHECK(jetstart.listen[0].endpoint == "core");
+    CHECK(jetstart.listen[0].address == ListenAddress{"127.0.0.1", 8766});
+    CHECK(jetstart.listen[1].endpoint == "logs");
+    CHECK(jetstart.listen[1].address == ListenAddress{"0.0.0.0", 8767});
+    CHECK(jetstart.settings_json == R"({"project_name":"Demo"})");
+}
+
+TEST_CASE("plugin-specific keys become a JSON object", "[config]") {
+    SECTION("no plugin-specific key gives an empty object") {
+        Config config = parse_config("[plugins.groove]\nenabled = true\n", "t.toml");
+        REQUIRE(config.plugins.size() == 1);
+        CHECK(config.plugins[0].settings_json == "{}");
+    }
+    SECTION("every TOML kind is converted, keys in sorted order") {
+        Config config = parse_config(R"([plugins.demo]
+text = "quote \" backslash \\ newline \n tab \t bell \u0007 é"
+count = -42
+ratio = 1.0
+half = 0.5
+flag = false
+list = [1, "two", [3]]
+nested = { b = 2, a = { deep = true } }
+day = 1979-05-27
+moment = 1979-05-27T07:32:00Z
+)",
+                                     "t.toml");
+        REQUIRE(config.plugins.size() == 1);
+        CHECK(config.plugins[0].settings_json
+              == R"({"count":-42,"day":"1979-05-27","flag":false,"half":0.5,)"
+                 R"("list":[1,"two",[3]],"moment":"1979-05-27T07:32:00Z",)"
+                 R"("nested":{"a":{"deep":true},"b":2},"ratio":1.0,)"
+                 R"("text":"quote \" backslash \\ newline \n tab \t bell \u0007 é"})");
+    }
+    SECTION("infinity and NaN are refused, naming the key") {
+        ConfigError error = config_error_of("[plugins.demo]\nlimit = inf\n");
+        CHECK(error.key() == "plugins.demo.limit");
+        CHECK(error.line() == 2);
+        CHECK(error.column() == 9);
+    }
+}
+
+TEST_CASE("plugins are listed in name order whatever the file order", "[config]") {
+    Config config = parse_config("[plugins.zeta]\n[plugins.alpha]\n[plugins.mid_2]\n", "t.toml");
+    REQUIRE(config.plugins.size() == 3);
+    CHECK(config.plugins[0].name == "alpha");
+    CHECK(config.plugins[0].line == 2);
+    CHECK(config.plugins[1].name == "mid_2");
+    CHECK(config.plugins[2].name == "zeta");
+    CHECK(find_plugin(config, "zeta")->line == 1);
+}
+
+TEST_CASE("a plugin table may be written as dotted keys, inline or by sub-table", "[config]") {
+    Config config = parse_config(R"(
+plugins.alpha.enabled = true
+plugins.beta = { enabled = true, listen = "127.0.0.1:1" }
+[plugins.gamma.listen]
+core = "127.0.0.1:2"
+)",
+                                 "t.toml");
+    REQUIRE(config.plugins.size() == 3);
+    CHECK(config.plugins[0].enabled);
+    CHECK(config.plugins[0].line == 2);
+    CHECK(config.plugins[1].enabled);
+    CHECK(config.plugins[1].line == 3);
+    CHECK(config.plugins[1].listen.at(0).address.port == 1);
+    CHECK(config.plugins[2].line == 4);
+    CHECK(config.plugins[2].listen.at(0).endpoint == "core");
+}
+
+TEST_CASE("an unknown key is refused with its key and position", "[config]") {
+    SECTION("in [kernel]") {
+        ConfigError error = config_error_of("[kernel]\nworkers = 2\nthreads = 4\n");
+        CHECK(error.file() == "test.toml");
+        CHECK(error.key() == "kernel.threads");
+        CHECK(error.line() == 3);
+        CHECK(error.column() == 1);
+        CHECK(error.reason() == "unknown key");
+        CHECK(std::string(error.what()) == "test.toml:3:1: kernel.threads: unknown key");
+    }
+    SECTION("in [control]") {
+        CHECK(config_error_of("[control]\nport = 1\n").key() == "control.port");
+    }
+    SECTION("in [bus]") {
+        CHECK(config_error_of("[bus]\nsize = 1\n").key() == "bus.size");
+    }
+    SECTION("an unknown top-level table") {
+        ConfigError error = config_error_of("\n[server]\nport = 1\n");
+        CHECK(error.key() == "server");
+        CHECK(error.line() == 2);
+        CHECK(error.reason() == "unknown key");
+    }
+    SECTION("an unknown top-level key") {
+        ConfigError error = config_error_of("verbose = true\n");
+        CHECK(error.key() == "verbose");
+        CHECK(error.line() == 1);
+        CHECK(error.column() == 1);
+    }
+}
+
+TEST_CASE("a value of the wrong type is refused with both types named", "[config]") {
+    SECTION("a string for an integer") {
+        ConfigError error = config_error_of("[kernel]\nworkers = \"four\"\n");
+        CHECK(error.key() == "kernel.workers");
+        CHECK(error.line() == 2);
+        CHECK(error.column() == 11);
+        CHECK(error.reason() == "expected an integer, got a string");
+        CHECK(std::string(error.what())
+              == "test.toml:2:11: kernel.workers: expected an integer, got a string");
+    }
+    SECTION("a float for an integer") {
+        CHECK(config_error_of("[bus]\nreplay = 10.0\n").reason()
+              == "expected an integer, got a float");
+    }
+    SECTION("a string for a boolean") {
+        ConfigError error = config_error_of("[plugins.groove]\nenabled = \"yes\"\n");
+        CHECK(error.key() == "plugins.groove.enabled");
+        CHECK(error.reason() == "expected a boolean, got a string");
+    }
+    SECTION("an integer for a string") {
+        ConfigError error = config_error_of("[control]\ntoken = 1234\n");
+        CHECK(error.key() == "control.token");
+        CHECK(error.reason() == "expected a string, got an integer");
+    }
+    SECTION("a value for a table") {
+        ConfigError error = config_error_of("kernel = 4\n");
+        CHECK(error.key() == "kernel");
+        CHECK(error.reason() == "expected a table, got an integer");
+    }
+    SECTION("a plugin that is not a table") {
+        ConfigError error = config_error_of("[plugins]\ngroove = true\n");
+        CHECK(error.key() == "plugins.groove");
+        CHECK(error.reason() == "expected a table, got a boolean");
+    }
+    SECTION("a plugin listen that is neither an address nor a table") {
+        ConfigError error = config_error_of("[plugins.groove]\nlisten = 31415\n");
+        CHECK(error.key() == "plugins.groove.listen");
+        CHECK(error.line() == 2);
+        CHECK(error.reason()
+              == "expected an address string or a table of endpoint addresses, got an integer");
+    }
+}
+
+TEST_CASE("a bad listen address is refused with the reason", "[config]") {
+    SECTION("control.listen without a port") {
+        ConfigError error = config_error_of("[control]\nlisten = \"localhost\"\n");
+        CHECK(error.key() == "control.listen");
+        CHECK(error.line() == 2);
+        CHECK(error.column() == 10);
+        CHECK(error.reason() == "missing port, expected host:port");
+    }
+    SECTION("a host name that would need DNS") {
+        ConfigError error = config_error_of("[control]\nlisten = \"example.com:80\"\n");
+        CHECK(error.reason() == "host must be an IP address, localhost or *");
+    }
+    SECTION("a plugin port out of range") {
+        ConfigError error =
+            config_error_of("[plugins.groove]\nenabled = true\nlisten = \"127.0.0.1:70000\"\n");
+        CHECK(error.key() == "plugins.groove.listen");
+        CHECK(error.line() == 3);
+        CHECK(error.column() == 10);
+        CHECK(error.reason() == "port out of range");
+    }
+    SECTION("one endpoint of a listen table") {
+        ConfigError error = config_error_of(
+            "[plugins.jetstart]\nlisten = { core = \"127.0.0.1:8766\", logs = \"8767\" }\n");
+        CHECK(error.key() == "plugins.jetstart.listen.logs");
+        CHECK(error.line() == 2);
+        CHECK(error.reason() == "missing port, expected host:port");
+    }
+    SECTION("an endpoint address that is not a string") {
+        ConfigError error = config_error_of("[plugins.jetstart.listen]\ncore = 8766\n");
+        CHECK(error.key() == "plugins.jetstart.listen.core");
+        CHECK(error.reason() == "expected a string, got an integer");
+    }
+}
+
+TEST_CASE("a value out of its range is refused", "[config]") {
+    SECTION("workers above 256") {
+        ConfigError error = config_error_of("[kernel]\nworkers = 257\n");
+        CHECK(error.key() == "kernel.workers");
+        CHECK(error.reason() == "out of range, must be between 0 and 256");
+    }
+    SECTION("negative workers") {
+        CHECK(config_error_of("[kernel]\nworkers = -1\n").key() == "kernel.workers");
+    }
+    SECTION("replay of 0 and above a million") {
+        CHECK(config_error_of("[bus]\nreplay = 0\n").reason()
+              == "out of range, must be between 1 and 1000000");
+        CHECK(config_error_of("[bus]\nreplay = 1000001\n").key() == "bus.replay");
+    }
+    SECTION("max_body_bytes of 0") {
+        ConfigError error = config_error_of("[control]\nmax_body_bytes = 0\n");
+        CHECK(error.key() == "control.max_body_bytes");
+        CHECK(error.reason() == "out of range, must be at least 1");
+    }
+    SECTION("the limits themselves are accepted") {
+        Config config = parse_config("[kernel]\nworkers = 256\n[bus]\nreplay = 1000000\n", "t");
+        CHECK(config.kernel.workers == 256);
+        CHECK(config.bus.replay == 1000000);
+    }
+}
+
+TEST_CASE("an enumerated value outside its set is refused", "[config]") {
+    SECTION("log_level") {
+        ConfigError error = config_error_of("[kernel]\nlog_level = \"verbose\"\n");
+        CHECK(error.key() == "kernel.log_level");
+        CHECK(error.line() == 2);
+        CHECK(error.column() == 13);
+        CHECK(error.reason()
+              == "expected one of trace, debug, info, warn, error, critical, off, got \"verbose\"");
+    }
+    SECTION("bus engine") {
+        ConfigError error = config_error_of("[bus]\nengine = \"kafka\"\n");
+        CHECK(error.key() == "bus.engine");
+        CHECK(error.reason() == "expected one of memory, redis, got \"kafka\"");
+    }
+    SECTION("redis_url with another scheme") {
+        ConfigError error = config_error_of("[bus]\nredis_url = \"http://127.0.0.1:6379\"\n");
+        CHECK(error.key() == "bus.redis_url");
+        CHECK(error.reason() == "must start with redis://");
+    }
+    SECTION("every log level is accepted") {
+        for (const char* level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+            std::string text = std::string("[kernel]\nlog_level = \"") + level + "\"\n";
+            CHECK(parse_config(text, "t").kernel.log_level == level);
+        }
+    }
+}
+
+TEST_CASE("a plugin name outside ^[a-z][a-z0-9_]*$ is refused", "[config]") {
+    for (const char* name : {"Groove", "9lives", "_hidden", "my-plugin", "\"with space\""}) {
+        ConfigError error = config_error_of(std::string("\n[plugins.") + name + "]\n");
+        std::string unquoted = name;
+        if (unquoted.front() == '"') unquoted = unquoted.substr(1, unquoted.size() - 2);
+        CHECK(error.key() == "plugins." + unquoted);
+        CHECK(error.line() == 2);
+        CHECK(error.reason().find("^[a-z][a-z0-9_]*$") != std::string::npos);
+    }
+}
+
+TEST_CASE("a TOML syntax error is reported with toml++'s position and description",
+          "[config]") {
+    ConfigError error = config_error_of("[kernel]\nworkers = 4\n[control\n");
+    CHECK(error.file() == "test.toml");
+    CHECK(error.key().empty());
+    CHECK(error.line() == 3);
+    CHECK(error.column() > 0);
+    CHECK_FALSE(error.reason().empty());
+    std::string prefix = "test.toml:3:" + std::to_string(error.column()) + ": ";
+    CHECK(std::string(error.what()) == prefix + error.reason());
+}
+
+TEST_CASE("ConfigError leaves out what it does not know", "[config]") {
+    CHECK(std::string(ConfigError("a.toml", 0, 0, "", "cannot read").what())
+          == "a.toml: cannot read");
+    CHECK(std::string(ConfigError("a.toml", 4, 0, "bus.replay", "bad").what())
+          == "a.toml:4: bus.replay: bad");
+    CHECK(std::string(ConfigError("a.toml", 4, 7, "bus.replay", "bad").what())
+          == "a.toml:4:7: bus.replay: bad");
+}
+
+TEST_CASE("load_config reads a file and resolves its relative paths", "[config]") {
+    TempDir dir;
+    auto file = dir.write("deploy.toml", R"([kernel]
+plugin_dir = "../plugins"
+[plugins.groove]
+library = "lib/groove.so"
+[plugins.jarvis]
+library = "/abs/jarvis.so"
+)");
+    Config config = load_config(file);
+
+    auto base = std::filesystem::absolute(dir.path());
+    CHECK(config.source == file.string());
+    CHECK(config.kernel.plugin_dir == (base.parent_path() / "plugins").string());
+    REQUIRE(find_plugin(config, "groove") != nullptr);
+    CHECK(find_plugin(config, "groove")->library == (base / "lib" / "groove.so").string());
+    CHECK(find_plugin(config, "jarvis")->library == "/abs/jarvis.so");
+}
+
+TEST_CASE("load_config names the file in its errors", "[config]") {
+    SECTION("an unreadable file") {
+        TempDir dir;
+        auto missing = dir.path() / "absent.toml";
+        try {
+            load_config(missing);
+            FAIL("load_config accepted a missing file");
+        } catch (const ConfigError& error) {
+            CHECK(error.file() == missing.string());
+            CHECK(error.line() == 0);
+            CHECK(error.key().empty());
+            CHECK(error.reason() == "cannot read the file: No such file or directory");
+            CHECK(std::string(error.what())
+                  == missing.string() + ": cannot read the file: No such file or directory");
+        }
+    }
+    SECTION("a mistake inside the file") {
+        TempDir dir;
+        auto file = dir.write("bad.toml", "[bus]\n\nengine = 3\n");
+        try {
+            load_config(file);
+            FAIL("load_config accepted a bad file");
+        } catch (const ConfigError& error) {
+            CHECK(error.file() == file.string());
+            CHECK(error.line() == 3);
+            CHECK(error.key() == "bus.engine");
+        }
+    }
+}
+
+TEST_CASE("parse_listen_address accepts IP literals, localhost and *", "[config]") {
+    struct Case {
+        const char* text;
+        const char* host;
+        uint16_t port;
+        const char* shown;
+    };
+    for (const Case& c : {Case{"127.0.0.1:7700", "127.0.0.1", 7700, "127.0.0.1:7700"},
+                          Case{"0.0.0.0:0", "0.0.0.0", 0, "0.0.0.0:0"},
+                          Case{"[::1]:80", "::1", 80, "[::1]:80"},
+                          Case{"[::]:65535", "::", 65535, "[::]:65535"},
+                          Case{"localhost:3142", "127.0.0.1", 3142, "127.0.0.1:3142"},
+                          Case{"*:8080", "0.0.0.0", 8080, "0.0.0.0:8080"},
+                          Case{"10.1.2.3:00080", "10.1.2.3", 80, "10.1.2.3:80"}}) {
+        INFO(c.text);
+        std::string reason;
+        auto address = parse_listen_address(c.text, &reason);
+        REQUIRE(address.has_value());
+        CHECK(address->host == c.host);
+        CHECK(address->port == c.port);
+        CHECK(address->to_string() == c.shown);
+        CHECK(reason.empty());
+    }
+}
+
+TEST_CASE("parse_listen_address refuses malformed addresses with a reason", "[config]") {
+    struct Case {
+        const char* text;
+        const char* reason;
+    };
+    for (const Case& c :
+         {Case{"", "empty address, expected host:port"},
+          Case{"127.0.0.1", "missing port, expected host:port"},
+          Case{"127.0.0.1:", "missing port"},
+          Case{":80", "missing host, expected host:port"},
+          Case{"127.0.0.1:65536", "port out of range"},
+          Case{"127.0.0.1:99999999999999999999", "port out of range"},
+          Case{"127.0.0.1:-1", "port is not a number"},
+          Case{"127.0.0.1:+80", "port is not a number"},
+          Case{"127.0.0.1:80 ", "port is not a number"},
+          Case{"example.com:80", "host must be an IP address, localhost or *"},
+          Case{"256.1.1.1:80", "host must be an IP address, localhost or *"},
+          Case{"1.2.3:80", "host must be an IP address, localhost or *"},
+          Case{"::1:80", "an IPv6 address must be written in brackets: [ipv6]:port"},
+          Case{"[::1]80", "missing port, expected [ipv6]:port"},
+          Case{"[::1]", "missing port, expected [ipv6]:port"},
+          Case{"[::1:80", "missing ']' after the IPv6 address"},
+          Case{"[127.0.0.1]:80", "not an IPv6 address inside the brackets"}}) {
+        INFO(c.text);
+        std::string reason;
+        CHECK_FALSE(parse_listen_address(c.text, &reason).has_value());
+        CHECK(reason == c.reason);
+    }
+    CHECK_FALSE(parse_listen_address("nonsense").has_value()); // the reason is optional
+}
+
+TEST_CASE("the shipped config files parse", "[config]") {
+    const std::filesystem::path source_dir = SWITCHYARD_SOURCE_DIR;
+
+    SECTION("config/switchyard.toml: the default deployment") {
+        Config config = load_config(source_dir / "config" / "switchyard.toml");
+        CHECK(config.kernel.workers == 0);
+        CHECK(config.kernel.plugin_dir.empty());
+        CHECK(config.control.listen.to_string() == "127.0.0.1:7700");
+        CHECK(config.bus.engine == "memory");
+
+        REQUIRE(config.plugins.size() == 5);
+        const PluginConfig* groove = find_plugin(config, "groove");
+        REQUIRE(groove != nullptr);
+        CHECK(groove->enabled);
+        REQUIRE(groove->listen.size() == 1);
+        CHECK(groove->listen[0].address.to_string() == "127.0.0.1:31415");
+        CHECK(groove->settings_json == R"({"allowed_origins":["localhost","127.0.0.1","::1"]})");
+        for (const char* disabled : {"jarvis", "clijaw", "jetstart", "claudecontrol"}) {
+            INFO(disabled);
+            REQUIRE(find_plugin(config, disabled) != nullptr);
+            CHECK_FALSE(find_plugin(config, disabled)->enabled);
+        }
+        const PluginConfig* jetstart = find_plugin(config, "jetstart");
+        REQUIRE(jetstart->listen.size() == 2);
+        CHECK(jetstart->listen[0].endpoint == "core");
+        CHECK(jetstart->listen[1].endpoint == "logs");
+    }
+    SECTION("config/examples/minimal.toml") {
+        Config config = load_config(source_dir / "config" / "examples" / "minimal.toml");
+        REQUIRE(config.plugins.size() == 1);
+        CHECK(config.plugins[0].name == "groove");
+        CHECK(config.plugins[0].enabled);
+    }
+}
