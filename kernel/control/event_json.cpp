@@ -60,9 +60,9 @@ std::variant<Event, PublishError> parse_event(const json::value& value, size_t i
     if (!optional_string(object, "priority", event.priority)) {
         return bad_event(index, in_array, "'priority' must be a string");
     }
-    std::string visibility;
+    std::string visibility = "public";
     if (!optional_string(object, "visibility", visibility) ||
-        (!visibility.empty() && visibility != "public" && visibility != "internal")) {
+        (visibility != "public" && visibility != "internal")) {
         return bad_event(index, in_array, "'visibility' must be \"public\" or \"internal\"");
     }
     event.visibility = visibility == "internal" ? Visibility::Internal : Visibility::Public;

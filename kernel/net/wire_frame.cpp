@@ -22,6 +22,15 @@ void append_ws_header(std::string& out, WsOpcode opcode, size_t length) {
     }
 }
 
+// The longest prefix of `text` of at most `max` bytes that does not cut a UTF-8
+// character in two (a close reason must stay valid UTF-8).
+std::string_view utf8_prefix(std::string_view text, size_t max) {
+    if (text.size() <= max) return text;
+    size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
 WireFrame* make_ws_frame(sy_frame_kind kind, WsOpcode opcode, std::string_view payload) {
     auto* frame = new WireFrame;
     frame->kind = kind;
@@ -59,7 +68,7 @@ WireFrame* make_close_frame(uint16_t code, std::string_view reason) {
     std::string payload;
     payload.push_back(static_cast<char>(code >> 8));
     payload.push_back(static_cast<char>(code & 0xFF));
-    payload.append(reason.substr(0, 123));
+    payload.append(utf8_prefix(reason, 123));
     return make_control_frame(WsOpcode::Close, payload);
 }
 

@@ -23,8 +23,7 @@ namespace {
 // The size of each struct as ABI 1.0 defines it: the end of its last 1.0 field.
 constexpr size_t kVersionFieldsEnd = offsetof(sy_plugin_v1, abi_minor) + sizeof(uint32_t);
 constexpr size_t kDescriptorV1_0Size = offsetof(sy_plugin_v1, on_shutdown) + sizeof(void*);
-constexpr size_t kEndpointV1_0Size =
-    offsetof(sy_endpoint_v1, max_queued_frames) + sizeof(uint32_t);
+constexpr size_t kEndpointV1_0Size = offsetof(sy_endpoint_v1, max_queued_frames) + sizeof(uint32_t);
 constexpr size_t kRouteV1_0Size = offsetof(sy_route_v1, path) + sizeof(const char*);
 
 // Longest plugin name: it becomes a log tag, a metric label and a file name.
@@ -34,7 +33,9 @@ std::string version_string(uint32_t major, uint32_t minor) {
     return std::to_string(major) + "." + std::to_string(minor);
 }
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string in_quotes(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 bool is_valid_plugin_name(std::string_view name) {
     if (name.empty() || name.size() > kMaxNameLength) return false;
@@ -97,8 +98,8 @@ std::string route_problem(const sy_route_v1& route, const std::string& where) {
 std::string endpoint_problem(const sy_plugin_v1& d, size_t index) {
     const sy_endpoint_v1& endpoint = d.endpoints[index];
     const std::string where = "endpoint " + std::to_string(index);
-    std::string problem = struct_size_problem(where, endpoint.struct_size, kEndpointV1_0Size,
-                                              sizeof(sy_endpoint_v1));
+    std::string problem =
+        struct_size_problem(where, endpoint.struct_size, kEndpointV1_0Size, sizeof(sy_endpoint_v1));
     if (!problem.empty()) return problem;
     if (endpoint.name == nullptr || *endpoint.name == '\0') return where + " has no name";
     const std::string named = "endpoint " + in_quotes(endpoint.name);
@@ -145,17 +146,36 @@ bool declares_endpoint(const sy_plugin_v1& d, std::string_view name) {
     return false;
 }
 
-// dlerror() text without the "<path>: " it usually starts with (the error names the
-// library already).
-std::string without_path_prefix(std::string_view message) {
-    if (!message.empty() && message.front() == '/') {
-        size_t colon = message.find(": ");
-        if (colon != std::string_view::npos) message.remove_prefix(colon + 2);
-    }
+// dlerror() text without the "<path>: " it starts with (the error names the library).
+std::string without_path_prefix(std::string_view message, const fs::path& loaded) {
+    const std::string prefix = loaded.string() + ": ";
+    if (message.starts_with(prefix)) message.remove_prefix(prefix.size());
     return std::string(message);
 }
 
-}  // namespace
+// Maps the library at `path` with RTLD_NOW | RTLD_LOCAL: every symbol resolved now (a
+// missing one is an error here, not a crash later), none visible to other libraries.
+boost::dll::shared_library open_image(const fs::path& path) {
+    std::error_code fs_error;
+    if (!fs::exists(path, fs_error)) throw PluginLoadError(path, "no such file");
+    if (fs::is_directory(path, fs_error)) throw PluginLoadError(path, "is a directory");
+    // Absolute, so that the dynamic loader never searches the system's library path.
+    const fs::path absolute = fs::absolute(path, fs_error);
+    boost::dll::shared_library image;
+    boost::dll::fs::error_code load_error;
+    ::dlerror(); // drop a stale message: the one read below must be about this load
+    image.load(absolute, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+               load_error);
+    if (load_error || !image.is_loaded()) {
+        const char* why = ::dlerror();
+        throw PluginLoadError(
+            path, "cannot load: " +
+                      (why != nullptr ? without_path_prefix(why, absolute) : load_error.message()));
+    }
+    return image;
+}
+
+} // namespace
 
 PluginLoadError::PluginLoadError(fs::path library, std::string reason)
     : std::runtime_error(library.string() + ": " + reason),
@@ -167,8 +187,9 @@ std::string find_descriptor_problem(const sy_plugin_v1& d) {
     if (!problem.empty()) return problem;
     if (d.name == nullptr) return "descriptor has no name";
     if (!is_valid_plugin_name(d.name)) {
-        return "invalid plugin name " + in_quotes(d.name) + ": it must match [a-z][a-z0-9_]* (at most " +
-               std::to_string(kMaxNameLength) + " characters)";
+        return "invalid plugin name " + in_quotes(d.name) +
+               ": it must match [a-z][a-z0-9_]* (at most " + std::to_string(kMaxNameLength) +
+               " characters)";
     }
     const std::string plugin = "plugin " + in_quotes(d.name);
     if (d.version == nullptr || *d.version == '\0') return plugin + " has no version";
@@ -185,22 +206,7 @@ std::string find_descriptor_problem(const sy_plugin_v1& d) {
 }
 
 std::unique_ptr<PluginLibrary> PluginLibrary::load(const fs::path& path) {
-    std::error_code fs_error;
-    if (!fs::exists(path, fs_error)) throw PluginLoadError(path, "no such file");
-    if (fs::is_directory(path, fs_error)) throw PluginLoadError(path, "is a directory");
-
-    // An absolute path, so the dynamic loader never searches the system's library path.
-    auto image = std::make_unique<Image>();
-    boost::dll::fs::error_code load_error;
-    ::dlerror();  // drop a stale message so the one read below is about this load
-    image->library.load(fs::absolute(path, fs_error),
-                        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-                        load_error);
-    if (load_error || !image->library.is_loaded()) {
-        const char* why = ::dlerror();
-        throw PluginLoadError(path, "cannot load: " + (why != nullptr ? without_path_prefix(why)
-                                                                        : load_error.message()));
-    }
+    auto image = std::make_unique<Image>(Image{open_image(path)});
     if (!image->library.has(SY_ENTRY_POINT_V1)) {
         throw PluginLoadError(path, "no " SY_ENTRY_POINT_V1
                                     " symbol: not a Switchyard plugin, or built without "
@@ -238,13 +244,14 @@ void check_config_matches(const PluginLibrary& library, const PluginConfig& conf
                 library.path(),
                 "one listen address for a plugin with " + std::to_string(d.endpoint_count) +
                     " endpoints; name them: listen = { <endpoint> = \"host:port\", ... } "
-                    "(plugin " + in_quotes(d.name) + " declares: " + declared_endpoints(d) + ")");
+                    "(plugin " +
+                    in_quotes(d.name) + " declares: " + declared_endpoints(d) + ")");
         }
         if (!declares_endpoint(d, listen.endpoint)) {
-            throw PluginLoadError(library.path(),
-                                  "the config names endpoint " + in_quotes(listen.endpoint) +
-                                      ", but plugin " + in_quotes(d.name) +
-                                      " declares: " + declared_endpoints(d));
+            throw PluginLoadError(library.path(), "the config names endpoint " +
+                                                      in_quotes(listen.endpoint) + ", but plugin " +
+                                                      in_quotes(d.name) +
+                                                      " declares: " + declared_endpoints(d));
         }
     }
 }
@@ -257,4 +264,4 @@ void check_unique_name(const PluginLibrary& library, const std::vector<std::stri
     }
 }
 
-}  // namespace switchyard
+} // namespace switchyard

@@ -53,7 +53,7 @@ class PluginLibrary {
     std::string abi_string() const;
 
   private:
-    struct Image;  // the Boost.DLL handle, kept out of this header (compile time)
+    struct Image; // the Boost.DLL handle, kept out of this header (compile time)
 
     PluginLibrary(std::filesystem::path path, std::unique_ptr<Image> image,
                   const sy_plugin_v1* descriptor);
@@ -77,4 +77,4 @@ void check_config_matches(const PluginLibrary& library, const PluginConfig& conf
 // Throws PluginLoadError.
 void check_unique_name(const PluginLibrary& library, const std::vector<std::string>& loaded_names);
 
-}  // namespace switchyard
+} // namespace switchyard

@@ -21,6 +21,13 @@ constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
 
 sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+
+// Close codes that mean something went wrong (worth a warning with the peer's name).
+bool is_error_close(uint16_t code) {
+    return code == close_code::protocol_error || code == close_code::invalid_payload ||
+           code == close_code::policy_violation || code == close_code::too_big ||
+           code == close_code::internal_error || code == close_code::try_again_later;
+}
 std::string_view view(sy_str s) { return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len); }
 
 HeaderList copy_headers(const sy_response_v1& response) {
@@ -325,6 +332,11 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
     dispatcher_.post_always([this, id, code, reason = std::string(reason)] {
         auto it = conns_.find(id);
         if (it == conns_.end()) return;
+        if (is_error_close(code)) {
+            spdlog::warn("plugin {}: connection {} from {} at endpoint {} closed with {} ({})",
+                         config_.name, id, it->second.peer, endpoints_[it->second.endpoint].decl->name,
+                         code, reason);
+        }
         for (sy_group_id group : it->second.groups) --group_sizes_[group];
         conns_.erase(it);
         if (instance_ != nullptr && desc_->on_close != nullptr) {

@@ -27,9 +27,7 @@ class GroovePlugin final : public sdk::Plugin {
     static constexpr const char* kStreams[] = {"groove"};
 
     GroovePlugin(sdk::Host host, const sdk::Config& config)
-        : Plugin(host),
-          settings_(parse_settings(config.json)),
-          clients_(host.group("clients")) {
+        : Plugin(host), settings_(parse_settings(config.json)), clients_(host.group("clients")) {
         for (const std::string& name : settings_.allowed_origins)
             allowed_hosts_.push_back(sdk::to_sy_str(name));
     }
@@ -66,12 +64,12 @@ class GroovePlugin final : public sdk::Plugin {
 
   private:
     GrooveSettings settings_;
-    std::vector<sy_str> allowed_hosts_;  // views of settings_.allowed_origins
+    std::vector<sy_str> allowed_hosts_; // views of settings_.allowed_origins
     sy_group_id clients_;
-    std::string encoded_;  // reused so a broadcast does not allocate once warmed up
+    std::string encoded_; // reused so a broadcast does not allocate once warmed up
 };
 
-}  // namespace
-}  // namespace switchyard::groove
+} // namespace
+} // namespace switchyard::groove
 
 SWITCHYARD_PLUGIN(switchyard::groove::GroovePlugin)

@@ -18,4 +18,4 @@ std::string event_message(std::string_view type, std::string_view data_json) {
     return out;
 }
 
-}  // namespace switchyard::groove
+} // namespace switchyard::groove

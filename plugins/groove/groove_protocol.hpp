@@ -16,4 +16,4 @@ void append_event_message(std::string& out, std::string_view type, std::string_v
 // The wire message for one bus event (see append_event_message).
 std::string event_message(std::string_view type, std::string_view data_json);
 
-}  // namespace switchyard::groove
+} // namespace switchyard::groove

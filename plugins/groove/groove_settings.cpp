@@ -18,8 +18,8 @@ bool is_kernel_key(std::string_view key) {
 }
 
 std::vector<std::string> parse_host_list(const json::Value& value, std::string_view key) {
-    const std::string problem = "config key '" + std::string(key) +
-                                "' must be an array of host name strings";
+    const std::string problem =
+        "config key '" + std::string(key) + "' must be an array of host name strings";
     if (!value.is_array()) throw std::invalid_argument(problem);
     std::vector<std::string> hosts;
     for (const json::Value& element : value.as_array()) {
@@ -30,7 +30,7 @@ std::vector<std::string> parse_host_list(const json::Value& value, std::string_v
     return hosts;
 }
 
-}  // namespace
+} // namespace
 
 GrooveSettings parse_settings(std::string_view config_json) {
     GrooveSettings settings;
@@ -50,4 +50,4 @@ GrooveSettings parse_settings(std::string_view config_json) {
     return settings;
 }
 
-}  // namespace switchyard::groove
+} // namespace switchyard::groove

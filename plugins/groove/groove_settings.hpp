@@ -20,4 +20,4 @@ struct GrooveSettings {
 // naming the offending key when a value has the wrong type or a key is unknown.
 GrooveSettings parse_settings(std::string_view config_json);
 
-}  // namespace switchyard::groove
+} // namespace switchyard::groove

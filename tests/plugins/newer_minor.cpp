@@ -7,6 +7,6 @@ constexpr sy_plugin_v1 descriptor() {
     d.abi_minor = 99;
     return d;
 }
-}  // namespace
+} // namespace
 
 TEST_PLUGIN_ENTRY_POINT(descriptor())

@@ -3,4 +3,6 @@
 #include <switchyard/plugin.h>
 
 extern "C" SY_EXPORT int switchyard_plugin(void);
-extern "C" SY_EXPORT int switchyard_plugin(void) { return 1; }
+extern "C" SY_EXPORT int switchyard_plugin(void) {
+    return 1;
+}

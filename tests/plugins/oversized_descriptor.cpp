@@ -18,7 +18,9 @@ constexpr NewerDescriptor descriptor() {
 constexpr NewerDescriptor kDescriptor = descriptor();
 static_assert(sizeof(NewerDescriptor) == sizeof(sy_plugin_v1) + 64);
 
-}  // namespace
+} // namespace
 
 extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);
-extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) { return &kDescriptor.v1; }
+extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) {
+    return &kDescriptor.v1;
+}

@@ -38,12 +38,12 @@ constexpr sy_plugin_v1 valid_descriptor(const char* name) {
     return d;
 }
 
-}  // namespace test_plugin
+} // namespace test_plugin
 
 // Defines the entry point returning the constant `descriptor_expression`.
-#define TEST_PLUGIN_ENTRY_POINT(descriptor_expression)                               \
-    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);             \
-    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) {            \
-        static constexpr sy_plugin_v1 kDescriptor = descriptor_expression;           \
-        return &kDescriptor;                                                         \
+#define TEST_PLUGIN_ENTRY_POINT(descriptor_expression)                     \
+    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);   \
+    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) {  \
+        static constexpr sy_plugin_v1 kDescriptor = descriptor_expression; \
+        return &kDescriptor;                                               \
     }

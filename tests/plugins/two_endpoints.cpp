@@ -16,6 +16,6 @@ constexpr sy_plugin_v1 descriptor() {
     return d;
 }
 
-}  // namespace
+} // namespace
 
 TEST_PLUGIN_ENTRY_POINT(descriptor())

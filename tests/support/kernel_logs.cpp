@@ -1,6 +1,7 @@
 #include "kernel_logs.hpp"
 
 #include <mutex>
+#include <utility>
 
 namespace switchyard::test {
 

@@ -14,8 +14,12 @@
 
 namespace {
 
-std::string_view view(sy_str s) { return s.ptr == nullptr ? "" : std::string_view(s.ptr, s.len); }
-sy_str str(std::string_view s) { return sy_str{s.data(), s.size()}; }
+std::string_view view(sy_str s) {
+    return s.ptr == nullptr ? "" : std::string_view(s.ptr, s.len);
+}
+sy_str str(std::string_view s) {
+    return sy_str{s.data(), s.size()};
+}
 
 // A frame of the fake host. Never dereferenced as the kernel's sy_frame: the plugin
 // only passes the pointer back.
@@ -28,8 +32,8 @@ struct FakeFrame {
 class RecordingHost {
   public:
     struct Delivery {
-        sy_group_id group;  // 0 for a send to one connection
-        sy_conn_id conn;    // the connection, or `except` of a broadcast
+        sy_group_id group; // 0 for a send to one connection
+        sy_conn_id conn;   // the connection, or `except` of a broadcast
         sy_frame_kind kind;
         std::string payload;
     };
@@ -170,7 +174,7 @@ class GrooveUnderTest {
         return d_.on_event(instance_, &e);
     }
 
-    RecordingHost host;  // declared before the library: destroyed after the instance
+    RecordingHost host; // declared before the library: destroyed after the instance
     sy_status create_status = SY_ERR_FAILED;
 
   private:
@@ -179,7 +183,7 @@ class GrooveUnderTest {
     void* instance_ = nullptr;
 };
 
-}  // namespace
+} // namespace
 
 TEST_CASE("groove creates an instance and looks its group up once", "[groove]") {
     GrooveUnderTest groove;
@@ -203,11 +207,12 @@ TEST_CASE("groove broadcasts every event once, encoded as {event, data}", "[groo
     REQUIRE(groove.host.deliveries.size() == 2);
     const auto& first = groove.host.deliveries[0];
     CHECK(first.group == clients);
-    CHECK(first.conn == 0);  // no connection excepted
+    CHECK(first.conn == 0); // no connection excepted
     CHECK(first.kind == SY_FRAME_TEXT);
-    CHECK(first.payload == R"({"event":"agent:killed","data":{"id":"backend-1","reason":"manual"}})");
+    CHECK(first.payload ==
+          R"({"event":"agent:killed","data":{"id":"backend-1","reason":"manual"}})");
     CHECK(groove.host.deliveries[1].payload == R"({"event":"custom:thing","data":[1]})");
-    CHECK(groove.host.frames_alive == 0);  // each frame released after the broadcast
+    CHECK(groove.host.frames_alive == 0); // each frame released after the broadcast
 }
 
 TEST_CASE("groove keeps internal events from clients", "[groove]") {

@@ -1,5 +1,6 @@
 // The groove plugin's pure parts: its wire encoding (seed 001) and its settings.
 #include "groove_protocol.hpp"
+
 #include "groove_settings.hpp"
 
 #include <switchyard/json.hpp>
@@ -53,8 +54,7 @@ TEST_CASE("groove settings default to the loopback host names", "[groove]") {
     CHECK(groove::parse_settings(R"({"allowed_origins":[]})").allowed_origins.empty());
 }
 
-TEST_CASE("groove settings refuse a wrong value or an unknown key, naming the key",
-          "[groove]") {
+TEST_CASE("groove settings refuse a wrong value or an unknown key, naming the key", "[groove]") {
     using Catch::Matchers::Contains;
     CHECK_THROWS_WITH(groove::parse_settings(R"({"allowed_origins":"localhost"})"),
                       Contains("'allowed_origins' must be an array of host name strings"));

@@ -29,7 +29,7 @@ std::string round_trip(std::string_view text) {
     return json::serialize(*value);
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("json parses every kind of value", "[json]") {
     std::optional<json::Value> v = json::parse(
@@ -45,7 +45,7 @@ TEST_CASE("json parses every kind of value", "[json]") {
     CHECK(v->find("a")->as_array().size() == 3);
     CHECK(v->find("o")->find("k")->as_string() == "v");
     CHECK(v->find("missing") == nullptr);
-    CHECK(v->find("s")->find("s") == nullptr);  // not an object
+    CHECK(v->find("s")->find("s") == nullptr); // not an object
 }
 
 TEST_CASE("json objects keep insertion order; a repeated key finds the last", "[json]") {
@@ -55,15 +55,14 @@ TEST_CASE("json objects keep insertion order; a repeated key finds the last", "[
     CHECK(v->find("k")->as_int64() == 2);
 }
 
-TEST_CASE("json numbers keep integers exact and reject what RFC 8259 does not allow",
-          "[json]") {
+TEST_CASE("json numbers keep integers exact and reject what RFC 8259 does not allow", "[json]") {
     CHECK(json::parse("9007199254740993")->as_int64() == 9007199254740993);
     CHECK(json::parse("-9223372036854775808")->as_int64() == INT64_MIN);
     CHECK_FALSE(json::parse("9223372036854775808")->as_int64().has_value());
     CHECK(json::parse("9223372036854775808")->as_double() == 9223372036854775808.0);
     CHECK(json::parse("1e2")->as_double() == 100.0);
     CHECK(json::parse("-0.25E-1")->as_double() == -0.025);
-    CHECK(json::parse("1e-400")->as_double() == 0.0);  // underflow is zero, not an error
+    CHECK(json::parse("1e-400")->as_double() == 0.0); // underflow is zero, not an error
     CHECK(parse_error("1e400") == "number out of range at offset 0");
     CHECK(parse_error("01") == "unexpected trailing characters at offset 1");
     CHECK(parse_error("-") == "invalid number at offset 1");
@@ -77,7 +76,7 @@ TEST_CASE("json numbers keep integers exact and reject what RFC 8259 does not al
 TEST_CASE("json strings decode escapes, unicode escapes and surrogate pairs", "[json]") {
     CHECK(json::parse(R"("a\"b\\c\/d\b\f\n\r\t")")->as_string() == "a\"b\\c/d\b\f\n\r\t");
     CHECK(json::parse(R"("\u0041\u00e9\u20AC")")->as_string() == "A\xC3\xA9\xE2\x82\xAC");
-    CHECK(json::parse(R"("\ud83d\ude00")")->as_string() == "\xF0\x9F\x98\x80");  // U+1F600
+    CHECK(json::parse(R"("\ud83d\ude00")")->as_string() == "\xF0\x9F\x98\x80"); // U+1F600
     CHECK(json::parse("\"h\xC3\xA9llo \xF0\x9F\x98\x80\"")->as_string() ==
           "h\xC3\xA9llo \xF0\x9F\x98\x80");
     CHECK(json::parse(R"("\u0000")")->as_string() == std::string(1, '\0'));
@@ -95,10 +94,10 @@ TEST_CASE("json strings refuse bad escapes, control characters, lone surrogates 
     CHECK(parse_error(R"("\u12G4")") == "invalid hex digit in \\u escape at offset 3");
     CHECK(parse_error(R"("\u12")") == "truncated \\u escape at offset 3");
     CHECK(parse_error("\"\xFF\"") == "invalid UTF-8 at offset 1");
-    CHECK(parse_error("\"\xC0\xAF\"") == "invalid UTF-8 at offset 1");          // overlong '/'
-    CHECK(parse_error("\"\xED\xA0\x80\"") == "invalid UTF-8 at offset 1");      // surrogate
-    CHECK(parse_error("\"\xF4\x90\x80\x80\"") == "invalid UTF-8 at offset 1");  // > U+10FFFF
-    CHECK(parse_error("\"\xE2\x82\"") == "invalid UTF-8 at offset 1");          // truncated
+    CHECK(parse_error("\"\xC0\xAF\"") == "invalid UTF-8 at offset 1");         // overlong '/'
+    CHECK(parse_error("\"\xED\xA0\x80\"") == "invalid UTF-8 at offset 1");     // surrogate
+    CHECK(parse_error("\"\xF4\x90\x80\x80\"") == "invalid UTF-8 at offset 1"); // > U+10FFFF
+    CHECK(parse_error("\"\xE2\x82\"") == "invalid UTF-8 at offset 1");         // truncated
     CHECK(parse_error(R"("abc)") == "unterminated string at offset 4");
 }
 
@@ -149,6 +148,6 @@ TEST_CASE("json values can be built in code", "[json]") {
     v.set("port", 31415);
     v.set("tags", json::Array{"a", true});
     v.find("tags")->push_back(nullptr);
-    v.set("port", 1);  // replaces, keeps the position
+    v.set("port", 1); // replaces, keeps the position
     CHECK(json::serialize(v) == R"({"name":"groove","port":1,"tags":["a",true,null]})");
 }

@@ -21,7 +21,9 @@ fs::path test_plugin(const std::string& name) {
     return fs::path(SWITCHYARD_TEST_PLUGIN_DIR) / (name + ".so");
 }
 
-fs::path groove_path() { return fs::path(SWITCHYARD_PLUGIN_DIR) / "groove.so"; }
+fs::path groove_path() {
+    return fs::path(SWITCHYARD_PLUGIN_DIR) / "groove.so";
+}
 
 // The reason load() gives for refusing `path`; also checks what() names the library.
 std::string refusal(const fs::path& path) {
@@ -52,10 +54,11 @@ switchyard::PluginConfig config_named(std::string name) {
 }
 
 switchyard::EndpointListen listen_on(std::string endpoint) {
-    return switchyard::EndpointListen{std::move(endpoint), switchyard::ListenAddress{"127.0.0.1", 0}};
+    return switchyard::EndpointListen{std::move(endpoint),
+                                      switchyard::ListenAddress{"127.0.0.1", 0}};
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("loader refuses a missing file and a file that is not a library", "[loader]") {
     CHECK(refusal(test_plugin("does_not_exist")) == "no such file");
@@ -75,8 +78,7 @@ TEST_CASE("loader refuses an entry point that returns NULL", "[loader]") {
     CHECK(refusal(test_plugin("null_descriptor")) == "switchyard_plugin_v1() returned NULL");
 }
 
-TEST_CASE("loader refuses another ABI major, a newer minor and a larger descriptor",
-          "[loader]") {
+TEST_CASE("loader refuses another ABI major, a newer minor and a larger descriptor", "[loader]") {
     CHECK(refusal(test_plugin("wrong_major")) == "built for ABI 2.x, this kernel speaks 1.x");
     CHECK(refusal(test_plugin("newer_minor")) ==
           "built for ABI 1.99, newer than this kernel's 1.0");
@@ -130,7 +132,7 @@ TEST_CASE("config must name the library's plugin and only endpoints it declares"
 
     auto config = config_named("groove");
     CHECK_NOTHROW(switchyard::check_config_matches(*groove, config));
-    config.listen = {listen_on("")};  // listen = "host:port": the only endpoint
+    config.listen = {listen_on("")}; // listen = "host:port": the only endpoint
     CHECK_NOTHROW(switchyard::check_config_matches(*groove, config));
     config.listen = {listen_on("default")};
     CHECK_NOTHROW(switchyard::check_config_matches(*groove, config));
@@ -163,9 +165,9 @@ TEST_CASE("loader refuses a second plugin of the same name", "[loader]") {
     auto groove = PluginLibrary::load(groove_path());
     auto impostor = PluginLibrary::load(test_plugin("dup_groove"));
     CHECK_NOTHROW(switchyard::check_unique_name(*groove, {"jarvis", "clijaw"}));
-    CHECK_THROWS_WITH(switchyard::check_unique_name(*impostor, {"jarvis", "groove"}),
-                      test_plugin("dup_groove").string() +
-                          ": a plugin named \"groove\" is already loaded");
+    CHECK_THROWS_WITH(
+        switchyard::check_unique_name(*impostor, {"jarvis", "groove"}),
+        test_plugin("dup_groove").string() + ": a plugin named \"groove\" is already loaded");
 }
 
 // ---------------------------------------------------------------------------------
@@ -177,7 +179,9 @@ namespace {
 // The end of sy_endpoint_v1's last field in ABI 1.0 (sizeof adds tail padding).
 constexpr size_t kEndpointV1_0Size = offsetof(sy_endpoint_v1, max_queued_frames) + sizeof(uint32_t);
 
-sy_status fake_create(const sy_host_v1*, const sy_create_args_v1*, void**) { return SY_OK; }
+sy_status fake_create(const sy_host_v1*, const sy_create_args_v1*, void**) {
+    return SY_OK;
+}
 void fake_destroy(void*) {}
 
 // A valid descriptor whose endpoint and routes live in the object, so a test can break
@@ -212,7 +216,7 @@ struct DescriptorUnderTest {
     std::string problem() const { return switchyard::find_descriptor_problem(d); }
 };
 
-}  // namespace
+} // namespace
 
 TEST_CASE("descriptor rules accept a valid descriptor", "[loader]") {
     DescriptorUnderTest t;
@@ -231,15 +235,14 @@ TEST_CASE("descriptor rules check the size the ABI version implies", "[loader]")
                              std::to_string(sizeof(sy_plugin_v1)) + ")");
 }
 
-TEST_CASE("descriptor rules require a valid name, a version and both lifecycle hooks",
-          "[loader]") {
+TEST_CASE("descriptor rules require a valid name, a version and both lifecycle hooks", "[loader]") {
     DescriptorUnderTest t;
     t.d.name = nullptr;
     CHECK(t.problem() == "descriptor has no name");
     for (const char* bad : {"", "Groove", "1groove", "gro-ove", "gro ove", "_groove"}) {
         t.d.name = bad;
-        CHECK_THAT(t.problem(), Catch::Matchers::StartsWith("invalid plugin name \"" +
-                                                            std::string(bad) + "\""));
+        CHECK_THAT(t.problem(),
+                   Catch::Matchers::StartsWith("invalid plugin name \"" + std::string(bad) + "\""));
     }
     t.d.name = "x_1";
     CHECK(t.problem() == "");
@@ -259,12 +262,14 @@ TEST_CASE("descriptor rules require endpoints with names and routes", "[loader]"
     {
         DescriptorUnderTest t;
         t.endpoints[1].struct_size = 16;
-        CHECK(t.problem() == "plugin \"tested\": endpoint 1 is 16 bytes, smaller than ABI "
-                             "1.0's (" + std::to_string(kEndpointV1_0Size) + ")");
+        CHECK(t.problem() ==
+              "plugin \"tested\": endpoint 1 is 16 bytes, smaller than ABI "
+              "1.0's (" +
+                  std::to_string(kEndpointV1_0Size) + ")");
         t.endpoints[1].struct_size = sizeof(sy_endpoint_v1) + 8;
-        CHECK_THAT(t.problem(), Catch::Matchers::Contains("endpoint 1 is " +
-                                                          std::to_string(sizeof(sy_endpoint_v1) + 8) +
-                                                          " bytes, larger than this kernel knows"));
+        CHECK_THAT(t.problem(), Catch::Matchers::Contains(
+                                    "endpoint 1 is " + std::to_string(sizeof(sy_endpoint_v1) + 8) +
+                                    " bytes, larger than this kernel knows"));
     }
     {
         DescriptorUnderTest t;
@@ -280,8 +285,7 @@ TEST_CASE("descriptor rules require endpoints with names and routes", "[loader]"
     }
 }
 
-TEST_CASE("descriptor rules require routes of a known kind with a method and a path",
-          "[loader]") {
+TEST_CASE("descriptor rules require routes of a known kind with a method and a path", "[loader]") {
     DescriptorUnderTest t;
     t.routes[1].kind = 7;
     CHECK(t.problem() == "plugin \"tested\": endpoint \"core\" route 1 has unknown kind 7");
@@ -296,8 +300,9 @@ TEST_CASE("descriptor rules require routes of a known kind with a method and a p
     CHECK(t.problem() == "plugin \"tested\": endpoint \"core\" route 1 has no method");
     t.routes[1].method = "POST";
     t.routes[0].struct_size = 4;
-    CHECK_THAT(t.problem(), Catch::Matchers::StartsWith(
-                                "plugin \"tested\": endpoint \"core\" route 0 is 4 bytes, smaller"));
+    CHECK_THAT(t.problem(),
+               Catch::Matchers::StartsWith(
+                   "plugin \"tested\": endpoint \"core\" route 0 is 4 bytes, smaller"));
 }
 
 TEST_CASE("descriptor rules require named streams without subtopics", "[loader]") {

@@ -24,12 +24,13 @@ class EchoPlugin final : public sdk::Plugin {
         sdk::endpoint("default", "127.0.0.1:31400", kRoutes),
     };
 
-    EchoPlugin(sdk::Host host, const sdk::Config&) : Plugin(host), clients_(host.group("clients")) {}
+    EchoPlugin(sdk::Host host, const sdk::Config&)
+        : Plugin(host), clients_(host.group("clients")) {}
 
     sy_status on_http(const sdk::Request&, sdk::Response& response) override {
         response.status = 200;
-        response.body = R"({"status":"ok","connections":)" +
-                        std::to_string(host().group_size(clients_)) + "}";
+        response.body =
+            R"({"status":"ok","connections":)" + std::to_string(host().group_size(clients_)) + "}";
         return SY_OK;
     }
 
@@ -46,6 +47,6 @@ class EchoPlugin final : public sdk::Plugin {
     sy_group_id clients_;
 };
 
-}  // namespace
+} // namespace
 
 SWITCHYARD_PLUGIN(EchoPlugin)

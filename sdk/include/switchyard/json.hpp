@@ -106,9 +106,7 @@ class Value {
         }
         return nullptr;
     }
-    Value* find(std::string_view key) {
-        return const_cast<Value*>(std::as_const(*this).find(key));
-    }
+    Value* find(std::string_view key) { return const_cast<Value*>(std::as_const(*this).find(key)); }
 
     // Sets member `key` of an object (replacing it, or appending it). Precondition:
     // is_object() or is_null() (a null becomes an empty object first).
@@ -282,7 +280,7 @@ class Parser {
 
     bool parse_array(Value& out, int depth) {
         if (depth > kMaxDepth) return fail("nesting deeper than " + std::to_string(kMaxDepth));
-        ++pos_;  // '['
+        ++pos_; // '['
         Array elements;
         skip_whitespace();
         if (peek() == ']') {
@@ -297,14 +295,14 @@ class Parser {
             if (peek() == ']') break;
             if (!expect(',', "',' or ']'")) return false;
         }
-        ++pos_;  // ']'
+        ++pos_; // ']'
         out = Value(std::move(elements));
         return true;
     }
 
     bool parse_object(Value& out, int depth) {
         if (depth > kMaxDepth) return fail("nesting deeper than " + std::to_string(kMaxDepth));
-        ++pos_;  // '{'
+        ++pos_; // '{'
         Object members;
         skip_whitespace();
         if (peek() == '}') {
@@ -325,7 +323,7 @@ class Parser {
             if (peek() == '}') break;
             if (!expect(',', "',' or '}'")) return false;
         }
-        ++pos_;  // '}'
+        ++pos_; // '}'
         out = Value(std::move(members));
         return true;
     }
@@ -400,7 +398,7 @@ class Parser {
     }
 
     bool parse_string(std::string& out) {
-        ++pos_;  // opening quote
+        ++pos_; // opening quote
         for (;;) {
             if (at_end()) return fail("unterminated string");
             unsigned char c = static_cast<unsigned char>(text_[pos_]);
@@ -433,7 +431,7 @@ class Parser {
                     if (!parse_unicode_escape(out)) return false;
                     break;
                 default:
-                    pos_ -= 2;  // point at the backslash
+                    pos_ -= 2; // point at the backslash
                     return fail(std::string("invalid escape '\\") + escape + "'");
             }
         }
@@ -504,13 +502,14 @@ class Parser {
         }
         size_t dot = mantissa.find('.');
         std::string_view integer_part = mantissa.substr(0, dot);
-        int64_t magnitude = 0;  // decimal position of the first significant digit
+        int64_t magnitude = 0; // decimal position of the first significant digit
         if (integer_part != "0") {
             magnitude = static_cast<int64_t>(integer_part.size()) - 1;
         } else {
-            std::string_view fraction = dot == std::string_view::npos ? "" : mantissa.substr(dot + 1);
+            std::string_view fraction =
+                dot == std::string_view::npos ? "" : mantissa.substr(dot + 1);
             size_t first_digit = fraction.find_first_not_of('0');
-            if (first_digit == std::string_view::npos) return true;  // all zeros
+            if (first_digit == std::string_view::npos) return true; // all zeros
             magnitude = -static_cast<int64_t>(first_digit) - 1;
         }
         return magnitude + exponent < 0;
@@ -521,7 +520,7 @@ class Parser {
     std::string error_;
 };
 
-}  // namespace detail
+} // namespace detail
 
 // Parses one JSON text (RFC 8259, strict). On failure returns nullopt and, when `error`
 // is not null, stores what is wrong and where ("expected ':' at offset 12").
@@ -529,4 +528,4 @@ inline std::optional<Value> parse(std::string_view text, std::string* error = nu
     return detail::Parser(text).parse_document(error);
 }
 
-}  // namespace switchyard::json
+} // namespace switchyard::json

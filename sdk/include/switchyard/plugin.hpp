@@ -43,7 +43,9 @@
 namespace switchyard::sdk {
 
 // A view of `s` for the ABI (valid as long as `s`).
-constexpr sy_str to_sy_str(std::string_view s) noexcept { return sy_str{s.data(), s.size()}; }
+constexpr sy_str to_sy_str(std::string_view s) noexcept {
+    return sy_str{s.data(), s.size()};
+}
 // A view of an ABI string (empty when its pointer is null).
 constexpr std::string_view to_string_view(sy_str s) noexcept {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
@@ -75,11 +77,11 @@ constexpr sy_route_v1 sse_route(const char* path) noexcept {
 // defaults (1 MiB messages, 1024 queued frames).
 template <size_t N>
 constexpr sy_endpoint_v1 endpoint(const char* name, const char* default_listen,
-                                  const sy_route_v1 (&routes)[N],
-                                  uint64_t max_message_bytes = 0,
+                                  const sy_route_v1 (&routes)[N], uint64_t max_message_bytes = 0,
                                   uint32_t max_queued_frames = 0) noexcept {
-    return sy_endpoint_v1{sizeof(sy_endpoint_v1), name,      default_listen,   routes, N,
-                          max_message_bytes,      max_queued_frames};
+    return sy_endpoint_v1{
+        sizeof(sy_endpoint_v1), name, default_listen, routes, N, max_message_bytes,
+        max_queued_frames};
 }
 
 // ---------------------------------------------------------------------------------
@@ -302,8 +304,7 @@ class Host {
         return table_->broadcast(table_->ctx, group, frame.get(), except);
     }
     // Closes a connection with a WebSocket close code and reason (SSE ignores both).
-    sy_status close(sy_conn_id conn, uint16_t code,
-                    std::string_view reason = {}) const noexcept {
+    sy_status close(sy_conn_id conn, uint16_t code, std::string_view reason = {}) const noexcept {
         return table_->close(table_->ctx, conn, code, to_sy_str(reason));
     }
 
@@ -334,17 +335,16 @@ class Host {
         return to_string_view(table_->conn_state_get(table_->ctx, conn));
     }
     // Pings the connection every interval_ms; closes it without a pong in timeout_ms.
-    sy_status keepalive(sy_conn_id conn, uint32_t interval_ms,
-                        uint32_t timeout_ms) const noexcept {
+    sy_status keepalive(sy_conn_id conn, uint32_t interval_ms, uint32_t timeout_ms) const noexcept {
         return table_->conn_keepalive(table_->ctx, conn, interval_ms, timeout_ms);
     }
 
     // Publishes an event; its sequence number, or nullopt when the bus refused it.
     std::optional<uint64_t> publish(const Publish& event) const noexcept {
-        sy_publish_v1 abi{sizeof(sy_publish_v1),    to_sy_str(event.topic),
-                          to_sy_str(event.type),    to_sy_str(event.data),
-                          to_sy_str(event.id),      to_sy_str(event.priority),
-                          to_sy_str(event.scope),   event.internal ? 1u : 0u};
+        sy_publish_v1 abi{sizeof(sy_publish_v1),  to_sy_str(event.topic),
+                          to_sy_str(event.type),  to_sy_str(event.data),
+                          to_sy_str(event.id),    to_sy_str(event.priority),
+                          to_sy_str(event.scope), event.internal ? 1u : 0u};
         uint64_t seq = 0;
         if (table_->publish(table_->ctx, &abi, &seq) != SY_OK) return std::nullopt;
         return seq;
@@ -380,8 +380,7 @@ class Host {
 
     // Calls on_timer(timer, tag) after delay_ms, then every interval_ms unless 0.
     // Returns 0 on failure.
-    sy_timer_id timer_start(uint64_t delay_ms, uint64_t interval_ms,
-                            uint64_t tag) const noexcept {
+    sy_timer_id timer_start(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag) const noexcept {
         return table_->timer_start(table_->ctx, delay_ms, interval_ms, tag);
     }
     // Stops a timer.
@@ -394,8 +393,7 @@ class Host {
         return table_->secure_equals(to_sy_str(a), to_sy_str(b)) != 0;
     }
     // True when the request has no Origin header or its host is one of `hosts`.
-    bool origin_host_allowed(const Request& request,
-                             std::span<const sy_str> hosts) const noexcept {
+    bool origin_host_allowed(const Request& request, std::span<const sy_str> hosts) const noexcept {
         return table_->origin_host_allowed(&request.raw(), hosts.data(), hosts.size()) != 0;
     }
 
@@ -516,7 +514,9 @@ sy_status guarded(const sy_host_v1* host, const char* hook, Body&& body) noexcep
     return SY_ERR_FAILED;
 }
 
-inline Instance& instance(void* opaque) noexcept { return *static_cast<Instance*>(opaque); }
+inline Instance& instance(void* opaque) noexcept {
+    return *static_cast<Instance*>(opaque);
+}
 
 // Copies the plugin's Response into the ABI struct; views point into `box`.
 inline void export_response(Instance& box, sy_response_v1* out) {
@@ -550,7 +550,9 @@ sy_status create(const sy_host_v1* host, const sy_create_args_v1* args,
     });
 }
 
-inline void destroy(void* opaque) noexcept { delete static_cast<Instance*>(opaque); }
+inline void destroy(void* opaque) noexcept {
+    delete static_cast<Instance*>(opaque);
+}
 
 inline sy_status snapshot(void* opaque, const sy_sink* out) noexcept {
     Instance& box = instance(opaque);
@@ -586,17 +588,15 @@ inline sy_status on_accept(void* opaque, const sy_request_v1* request,
 
 inline sy_status on_open(void* opaque, sy_conn_id conn, const sy_request_v1* request) noexcept {
     Instance& box = instance(opaque);
-    return guarded(box.host.table(), "on_open", [&] {
-        return box.plugin->on_open(conn, Request(*request, *box.host.table()));
-    });
+    return guarded(box.host.table(), "on_open",
+                   [&] { return box.plugin->on_open(conn, Request(*request, *box.host.table())); });
 }
 
 inline sy_status on_message(void* opaque, sy_conn_id conn, sy_frame_kind kind,
                             sy_str payload) noexcept {
     Instance& box = instance(opaque);
-    return guarded(box.host.table(), "on_message", [&] {
-        return box.plugin->on_message(conn, kind, to_string_view(payload));
-    });
+    return guarded(box.host.table(), "on_message",
+                   [&] { return box.plugin->on_message(conn, kind, to_string_view(payload)); });
 }
 
 inline void on_close(void* opaque, sy_conn_id conn, uint16_t code, sy_str reason) noexcept {
@@ -615,8 +615,7 @@ inline sy_status on_event(void* opaque, const sy_event_v1* event) noexcept {
 
 inline sy_status on_timer(void* opaque, sy_timer_id timer, uint64_t tag) noexcept {
     Instance& box = instance(opaque);
-    return guarded(box.host.table(), "on_timer",
-                   [&] { return box.plugin->on_timer(timer, tag); });
+    return guarded(box.host.table(), "on_timer", [&] { return box.plugin->on_timer(timer, tag); });
 }
 
 inline void on_shutdown(void* opaque) noexcept {
@@ -660,16 +659,16 @@ constexpr sy_plugin_v1 make_descriptor() noexcept {
     return d;
 }
 
-}  // namespace detail
-}  // namespace switchyard::sdk
+} // namespace detail
+} // namespace switchyard::sdk
 
 // Defines the plugin's exported entry point for plugin class `PluginClass`. Use once,
 // at namespace scope, in one .cpp of the plugin. The descriptor is a compile-time
 // constant: no static initializer runs when the library is loaded.
-#define SWITCHYARD_PLUGIN(PluginClass)                                                   \
-    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);                 \
-    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) {                \
-        static constexpr sy_plugin_v1 kDescriptor =                                      \
-            ::switchyard::sdk::detail::make_descriptor<PluginClass>();                   \
-        return &kDescriptor;                                                             \
+#define SWITCHYARD_PLUGIN(PluginClass)                                    \
+    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);  \
+    extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) { \
+        static constexpr sy_plugin_v1 kDescriptor =                       \
+            ::switchyard::sdk::detail::make_descriptor<PluginClass>();    \
+        return &kDescriptor;                                              \
     }
