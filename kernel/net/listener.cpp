@@ -13,6 +13,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+
 asio::ip::address resolve_host(const std::string& host) {
     if (host.empty() || host == "*") return asio::ip::address_v4::any();
     if (host == "localhost") return asio::ip::address_v4::loopback();
@@ -28,6 +30,7 @@ Listener::Listener(WorkerPool& pool, const std::string& host, uint16_t port, std
     : pool_(pool),
       home_(pool.next()),
       acceptor_(home_.io()),
+      retry_(home_.io()),
       endpoint_(std::move(endpoint)),
       service_(std::move(service)) {
     const tcp::endpoint where(resolve_host(host), port);
@@ -52,6 +55,7 @@ void Listener::stop() {
     asio::post(home_.io(), [self = shared_from_this()] {
         boost::system::error_code ec;
         self->acceptor_.close(ec);
+        self->retry_.cancel();
     });
 }
 
@@ -68,8 +72,15 @@ void Listener::accept() {
                                                           tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
             if (ec) {
-                // Out of file descriptors and the like: log and keep accepting.
-                spdlog::error("{}: accept failed: {}", self->endpoint_, ec.message());
+                // Out of file descriptors and the like: log, and retry after a pause
+                // rather than spinning on an error that has not gone away.
+                spdlog::error("{}: accept failed: {}; retrying in {} ms", self->endpoint_,
+                              ec.message(), kAcceptRetry.count());
+                self->retry_.expires_after(kAcceptRetry);
+                self->retry_.async_wait([self](const boost::system::error_code& wait_ec) {
+                    if (!wait_ec && self->acceptor_.is_open()) self->accept();
+                });
+                return;
             } else {
                 asio::post(target.io(), [&target, socket = std::move(socket),
                                          service = self->service_,

@@ -6,6 +6,7 @@
 #include "net/worker_pool.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <string>
@@ -35,6 +36,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     WorkerPool& pool_;
     Worker& home_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer retry_; // pause after a failed accept
     std::string endpoint_;
     std::string address_;
     uint16_t port_ = 0;

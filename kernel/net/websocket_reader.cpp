@@ -21,7 +21,9 @@ void unmask(char* data, size_t size, const uint8_t mask[4]) {
 // Close codes a peer may send (RFC 6455 section 7.4).
 bool is_sendable_close_code(uint16_t code) {
     if (code >= 3000 && code <= 4999) return true;
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011);
+    // 1012-1014 were registered after RFC 6455; we send 1013 ourselves, so a client
+    // echoing it must be understood.
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014);
 }
 
 } // namespace

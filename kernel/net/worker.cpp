@@ -58,9 +58,8 @@ void Worker::group_remove(sy_group_id group, Connection* conn) {
 void Worker::broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id except) {
     auto it = groups_.find(group);
     if (it == groups_.end()) return;
-    // A member may close while we send (slow consumer): iterate over a stable copy of
-    // the pointers only when that can happen, i.e. always, but without allocating: walk
-    // backwards so a removal (swap with back) never skips a member.
+    // Walk backwards: should a send ever remove its connection from the group (swap
+    // with the last member), no member is skipped.
     auto& members = it->second;
     for (size_t i = members.size(); i-- > 0;) {
         if (i >= members.size()) continue;

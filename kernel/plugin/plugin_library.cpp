@@ -196,11 +196,10 @@ std::string find_descriptor_problem(const sy_plugin_v1& d) {
     if (d.create == nullptr) return plugin + " has no create hook";
     if (d.destroy == nullptr) return plugin + " has no destroy hook";
     if (d.endpoints == nullptr || d.endpoint_count == 0) return plugin + " declares no endpoints";
-    for (size_t i = 0; i < d.endpoint_count; ++i) {
+    for (size_t i = 0; i < d.endpoint_count && problem.empty(); ++i) {
         problem = endpoint_problem(d, i);
-        if (!problem.empty()) return plugin + ": " + problem;
     }
-    problem = streams_problem(d);
+    if (problem.empty()) problem = streams_problem(d);
     if (!problem.empty()) return plugin + ": " + problem;
     return {};
 }

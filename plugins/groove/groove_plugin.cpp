@@ -23,7 +23,7 @@ class GroovePlugin final : public sdk::Plugin {
         "GROOVE agent orchestrator events: {event, data} over WebSocket /ws";
     static constexpr sy_route_v1 kRoutes[] = {sdk::websocket_route("/ws")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
-        sdk::endpoint("default", "127.0.0.1:31415", kRoutes, 1024 * 1024)};
+        sdk::endpoint("default", "127.0.0.1:31415", kRoutes, 1'048'576)}; // 1 MiB
     static constexpr const char* kStreams[] = {"groove"};
 
     GroovePlugin(sdk::Host host, const sdk::Config& config)

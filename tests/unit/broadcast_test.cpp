@@ -128,7 +128,7 @@ class Loopback {
 
     // Runs the worker until `done()` holds; false if the deadline passed first.
     template <typename Condition> bool run_until(Condition done) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (!done()) {
             if (std::chrono::steady_clock::now() >= deadline) return false;
             worker.io().restart();
@@ -385,7 +385,9 @@ TEST_CASE("a ping is answered with a pong carrying the same payload", "[websocke
 
 TEST_CASE("close sends a close frame with the code and reason", "[websocket]") {
     Loopback net;
-    auto& a = net.connect();
+    ConnectionLimits limits;
+    limits.close_timeout = std::chrono::hours(1); // only the client's answer ends it
+    auto& a = net.connect(limits);
     a.client->read_continuously();
     const sy_conn_id id = a.server->id();
     a.server->close(1001, "bye");
@@ -437,6 +439,23 @@ TEST_CASE("a protocol error closes with 1002", "[websocket]") {
     CHECK(a.client->received.substr(0, 1) == "\x88");
     CHECK(a.client->received.substr(2, 2) == close_payload(1002));
     CHECK(net.observer.messages.empty());
+    // The client hangs up after the close frame: the connection is gone with 1002.
+    a.client->socket.close();
+    REQUIRE(net.run_until([&] { return !net.observer.closes.empty(); }));
+    CHECK(net.observer.closes[0].code == 1002);
+}
+
+TEST_CASE("a client echoing the kernel's 1013 completes the close handshake", "[websocket]") {
+    Loopback net;
+    ConnectionLimits limits;
+    limits.close_timeout = std::chrono::hours(1); // only the client's answer ends it
+    auto& a = net.connect(limits);
+    a.client->read_continuously();
+    a.server->close(1013, "server overloaded");
+    REQUIRE(net.run_until([&] { return a.client->ended; }));
+    a.client->send(client_frame(0x8, close_payload(1013)));
+    REQUIRE(net.run_until([&] { return !net.observer.closes.empty(); }));
+    CHECK(net.observer.closes[0].code == 1013);
 }
 
 TEST_CASE("a message over the endpoint's limit closes with 1009", "[websocket]") {

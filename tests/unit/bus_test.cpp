@@ -341,12 +341,18 @@ namespace {
 struct ReplayThenLive {
     ReplayResult replay;
     std::vector<uint64_t> live;
+};
+
+struct ConcurrentSubscriptions {
+    std::vector<ReplayThenLive> subscribers;
     uint64_t final_seq = 0;
 };
 
-// Subscribes with `cursor` while another thread keeps publishing on the stream: the publisher
-// starts before the subscription and goes on for a while after it.
-ReplayThenLive subscribe_during_publishing(size_t ring_capacity, uint64_t cursor) {
+// Subscribes `count` times in a row with `cursor` while another thread keeps publishing on
+// the stream: the publisher starts before the first subscription and goes on for a while
+// after the last. Many subscriptions make a race between replay and live likely to show.
+ConcurrentSubscriptions subscribe_during_publishing(size_t ring_capacity, uint64_t cursor,
+                                                    size_t count = 400) {
     constexpr uint64_t kPublishedFirst = 200;
     constexpr uint64_t kPublishedAfter = 2000;
     constexpr uint64_t kPublishLimit = 1'000'000;   // a bound in case the subscriber never comes
@@ -361,16 +367,26 @@ ReplayThenLive subscribe_during_publishing(size_t ring_capacity, uint64_t cursor
             if (subscribed) ++after_subscribe;
         }
     });
-    ReplayThenLive result;
-    Collector collector;
+    ConcurrentSubscriptions result;
+    result.subscribers.resize(count);
+    std::vector<Collector> collectors(count);
     const bool ready = warmed_up.wait();
-    bus->subscribe("s", collector.sink(), cursor, &result.replay);
+    for (size_t i = 0; i < count; ++i) {
+        bus->subscribe("s", collectors[i].sink(), cursor, &result.subscribers[i].replay);
+    }
     subscribed = true;
     publisher.join();
     REQUIRE(ready);
-    result.live = collector.seqs();
+    for (size_t i = 0; i < count; ++i) result.subscribers[i].live = collectors[i].seqs();
     result.final_seq = bus->last_seq("s");
     return result;
+}
+
+// The replay's seqs followed by the live ones.
+std::vector<uint64_t> replay_then_live(const ReplayThenLive& r) {
+    std::vector<uint64_t> all = seqs_of(r.replay.events);
+    all.insert(all.end(), r.live.begin(), r.live.end());
+    return all;
 }
 
 } // namespace
@@ -378,30 +394,30 @@ ReplayThenLive subscribe_during_publishing(size_t ring_capacity, uint64_t cursor
 TEST_CASE("replay then live has no miss and no duplicate under concurrent publishing",
           "[bus][replay]") {
     SECTION("from the start, with a ring large enough") {
-        const ReplayThenLive r = subscribe_during_publishing(100'000, 0);
-        CHECK_FALSE(r.replay.gap);
-        std::vector<uint64_t> all = seqs_of(r.replay.events);
-        CHECK(all == seq_range(1, r.replay.last_seq));
-        all.insert(all.end(), r.live.begin(), r.live.end());
-        CHECK(all == seq_range(1, r.final_seq));
-        // Both parts are substantial: the subscription really came mid-stream.
-        CHECK(r.replay.events.size() >= 200);
-        CHECK(r.live.size() >= 1000);
+        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 0);
+        for (const ReplayThenLive& r : c.subscribers) {
+            REQUIRE_FALSE(r.replay.gap);
+            REQUIRE(seqs_of(r.replay.events) == seq_range(1, r.replay.last_seq));
+            REQUIRE(replay_then_live(r) == seq_range(1, c.final_seq));
+        }
+        // Both parts are substantial: the subscriptions really came mid-stream.
+        CHECK(c.subscribers.front().replay.events.size() >= 200);
+        CHECK(c.subscribers.back().live.size() >= 1000);
     }
     SECTION("from a cursor in the middle") {
-        const ReplayThenLive r = subscribe_during_publishing(100'000, 50);
-        CHECK_FALSE(r.replay.gap);
-        std::vector<uint64_t> all = seqs_of(r.replay.events);
-        all.insert(all.end(), r.live.begin(), r.live.end());
-        CHECK(all == seq_range(51, r.final_seq));
+        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 50);
+        for (const ReplayThenLive& r : c.subscribers) {
+            REQUIRE_FALSE(r.replay.gap);
+            REQUIRE(replay_then_live(r) == seq_range(51, c.final_seq));
+        }
     }
     SECTION("from a cursor older than a small ring: a gap, then contiguous") {
-        const ReplayThenLive r = subscribe_during_publishing(16, 0);
-        CHECK(r.replay.gap);
-        REQUIRE(r.replay.events.size() == 16);
-        std::vector<uint64_t> all = seqs_of(r.replay.events);
-        CHECK(all == seq_range(r.replay.last_seq - 15, r.replay.last_seq));
-        all.insert(all.end(), r.live.begin(), r.live.end());
-        CHECK(all == seq_range(r.replay.last_seq - 15, r.final_seq));
+        const ConcurrentSubscriptions c = subscribe_during_publishing(16, 0);
+        for (const ReplayThenLive& r : c.subscribers) {
+            REQUIRE(r.replay.gap);
+            REQUIRE(r.replay.events.size() == 16);
+            const uint64_t first = r.replay.last_seq - 15;
+            REQUIRE(replay_then_live(r) == seq_range(first, c.final_seq));
+        }
     }
 }

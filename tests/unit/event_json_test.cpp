@@ -66,7 +66,8 @@ TEST_CASE("optional fields default to absent, data to {}", "[control]") {
 
 TEST_CASE("null optional fields count as absent", "[control]") {
     const Event event = accepted_one(
-        R"({"topic":"groove","type":"t","id":null,"priority":null,"visibility":null,"scope":null})");
+        R"({"topic":"groove","type":"t","id":null,"priority":null,"visibility":null,)"
+        R"("scope":null})");
     CHECK(event.id.empty());
     CHECK(event.priority.empty());
     CHECK(event.scope.empty());

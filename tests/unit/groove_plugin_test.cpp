@@ -1,7 +1,8 @@
 // groove.so as the kernel sees it: loaded through the loader, driven through its C
 // descriptor against a recording host table. This also exercises the SDK's C++ wrapper
 // (plugin.hpp): trampolines, the Response hand-over, frames, and the exception boundary.
-#include "plugin/plugin_library.hpp"
+#include "plugin_under_test.hpp"
+#include "recording_host.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,173 +15,28 @@
 
 namespace {
 
-std::string_view view(sy_str s) {
-    return s.ptr == nullptr ? "" : std::string_view(s.ptr, s.len);
+using switchyard::testing::str;
+using switchyard::testing::view;
+
+std::filesystem::path groove_library() {
+    return std::filesystem::path(SWITCHYARD_PLUGIN_DIR) / "groove.so";
 }
-sy_str str(std::string_view s) {
-    return sy_str{s.data(), s.size()};
-}
-
-// A frame of the fake host. Never dereferenced as the kernel's sy_frame: the plugin
-// only passes the pointer back.
-struct FakeFrame {
-    sy_frame_kind kind;
-    std::string payload;
-};
-
-// A host table that records what the plugin asks for.
-class RecordingHost {
-  public:
-    struct Delivery {
-        sy_group_id group; // 0 for a send to one connection
-        sy_conn_id conn;   // the connection, or `except` of a broadcast
-        sy_frame_kind kind;
-        std::string payload;
-    };
-
-    RecordingHost() {
-        table_.struct_size = sizeof(sy_host_v1);
-        table_.abi_major = SY_ABI_MAJOR;
-        table_.abi_minor = SY_ABI_MINOR;
-        table_.ctx = this;
-        table_.log = [](void* ctx, sy_log_level level, sy_str message) {
-            self(ctx).logs.push_back({level, std::string(view(message))});
-        };
-        table_.now_ms = [](void*) -> int64_t { return 1'700'000'000'000; };
-        table_.frame_create = [](void* ctx, sy_frame_kind kind, sy_str payload) -> sy_frame* {
-            if (payload.len > self(ctx).max_frame_bytes) return nullptr;
-            ++self(ctx).frames_alive;
-            return reinterpret_cast<sy_frame*>(new FakeFrame{kind, std::string(view(payload))});
-        };
-        table_.frame_release = [](void* ctx, sy_frame* frame) {
-            --self(ctx).frames_alive;
-            delete reinterpret_cast<FakeFrame*>(frame);
-        };
-        table_.send = [](void* ctx, sy_conn_id conn, sy_frame* frame) -> sy_status {
-            auto* f = reinterpret_cast<FakeFrame*>(frame);
-            self(ctx).deliveries.push_back({0, conn, f->kind, f->payload});
-            return SY_OK;
-        };
-        table_.send_text = [](void* ctx, sy_conn_id conn, sy_str text) -> sy_status {
-            self(ctx).deliveries.push_back({0, conn, SY_FRAME_TEXT, std::string(view(text))});
-            return SY_OK;
-        };
-        table_.broadcast = [](void* ctx, sy_group_id group, sy_frame* frame,
-                              sy_conn_id except) -> sy_status {
-            auto* f = reinterpret_cast<FakeFrame*>(frame);
-            self(ctx).deliveries.push_back({group, except, f->kind, f->payload});
-            return SY_OK;
-        };
-        table_.close = [](void* ctx, sy_conn_id conn, uint16_t, sy_str) -> sy_status {
-            self(ctx).closed.push_back(conn);
-            return SY_OK;
-        };
-        table_.group = [](void* ctx, sy_str name) -> sy_group_id {
-            auto& groups = self(ctx).groups;
-            auto [it, added] = groups.emplace(std::string(view(name)), groups.size() + 1);
-            ++self(ctx).group_lookups;
-            return it->second;
-        };
-        table_.group_add = [](void* ctx, sy_group_id group, sy_conn_id conn) -> sy_status {
-            self(ctx).members[group].insert(conn);
-            return SY_OK;
-        };
-        table_.group_remove = [](void* ctx, sy_group_id group, sy_conn_id conn) -> sy_status {
-            self(ctx).members[group].erase(conn);
-            return SY_OK;
-        };
-        table_.group_size = [](void* ctx, sy_group_id group) -> size_t {
-            return self(ctx).members[group].size();
-        };
-        table_.origin_host_allowed = [](const sy_request_v1*, const sy_str* hosts,
-                                        size_t count) -> int {
-            // Pure helpers get no ctx: the test's single host answers them.
-            current_->origin_hosts.clear();
-            for (size_t i = 0; i < count; ++i) current_->origin_hosts.emplace_back(view(hosts[i]));
-            return current_->origin_allowed ? 1 : 0;
-        };
-        current_ = this;
-    }
-    ~RecordingHost() { current_ = nullptr; }
-    RecordingHost(const RecordingHost&) = delete;
-    RecordingHost& operator=(const RecordingHost&) = delete;
-
-    const sy_host_v1* table() const { return &table_; }
-    sy_group_id group_id(const std::string& name) const { return groups.at(name); }
-    bool logged(sy_log_level level, std::string_view part) const {
-        for (const auto& [l, message] : logs) {
-            if (l == level && message.find(part) != std::string::npos) return true;
-        }
-        return false;
-    }
-
-    std::vector<std::pair<sy_log_level, std::string>> logs;
-    std::vector<Delivery> deliveries;
-    std::vector<sy_conn_id> closed;
-    std::map<std::string, sy_group_id> groups;
-    std::map<sy_group_id, std::set<sy_conn_id>> members;
-    std::vector<std::string> origin_hosts;
-    bool origin_allowed = true;
-    size_t max_frame_bytes = 1 << 20;
-    int frames_alive = 0;
-    int group_lookups = 0;
-
-  private:
-    static RecordingHost& self(void* ctx) { return *static_cast<RecordingHost*>(ctx); }
-    static inline RecordingHost* current_ = nullptr;
-    sy_host_v1 table_{};
-};
 
 // groove.so loaded, and one instance of it created against a RecordingHost.
-class GrooveUnderTest {
+class GrooveUnderTest : public switchyard::testing::PluginUnderTest {
   public:
     explicit GrooveUnderTest(std::string_view config = "{}")
-        : library_(switchyard::PluginLibrary::load(std::filesystem::path(SWITCHYARD_PLUGIN_DIR) /
-                                                   "groove.so")),
-          d_(library_->descriptor()) {
-        sy_create_args_v1 args{sizeof(sy_create_args_v1), str(config), str(""), 1};
-        create_status = d_.create(host.table(), &args, &instance_);
-    }
-    ~GrooveUnderTest() {
-        if (instance_ != nullptr) d_.destroy(instance_);
-    }
-    GrooveUnderTest(const GrooveUnderTest&) = delete;
-
-    const sy_plugin_v1& descriptor() const { return d_; }
-    void* instance() const { return instance_; }
+        : PluginUnderTest(groove_library(), config) {}
 
     // A WebSocket upgrade request for /ws with these headers.
-    sy_request_v1 upgrade(const std::vector<sy_header>& headers) const {
-        sy_request_v1 r{};
-        r.struct_size = sizeof(sy_request_v1);
-        r.method = str("GET");
-        r.target = r.path = str("/ws");
-        r.headers = headers.data();
-        r.header_count = headers.size();
-        r.peer_address = str("127.0.0.1");
-        r.endpoint = str("default");
-        r.route_kind = SY_ROUTE_WEBSOCKET;
-        return r;
+    static sy_request_v1 upgrade(const std::vector<sy_header>& headers) {
+        return request(SY_ROUTE_WEBSOCKET, "/ws", headers);
     }
 
+    // Delivers an event of stream "groove".
     sy_status event(std::string_view type, std::string_view data, bool internal = false) {
-        sy_event_v1 e{};
-        e.struct_size = sizeof(sy_event_v1);
-        e.stream = e.topic = str("groove");
-        e.type = str(type);
-        e.data = str(data);
-        e.internal = internal ? 1 : 0;
-        e.seq = 1;
-        return d_.on_event(instance_, &e);
+        return PluginUnderTest::event("groove", type, data, internal);
     }
-
-    RecordingHost host; // declared before the library: destroyed after the instance
-    sy_status create_status = SY_ERR_FAILED;
-
-  private:
-    std::unique_ptr<switchyard::PluginLibrary> library_;
-    const sy_plugin_v1& d_;
-    void* instance_ = nullptr;
 };
 
 } // namespace

@@ -48,7 +48,7 @@ TEST_CASE("json parses every kind of value", "[json]") {
     CHECK(v->find("s")->find("s") == nullptr); // not an object
 }
 
-TEST_CASE("json objects keep insertion order; a repeated key finds the last", "[json]") {
+TEST_CASE("json objects keep insertion order and a repeated key finds the last", "[json]") {
     CHECK(round_trip(R"({"z":1,"a":2,"m":3})") == R"({"z":1,"a":2,"m":3})");
     std::optional<json::Value> v = json::parse(R"({"k":1,"k":2})");
     REQUIRE(v.has_value());
@@ -135,6 +135,8 @@ TEST_CASE("json serializes compactly and escapes what must be escaped", "[json]"
     CHECK(round_trip("1e2") == "100");
     CHECK(round_trip("0.1") == "0.1");
     CHECK(round_trip("9007199254740993") == "9007199254740993");
+    CHECK(round_trip("-0") == "-0");  // a double: integers have no negative zero
+    CHECK(round_trip("-0.0e5") == "-0");
     CHECK(json::serialize(json::Value(std::nan(""))) == "null");
 
     std::string out;

@@ -189,7 +189,8 @@ TEST_CASE("tasks posted from another thread run in order on the home thread",
         }
     });
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (ran.size() < static_cast<size_t>(kTasks) && std::chrono::steady_clock::now() < deadline) {
+    while (ran.size() < static_cast<size_t>(kTasks) &&
+           std::chrono::steady_clock::now() < deadline) {
         io.restart();
         io.run_one_for(std::chrono::milliseconds(50));
     }

@@ -340,6 +340,16 @@ TEST_CASE("close codes a peer may send are accepted", "[net][websocket]") {
           Events{"close:" + std::to_string(code) + ":"});
 }
 
+TEST_CASE("registered close codes a peer may echo are accepted", "[net][websocket]") {
+    // 1012 (service restart) and 1013 (try again later) are IANA-registered codes a
+    // server sends; the kernel itself closes an overloaded connection with 1013, and a
+    // client typically echoes the code it received (RFC 6455 section 5.5.1).
+    const uint16_t code = GENERATE(1012, 1013);
+    CAPTURE(code);
+    CHECK(feed_whole(client_frame(kClose, close_payload(code))) ==
+          Events{"close:" + std::to_string(code) + ":"});
+}
+
 TEST_CASE("a close frame with a one-byte payload is a protocol error", "[net][websocket]") {
     CHECK(feed_whole(client_frame(kClose, "\x03")) == Events{"error:1002"});
 }
@@ -418,11 +428,13 @@ TEST_CASE("buffered bytes go back to what an idle reader holds", "[net][websocke
 
 namespace {
 
-// A stream exercising every header form and rule that splitting could break.
+// A stream with what splitting could break: 7- and 16-bit lengths, fragments with
+// control frames between them, a character cut by a fragment boundary, a close.
 std::string mixed_stream() {
     return client_frame(kText, "Hel", {.fin = false}) + client_frame(kPing, "mid") +
            client_frame(kContinuation, "lo", {.fin = false}) +
-           client_frame(kContinuation, " w\xC3\xB6rld") + client_frame(kBinary, std::string(300, 'q')) +
+           client_frame(kContinuation, " w\xC3\xB6rld") +
+           client_frame(kBinary, std::string(300, 'q')) +
            client_frame(kPong, "") + client_frame(kText, "\xE2\x82", {.fin = false}) +
            client_frame(kContinuation, "\xAC") +
            client_frame(kClose, close_payload(1000, "done"));

@@ -126,6 +126,25 @@ TEST_CASE("a long close reason is never cut inside a UTF-8 character", "[net]") 
     CHECK(sent == std::string_view(reason).substr(0, 122));
 }
 
+TEST_CASE("a close reason is cut at the last whole character that fits", "[net]") {
+    struct Case {
+        std::string character;
+        int repeat;
+        size_t kept; // bytes of the reason that go out
+    };
+    const Case c = GENERATE(Case{"\xE2\x82\xAC", 41, 123},      // three-byte: fits exactly
+                            Case{"\xE2\x82\xAC", 42, 123},      // cut on a boundary
+                            Case{"\xF0\x9F\x98\x80", 31, 120},  // four-byte: cut inside one
+                            Case{"\xF0\x9F\x98\x80", 30, 120}); // fits
+    std::string reason;
+    for (int i = 0; i < c.repeat; ++i) reason += c.character;
+    CAPTURE(c.character.size(), c.repeat);
+    FrameRef frame = FrameRef::adopt(make_close_frame(1000, reason));
+    const std::string_view sent = sse_bytes(*frame).substr(2);
+    CHECK(sent == std::string_view(reason).substr(0, c.kept));
+    CHECK(is_valid_utf8(sent));
+}
+
 TEST_CASE("adopt takes over the creator's reference", "[net]") {
     WireFrame* raw = make_wire_frame(SY_FRAME_TEXT, "x");
     CHECK(raw->refs.load() == 1);

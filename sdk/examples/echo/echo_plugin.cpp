@@ -29,6 +29,7 @@ class EchoPlugin final : public sdk::Plugin {
 
     sy_status on_http(const sdk::Request&, sdk::Response& response) override {
         response.status = 200;
+        response.headers.emplace_back("Cache-Control", "no-store");
         response.body =
             R"({"status":"ok","connections":)" + std::to_string(host().group_size(clients_)) + "}";
         return SY_OK;

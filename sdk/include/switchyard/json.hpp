@@ -42,8 +42,16 @@ struct Number {
     bool is_integer = false;
 };
 
-// Which of the six JSON types a Value holds.
+// Which of the six JSON types a Value holds. (Kind::Array names the same thing as the
+// type json::Array; GCC's -Wshadow would say so in every plugin that includes this.)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 enum class Kind { Null, Bool, Number, String, Array, Object };
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 // One JSON value of any type. Default-constructed, it is null.
 class Value {
@@ -129,7 +137,7 @@ class Value {
 // Appends `s` to `out` as a JSON string literal, quotes included. Escapes '"', '\\' and
 // control characters; other bytes (UTF-8) pass as they are.
 inline void append_escaped(std::string& out, std::string_view s) {
-    constexpr char kHex[] = "0123456789abcdef";
+    const char* const hex_digits = "0123456789abcdef";
     out.push_back('"');
     for (char c : s) {
         switch (c) {
@@ -143,8 +151,8 @@ inline void append_escaped(std::string& out, std::string_view s) {
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     out += "\\u00";
-                    out.push_back(kHex[(c >> 4) & 0xF]);
-                    out.push_back(kHex[c & 0xF]);
+                    out.push_back(hex_digits[(c >> 4) & 0xF]);
+                    out.push_back(hex_digits[c & 0xF]);
                 } else {
                     out.push_back(c);
                 }
@@ -332,7 +340,7 @@ class Parser {
     bool parse_hex4(uint32_t& code) {
         if (text_.size() - pos_ < 4) return fail("truncated \\u escape");
         code = 0;
-        for (int i = 0; i < 4; ++i) {
+        for (size_t i = 0; i < 4; ++i) {
             char c = text_[pos_ + i];
             int digit = (c >= '0' && c <= '9')   ? c - '0'
                         : (c >= 'a' && c <= 'f') ? c - 'a' + 10
@@ -469,7 +477,7 @@ class Parser {
         Number n;
         auto [end, ec] = std::from_chars(first, last, n.value);
         if (ec == std::errc::result_out_of_range) {
-            if (!is_underflow(std::string_view(first, last - first))) {
+            if (!is_underflow(text_.substr(start, pos_ - start))) {
                 pos_ = start;
                 return fail("number out of range");
             }
@@ -480,7 +488,9 @@ class Parser {
         }
         if (integral) {
             auto [iend, iec] = std::from_chars(first, last, n.integer);
-            n.is_integer = iec == std::errc() && iend == last;
+            // "-0" stays a double: an integer has no negative zero.
+            n.is_integer =
+                iec == std::errc() && iend == last && !(n.integer == 0 && std::signbit(n.value));
         }
         out = Value(n);
         return true;

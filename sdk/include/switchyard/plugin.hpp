@@ -276,6 +276,7 @@ class Host {
     void log(sy_log_level level, std::string_view message) const noexcept {
         table_->log(table_->ctx, level, to_sy_str(message));
     }
+    // Logs at that level.
     void debug(std::string_view message) const noexcept { log(SY_LOG_DEBUG, message); }
     void info(std::string_view message) const noexcept { log(SY_LOG_INFO, message); }
     void warn(std::string_view message) const noexcept { log(SY_LOG_WARN, message); }
@@ -514,6 +515,7 @@ sy_status guarded(const sy_host_v1* host, const char* hook, Body&& body) noexcep
     return SY_ERR_FAILED;
 }
 
+// The Instance behind the opaque pointer the kernel passes back.
 inline Instance& instance(void* opaque) noexcept {
     return *static_cast<Instance*>(opaque);
 }
@@ -529,6 +531,8 @@ inline void export_response(Instance& box, sy_response_v1* out) {
     out->header_count = box.response_headers.size();
     out->body = to_sy_str(box.response.body);
 }
+
+// The C hooks of the descriptor: each forwards to the Plugin, inside guarded().
 
 template <class T>
 sy_status create(const sy_host_v1* host, const sy_create_args_v1* args,
