@@ -31,6 +31,8 @@ void Connection::start(std::string_view already_read) {
         std::string copy(already_read);
         on_bytes(copy.data(), copy.size());
     }
+    started_ = true;
+    flush();
     if (!finished_) read_some();
 }
 
@@ -55,7 +57,7 @@ void Connection::send_control(FrameRef frame) {
 void Connection::set_keepalive(uint32_t, uint32_t) {}
 
 void Connection::flush() {
-    if (writing_ || finished_ || queue_.empty()) return;
+    if (!started_ || writing_ || finished_ || queue_.empty()) return;
     const size_t count = std::min(queue_.size(), gather_.size());
     for (size_t i = 0; i < count; ++i) {
         const auto bytes = wire_bytes(*queue_.at(i));

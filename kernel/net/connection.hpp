@@ -115,6 +115,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::unique_ptr<boost::asio::steady_timer> timer_;
     std::vector<sy_group_id> groups_;
     bool writing_ = false;
+    bool started_ = false; // nothing is written before start(): the owner registers first
     bool reading_ = false;
     bool closing_ = false;
     bool finished_ = false;

@@ -46,6 +46,11 @@ void check_plugins(const Config& config) {
     }
 }
 
+struct Server::Signals {
+    asio::io_context io;
+    asio::signal_set set{io, SIGINT, SIGTERM, SIGHUP};
+};
+
 Server::Server(Config config) : config_(std::move(config)) {}
 
 Server::~Server() { shutdown(); }
@@ -67,6 +72,7 @@ void Server::load_plugins() {
 }
 
 void Server::start() {
+    signals_ = std::make_unique<Signals>();
     if (config_.bus.engine != "memory") {
         throw StartError(config_.source + ": bus.engine '" + config_.bus.engine +
                          "' is not available in this build (only \"memory\")");
@@ -111,8 +117,8 @@ uint16_t Server::control_port() const { return control_listener_->port(); }
 std::string Server::control_address() const { return control_listener_->address(); }
 
 int Server::run_until_signal() {
-    asio::io_context signals_io;
-    asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+    asio::io_context& signals_io = signals_->io;
+    asio::signal_set& signals = signals_->set;
     bool stop = false;
     std::function<void()> wait = [&] {
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {

@@ -50,6 +50,8 @@ class Server {
     void load_plugins();
     void close_all_connections();
 
+    struct Signals;
+    std::unique_ptr<Signals> signals_; // installed before ready: a signal is never lost
     Config config_;
     std::unique_ptr<BusEngine> bus_;
     std::unique_ptr<WorkerPool> pool_;

@@ -1,5 +1,6 @@
 #include "http_client.hpp"
 
+#include "ascii_lower.hpp"
 #include "io_deadline.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -25,23 +26,16 @@ using error_code = boost::system::error_code;
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
-
 bool names_header(const HttpHeaders& headers, std::string_view name) {
     return std::any_of(headers.begin(), headers.end(),
-                       [&](const auto& header) { return lower(header.first) == lower(name); });
+                       [&](const auto& header) { return detail::ascii_lower(header.first) == detail::ascii_lower(name); });
 }
 
 HttpResponse convert(http::response<http::string_body>&& response) {
     HttpResponse out;
     out.status = response.result_int();
     for (const auto& field : response.base()) {
-        auto& value = out.headers[lower(field.name_string())];
+        auto& value = out.headers[detail::ascii_lower(field.name_string())];
         if (!value.empty()) value += ", ";
         value += field.value();
     }
@@ -52,7 +46,7 @@ HttpResponse convert(http::response<http::string_body>&& response) {
 } // namespace
 
 std::string HttpResponse::header(std::string_view name) const {
-    auto it = headers.find(lower(name));
+    auto it = headers.find(detail::ascii_lower(name));
     return it == headers.end() ? std::string() : it->second;
 }
 

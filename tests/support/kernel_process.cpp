@@ -167,7 +167,9 @@ uint16_t KernelProcess::plugin_port(std::string_view plugin, std::string_view en
                              impl_->plugins_json);
 }
 
-HttpClient KernelProcess::control() const { return HttpClient(impl_->control_port, control_auth()); }
+HttpClient KernelProcess::control() const {
+    return HttpClient(impl_->control_port, control_auth());
+}
 
 HttpHeaders KernelProcess::control_auth() const {
     if (impl_->token.empty()) return {};

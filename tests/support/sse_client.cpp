@@ -1,5 +1,6 @@
 #include "sse_client.hpp"
 
+#include "ascii_lower.hpp"
 #include "io_deadline.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <deque>
 #include <stdexcept>
 
@@ -20,13 +22,6 @@ using detail::Clock;
 using error_code = boost::system::error_code;
 
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -123,19 +118,21 @@ struct SseClient::Impl {
         const auto line_end = head.find("\r\n");
         const std::string_view status_line = head.substr(0, line_end);
         const auto space = status_line.find(' ');
-        if (space != std::string_view::npos) status = unsigned(std::atoi(std::string(status_line.substr(space + 1, 3)).c_str()));
-        std::string_view rest = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+        if (space != std::string_view::npos)
+            status = unsigned(std::atoi(std::string(status_line.substr(space + 1, 3)).c_str()));
+        std::string_view rest =
+            line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
         while (!rest.empty()) {
             const auto next = rest.find("\r\n");
             const std::string_view line = rest.substr(0, next);
             rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 2);
             const auto colon = line.find(':');
             if (colon == std::string_view::npos) continue;
-            auto& value = headers[lower(trim(line.substr(0, colon)))];
+            auto& value = headers[detail::ascii_lower(trim(line.substr(0, colon)))];
             if (!value.empty()) value += ", ";
             value += trim(line.substr(colon + 1));
         }
-        chunked = lower(headers["transfer-encoding"]).find("chunked") != std::string::npos;
+        chunked = detail::ascii_lower(headers["transfer-encoding"]).find("chunked") != std::string::npos;
     }
 
     void take_body(std::string_view bytes) {
@@ -270,7 +267,7 @@ SseClient SseClient::connect(uint16_t port, std::string_view target, const HttpH
 unsigned SseClient::status() const { return impl_->status; }
 
 std::string SseClient::header(std::string_view name) const {
-    auto it = impl_->headers.find(lower(name));
+    auto it = impl_->headers.find(detail::ascii_lower(name));
     return it == impl_->headers.end() ? std::string() : it->second;
 }
 

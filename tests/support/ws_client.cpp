@@ -1,5 +1,6 @@
 #include "ws_client.hpp"
 
+#include "ascii_lower.hpp"
 #include "io_deadline.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -25,13 +26,6 @@ using error_code = boost::system::error_code;
 namespace {
 
 constexpr std::size_t kMaxMessage = 256 * 1024 * 1024;
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return out;
-}
 
 } // namespace
 
@@ -129,7 +123,8 @@ WsAttempt WsClient::try_connect(uint16_t port, std::string_view path, const Http
 
     WsAttempt attempt;
     attempt.status = response.result_int();
-    for (const auto& field : response.base()) attempt.headers[lower(field.name_string())] = field.value();
+    for (const auto& field : response.base())
+        attempt.headers[detail::ascii_lower(field.name_string())] = field.value();
     attempt.body = response.body();
     if (!handshake_error) {
         tcp.expires_never();

@@ -64,7 +64,7 @@ TEST_CASE("a task posted from a task runs after it, never inside it", "[dispatch
                                             "inner at depth 1"});
 }
 
-TEST_CASE("post fails past the limit and queues nothing; post_always does not fail",
+TEST_CASE("post fails past the limit and queues nothing, while post_always does not fail",
           "[dispatcher]") {
     boost::asio::io_context io;
     PluginDispatcher dispatcher(io, 3);
@@ -83,7 +83,7 @@ TEST_CASE("post fails past the limit and queues nothing; post_always does not fa
     CHECK(ran.back() == 5);
 }
 
-TEST_CASE("pause holds tasks; resume runs them in order", "[dispatcher]") {
+TEST_CASE("pause holds tasks and resume runs them in order", "[dispatcher]") {
     boost::asio::io_context io;
     PluginDispatcher dispatcher(io, 100);
     std::vector<int> ran;

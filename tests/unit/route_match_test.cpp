@@ -99,7 +99,7 @@ TEST_CASE("a matched path with no matching method means 405, an unknown path 404
     CHECK(match(routes, "POST", "/b") == Outcome{-1, true});
 }
 
-TEST_CASE("routes are tried in order; the first match wins", "[net]") {
+TEST_CASE("routes are tried in order and the first match wins", "[net]") {
     const std::vector<sy_route_v1> routes{route("GET", "/api/special"), route("GET", "/api/*"),
                                           route("*", "*")};
     CHECK(match(routes, "GET", "/api/special") == Outcome{0, true});
@@ -117,7 +117,7 @@ TEST_CASE("a later route with the right method serves a path an earlier one refu
     CHECK(match(routes, "GET", "/x") == Outcome{1, true});
 }
 
-TEST_CASE("a route without a path is skipped; no routes match nothing", "[net]") {
+TEST_CASE("a route without a path is skipped, and no routes match nothing", "[net]") {
     const std::vector<sy_route_v1> routes{route("GET", nullptr), route("GET", "/x")};
     CHECK(match(routes, "GET", "/x") == Outcome{1, true});
     CHECK(match({}, "GET", "/x") == Outcome{-1, false});

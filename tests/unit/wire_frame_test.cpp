@@ -198,7 +198,7 @@ TEST_CASE("share of a null frame is an empty reference", "[net]") {
     CHECK_FALSE(empty);
 }
 
-TEST_CASE("retain and release pair up; the last release frees the frame", "[net]") {
+TEST_CASE("retain and release pair up and the last release frees the frame", "[net]") {
     WireFrame* raw = make_wire_frame(SY_FRAME_RAW, "x");
     retain(raw);
     retain(raw);
