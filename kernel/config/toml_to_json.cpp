@@ -1,5 +1,7 @@
 #include "config/toml_to_json.hpp"
 
+#include <switchyard/json.hpp>
+
 #include "config/config_error.hpp"
 
 #include <charconv>
@@ -64,28 +66,9 @@ void append_table(std::string& out, const toml::table& table, const std::string&
 } // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
-    for (char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += "\\u00";
-                    out += hex[(c >> 4) & 0xF];
-                    out += hex[c & 0xF];
-                } else {
-                    out += c; // toml++ has already checked the text is valid UTF-8
-                }
-        }
-    }
-    out += '"';
+    // toml++ has already checked the text is valid UTF-8; the SDK's escaping is the one
+    // every plugin uses, so the kernel writes exactly what a plugin would.
+    json::append_escaped(out, text);
 }
 
 void append_json(std::string& out, const toml::node& node, const std::string& file,
