@@ -93,6 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void finish(uint16_t code, std::string_view reason);
     void shutdown_send();
     bool closing() const noexcept { return closing_; }
+    size_t queued_frames() const noexcept { return queue_.size(); }
     ConnectionObserver& observer() noexcept { return observer_; }
     const ConnectionLimits& limits() const noexcept { return limits_; }
     boost::asio::steady_timer& timer();

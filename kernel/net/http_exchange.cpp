@@ -90,10 +90,15 @@ bool HttpExchange::is_websocket_upgrade() const {
 
 void HttpExchange::respond(unsigned status, std::string_view content_type, std::string body,
                            const HeaderList& headers) {
+    // Interim answers are not ours to give here, and 204/304 carry no body (Beast would
+    // refuse to frame one).
+    if (status < 200 || status > 599) status = 500;
+    const bool bodiless = status == 204 || status == 304;
+    if (bodiless) body.clear();
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(status), request_.version());
     response->set(http::field::server, "switchyard");
-    if (!body.empty() || !content_type.empty()) {
+    if (!bodiless && (!body.empty() || !content_type.empty())) {
         response->set(http::field::content_type,
                       content_type.empty() ? std::string_view("application/json") : content_type);
     }

@@ -37,6 +37,11 @@ void WebSocketConnection::on_ws_message(bool binary, std::string_view payload) {
 
 void WebSocketConnection::on_ws_ping(std::string_view payload) {
     if (closing()) return;
+    if (queued_frames() >= limits().max_queued_frames) {
+        // A client that pings but does not read would grow the pong queue forever.
+        close(close_code::policy_violation, "too many unanswered pings");
+        return;
+    }
     send_control(FrameRef::adopt(make_control_frame(WsOpcode::Pong, payload)));
 }
 

@@ -182,9 +182,7 @@ struct HostApi {
 
     static sy_status publish(void* ctx, const sy_publish_v1* event, uint64_t* out_seq) {
         auto& r = rt(ctx);
-        if (event == nullptr || event->struct_size < sizeof(uint32_t) + sizeof(sy_str) * 2) {
-            return SY_ERR_INVALID;
-        }
+        if (event == nullptr || !SY_HAS_FIELD(event, sy_publish_v1, type)) return SY_ERR_INVALID;
         Event e;
         e.topic = sv(event->topic);
         e.type = sv(event->type);

@@ -1,6 +1,7 @@
 #include "plugin/plugin_dispatcher.hpp"
 
 #include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
 
 namespace switchyard {
 
@@ -52,6 +53,18 @@ void PluginDispatcher::schedule_locked() {
     boost::asio::post(home_, [this] { drain(); });
 }
 
+void PluginDispatcher::run(Task& task) noexcept {
+    // A task is kernel code around a plugin call; should it throw anyway, the worker
+    // thread and every other connection on it must survive.
+    try {
+        task();
+    } catch (const std::exception& e) {
+        spdlog::error("plugin task failed: {}", e.what());
+    } catch (...) {
+        spdlog::error("plugin task failed with an unknown exception");
+    }
+}
+
 void PluginDispatcher::drain() {
     for (size_t done = 0; done < kBatch; ++done) {
         Task task;
@@ -64,7 +77,7 @@ void PluginDispatcher::drain() {
             task = std::move(tasks_.front());
             tasks_.pop_front();
         }
-        task();
+        run(task);
     }
     std::lock_guard lock(mutex_);
     scheduled_ = false;

@@ -38,6 +38,7 @@ class PluginDispatcher {
   private:
     void schedule_locked();
     void drain();
+    static void run(Task& task) noexcept;
 
     boost::asio::io_context& home_;
     size_t limit_;

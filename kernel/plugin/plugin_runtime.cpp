@@ -156,7 +156,7 @@ void PluginRuntime::start() {
     }
 }
 
-void PluginRuntime::stop_accepting_and_say_goodbye(std::chrono::milliseconds timeout) {
+std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
     state_ = 2;
     for (auto& endpoint : endpoints_) {
         if (endpoint.listener) endpoint.listener->stop();
@@ -168,10 +168,7 @@ void PluginRuntime::stop_accepting_and_say_goodbye(std::chrono::milliseconds tim
         if (instance_ != nullptr && desc_->on_shutdown != nullptr) desc_->on_shutdown(instance_);
         done->set_value();
     });
-    if (future.wait_for(timeout) != std::future_status::ready) {
-        spdlog::warn("plugin {}: on_shutdown did not finish within {} ms", config_.name,
-                     timeout.count());
-    }
+    return future;
 }
 
 void PluginRuntime::destroy_instance() {
@@ -205,6 +202,10 @@ PluginInfo PluginRuntime::info() const {
 
 void PluginRuntime::handle_request(const HttpExchangePtr& exchange, const sy_endpoint_v1& endpoint,
                                    size_t endpoint_index) {
+    if (!running()) {
+        refuse_stopping(*exchange);
+        return;
+    }
     const auto& request = exchange->request();
     const std::string_view method(request.method_string().data(), request.method_string().size());
     const RouteMatch match = match_route(endpoint, method, exchange->path());
@@ -240,6 +241,10 @@ void PluginRuntime::handle_request(const HttpExchangePtr& exchange, const sy_end
 
 void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
     const bool queued = dispatcher_.post([this, exchange] {
+        if (!running()) {
+            refuse_stopping(*exchange);
+            return;
+        }
         if (instance_ == nullptr || desc_->on_http == nullptr) {
             exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
             return;
@@ -261,6 +266,10 @@ void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
 void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index,
                                   bool websocket) {
     const bool queued = dispatcher_.post([this, exchange, endpoint_index, websocket] {
+        if (!running()) {
+            refuse_stopping(*exchange);
+            return;
+        }
         sy_response_v1 response{};
         response.struct_size = sizeof response;
         if (instance_ != nullptr && desc_->on_accept != nullptr) {
@@ -292,12 +301,22 @@ void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoi
     if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
 }
 
+void PluginRuntime::refuse_stopping(HttpExchange& exchange) {
+    exchange.respond(503, "application/json",
+                     error_json("SHUTTING_DOWN", "the server is shutting down"));
+}
+
 // -- connections -----------------------------------------------------------------------
 
 void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exchange,
                                     size_t endpoint_index) {
     connection_count_.fetch_add(1, std::memory_order_relaxed);
     const sy_conn_id id = conn.id();
+    if (!running()) {
+        // The plugin said goodbye already: it never hears of this connection.
+        conn.close(close_code::going_away, "server shutting down");
+        return;
+    }
     std::string peer = exchange->peer_address() + ":" + std::to_string(exchange->abi_request().peer_port);
     spdlog::debug("plugin {}: connection {} opened from {} on {}", config_.name, id, peer,
                   endpoints_[endpoint_index].decl->name);

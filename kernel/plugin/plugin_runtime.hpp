@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -62,9 +63,9 @@ class PluginRuntime final : public ConnectionObserver {
     // accepting. Throws std::runtime_error when create() fails. Call before the workers
     // run or from outside them.
     void start();
-    // Stops accepting and lets the instance say goodbye (on_shutdown). Returns once the
-    // goodbye has run or `timeout` passed.
-    void stop_accepting_and_say_goodbye(std::chrono::milliseconds timeout);
+    // Stops accepting and queues the instance's goodbye (on_shutdown); the future is
+    // ready once it has run.
+    std::future<void> stop_accepting_and_say_goodbye();
     // Destroys the instance; the workers must be stopped.
     void destroy_instance();
 
@@ -101,6 +102,8 @@ class PluginRuntime final : public ConnectionObserver {
         uint64_t interval_ms = 0;
     };
 
+    bool running() const noexcept { return state_.load() == 1; }
+    static void refuse_stopping(HttpExchange& exchange);
     void init_host_table();
     void open_connection(Connection& conn, const HttpExchangePtr& exchange, size_t endpoint_index);
     void accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index, bool websocket);

@@ -17,6 +17,7 @@ namespace asio = boost::asio;
 namespace {
 constexpr auto kGoodbyeTimeout = std::chrono::milliseconds(2000);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
+constexpr auto kShutdownLimit = std::chrono::seconds(20);
 
 std::unique_ptr<PluginLibrary> load_checked(const Config& config, const PluginConfig& plugin,
                                             const std::vector<std::string>& loaded) {
@@ -153,9 +154,10 @@ void Server::close_all_connections() {
         size_t open = 0;
         for (size_t i = 0; i < pool_->size(); ++i) {
             Worker& worker = pool_->at(i);
-            std::promise<size_t> count;
-            auto future = count.get_future();
-            asio::post(worker.io(), [&worker, &count] { count.set_value(worker.all().size()); });
+            // The task owns its promise: it may run after we stopped waiting.
+            auto count = std::make_shared<std::promise<size_t>>();
+            auto future = count->get_future();
+            asio::post(worker.io(), [&worker, count] { count->set_value(worker.all().size()); });
             if (future.wait_until(deadline) != std::future_status::ready) return;
             open += future.get();
         }
@@ -164,14 +166,25 @@ void Server::close_all_connections() {
     }
     for (size_t i = 0; i < pool_->size(); ++i) {
         Worker& worker = pool_->at(i);
-        std::promise<void> done;
-        auto future = done.get_future();
-        asio::post(worker.io(), [&worker, &done] {
+        auto done = std::make_shared<std::promise<void>>();
+        auto future = done->get_future();
+        asio::post(worker.io(), [&worker, done] {
             for (auto& conn : worker.all()) conn->abort();
-            done.set_value();
+            done->set_value();
         });
         future.wait_for(std::chrono::milliseconds(500));
     }
+}
+
+void Server::start_watchdog() {
+    // The last resort of a bounded shutdown: a plugin stuck in a callback would keep its
+    // worker from ever returning. Exit 1: the shutdown was not clean.
+    std::thread([] {
+        std::this_thread::sleep_for(kShutdownLimit);
+        spdlog::critical("shutdown did not finish within {} s; exiting", kShutdownLimit.count());
+        spdlog::default_logger()->flush();
+        std::_Exit(1);
+    }).detach();
 }
 
 void Server::shutdown() {
@@ -179,7 +192,17 @@ void Server::shutdown() {
     stopped_ = true;
     ready_ = false;
     if (control_listener_) control_listener_->stop();
-    for (auto& plugin : plugins_) plugin->stop_accepting_and_say_goodbye(kGoodbyeTimeout);
+    start_watchdog();
+    // Every plugin says goodbye at once, under one deadline.
+    std::vector<std::future<void>> goodbyes;
+    for (auto& plugin : plugins_) goodbyes.push_back(plugin->stop_accepting_and_say_goodbye());
+    const auto goodbye_deadline = std::chrono::steady_clock::now() + kGoodbyeTimeout;
+    for (size_t i = 0; i < goodbyes.size(); ++i) {
+        if (goodbyes[i].wait_until(goodbye_deadline) != std::future_status::ready) {
+            spdlog::warn("plugin {}: on_shutdown did not finish within {} ms", plugins_[i]->name(),
+                         kGoodbyeTimeout.count());
+        }
+    }
     close_all_connections();
     for (size_t i = 0; i < pool_->size(); ++i) pool_->at(i).io().stop();
     pool_->stop_and_join();

@@ -49,6 +49,7 @@ class Server {
   private:
     void load_plugins();
     void close_all_connections();
+    static void start_watchdog();
 
     struct Signals;
     std::unique_ptr<Signals> signals_; // installed before ready: a signal is never lost
