@@ -5,11 +5,18 @@
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <span>
 
 namespace switchyard {
 
 namespace asio = boost::asio;
+
+namespace {
+// How much of one client's input may wait for its plugin before reading pauses.
+constexpr size_t kInFlightMessages = 64;
+constexpr size_t kInFlightBytes = 4 << 20;
+} // namespace
 
 Connection::Connection(Worker& worker, Socket socket, ConnectionObserver& observer,
                        const ConnectionLimits& limits)
@@ -87,8 +94,28 @@ void Connection::on_written(const boost::system::error_code& ec, size_t frames) 
 
 void Connection::on_drained_while_closing() { shutdown_send(); }
 
+void Connection::message_accepted(size_t bytes) noexcept {
+    ++in_flight_messages_;
+    in_flight_bytes_ += bytes;
+}
+
+void Connection::message_done(size_t bytes) {
+    in_flight_messages_ -= std::min(in_flight_messages_, size_t{1});
+    in_flight_bytes_ -= std::min(in_flight_bytes_, bytes);
+    // Resume at half the budget, not at the edge, so reading does not flap.
+    if (read_paused_ && in_flight_messages_ <= kInFlightMessages / 2 &&
+        in_flight_bytes_ <= kInFlightBytes / 2) {
+        read_paused_ = false;
+        read_some();
+    }
+}
+
 void Connection::read_some() {
     if (reading_ || finished_) return;
+    if (in_flight_messages_ >= kInFlightMessages || in_flight_bytes_ >= kInFlightBytes) {
+        read_paused_ = true;
+        return;
+    }
     reading_ = true;
     // Wait for readability first and read into the worker's shared scratch buffer, so
     // an idle connection owns no read buffer.

@@ -71,6 +71,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Drops the connection at once (shutdown deadline passed).
     void abort();
 
+    // Flow control of client messages: the observer counts each message it accepted
+    // and reports it done once handled. While too much is in flight the connection stops
+    // reading, so a slow plugin slows its own clients down (TCP back-pressure) instead of
+    // queueing without bound.
+    void message_accepted(size_t bytes) noexcept;
+    void message_done(size_t bytes);
+
     // Group membership, kept here so a closing connection leaves every group.
     std::vector<sy_group_id>& groups() noexcept { return groups_; }
 
@@ -115,6 +122,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::array<boost::asio::const_buffer, 16> gather_{};
     std::unique_ptr<boost::asio::steady_timer> timer_;
     std::vector<sy_group_id> groups_;
+    size_t in_flight_messages_ = 0;
+    size_t in_flight_bytes_ = 0;
+    bool read_paused_ = false;
     bool writing_ = false;
     bool started_ = false; // nothing is written before start(): the owner registers first
     bool reading_ = false;

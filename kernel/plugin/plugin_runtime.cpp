@@ -333,12 +333,17 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
 
 void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) {
     const sy_conn_id id = conn.id();
+    const size_t bytes = payload.size();
     const bool queued = dispatcher_.post([this, id, kind, data = std::string(payload)] {
-        if (instance_ == nullptr || desc_->on_message == nullptr || !conns_.count(id)) return;
-        const sy_status status = desc_->on_message(instance_, id, kind, view(data));
-        if (status != SY_OK) hook_failed("on_message", status, id);
+        if (instance_ != nullptr && desc_->on_message != nullptr && conns_.count(id)) {
+            const sy_status status = desc_->on_message(instance_, id, kind, view(data));
+            if (status != SY_OK) hook_failed("on_message", status, id);
+        }
+        on_conn_worker(id, [n = data.size()](Connection& c) { c.message_done(n); });
     });
-    if (!queued) {
+    if (queued) {
+        conn.message_accepted(bytes);
+    } else {
         spdlog::warn("plugin {}: overloaded; closing connection {} (1013)", config_.name, id);
         conn.close(close_code::try_again_later, "server overloaded");
     }

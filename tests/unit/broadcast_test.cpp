@@ -39,8 +39,11 @@ class RecordingObserver : public ConnectionObserver {
     };
     std::vector<std::pair<sy_frame_kind, std::string>> messages;
     std::vector<Closed> closes;
+    // Like a plugin runtime: count each message in flight until the test says it is done.
+    bool hold_messages = false;
 
-    void on_message(Connection&, sy_frame_kind kind, std::string_view payload) override {
+    void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override {
+        if (hold_messages) conn.message_accepted(payload.size());
         messages.emplace_back(kind, std::string(payload));
     }
     void on_closed(Connection& conn, uint16_t code, std::string_view reason) override {
@@ -490,4 +493,31 @@ TEST_CASE("a client that does not answer pings is dropped with 1006", "[websocke
     REQUIRE(net.run_until([&] { return !net.observer.closes.empty(); }));
     CHECK(net.observer.closes[0].code == 1006);
     CHECK(net.observer.closes[0].reason == "pong timeout");
+}
+
+TEST_CASE("a connection stops reading while 64 of its messages are in flight", "[websocket]") {
+    Loopback net;
+    net.observer.hold_messages = true;
+    auto& pair = net.connect();
+    std::string first;
+    for (int i = 0; i < 64; ++i) first += client_frame(0x1, "m" + std::to_string(i));
+    pair.client->send(first);
+    REQUIRE(net.run_until([&] { return net.observer.messages.size() == 64; }));
+
+    // The next frames are already in the socket buffer (loopback writes land at once): a
+    // connection still reading would get them on the next poll.
+    std::string rest;
+    for (int i = 64; i < 100; ++i) rest += client_frame(0x1, "m" + std::to_string(i));
+    pair.client->send(rest);
+    net.run_ready();
+    net.run_ready();
+    CHECK(net.observer.messages.size() == 64);
+
+    // Done with enough of them to fall to half the budget: reading resumes.
+    for (int i = 0; i < 31; ++i) pair.server->message_done(2);
+    net.run_ready();
+    CHECK(net.observer.messages.size() == 64);
+    pair.server->message_done(2);
+    REQUIRE(net.run_until([&] { return net.observer.messages.size() == 100; }));
+    CHECK(net.observer.messages.back().second == "m99");
 }

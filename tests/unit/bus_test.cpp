@@ -351,8 +351,11 @@ struct ConcurrentSubscriptions {
 // Subscribes `count` times in a row with `cursor` while another thread keeps publishing on
 // the stream: the publisher starts before the first subscription and goes on for a while
 // after the last. Many subscriptions make a race between replay and live likely to show.
+// With `hold_at`, the publisher waits at that many events until every subscription is
+// made, so a large ring never evicts what the subscribers must replay, however slowly
+// they subscribe (0: never waits).
 ConcurrentSubscriptions subscribe_during_publishing(size_t ring_capacity, uint64_t cursor,
-                                                    size_t count = 400) {
+                                                    uint64_t hold_at = 0, size_t count = 400) {
     constexpr uint64_t kPublishedFirst = 200;
     constexpr uint64_t kPublishedAfter = 2000;
     constexpr uint64_t kPublishLimit = 1'000'000;   // a bound in case the subscriber never comes
@@ -362,6 +365,9 @@ ConcurrentSubscriptions subscribe_during_publishing(size_t ring_capacity, uint64
     std::thread publisher([&] {
         uint64_t after_subscribe = 0;
         for (uint64_t n = 1; n <= kPublishLimit && after_subscribe < kPublishedAfter; ++n) {
+            if (n == hold_at) {
+                while (!subscribed) std::this_thread::yield();
+            }
             bus->publish(event_on("s/live"));
             if (n == kPublishedFirst) warmed_up.set();
             if (subscribed) ++after_subscribe;
@@ -394,7 +400,7 @@ std::vector<uint64_t> replay_then_live(const ReplayThenLive& r) {
 TEST_CASE("replay then live has no miss and no duplicate under concurrent publishing",
           "[bus][replay]") {
     SECTION("from the start, with a ring large enough") {
-        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 0);
+        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 0, 50'000);
         for (const ReplayThenLive& r : c.subscribers) {
             REQUIRE_FALSE(r.replay.gap);
             REQUIRE(seqs_of(r.replay.events) == seq_range(1, r.replay.last_seq));
@@ -405,7 +411,7 @@ TEST_CASE("replay then live has no miss and no duplicate under concurrent publis
         CHECK(c.subscribers.back().live.size() >= 1000);
     }
     SECTION("from a cursor in the middle") {
-        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 50);
+        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 50, 50'000);
         for (const ReplayThenLive& r : c.subscribers) {
             REQUIRE_FALSE(r.replay.gap);
             REQUIRE(replay_then_live(r) == seq_range(51, c.final_seq));
