@@ -27,15 +27,16 @@ constexpr int kExitUnexpected = 1;
 constexpr int kExitRefused = 2;
 
 void print_help() {
-    std::cout << "Usage: switchyard [--config FILE] [--check-config] [--version] [--help]\n"
-                 "\n"
-                 "Runs the Switchyard kernel with the plugins the config enables.\n"
-                 "\n"
-                 "  --config FILE    the deployment's TOML config (default: config/switchyard.toml)\n"
-                 "  --check-config   validate the config and load every enabled plugin, then exit\n"
-                 "                   (0: good, 2: refused, with the file, line, key and reason)\n"
-                 "  --version        print the version and the plugin ABI it speaks\n"
-                 "  --help           this text\n";
+    std::cout
+        << "Usage: switchyard [--config FILE] [--check-config] [--version] [--help]\n"
+           "\n"
+           "Runs the Switchyard kernel with the plugins the config enables.\n"
+           "\n"
+           "  --config FILE    the deployment's TOML config (default: config/switchyard.toml)\n"
+           "  --check-config   validate the config and load every enabled plugin, then exit\n"
+           "                   (0: good, 2: refused, with the file, line, key and reason)\n"
+           "  --version        print the version and the plugin ABI it speaks\n"
+           "  --help           this text\n";
 }
 
 // build/bin/switchyard finds its plugins in build/plugins.

@@ -6,9 +6,13 @@ namespace switchyard::auth {
 
 namespace {
 
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+char ascii_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
 
-bool is_whitespace(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_whitespace(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
 
 // HTTP's optional whitespace (spaces and tabs) removed from both ends.
 std::string_view trim(std::string_view s) noexcept {
@@ -51,8 +55,8 @@ std::optional<std::string_view> cookie_value(std::string_view cookie_header,
     while (!cookie_header.empty()) {
         const size_t end = cookie_header.find(';');
         const std::string_view pair = trim(cookie_header.substr(0, end));
-        cookie_header = end == std::string_view::npos ? std::string_view{}
-                                                      : cookie_header.substr(end + 1);
+        cookie_header =
+            end == std::string_view::npos ? std::string_view{} : cookie_header.substr(end + 1);
         const size_t equals = pair.find('=');
         if (equals == std::string_view::npos) continue;
         if (trim(pair.substr(0, equals)) == name) return unquote(trim(pair.substr(equals + 1)));

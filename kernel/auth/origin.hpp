@@ -12,9 +12,9 @@ namespace switchyard::auth {
 
 // A serialized origin taken apart: "http://localhost:3000" -> {"http", "localhost", 3000}.
 struct OriginParts {
-    std::string scheme;   // lower-cased
-    std::string host;     // lower-cased; an IPv6 address without its brackets
-    uint16_t port = 0;    // the explicit port, else the scheme's default (80, 443), else 0
+    std::string scheme; // lower-cased
+    std::string host;   // lower-cased; an IPv6 address without its brackets
+    uint16_t port = 0;  // the explicit port, else the scheme's default (80, 443), else 0
 };
 
 // `origin` as scheme "://" host [":" port], nothing after; nullopt for "null", a path,

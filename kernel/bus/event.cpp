@@ -7,8 +7,8 @@ namespace {
 constexpr size_t kMaxTopicLength = 255;
 
 bool is_topic_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == ':' || c == '-';
 }
 
 } // namespace
@@ -22,7 +22,7 @@ bool is_valid_topic(std::string_view topic) noexcept {
     bool segment_empty = true;
     for (char c : topic) {
         if (c == '/') {
-            if (segment_empty) return false;   // leading '/' or "//"
+            if (segment_empty) return false; // leading '/' or "//"
             segment_empty = true;
         } else if (is_topic_char(c)) {
             segment_empty = false;
@@ -30,7 +30,7 @@ bool is_valid_topic(std::string_view topic) noexcept {
             return false;
         }
     }
-    return !segment_empty;   // a trailing '/'
+    return !segment_empty; // a trailing '/'
 }
 
 } // namespace switchyard

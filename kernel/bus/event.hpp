@@ -17,16 +17,16 @@ enum class Visibility { Public, Internal };
 
 // One event on the bus. `seq`, `ts` and `stream` are assigned by the bus on publish.
 struct Event {
-    std::string stream;        // "clijaw": the topic up to its first '/'
-    std::string topic;         // "clijaw/agent" or "groove"
-    std::string type;          // never empty
-    std::string data = "{}";   // JSON text, validated by the publisher
-    std::string id;            // the publisher's correlation id, "" when absent
-    std::string priority;      // "" when absent
-    std::string scope;         // a JSON object's text (routing keys), "" when absent
+    std::string stream;      // "clijaw": the topic up to its first '/'
+    std::string topic;       // "clijaw/agent" or "groove"
+    std::string type;        // never empty
+    std::string data = "{}"; // JSON text, validated by the publisher
+    std::string id;          // the publisher's correlation id, "" when absent
+    std::string priority;    // "" when absent
+    std::string scope;       // a JSON object's text (routing keys), "" when absent
     Visibility visibility = Visibility::Public;
-    uint64_t seq = 0;          // per stream, from 1, strictly increasing
-    int64_t ts = 0;            // ms since the Unix epoch
+    uint64_t seq = 0; // per stream, from 1, strictly increasing
+    int64_t ts = 0;   // ms since the Unix epoch
 };
 
 // A published event, shared by everyone who holds it.

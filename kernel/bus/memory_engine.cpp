@@ -26,7 +26,7 @@ int64_t now_ms() {
 struct Subscriber {
     SubscriptionId id;
     EventSink sink;
-    bool removed = false;   // unsubscribed from inside a sink; erased after the delivery
+    bool removed = false; // unsubscribed from inside a sink; erased after the delivery
 };
 
 // One stream. Its mutex is held from assigning a seq until every sink has seen the event,

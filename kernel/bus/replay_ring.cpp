@@ -25,7 +25,7 @@ ReplayResult ReplayRing::after(uint64_t seq) const {
         result.gap = seq > last_seq_;
         return result;
     }
-    const uint64_t missing = last_seq_ - seq;   // events after the cursor, held or not
+    const uint64_t missing = last_seq_ - seq; // events after the cursor, held or not
     result.gap = missing > count_;
     const size_t wanted = result.gap ? count_ : static_cast<size_t>(missing);
     result.events.reserve(wanted);

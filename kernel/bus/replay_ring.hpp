@@ -14,9 +14,9 @@ namespace switchyard {
 
 // What a replay "after seq N" found.
 struct ReplayResult {
-    std::vector<EventPtr> events;   // held events with seq > N, oldest first
-    bool gap = false;               // some event after N is lost, or N is ahead of the stream
-    uint64_t last_seq = 0;          // the stream's newest seq when the replay was taken
+    std::vector<EventPtr> events; // held events with seq > N, oldest first
+    bool gap = false;             // some event after N is lost, or N is ahead of the stream
+    uint64_t last_seq = 0;        // the stream's newest seq when the replay was taken
 };
 
 class ReplayRing {
@@ -47,7 +47,7 @@ class ReplayRing {
     size_t slot_of(size_t i) const noexcept;
 
     std::vector<EventPtr> slots_;
-    size_t next_ = 0;    // the slot the next push writes
+    size_t next_ = 0; // the slot the next push writes
     size_t count_ = 0;
     uint64_t last_seq_ = 0;
 };

@@ -114,10 +114,10 @@ class ConfigReader {
         auto value = node.value_exact<int64_t>();
         if (!value) fail_type(node, key, "an integer");
         if (*value < min || *value > max) {
-            std::string range = max == std::numeric_limits<int64_t>::max()
-                                    ? "at least " + std::to_string(min)
-                                    : "between " + std::to_string(min) + " and "
-                                          + std::to_string(max);
+            std::string range =
+                max == std::numeric_limits<int64_t>::max()
+                    ? "at least " + std::to_string(min)
+                    : "between " + std::to_string(min) + " and " + std::to_string(max);
             fail(node.source(), key, "out of range, must be " + range);
         }
         return *value;
@@ -135,8 +135,7 @@ class ConfigReader {
 
     ListenAddress expect_address(const toml::node& node, const std::string& key) const {
         std::string reason;
-        if (auto address = parse_listen_address(expect_string(node, key), &reason))
-            return *address;
+        if (auto address = parse_listen_address(expect_string(node, key), &reason)) return *address;
         fail(node.source(), key, reason);
     }
 
@@ -274,8 +273,8 @@ Config parse_config(std::string_view toml_text, const std::string& source_name) 
         root = toml::parse(toml_text, source_name);
     } catch (const toml::parse_error& error) {
         const auto& where = error.source().begin;
-        throw ConfigError(source_name, static_cast<int>(where.line),
-                          static_cast<int>(where.column), "", std::string(error.description()));
+        throw ConfigError(source_name, static_cast<int>(where.line), static_cast<int>(where.column),
+                          "", std::string(error.description()));
     }
     return ConfigReader(source_name).read(root);
 }

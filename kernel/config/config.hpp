@@ -33,8 +33,8 @@ struct PluginConfig {
 
 // [kernel]
 struct KernelSettings {
-    unsigned workers = 0;        // 0 = one per core
-    std::string plugin_dir;      // "" = next to the binary (resolved by main)
+    unsigned workers = 0;   // 0 = one per core
+    std::string plugin_dir; // "" = next to the binary (resolved by main)
     bool hot_reload = false;
     std::string log_level = "info";
 };
@@ -42,14 +42,14 @@ struct KernelSettings {
 // [control]: the operator's HTTP API.
 struct ControlSettings {
     ListenAddress listen{"127.0.0.1", 7700};
-    std::string token;                     // "" = loopback peers only
+    std::string token; // "" = loopback peers only
     uint64_t max_body_bytes = 64ull << 20;
 };
 
 // [bus]
 struct BusSettings {
-    std::string engine = "memory";         // "memory" or "redis"
-    uint64_t replay = 1000;                // events kept per stream for replay
+    std::string engine = "memory"; // "memory" or "redis"
+    uint64_t replay = 1000;        // events kept per stream for replay
     std::string redis_url = "redis://127.0.0.1:6379";
 };
 

@@ -1,8 +1,8 @@
 #include "config/toml_to_json.hpp"
 
-#include <switchyard/json.hpp>
-
 #include "config/config_error.hpp"
+
+#include <switchyard/json.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -16,12 +16,12 @@ void append_integer(std::string& out, int64_t value) {
     out += std::to_string(value);
 }
 
-void append_float(std::string& out, double value, const toml::node& node,
-                  const std::string& file, const std::string& key) {
+void append_float(std::string& out, double value, const toml::node& node, const std::string& file,
+                  const std::string& key) {
     if (!std::isfinite(value)) {
         const auto& where = node.source().begin;
-        throw ConfigError(file, static_cast<int>(where.line), static_cast<int>(where.column),
-                          key, "infinity and NaN cannot be passed to a plugin as JSON");
+        throw ConfigError(file, static_cast<int>(where.line), static_cast<int>(where.column), key,
+                          "infinity and NaN cannot be passed to a plugin as JSON");
     }
     char buffer[32];
     auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);

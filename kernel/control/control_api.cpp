@@ -98,11 +98,13 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
         const auto rest = path.substr(16);
         const auto slash = rest.find('/');
         const auto name = rest.substr(0, slash);
-        const auto action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+        const auto action =
+            slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
         bool known = false;
         for (const auto& plugin : context_.plugins()) known = known || plugin.name == name;
         if (!known) {
-            respond_error(*exchange, 404, "NOT_FOUND", "no plugin named '" + std::string(name) + "'");
+            respond_error(*exchange, 404, "NOT_FOUND",
+                          "no plugin named '" + std::string(name) + "'");
         } else if (action != "reload" && action != "enable" && action != "disable") {
             respond_error(*exchange, 404, "NOT_FOUND", "unknown plugin action");
         } else if (expect(http::verb::post)) {
@@ -149,7 +151,9 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
     exchange->accept_sse(*this, limits, [this, stream = *stream, topic, cursor](Connection& conn) {
         Worker& worker = conn.worker();
         const sy_conn_id id = conn.id();
-        auto matches = [topic](const Event& event) { return topic.empty() || event.topic == topic; };
+        auto matches = [topic](const Event& event) {
+            return topic.empty() || event.topic == topic;
+        };
         auto sink = [&worker, id, matches](const EventPtr& event) {
             if (!matches(*event)) return;
             auto frame = FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event(*event)));
@@ -167,10 +171,10 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
         if (!cursor) return;
         if (replay.gap) {
             conn.send(FrameRef::adopt(make_wire_frame(
-                SY_FRAME_RAW, "event: gap\ndata: {\"stream\":" +
-                                  json::serialize(json::string(stream)) +
-                                  ",\"after\":" + std::to_string(*cursor) +
-                                  ",\"last_seq\":" + std::to_string(replay.last_seq) + "}\n\n")));
+                SY_FRAME_RAW,
+                "event: gap\ndata: {\"stream\":" + json::serialize(json::string(stream)) +
+                    ",\"after\":" + std::to_string(*cursor) +
+                    ",\"last_seq\":" + std::to_string(replay.last_seq) + "}\n\n")));
         }
         for (const auto& event : replay.events) {
             if (!matches(*event)) continue;
@@ -200,14 +204,16 @@ void ControlApi::list_plugins(HttpExchange& exchange) {
 }
 
 void ControlApi::metrics(HttpExchange& exchange) {
-    std::string out = "# HELP switchyard_connections Open client connections per plugin.\n"
-                      "# TYPE switchyard_connections gauge\n";
+    std::string out =
+        "# HELP switchyard_connections Open client connections per plugin.\n"
+        "# TYPE switchyard_connections gauge\n";
     for (const auto& info : context_.plugins()) {
         out += "switchyard_connections{plugin=\"" + info.name + "\"} " +
                std::to_string(info.connections) + "\n";
     }
-    out += "# HELP switchyard_plugin_generation Generation of the running plugin instance.\n"
-           "# TYPE switchyard_plugin_generation gauge\n";
+    out +=
+        "# HELP switchyard_plugin_generation Generation of the running plugin instance.\n"
+        "# TYPE switchyard_plugin_generation gauge\n";
     for (const auto& info : context_.plugins()) {
         out += "switchyard_plugin_generation{plugin=\"" + info.name + "\"} " +
                std::to_string(info.generation) + "\n";

@@ -29,15 +29,17 @@ bool optional_string(const json::object& object, std::string_view key, std::stri
     return true;
 }
 
-std::variant<Event, PublishError> parse_event(const json::value& value, size_t index, bool in_array) {
+std::variant<Event, PublishError> parse_event(const json::value& value, size_t index,
+                                              bool in_array) {
     if (!value.is_object()) return bad_event(index, in_array, "an event must be a JSON object");
     const json::object& object = value.get_object();
-    static constexpr std::string_view kKnown[] = {"topic", "type", "data", "id", "priority",
-                                                  "visibility", "scope"};
+    static constexpr std::string_view kKnown[] = {"topic",    "type",       "data", "id",
+                                                  "priority", "visibility", "scope"};
     for (const auto& field : object) {
         bool known = false;
         for (auto k : kKnown) known = known || field.key() == k;
-        if (!known) return bad_event(index, in_array, "unknown field '" + std::string(field.key()) + "'");
+        if (!known)
+            return bad_event(index, in_array, "unknown field '" + std::string(field.key()) + "'");
     }
     Event event;
     const json::value* topic = object.if_contains("topic");
@@ -46,7 +48,8 @@ std::variant<Event, PublishError> parse_event(const json::value& value, size_t i
     }
     event.topic.assign(topic->get_string().data(), topic->get_string().size());
     if (!is_valid_topic(event.topic)) {
-        return bad_event(index, in_array, "'topic' is not a valid topic (stream or stream/subtopic)");
+        return bad_event(index, in_array,
+                         "'topic' is not a valid topic (stream or stream/subtopic)");
     }
     const json::value* type = object.if_contains("type");
     if (type == nullptr || !type->is_string() || type->get_string().empty()) {
@@ -66,7 +69,8 @@ std::variant<Event, PublishError> parse_event(const json::value& value, size_t i
         return bad_event(index, in_array, "'visibility' must be \"public\" or \"internal\"");
     }
     event.visibility = visibility == "internal" ? Visibility::Internal : Visibility::Public;
-    if (const json::value* scope = object.if_contains("scope"); scope != nullptr && !scope->is_null()) {
+    if (const json::value* scope = object.if_contains("scope");
+        scope != nullptr && !scope->is_null()) {
         if (!scope->is_object()) return bad_event(index, in_array, "'scope' must be an object");
         event.scope = compact_json(*scope);
     }

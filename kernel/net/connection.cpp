@@ -92,7 +92,9 @@ void Connection::on_written(const boost::system::error_code& ec, size_t frames) 
     }
 }
 
-void Connection::on_drained_while_closing() { shutdown_send(); }
+void Connection::on_drained_while_closing() {
+    shutdown_send();
+}
 
 void Connection::message_accepted(size_t bytes) noexcept {
     ++in_flight_messages_;
@@ -119,29 +121,29 @@ void Connection::read_some() {
     reading_ = true;
     // Wait for readability first and read into the worker's shared scratch buffer, so
     // an idle connection owns no read buffer.
-    socket_.async_wait(Socket::wait_read, [self = shared_from_this()](
-                                              const boost::system::error_code& ec) {
-        self->reading_ = false;
-        if (self->finished_) return;
-        if (ec) {
-            self->on_read_end();
-            return;
-        }
-        boost::system::error_code read_ec;
-        Worker& worker = self->worker_;
-        const size_t n =
-            self->socket_.read_some(asio::buffer(worker.scratch(), worker.scratch_size()), read_ec);
-        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+    socket_.async_wait(
+        Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->reading_ = false;
+            if (self->finished_) return;
+            if (ec) {
+                self->on_read_end();
+                return;
+            }
+            boost::system::error_code read_ec;
+            Worker& worker = self->worker_;
+            const size_t n = self->socket_.read_some(
+                asio::buffer(worker.scratch(), worker.scratch_size()), read_ec);
+            if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+                self->read_some();
+                return;
+            }
+            if (read_ec) {
+                self->on_read_end();
+                return;
+            }
+            self->on_bytes(worker.scratch(), n);
             self->read_some();
-            return;
-        }
-        if (read_ec) {
-            self->on_read_end();
-            return;
-        }
-        self->on_bytes(worker.scratch(), n);
-        self->read_some();
-    });
+        });
 }
 
 void Connection::begin_closing(uint16_t code, std::string_view reason) {
@@ -162,7 +164,9 @@ void Connection::shutdown_send() {
     socket_.shutdown(Socket::shutdown_send, ec);
 }
 
-void Connection::abort() { finish(close_code_ != 0 ? close_code_ : 1006, "aborted"); }
+void Connection::abort() {
+    finish(close_code_ != 0 ? close_code_ : 1006, "aborted");
+}
 
 asio::steady_timer& Connection::timer() {
     if (!timer_) timer_ = std::make_unique<asio::steady_timer>(worker_.io());

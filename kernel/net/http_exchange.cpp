@@ -16,7 +16,9 @@ namespace switchyard {
 namespace http = boost::beast::http;
 
 namespace {
-sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+sy_str view(std::string_view s) {
+    return sy_str{s.data(), s.size()};
+}
 } // namespace
 
 std::string error_json(std::string_view code, std::string_view message) {
@@ -51,7 +53,8 @@ HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest req
 
 void HttpExchange::build_abi_request() {
     headers_.clear();
-    for (const auto& field : request_) headers_.push_back({view(field.name_string()), view(field.value())});
+    for (const auto& field : request_)
+        headers_.push_back({view(field.name_string()), view(field.value())});
     abi_.struct_size = sizeof(sy_request_v1);
     abi_.method = view(request_.method_string());
     abi_.target = view(request_.target());
@@ -113,33 +116,34 @@ void HttpExchange::accept_websocket(ConnectionObserver& observer, const Connecti
                                     std::function<void(Connection&)> opened,
                                     const HeaderList& headers) {
     if (auto problem = websocket_handshake_error(request_)) {
-        const bool wrong_version = request_[http::field::sec_websocket_version] != "13" &&
-                                   is_websocket_upgrade();
+        const bool wrong_version =
+            request_[http::field::sec_websocket_version] != "13" && is_websocket_upgrade();
         respond(wrong_version ? 426 : 400, "application/json",
                 error_json(wrong_version ? "UPGRADE_REQUIRED" : "BAD_HANDSHAKE", *problem),
                 wrong_version ? HeaderList{{"Sec-WebSocket-Version", "13"}} : HeaderList{});
         return;
     }
-    std::string head = "HTTP/1.1 101 Switching Protocols\r\n"
-                       "Upgrade: websocket\r\n"
-                       "Connection: Upgrade\r\n"
-                       "Sec-WebSocket-Accept: ";
+    std::string head =
+        "HTTP/1.1 101 Switching Protocols\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
     const auto key = request_[http::field::sec_websocket_key];
     head += websocket_accept_key(std::string_view(key.data(), key.size()));
     head += "\r\n";
     for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
     head += "\r\n";
     auto session = session_;
-    session->on_worker([session, head = std::move(head), &observer, limits,
-                        opened = std::move(opened)]() mutable {
-        session->upgrade(
-            std::move(head),
-            [&](boost::asio::ip::tcp::socket socket) -> std::shared_ptr<Connection> {
-                return std::make_shared<WebSocketConnection>(session->worker_, std::move(socket),
-                                                             observer, limits);
-            },
-            opened);
-    });
+    session->on_worker(
+        [session, head = std::move(head), &observer, limits, opened = std::move(opened)]() mutable {
+            session->upgrade(
+                std::move(head),
+                [&](boost::asio::ip::tcp::socket socket) -> std::shared_ptr<Connection> {
+                    return std::make_shared<WebSocketConnection>(
+                        session->worker_, std::move(socket), observer, limits);
+                },
+                opened);
+        });
 }
 
 void HttpExchange::accept_sse(ConnectionObserver& observer, const ConnectionLimits& limits,

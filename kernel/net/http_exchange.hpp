@@ -25,8 +25,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 class HttpExchange {
   public:
-    HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, std::string peer_address,
-                 uint16_t peer_port, uint16_t local_port, std::string endpoint);
+    HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request,
+                 std::string peer_address, uint16_t peer_port, uint16_t local_port,
+                 std::string endpoint);
     HttpExchange(const HttpExchange&) = delete;
     HttpExchange& operator=(const HttpExchange&) = delete;
 

@@ -32,7 +32,9 @@ HttpSession::HttpSession(Worker& worker, asio::ip::tcp::socket socket,
     if (!ec) local_port_ = local.port();
 }
 
-void HttpSession::run() { read_request(); }
+void HttpSession::run() {
+    read_request();
+}
 
 void HttpSession::read_request() {
     parser_.emplace();
@@ -76,27 +78,25 @@ void HttpSession::on_read(const boost::system::error_code& ec) {
     stream_.expires_never();
     HttpRequest request = parser_->release();
     keep_alive_ = request.keep_alive();
-    auto exchange = std::make_shared<HttpExchange>(shared_from_this(), std::move(request),
-                                                   peer_address_, peer_port_, local_port_,
-                                                   endpoint_);
+    auto exchange = std::make_shared<HttpExchange>(
+        shared_from_this(), std::move(request), peer_address_, peer_port_, local_port_, endpoint_);
     service_->handle(exchange);
 }
 
 void HttpSession::write_response(std::shared_ptr<http::response<http::string_body>> response) {
     response->keep_alive(keep_alive_);
     stream_.expires_after(kRequestTimeout);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response](const boost::system::error_code& ec,
-                                                            size_t) {
-                          if (ec || !self->keep_alive_) {
-                              boost::system::error_code ignored;
-                              self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both,
-                                                              ignored);
-                              self->stream_.close();
-                              return;
-                          }
-                          self->read_request();
-                      });
+    http::async_write(
+        stream_, *response,
+        [self = shared_from_this(), response](const boost::system::error_code& ec, size_t) {
+            if (ec || !self->keep_alive_) {
+                boost::system::error_code ignored;
+                self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                self->stream_.close();
+                return;
+            }
+            self->read_request();
+        });
 }
 
 void HttpSession::upgrade(std::string head, const ConnectionFactory& make,

@@ -27,7 +27,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     void read_request();
     void on_read(const boost::system::error_code& ec);
-    void write_response(std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response);
+    void write_response(
+        std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response);
     using ConnectionFactory =
         std::function<std::shared_ptr<Connection>(boost::asio::ip::tcp::socket)>;
     // Hands the socket to a connection made by `make`, which writes `head` first.

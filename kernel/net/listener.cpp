@@ -67,31 +67,30 @@ void Listener::set_service(std::shared_ptr<HttpService> service) {
 
 void Listener::accept() {
     Worker& target = pool_.next();
-    acceptor_.async_accept(
-        target.io(), [self = shared_from_this(), &target](const boost::system::error_code& ec,
-                                                          tcp::socket socket) {
-            if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
-            if (ec) {
-                // Out of file descriptors and the like: log, and retry after a pause
-                // rather than spinning on an error that has not gone away.
-                spdlog::error("{}: accept failed: {}; retrying in {} ms", self->endpoint_,
-                              ec.message(), kAcceptRetry.count());
-                self->retry_.expires_after(kAcceptRetry);
-                self->retry_.async_wait([self](const boost::system::error_code& wait_ec) {
-                    if (!wait_ec && self->acceptor_.is_open()) self->accept();
-                });
-                return;
-            } else {
-                asio::post(target.io(), [&target, socket = std::move(socket),
-                                         service = self->service_,
-                                         endpoint = self->endpoint_]() mutable {
-                    std::make_shared<HttpSession>(target, std::move(socket), std::move(service),
-                                                  std::move(endpoint))
-                        ->run();
-                });
-            }
-            self->accept();
-        });
+    acceptor_.async_accept(target.io(), [self = shared_from_this(), &target](
+                                            const boost::system::error_code& ec,
+                                            tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+        if (ec) {
+            // Out of file descriptors and the like: log, and retry after a pause
+            // rather than spinning on an error that has not gone away.
+            spdlog::error("{}: accept failed: {}; retrying in {} ms", self->endpoint_, ec.message(),
+                          kAcceptRetry.count());
+            self->retry_.expires_after(kAcceptRetry);
+            self->retry_.async_wait([self](const boost::system::error_code& wait_ec) {
+                if (!wait_ec && self->acceptor_.is_open()) self->accept();
+            });
+            return;
+        } else {
+            asio::post(target.io(), [&target, socket = std::move(socket), service = self->service_,
+                                     endpoint = self->endpoint_]() mutable {
+                std::make_shared<HttpSession>(target, std::move(socket), std::move(service),
+                                              std::move(endpoint))
+                    ->run();
+            });
+        }
+        self->accept();
+    });
 }
 
 } // namespace switchyard

@@ -24,7 +24,9 @@ void SseConnection::close(uint16_t code, std::string_view reason) {
     send_control(FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, {})));
 }
 
-void SseConnection::on_drained_while_closing() { finish(close_code_, close_reason_); }
+void SseConnection::on_drained_while_closing() {
+    finish(close_code_, close_reason_);
+}
 
 std::string sse_response_head() {
     return "HTTP/1.1 200 OK\r\n"

@@ -7,8 +7,7 @@ namespace switchyard {
 WebSocketConnection::WebSocketConnection(Worker& worker, Socket socket,
                                          ConnectionObserver& observer,
                                          const ConnectionLimits& limits)
-    : Connection(worker, std::move(socket), observer, limits),
-      reader_(limits.max_message_bytes) {}
+    : Connection(worker, std::move(socket), observer, limits), reader_(limits.max_message_bytes) {}
 
 std::string_view WebSocketConnection::wire_bytes(const WireFrame& frame) const {
     return ws_bytes(frame);
@@ -45,7 +44,9 @@ void WebSocketConnection::on_ws_ping(std::string_view payload) {
     send_control(FrameRef::adopt(make_control_frame(WsOpcode::Pong, payload)));
 }
 
-void WebSocketConnection::on_ws_pong() { awaiting_pong_ = false; }
+void WebSocketConnection::on_ws_pong() {
+    awaiting_pong_ = false;
+}
 
 void WebSocketConnection::on_ws_close(uint16_t code, std::string_view reason) {
     peer_closed_ = true;
@@ -94,28 +95,29 @@ void WebSocketConnection::schedule_ping() {
     // Two phases: wait the interval and ping; then wait the pong timeout and terminate
     // when no pong came.
     const bool pong_phase = awaiting_pong_;
-    timer().expires_after(std::chrono::milliseconds(pong_phase ? pong_timeout_ms_ : ping_interval_ms_));
-    timer().async_wait([self = shared_from_this(), this, pong_phase](
-                           const boost::system::error_code& ec) {
-        if (ec || closing()) return;
-        if (pong_phase) {
-            if (awaiting_pong_) {
-                spdlog::debug("connection {}: no pong within {} ms; terminating", id(),
-                              pong_timeout_ms_);
-                finish(close_code::abnormal, "pong timeout");
+    timer().expires_after(
+        std::chrono::milliseconds(pong_phase ? pong_timeout_ms_ : ping_interval_ms_));
+    timer().async_wait(
+        [self = shared_from_this(), this, pong_phase](const boost::system::error_code& ec) {
+            if (ec || closing()) return;
+            if (pong_phase) {
+                if (awaiting_pong_) {
+                    spdlog::debug("connection {}: no pong within {} ms; terminating", id(),
+                                  pong_timeout_ms_);
+                    finish(close_code::abnormal, "pong timeout");
+                    return;
+                }
+                const uint32_t rest =
+                    ping_interval_ms_ > pong_timeout_ms_ ? ping_interval_ms_ - pong_timeout_ms_ : 0;
+                timer().expires_after(std::chrono::milliseconds(rest));
+                timer().async_wait([self, this](const boost::system::error_code& ec2) {
+                    if (ec2 || closing()) return;
+                    ping_now();
+                });
                 return;
             }
-            const uint32_t rest = ping_interval_ms_ > pong_timeout_ms_
-                                      ? ping_interval_ms_ - pong_timeout_ms_ : 0;
-            timer().expires_after(std::chrono::milliseconds(rest));
-            timer().async_wait([self, this](const boost::system::error_code& ec2) {
-                if (ec2 || closing()) return;
-                ping_now();
-            });
-            return;
-        }
-        ping_now();
-    });
+            ping_now();
+        });
 }
 
 void WebSocketConnection::ping_now() {

@@ -22,7 +22,8 @@ std::string base64(const void* data, size_t size) {
 std::optional<std::string> websocket_handshake_error(const HttpRequest& request) {
     if (request.method() != http::verb::get) return "WebSocket upgrade must be a GET";
     if (!boost::beast::websocket::is_upgrade(request)) return "not a WebSocket upgrade";
-    if (request[http::field::sec_websocket_version] != "13") return "Sec-WebSocket-Version must be 13";
+    if (request[http::field::sec_websocket_version] != "13")
+        return "Sec-WebSocket-Version must be 13";
     const auto key = request[http::field::sec_websocket_key];
     if (key.size() != 24) return "bad Sec-WebSocket-Key";
     return std::nullopt;

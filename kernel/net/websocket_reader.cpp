@@ -109,15 +109,16 @@ WebSocketReader::Step WebSocketReader::parse_one(char* data, size_t size, size_t
     unmask(payload, static_cast<size_t>(length), mask);
     used = header + 4 + static_cast<size_t>(length);
     const std::string_view view(payload, static_cast<size_t>(length));
-    const bool ok = control ? handle_control(opcode, view, events)
-                            : handle_data(opcode, fin, view, events);
+    const bool ok =
+        control ? handle_control(opcode, view, events) : handle_data(opcode, fin, view, events);
     return ok ? Step::Consumed : Step::Stop;
 }
 
 bool WebSocketReader::handle_data(int opcode, bool fin, std::string_view payload,
                                   WebSocketEvents& events) {
     if (opcode == kContinuation) {
-        if (!in_message_) return fail(events, close_code::protocol_error, "unexpected continuation");
+        if (!in_message_)
+            return fail(events, close_code::protocol_error, "unexpected continuation");
         message_.append(payload);
         if (!fin) return true;
         in_message_ = false;
@@ -149,33 +150,29 @@ bool WebSocketReader::handle_data(int opcode, bool fin, std::string_view payload
 bool WebSocketReader::handle_control(int opcode, std::string_view payload,
                                      WebSocketEvents& events) {
     switch (opcode) {
-    case kPing:
-        events.on_ws_ping(payload);
-        return true;
-    case kPong:
-        events.on_ws_pong();
-        return true;
-    case kClose: {
-        if (payload.size() == 1) return fail(events, close_code::protocol_error, "bad close frame");
-        uint16_t code = close_code::no_status;
-        std::string_view reason;
-        if (payload.size() >= 2) {
-            code = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
-                                         static_cast<uint8_t>(payload[1]));
-            reason = payload.substr(2);
-            if (!is_sendable_close_code(code)) {
-                return fail(events, close_code::protocol_error, "bad close code");
+        case kPing: events.on_ws_ping(payload); return true;
+        case kPong: events.on_ws_pong(); return true;
+        case kClose: {
+            if (payload.size() == 1)
+                return fail(events, close_code::protocol_error, "bad close frame");
+            uint16_t code = close_code::no_status;
+            std::string_view reason;
+            if (payload.size() >= 2) {
+                code = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
+                                             static_cast<uint8_t>(payload[1]));
+                reason = payload.substr(2);
+                if (!is_sendable_close_code(code)) {
+                    return fail(events, close_code::protocol_error, "bad close code");
+                }
+                if (!is_valid_utf8(reason)) {
+                    return fail(events, close_code::invalid_payload, "close reason is not UTF-8");
+                }
             }
-            if (!is_valid_utf8(reason)) {
-                return fail(events, close_code::invalid_payload, "close reason is not UTF-8");
-            }
+            stopped_ = true;
+            events.on_ws_close(code, reason);
+            return false;
         }
-        stopped_ = true;
-        events.on_ws_close(code, reason);
-        return false;
-    }
-    default:
-        return fail(events, close_code::protocol_error, "unknown opcode");
+        default: return fail(events, close_code::protocol_error, "unknown opcode");
     }
 }
 

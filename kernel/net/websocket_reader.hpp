@@ -11,7 +11,6 @@
 
 namespace switchyard {
 
-
 // What the reader reports, in the order the bytes carried it.
 class WebSocketEvents {
   public:

@@ -45,16 +45,14 @@ WireFrame* make_ws_frame(sy_frame_kind kind, WsOpcode opcode, std::string_view p
 
 WireFrame* make_wire_frame(sy_frame_kind kind, std::string_view payload) {
     switch (kind) {
-    case SY_FRAME_TEXT:
-        return make_ws_frame(kind, WsOpcode::Text, payload);
-    case SY_FRAME_BINARY:
-        return make_ws_frame(kind, WsOpcode::Binary, payload);
-    case SY_FRAME_RAW: {
-        auto* frame = new WireFrame;
-        frame->kind = SY_FRAME_RAW;
-        frame->encoded.assign(payload);
-        return frame;
-    }
+        case SY_FRAME_TEXT: return make_ws_frame(kind, WsOpcode::Text, payload);
+        case SY_FRAME_BINARY: return make_ws_frame(kind, WsOpcode::Binary, payload);
+        case SY_FRAME_RAW: {
+            auto* frame = new WireFrame;
+            frame->kind = SY_FRAME_RAW;
+            frame->encoded.assign(payload);
+            return frame;
+        }
     }
     return nullptr;
 }

@@ -51,7 +51,9 @@ inline void retain(WireFrame* frame) noexcept {
 void release(WireFrame* frame) noexcept;
 
 // The bytes a WebSocket connection writes.
-inline std::string_view ws_bytes(const WireFrame& frame) noexcept { return frame.encoded; }
+inline std::string_view ws_bytes(const WireFrame& frame) noexcept {
+    return frame.encoded;
+}
 // The bytes an SSE connection writes (the payload alone).
 inline std::string_view sse_bytes(const WireFrame& frame) noexcept {
     return std::string_view(frame.encoded).substr(frame.payload_offset);

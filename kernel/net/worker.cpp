@@ -21,7 +21,9 @@ void Worker::add(std::shared_ptr<Connection> conn) {
     connections_.emplace(id, std::move(conn));
 }
 
-void Worker::remove(sy_conn_id id) { connections_.erase(id); }
+void Worker::remove(sy_conn_id id) {
+    connections_.erase(id);
+}
 
 Connection* Worker::find(sy_conn_id id) const {
     auto it = connections_.find(id);
@@ -69,10 +71,13 @@ void Worker::broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id exce
 }
 
 void Worker::keep_running() {
-    work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-        io_.get_executor());
+    work_ =
+        std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+            io_.get_executor());
 }
 
-void Worker::let_finish() { work_.reset(); }
+void Worker::let_finish() {
+    work_.reset();
+}
 
 } // namespace switchyard

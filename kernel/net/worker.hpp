@@ -3,9 +3,9 @@
 // connection holds no read buffer of its own).
 #pragma once
 
-#include <switchyard/plugin.h>
-
 #include "net/wire_frame.hpp"
+
+#include <switchyard/plugin.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,7 +21,9 @@ class Connection;
 
 // Connection ids carry the index of their worker in the low byte, so a send to an id
 // goes straight to the right worker without a global table.
-inline unsigned worker_index_of(sy_conn_id id) noexcept { return static_cast<unsigned>(id & 0xFF); }
+inline unsigned worker_index_of(sy_conn_id id) noexcept {
+    return static_cast<unsigned>(id & 0xFF);
+}
 
 class Worker {
   public:
@@ -57,8 +59,7 @@ class Worker {
   private:
     unsigned index_;
     boost::asio::io_context io_{1};
-    std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
-        work_;
+    std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::vector<char> scratch_;
     std::atomic<uint64_t> next_id_{1};
     std::unordered_map<sy_conn_id, std::shared_ptr<Connection>> connections_;

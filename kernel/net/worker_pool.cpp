@@ -11,7 +11,9 @@ WorkerPool::WorkerPool(unsigned count) {
     for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(i));
 }
 
-WorkerPool::~WorkerPool() { stop_and_join(); }
+WorkerPool::~WorkerPool() {
+    stop_and_join();
+}
 
 Worker& WorkerPool::next() noexcept {
     return *workers_[next_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];

@@ -23,9 +23,13 @@ std::atomic<sy_group_id> g_next_group{1};
 std::string_view sv(sy_str s) {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
 }
-sy_str to_sy(std::string_view s) { return sy_str{s.data(), s.size()}; }
+sy_str to_sy(std::string_view s) {
+    return sy_str{s.data(), s.size()};
+}
 
-PluginRuntime& rt(void* ctx) { return *static_cast<PluginRuntime*>(ctx); }
+PluginRuntime& rt(void* ctx) {
+    return *static_cast<PluginRuntime*>(ctx);
+}
 
 // Close codes a plugin may send: the registered ones and the application range.
 bool is_valid_close_code(uint16_t code) {
@@ -62,7 +66,8 @@ struct HostApi {
 
     static sy_frame* frame_create(void*, sy_frame_kind kind, sy_str payload) {
         if (payload.len > kMaxFrameBytes) return nullptr;
-        if (kind != SY_FRAME_TEXT && kind != SY_FRAME_BINARY && kind != SY_FRAME_RAW) return nullptr;
+        if (kind != SY_FRAME_TEXT && kind != SY_FRAME_BINARY && kind != SY_FRAME_RAW)
+            return nullptr;
         return make_wire_frame(kind, sv(payload));
     }
 
@@ -106,9 +111,8 @@ struct HostApi {
         auto& r = rt(ctx);
         if (!is_valid_close_code(code)) return SY_ERR_INVALID;
         if (r.find_conn(conn) == nullptr) return SY_ERR_NOT_FOUND;
-        r.on_conn_worker(conn, [code, why = std::string(sv(reason))](Connection& c) {
-            c.close(code, why);
-        });
+        r.on_conn_worker(
+            conn, [code, why = std::string(sv(reason))](Connection& c) { c.close(code, why); });
         return SY_OK;
     }
 
@@ -186,7 +190,8 @@ struct HostApi {
         Event e;
         e.topic = sv(event->topic);
         e.type = sv(event->type);
-        if (SY_HAS_FIELD(event, sy_publish_v1, data) && event->data.len != 0) e.data = sv(event->data);
+        if (SY_HAS_FIELD(event, sy_publish_v1, data) && event->data.len != 0)
+            e.data = sv(event->data);
         if (SY_HAS_FIELD(event, sy_publish_v1, id)) e.id = sv(event->id);
         if (SY_HAS_FIELD(event, sy_publish_v1, priority)) e.priority = sv(event->priority);
         if (SY_HAS_FIELD(event, sy_publish_v1, scope)) e.scope = sv(event->scope);
@@ -234,7 +239,8 @@ struct HostApi {
         return SY_OK;
     }
 
-    static sy_timer_id timer_start(void* ctx, uint64_t delay_ms, uint64_t interval_ms, uint64_t tag) {
+    static sy_timer_id timer_start(void* ctx, uint64_t delay_ms, uint64_t interval_ms,
+                                   uint64_t tag) {
         auto& r = rt(ctx);
         const sy_timer_id id = r.next_timer_++;
         PluginRuntime::TimerRecord record;
@@ -275,7 +281,9 @@ struct HostApi {
         return sy_str{nullptr, 0};
     }
 
-    static int secure_equals(sy_str a, sy_str b) { return auth::secure_equals(sv(a), sv(b)) ? 1 : 0; }
+    static int secure_equals(sy_str a, sy_str b) {
+        return auth::secure_equals(sv(a), sv(b)) ? 1 : 0;
+    }
 
     static int origin_host_allowed(const sy_request_v1* request, const sy_str* hosts,
                                    size_t host_count) {

@@ -20,7 +20,9 @@ constexpr size_t kDispatchLimit = 65536;
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
 
-sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+sy_str view(std::string_view s) {
+    return sy_str{s.data(), s.size()};
+}
 
 // Close codes that mean something went wrong (worth a warning with the peer's name).
 bool is_error_close(uint16_t code) {
@@ -28,7 +30,9 @@ bool is_error_close(uint16_t code) {
            code == close_code::policy_violation || code == close_code::too_big ||
            code == close_code::internal_error || code == close_code::try_again_later;
 }
-std::string_view view(sy_str s) { return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len); }
+std::string_view view(sy_str s) {
+    return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
+}
 
 HeaderList copy_headers(const sy_response_v1& response) {
     HeaderList headers;
@@ -48,8 +52,8 @@ std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
         }
     }
     std::string reason;
-    auto fallback = parse_listen_address(endpoint.default_listen != nullptr ? endpoint.default_listen : "",
-                                         &reason);
+    auto fallback = parse_listen_address(
+        endpoint.default_listen != nullptr ? endpoint.default_listen : "", &reason);
     if (!fallback) {
         throw std::runtime_error("endpoint '" + std::string(endpoint.name) +
                                  "' has a bad default address: " + reason);
@@ -105,7 +109,9 @@ PluginRuntime::~PluginRuntime() {
     destroy_instance();
 }
 
-void PluginRuntime::init_host_table() { host_ = make_host_table(this); }
+void PluginRuntime::init_host_table() {
+    host_ = make_host_table(this);
+}
 
 void PluginRuntime::bind() {
     for (size_t i = 0; i < endpoints_.size(); ++i) {
@@ -219,23 +225,20 @@ void PluginRuntime::handle_request(const HttpExchangePtr& exchange, const sy_end
         return;
     }
     const sy_route_v1& route = endpoint.routes[*match.route];
-    exchange->set_route(static_cast<sy_route_kind>(route.kind), static_cast<uint32_t>(*match.route));
+    exchange->set_route(static_cast<sy_route_kind>(route.kind),
+                        static_cast<uint32_t>(*match.route));
     switch (route.kind) {
-    case SY_ROUTE_WEBSOCKET:
-        if (!exchange->is_websocket_upgrade()) {
-            exchange->respond(426, "application/json",
-                              error_json("UPGRADE_REQUIRED", "this route speaks WebSocket"),
-                              {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}});
+        case SY_ROUTE_WEBSOCKET:
+            if (!exchange->is_websocket_upgrade()) {
+                exchange->respond(426, "application/json",
+                                  error_json("UPGRADE_REQUIRED", "this route speaks WebSocket"),
+                                  {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}});
+                return;
+            }
+            accept_stream(exchange, endpoint_index, true);
             return;
-        }
-        accept_stream(exchange, endpoint_index, true);
-        return;
-    case SY_ROUTE_SSE:
-        accept_stream(exchange, endpoint_index, false);
-        return;
-    default:
-        answer_http(exchange);
-        return;
+        case SY_ROUTE_SSE: accept_stream(exchange, endpoint_index, false); return;
+        default: answer_http(exchange); return;
     }
 }
 
@@ -273,7 +276,8 @@ void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoi
         sy_response_v1 response{};
         response.struct_size = sizeof response;
         if (instance_ != nullptr && desc_->on_accept != nullptr) {
-            const sy_status status = desc_->on_accept(instance_, &exchange->abi_request(), &response);
+            const sy_status status =
+                desc_->on_accept(instance_, &exchange->abi_request(), &response);
             if (status != SY_OK) {
                 hook_failed("on_accept", status, 0);
                 exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
@@ -317,7 +321,8 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
         conn.close(close_code::going_away, "server shutting down");
         return;
     }
-    std::string peer = exchange->peer_address() + ":" + std::to_string(exchange->abi_request().peer_port);
+    std::string peer =
+        exchange->peer_address() + ":" + std::to_string(exchange->abi_request().peer_port);
     spdlog::debug("plugin {}: connection {} opened from {} on {}", config_.name, id, peer,
                   endpoints_[endpoint_index].decl->name);
     dispatcher_.post_always([this, id, exchange, endpoint_index, peer = std::move(peer)]() mutable {
@@ -358,8 +363,8 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
         if (it == conns_.end()) return;
         if (is_error_close(code)) {
             spdlog::warn("plugin {}: connection {} from {} at endpoint {} closed with {} ({})",
-                         config_.name, id, it->second.peer, endpoints_[it->second.endpoint].decl->name,
-                         code, reason);
+                         config_.name, id, it->second.peer,
+                         endpoints_[it->second.endpoint].decl->name, code, reason);
         }
         for (sy_group_id group : it->second.groups) --group_sizes_[group];
         conns_.erase(it);
@@ -387,11 +392,13 @@ void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id c
         return;
     }
     const ConnRecord* record = find_conn(conn);
-    spdlog::error("plugin {}: {} failed (status {}) on connection {} from {} at endpoint {}; "
-                  "closing it with 1011",
-                  config_.name, hook, status, conn, record ? record->peer : "?",
-                  record ? endpoints_[record->endpoint].decl->name : "?");
-    on_conn_worker(conn, [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
+    spdlog::error(
+        "plugin {}: {} failed (status {}) on connection {} from {} at endpoint {}; "
+        "closing it with 1011",
+        config_.name, hook, status, conn, record ? record->peer : "?",
+        record ? endpoints_[record->endpoint].decl->name : "?");
+    on_conn_worker(conn,
+                   [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
 }
 
 // -- bus and timers --------------------------------------------------------------------

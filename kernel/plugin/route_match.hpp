@@ -9,8 +9,8 @@
 namespace switchyard {
 
 struct RouteMatch {
-    std::optional<size_t> route;  // index of the first route matching path and method
-    bool path_matched = false;    // some route matched the path (405 rather than 404)
+    std::optional<size_t> route; // index of the first route matching path and method
+    bool path_matched = false;   // some route matched the path (405 rather than 404)
 };
 
 // `path` matches a route exactly, or as a prefix when the route ends with '*'; "*"

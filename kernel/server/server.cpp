@@ -54,7 +54,9 @@ struct Server::Signals {
 
 Server::Server(Config config) : config_(std::move(config)) {}
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+    shutdown();
+}
 
 void Server::load_plugins() {
     std::vector<std::string> loaded;
@@ -63,7 +65,8 @@ void Server::load_plugins() {
         auto library = load_checked(config_, plugin, loaded);
         loaded.push_back(library->descriptor().name);
         try {
-            auto runtime = std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library));
+            auto runtime =
+                std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library));
             runtime->bind();
             plugins_.push_back(std::move(runtime));
         } catch (const std::exception& e) {
@@ -91,9 +94,8 @@ void Server::start() {
                            [this] { return ready_.load(); }};
     control_ = std::make_shared<ControlApi>(std::move(context));
     try {
-        control_listener_ = std::make_shared<Listener>(*pool_, config_.control.listen.host,
-                                                       config_.control.listen.port, "control",
-                                                       control_);
+        control_listener_ = std::make_shared<Listener>(
+            *pool_, config_.control.listen.host, config_.control.listen.port, "control", control_);
     } catch (const std::exception& e) {
         throw StartError("control API: " + std::string(e.what()));
     }
@@ -113,9 +115,13 @@ void Server::start() {
                  bus_->engine_name());
 }
 
-uint16_t Server::control_port() const { return control_listener_->port(); }
+uint16_t Server::control_port() const {
+    return control_listener_->port();
+}
 
-std::string Server::control_address() const { return control_listener_->address(); }
+std::string Server::control_address() const {
+    return control_listener_->address();
+}
 
 int Server::run_until_signal() {
     asio::io_context& signals_io = signals_->io;
@@ -125,8 +131,9 @@ int Server::run_until_signal() {
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {
             if (ec) return;
             if (signal == SIGHUP) {
-                spdlog::warn("SIGHUP: re-reading the config is not available in this build; "
-                             "ignored");
+                spdlog::warn(
+                    "SIGHUP: re-reading the config is not available in this build; "
+                    "ignored");
                 wait();
                 return;
             }
@@ -147,7 +154,8 @@ void Server::close_all_connections() {
     for (size_t i = 0; i < pool_->size(); ++i) {
         Worker& worker = pool_->at(i);
         asio::post(worker.io(), [&worker] {
-            for (auto& conn : worker.all()) conn->close(close_code::going_away, "server shutting down");
+            for (auto& conn : worker.all())
+                conn->close(close_code::going_away, "server shutting down");
         });
     }
     for (;;) {

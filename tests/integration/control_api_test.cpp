@@ -108,8 +108,7 @@ TEST_CASE("control: GET /api/v1/plugins describes the running groove plugin",
     CHECK(wait_until([&] { return groove_connections(kernel) == 1; }, kWait));
 }
 
-TEST_CASE("control: POST /api/v1/publish of one event answers its seq",
-          "[integration][control]") {
+TEST_CASE("control: POST /api/v1/publish of one event answers its seq", "[integration][control]") {
     auto kernel = start_with_groove();
     auto control = kernel.control();
 
@@ -124,11 +123,11 @@ TEST_CASE("control: POST /api/v1/publish of one event answers its seq",
     CHECK(first_seq >= 1);
 
     // Every optional field, well-typed, is accepted.
-    const auto second = control.post(
-        "/api/v1/publish",
-        R"({"topic":"groove/agents","type":"agent:spawned","data":{"id":"backend-1"},)"
-        R"("id":"corr-7","priority":"high","visibility":"internal",)"
-        R"("scope":{"workspaceId":"w1","conn":"12"}})");
+    const auto second =
+        control.post("/api/v1/publish",
+                     R"({"topic":"groove/agents","type":"agent:spawned","data":{"id":"backend-1"},)"
+                     R"("id":"corr-7","priority":"high","visibility":"internal",)"
+                     R"("scope":{"workspaceId":"w1","conn":"12"}})");
     REQUIRE(second.status == 200);
     CHECK(parse_json(second.body).at("seq").to_number<int64_t>() > first_seq);
 }
@@ -155,37 +154,41 @@ TEST_CASE("control: POST /api/v1/publish of an array answers every seq in order"
 TEST_CASE("control: a publish body that is not JSON is refused with 400 BAD_JSON",
           "[integration][control]") {
     auto kernel = start_with_groove();
-    for (const std::string body : {"{{{", "", "{\"topic\":", "nul",
-                                   "{\"topic\":\"groove\",\"type\":\"x\"} trailing"}) {
+    for (const std::string body :
+         {"{{{", "", "{\"topic\":", "nul", "{\"topic\":\"groove\",\"type\":\"x\"} trailing"}) {
         INFO("body: " << body);
         check_error(kernel.control().post("/api/v1/publish", body), 400, "BAD_JSON");
     }
 }
 
-TEST_CASE("control: an event that is not an object or has bad fields is refused with 400 "
-          "BAD_EVENT",
-          "[integration][control]") {
+TEST_CASE(
+    "control: an event that is not an object or has bad fields is refused with 400 "
+    "BAD_EVENT",
+    "[integration][control]") {
     auto kernel = start_with_groove();
     const char* const bodies[] = {
-        "42", "\"text\"", "null", "true",
-        R"({"type":"x"})",                                       // no topic
-        R"({"topic":"groove"})",                                 // no type
-        R"({"topic":1,"type":"x"})",                             // topic not a string
-        R"({"topic":"groove","type":2})",                        // type not a string
-        R"({"topic":"","type":"x"})",                            // empty topic
-        R"({"topic":"has space","type":"x"})",                   // not a topic
+        "42",
+        "\"text\"",
+        "null",
+        "true",
+        R"({"type":"x"})",                     // no topic
+        R"({"topic":"groove"})",               // no type
+        R"({"topic":1,"type":"x"})",           // topic not a string
+        R"({"topic":"groove","type":2})",      // type not a string
+        R"({"topic":"","type":"x"})",          // empty topic
+        R"({"topic":"has space","type":"x"})", // not a topic
         R"({"topic":"/groove","type":"x"})",
         R"({"topic":"groove/","type":"x"})",
         R"({"topic":"a//b","type":"x"})",
-        R"({"topic":"groove","type":"x","id":5})",               // id not a string
-        R"({"topic":"groove","type":"x","priority":1})",         // priority not a string
+        R"({"topic":"groove","type":"x","id":5})",       // id not a string
+        R"({"topic":"groove","type":"x","priority":1})", // priority not a string
         R"({"topic":"groove","type":"x","visibility":"secret"})",
         R"({"topic":"groove","type":"x","visibility":true})",
-        R"({"topic":"groove","type":"x","scope":"conn"})",       // scope not an object
+        R"({"topic":"groove","type":"x","scope":"conn"})", // scope not an object
         R"({"topic":"groove","type":"x","scope":[1]})",
-        R"([{"topic":"groove","type":"x"},{"type":"y"}])",       // one bad event in an array
+        R"([{"topic":"groove","type":"x"},{"type":"y"}])", // one bad event in an array
         R"([1])",
-        R"([])"};                                                 // publishes nothing
+        R"([])"}; // publishes nothing
     for (const std::string body : bodies) {
         INFO("body: " << body);
         check_error(kernel.control().post("/api/v1/publish", body), 400, "BAD_EVENT");
@@ -219,16 +222,15 @@ TEST_CASE("control: unknown paths are 404 NOT_FOUND, wrong methods 405 METHOD_NO
                 "NOT_FOUND");
 
     check_error(control.get("/api/v1/publish"), 405, "METHOD_NOT_ALLOWED");
-    check_error(control.request("PUT", "/api/v1/publish", R"({"topic":"groove","type":"x"})"),
-                405, "METHOD_NOT_ALLOWED");
+    check_error(control.request("PUT", "/api/v1/publish", R"({"topic":"groove","type":"x"})"), 405,
+                "METHOD_NOT_ALLOWED");
     check_error(control.post("/api/v1/plugins", "{}"), 405, "METHOD_NOT_ALLOWED");
     check_error(control.request("DELETE", "/api/v1/events?stream=groove"), 405,
                 "METHOD_NOT_ALLOWED");
     check_error(control.post("/healthz", "{}"), 405, "METHOD_NOT_ALLOWED");
 }
 
-TEST_CASE("control: with a token, only requests bearing it are served",
-          "[integration][control]") {
+TEST_CASE("control: with a token, only requests bearing it are served", "[integration][control]") {
     KernelOptions options;
     options.control_token = "s3cret";
     auto kernel = start_with_groove(options);
@@ -238,8 +240,8 @@ TEST_CASE("control: with a token, only requests bearing it are served",
     check_error(anonymous.post("/api/v1/publish", event), 401, "UNAUTHORIZED");
     check_error(anonymous.get("/api/v1/plugins"), 401, "UNAUTHORIZED");
     check_error(anonymous.get("/api/v1/events?stream=groove"), 401, "UNAUTHORIZED");
-    for (const std::string wrong : {"Bearer wrong", "Bearer s3cre", "Bearer s3cretX", "s3cret",
-                                    "Basic s3cret", "Bearer "}) {
+    for (const std::string wrong :
+         {"Bearer wrong", "Bearer s3cre", "Bearer s3cretX", "s3cret", "Basic s3cret", "Bearer "}) {
         INFO("Authorization: " << wrong);
         check_error(anonymous.post("/api/v1/publish", event, {{"Authorization", wrong}}), 401,
                     "UNAUTHORIZED");
@@ -268,10 +270,10 @@ TEST_CASE("control: GET /api/v1/events streams a stream's events as SSE",
     REQUIRE(events.status() == 200);
     CHECK(events.header("content-type").rfind("text/event-stream", 0) == 0);
 
-    const uint64_t full = publish(
-        kernel, R"({"topic":"groove","type":"agent:spawned","data":{"id":"backend-1",)"
-                R"("contextUsage":0.45},"id":"corr-1","priority":"high",)"
-                R"("scope":{"workspaceId":"w1"}})");
+    const uint64_t full =
+        publish(kernel, R"({"topic":"groove","type":"agent:spawned","data":{"id":"backend-1",)"
+                        R"("contextUsage":0.45},"id":"corr-1","priority":"high",)"
+                        R"("scope":{"workspaceId":"w1"}})");
     const SseEvent first = next_event(events);
     CHECK(first.id.value_or("<no id>") == std::to_string(full));
     const json::value first_json = parse_json(first.data);
@@ -300,9 +302,10 @@ TEST_CASE("control: GET /api/v1/events streams a stream's events as SSE",
     CHECK(second_json.at("ts").is_number());
 }
 
-TEST_CASE("control: GET /api/v1/events with Last-Event-ID replays what followed it, then "
-          "goes live",
-          "[integration][control]") {
+TEST_CASE(
+    "control: GET /api/v1/events with Last-Event-ID replays what followed it, then "
+    "goes live",
+    "[integration][control]") {
     auto kernel = start_with_groove();
     const uint64_t s1 = publish(kernel, R"({"topic":"groove","type":"one"})");
     const uint64_t s2 = publish(kernel, R"({"topic":"groove","type":"two"})");

@@ -19,7 +19,9 @@ namespace {
 constexpr auto kWait = std::chrono::seconds(10);
 constexpr size_t kMiB = 1024 * 1024;
 
-KernelProcess start_groove() { return KernelProcess::start(enabled_plugin_table("groove")); }
+KernelProcess start_groove() {
+    return KernelProcess::start(enabled_plugin_table("groove"));
+}
 
 WsClient connect_groove(const KernelProcess& kernel, const HttpHeaders& headers = {}) {
     return WsClient::connect(kernel.plugin_port("groove"), "/ws", headers);
@@ -43,8 +45,8 @@ struct GrooveEvent {
 };
 
 std::string event_json(const GrooveEvent& event, std::string_view topic = "groove") {
-    return R"({"topic":")" + std::string(topic) + R"(","type":")" + event.type +
-           R"(","data":)" + event.data + "}";
+    return R"({"topic":")" + std::string(topic) + R"(","type":")" + event.type + R"(","data":)" +
+           event.data + "}";
 }
 
 // What a client must receive for `event`, byte for byte (seed 001).

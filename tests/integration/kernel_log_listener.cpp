@@ -1,9 +1,9 @@
 // Prints the logs of the kernels a failed test started, so every failure shows what the
 // kernel said; passing tests stay quiet.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
-#include <catch2/catch.hpp>
-
 #include "kernel_logs.hpp"
+
+#include <catch2/catch.hpp>
 
 #include <iostream>
 

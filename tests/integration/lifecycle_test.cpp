@@ -82,8 +82,7 @@ TEST_CASE("lifecycle: --version prints a version and exits 0", "[integration][li
     CHECK(std::regex_search(result.out, std::regex(R"(\d+\.\d+\.\d+)")));
 }
 
-TEST_CASE("lifecycle: --check-config accepts a good file and exits 0",
-          "[integration][lifecycle]") {
+TEST_CASE("lifecycle: --check-config accepts a good file and exits 0", "[integration][lifecycle]") {
     TempDir dir("itest");
     const auto file = dir.write("good.toml", config_with(enabled_plugin_table("groove")));
     const RunResult result = run_switchyard({"--config", file.string(), "--check-config"});
@@ -96,10 +95,11 @@ TEST_CASE("lifecycle: --check-config accepts a good file and exits 0",
 TEST_CASE("lifecycle: an unknown config key is refused with exit 2 naming file, line and key",
           "[integration][lifecycle]") {
     TempDir dir("itest");
-    const auto file = dir.write("bad.toml", "[kernel]\n"
-                                            "workers = 2\n"
-                                            "\n"
-                                            "bogus_key = 1\n");
+    const auto file = dir.write("bad.toml",
+                                "[kernel]\n"
+                                "workers = 2\n"
+                                "\n"
+                                "bogus_key = 1\n");
     const bool check_only = GENERATE(false, true);
     std::vector<std::string> args{"--config", file.string()};
     if (check_only) args.push_back("--check-config");
@@ -116,9 +116,9 @@ TEST_CASE("lifecycle: an unknown config key is refused with exit 2 naming file, 
 TEST_CASE("lifecycle: an enabled plugin whose library is missing is refused with exit 2",
           "[integration][lifecycle]") {
     TempDir dir("itest");
-    const auto file = dir.write(
-        "nolib.toml",
-        config_with(enabled_plugin_table("groove", "library = \"/nonexistent.so\"\n")));
+    const auto file =
+        dir.write("nolib.toml",
+                  config_with(enabled_plugin_table("groove", "library = \"/nonexistent.so\"\n")));
     const bool check_only = GENERATE(false, true);
     std::vector<std::string> args{"--config", file.string()};
     if (check_only) args.push_back("--check-config");

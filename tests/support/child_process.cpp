@@ -103,8 +103,8 @@ struct ChildProcess::State {
                 exit_status = -1; // not our child any more; nothing left to wait for
                 return true;
             }
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - Clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (left.count() <= 0) return false;
             wait_for_exit_signal(left);
         }
@@ -187,7 +187,9 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
     return ChildProcess(std::move(state));
 }
 
-pid_t ChildProcess::pid() const { return state_->pid; }
+pid_t ChildProcess::pid() const {
+    return state_->pid;
+}
 
 std::string ChildProcess::stdout_text() const {
     std::lock_guard lock(state_->mutex);
@@ -213,7 +215,7 @@ bool ChildProcess::wait_for_stdout(const std::function<bool(std::string_view)>& 
 bool ChildProcess::wait_for_output_end(std::chrono::milliseconds timeout) const {
     std::unique_lock lock(state_->mutex);
     return state_->changed.wait_for(lock, timeout,
-                                     [&] { return !state_->out_open && !state_->err_open; });
+                                    [&] { return !state_->out_open && !state_->err_open; });
 }
 
 void ChildProcess::send_signal(int signal) {
@@ -226,7 +228,9 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
     return state_->exit_status;
 }
 
-bool ChildProcess::running() { return !state_->reap(std::chrono::milliseconds(0)); }
+bool ChildProcess::running() {
+    return !state_->reap(std::chrono::milliseconds(0));
+}
 
 void ChildProcess::kill() {
     if (state_->exit_status) return;

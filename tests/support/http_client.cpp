@@ -27,8 +27,9 @@ using error_code = boost::system::error_code;
 namespace {
 
 bool names_header(const HttpHeaders& headers, std::string_view name) {
-    return std::any_of(headers.begin(), headers.end(),
-                       [&](const auto& header) { return detail::ascii_lower(header.first) == detail::ascii_lower(name); });
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& header) {
+        return detail::ascii_lower(header.first) == detail::ascii_lower(name);
+    });
 }
 
 HttpResponse convert(http::response<http::string_body>&& response) {
@@ -52,7 +53,9 @@ std::string HttpResponse::header(std::string_view name) const {
 
 HttpClient::HttpClient(uint16_t port, HttpHeaders default_headers, std::string host,
                        std::chrono::milliseconds timeout)
-    : port_(port), default_headers_(std::move(default_headers)), host_(std::move(host)),
+    : port_(port),
+      default_headers_(std::move(default_headers)),
+      host_(std::move(host)),
       timeout_(timeout) {}
 
 HttpResponse HttpClient::request(std::string_view method, std::string_view target,
@@ -74,7 +77,9 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
         connect_error = ec;
         connected = true;
     });
-    if (!detail::run_or_cancel(io, [&] { return connected; }, deadline, cancel) || connect_error)
+    if (!detail::run_or_cancel(
+            io, [&] { return connected; }, deadline, cancel) ||
+        connect_error)
         throw std::runtime_error(what + ": cannot connect: " + connect_error.message());
 
     http::request<http::string_body> request;
@@ -105,7 +110,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
         write_error = ec;
         written = true;
     });
-    detail::run_or_cancel(io, [&] { return written; }, deadline, cancel);
+    detail::run_or_cancel(
+        io, [&] { return written; }, deadline, cancel);
 
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
@@ -116,7 +122,9 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
         read_error = ec;
         read = true;
     });
-    if (!detail::run_or_cancel(io, [&] { return read; }, deadline, cancel) || read_error) {
+    if (!detail::run_or_cancel(
+            io, [&] { return read; }, deadline, cancel) ||
+        read_error) {
         std::string message = what + ": no response: " + read_error.message();
         if (write_error) message += " (writing the request failed: " + write_error.message() + ")";
         throw std::runtime_error(message);

@@ -144,8 +144,8 @@ KernelProcess KernelProcess::start(const KernelOptions& options) {
     impl->token = options.control_token;
     impl->config = impl->dir.write("switchyard.toml", kernel_config_text(options));
     impl->log_file = impl->dir.path() / "kernel.log";
-    impl->child.emplace(ChildProcess::spawn(
-        {SWITCHYARD_BINARY, "--config", impl->config.string()}, impl->log_file.string()));
+    impl->child.emplace(ChildProcess::spawn({SWITCHYARD_BINARY, "--config", impl->config.string()},
+                                            impl->log_file.string()));
     impl->await_ready(options.ready_timeout);
     impl->learn_endpoints();
     return KernelProcess(std::move(impl));
@@ -157,14 +157,16 @@ KernelProcess KernelProcess::start(std::string extra_toml) {
     return start(options);
 }
 
-uint16_t KernelProcess::control_port() const { return impl_->control_port; }
+uint16_t KernelProcess::control_port() const {
+    return impl_->control_port;
+}
 
 uint16_t KernelProcess::plugin_port(std::string_view plugin, std::string_view endpoint) const {
     auto it = impl_->endpoints.find({std::string(plugin), std::string(endpoint)});
     if (it != impl_->endpoints.end()) return it->second;
     throw std::runtime_error("no endpoint '" + std::string(endpoint) + "' of plugin '" +
-                             std::string(plugin) + "' in GET /api/v1/plugins: " +
-                             impl_->plugins_json);
+                             std::string(plugin) +
+                             "' in GET /api/v1/plugins: " + impl_->plugins_json);
 }
 
 HttpClient KernelProcess::control() const {
@@ -176,24 +178,35 @@ HttpHeaders KernelProcess::control_auth() const {
     return {{"Authorization", "Bearer " + impl_->token}};
 }
 
-const std::string& KernelProcess::plugins_json() const { return impl_->plugins_json; }
+const std::string& KernelProcess::plugins_json() const {
+    return impl_->plugins_json;
+}
 
-pid_t KernelProcess::pid() const { return impl_->child->pid(); }
+pid_t KernelProcess::pid() const {
+    return impl_->child->pid();
+}
 
-void KernelProcess::send_signal(int signal) { impl_->child->send_signal(signal); }
+void KernelProcess::send_signal(int signal) {
+    impl_->child->send_signal(signal);
+}
 
 std::optional<int> KernelProcess::wait_exit(std::chrono::milliseconds timeout) {
     return impl_->child->wait_exit(timeout);
 }
 
-std::string KernelProcess::log() const { return impl_->log(); }
+std::string KernelProcess::log() const {
+    return impl_->log();
+}
 
-const std::filesystem::path& KernelProcess::config_path() const { return impl_->config; }
+const std::filesystem::path& KernelProcess::config_path() const {
+    return impl_->config;
+}
 
-const std::filesystem::path& KernelProcess::dir() const { return impl_->dir.path(); }
+const std::filesystem::path& KernelProcess::dir() const {
+    return impl_->dir.path();
+}
 
-RunResult run_switchyard(const std::vector<std::string>& args,
-                         std::chrono::milliseconds timeout) {
+RunResult run_switchyard(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
     std::vector<std::string> argv{SWITCHYARD_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     ChildProcess child = ChildProcess::spawn(argv);

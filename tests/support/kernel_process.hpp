@@ -22,11 +22,11 @@ namespace switchyard::test {
 // [kernel] plugin_dir = SWITCHYARD_PLUGIN_DIR, workers = 2, log_level = "debug";
 // [control] listen = "127.0.0.1:0".
 struct KernelOptions {
-    std::string control_token;  // [control] token; "" = none (loopback peers only)
-    std::string kernel_toml;    // more lines inside [kernel], e.g. "hot_reload = true\n"
-    std::string control_toml;   // more lines inside [control], e.g. "max_body_bytes = 1024\n"
-    std::string extra_toml;     // tables after [kernel] and [control]: [bus], [plugins.x]
-    std::string full_toml;      // when not empty: the whole config, the fields above unused
+    std::string control_token; // [control] token; "" = none (loopback peers only)
+    std::string kernel_toml;   // more lines inside [kernel], e.g. "hot_reload = true\n"
+    std::string control_toml;  // more lines inside [control], e.g. "max_body_bytes = 1024\n"
+    std::string extra_toml;    // tables after [kernel] and [control]: [bus], [plugins.x]
+    std::string full_toml;     // when not empty: the whole config, the fields above unused
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);
 };
 

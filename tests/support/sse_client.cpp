@@ -132,7 +132,8 @@ struct SseClient::Impl {
             if (!value.empty()) value += ", ";
             value += trim(line.substr(colon + 1));
         }
-        chunked = detail::ascii_lower(headers["transfer-encoding"]).find("chunked") != std::string::npos;
+        chunked =
+            detail::ascii_lower(headers["transfer-encoding"]).find("chunked") != std::string::npos;
     }
 
     void take_body(std::string_view bytes) {
@@ -224,8 +225,7 @@ SseClient::~SseClient() = default;
 
 SseClient SseClient::connect(uint16_t port, std::string_view target, const HttpHeaders& headers,
                              std::chrono::milliseconds timeout) {
-    const std::string where =
-        "GET http://127.0.0.1:" + std::to_string(port) + std::string(target);
+    const std::string where = "GET http://127.0.0.1:" + std::to_string(port) + std::string(target);
     auto impl = std::make_unique<Impl>();
     const auto deadline = Clock::now() + timeout;
     auto cancel = [&] { impl->drop(); };
@@ -236,35 +236,40 @@ SseClient SseClient::connect(uint16_t port, std::string_view target, const HttpH
         connect_error = ec;
         connected = true;
     });
-    if (!detail::run_or_cancel(impl->io, [&] { return connected; }, deadline, cancel) ||
+    if (!detail::run_or_cancel(
+            impl->io, [&] { return connected; }, deadline, cancel) ||
         connect_error)
         throw std::runtime_error(where + ": cannot connect: " + connect_error.message());
 
-    impl->request = "GET " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                    std::to_string(port) + "\r\nAccept: text/event-stream\r\n";
+    impl->request = "GET " + std::string(target) +
+                    " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nAccept: text/event-stream\r\n";
     for (const auto& [name, value] : headers) impl->request += name + ": " + value + "\r\n";
     impl->request += "\r\n";
     bool written = false;
     error_code write_error;
-    asio::async_write(impl->socket, asio::buffer(impl->request),
-                      [&](error_code ec, std::size_t) {
-                          write_error = ec;
-                          written = true;
-                      });
-    if (!detail::run_or_cancel(impl->io, [&] { return written; }, deadline, cancel) ||
+    asio::async_write(impl->socket, asio::buffer(impl->request), [&](error_code ec, std::size_t) {
+        write_error = ec;
+        written = true;
+    });
+    if (!detail::run_or_cancel(
+            impl->io, [&] { return written; }, deadline, cancel) ||
         write_error)
         throw std::runtime_error(where + ": cannot send the request: " + write_error.message());
 
     impl->start_read();
     Impl& state = *impl;
-    if (!detail::run_until(state.io, [&] { return state.head_done || state.ended; }, deadline) ||
+    if (!detail::run_until(
+            state.io, [&] { return state.head_done || state.ended; }, deadline) ||
         !state.head_done)
         throw std::runtime_error(where + ": no response head" +
                                  (state.ended ? ": " + state.end_reason : " (timed out)"));
     return SseClient(std::move(impl));
 }
 
-unsigned SseClient::status() const { return impl_->status; }
+unsigned SseClient::status() const {
+    return impl_->status;
+}
 
 std::string SseClient::header(std::string_view name) const {
     auto it = impl_->headers.find(detail::ascii_lower(name));
@@ -275,8 +280,8 @@ std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
     Impl& impl = *impl_;
     if (impl.events.empty() && !impl.ended) {
         impl.start_read();
-        detail::run_until(impl.io, [&] { return !impl.events.empty() || impl.ended; },
-                          Clock::now() + timeout);
+        detail::run_until(
+            impl.io, [&] { return !impl.events.empty() || impl.ended; }, Clock::now() + timeout);
     }
     if (impl.events.empty()) return std::nullopt;
     SseEvent event = std::move(impl.events.front());
@@ -284,16 +289,23 @@ std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
     return event;
 }
 
-const std::vector<std::string>& SseClient::comments() const { return impl_->comments; }
+const std::vector<std::string>& SseClient::comments() const {
+    return impl_->comments;
+}
 
-std::string SseClient::unparsed() const { return impl_->body; }
+std::string SseClient::unparsed() const {
+    return impl_->body;
+}
 
 bool SseClient::wait_ended(std::chrono::milliseconds timeout) {
     Impl& impl = *impl_;
     impl.start_read();
-    return detail::run_until(impl.io, [&] { return impl.ended; }, Clock::now() + timeout);
+    return detail::run_until(
+        impl.io, [&] { return impl.ended; }, Clock::now() + timeout);
 }
 
-bool SseClient::ended() const { return impl_->ended; }
+bool SseClient::ended() const {
+    return impl_->ended;
+}
 
 } // namespace switchyard::test

@@ -11,9 +11,9 @@
 namespace switchyard::test {
 
 TempDir::TempDir(std::string_view tag) {
-    std::string pattern = (std::filesystem::temp_directory_path() /
-                           ("switchyard-" + std::string(tag) + "-XXXXXX"))
-                              .string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("switchyard-" + std::string(tag) + "-XXXXXX"))
+            .string();
     if (::mkdtemp(pattern.data()) == nullptr)
         throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
     path_ = pattern;
@@ -32,7 +32,9 @@ TempDir& TempDir::operator=(TempDir&& other) noexcept {
     return *this;
 }
 
-TempDir::~TempDir() { remove(); }
+TempDir::~TempDir() {
+    remove();
+}
 
 void TempDir::remove() noexcept {
     if (path_.empty()) return;

@@ -13,8 +13,8 @@ bool wait_until(const std::function<bool()>& predicate, std::chrono::millisecond
         if (now >= deadline) return false;
         // Polling is the only portable way to wait on an arbitrary predicate; the interval
         // bounds the latency, the deadline bounds the wait.
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            interval, deadline - now));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(interval, deadline - now));
     }
 }
 

@@ -99,12 +99,13 @@ WsAttempt WsClient::try_connect(uint16_t port, std::string_view path, const Http
         connect_error = ec;
         connected = true;
     });
-    if (!detail::run_or_cancel(impl->io, [&] { return connected; }, deadline, cancel) ||
+    if (!detail::run_or_cancel(
+            impl->io, [&] { return connected; }, deadline, cancel) ||
         connect_error)
         throw std::runtime_error(where + ": cannot connect: " + connect_error.message());
 
-    impl->ws.set_option(websocket::stream_base::decorator(
-        [headers](websocket::request_type& request) {
+    impl->ws.set_option(
+        websocket::stream_base::decorator([headers](websocket::request_type& request) {
             for (const auto& [name, value] : headers) request.set(name, value);
         }));
     websocket::response_type response;
@@ -115,7 +116,8 @@ WsAttempt WsClient::try_connect(uint16_t port, std::string_view path, const Http
                                  handshake_error = ec;
                                  shaken = true;
                              });
-    detail::run_or_cancel(impl->io, [&] { return shaken; }, deadline, cancel);
+    detail::run_or_cancel(
+        impl->io, [&] { return shaken; }, deadline, cancel);
     if (response.result_int() == 0) {
         throw std::runtime_error(where + ": no handshake response: " +
                                  (shaken ? handshake_error.message() : "timed out"));
@@ -177,8 +179,8 @@ std::optional<WsMessage> WsClient::read(std::chrono::milliseconds timeout) {
     Impl& impl = *impl_;
     if (impl.inbox.empty() && !impl.closed) {
         impl.start_read();
-        detail::run_until(impl.io, [&] { return !impl.inbox.empty() || impl.closed; },
-                          Clock::now() + timeout);
+        detail::run_until(
+            impl.io, [&] { return !impl.inbox.empty() || impl.closed; }, Clock::now() + timeout);
     }
     if (impl.inbox.empty()) return std::nullopt;
     WsMessage message = std::move(impl.inbox.front());
@@ -191,8 +193,8 @@ bool WsClient::wait_closed(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (!impl.closed) {
         impl.start_read();
-        if (!detail::run_until(impl.io, [&] { return !impl.inbox.empty() || impl.closed; },
-                               deadline))
+        if (!detail::run_until(
+                impl.io, [&] { return !impl.inbox.empty() || impl.closed; }, deadline))
             break;
         impl.inbox.clear();
     }
@@ -206,16 +208,25 @@ void WsClient::close(uint16_t code, std::chrono::milliseconds timeout) {
     bool done = false;
     impl.ws.async_close(websocket::close_reason(code), [&](error_code) { done = true; });
     const auto deadline = Clock::now() + timeout;
-    detail::run_or_cancel(impl.io, [&] { return done; }, deadline, [&] { impl.drop(); });
+    detail::run_or_cancel(
+        impl.io, [&] { return done; }, deadline, [&] { impl.drop(); });
     // The pending read ends with the close; wait for it so the state is final.
-    if (!detail::run_until(impl.io, [&] { return impl.closed; }, deadline)) impl.drop();
+    if (!detail::run_until(
+            impl.io, [&] { return impl.closed; }, deadline))
+        impl.drop();
 }
 
-bool WsClient::closed() const { return impl_->closed; }
+bool WsClient::closed() const {
+    return impl_->closed;
+}
 
-std::optional<uint16_t> WsClient::close_code() const { return impl_->close_code; }
+std::optional<uint16_t> WsClient::close_code() const {
+    return impl_->close_code;
+}
 
-std::string WsClient::close_reason() const { return impl_->close_reason; }
+std::string WsClient::close_reason() const {
+    return impl_->close_reason;
+}
 
 std::string WsClient::end_reason() const {
     if (!impl_->closed) return {};

@@ -56,8 +56,7 @@ class WsClient {
     // Reads, discarding messages, until the connection is closed. False on the timeout.
     bool wait_closed(std::chrono::milliseconds timeout);
     // Starts the close handshake with `code` and waits for it to finish.
-    void close(uint16_t code = 1000,
-               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    void close(uint16_t code = 1000, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
     // True once the connection ended (close frame, TCP end or error).
     bool closed() const;

@@ -28,7 +28,7 @@ TEST_CASE("iequals ignores ASCII case only", "[auth]") {
     CHECK(iequals("LocalHost.", "localhost."));
     CHECK_FALSE(iequals("bearer", "bearer "));
     CHECK_FALSE(iequals("a", "b"));
-    CHECK_FALSE(iequals("@", "`"));   // 0x40 and 0x60 differ by the case bit but are not letters
+    CHECK_FALSE(iequals("@", "`")); // 0x40 and 0x60 differ by the case bit but are not letters
     CHECK_FALSE(iequals("[", "{"));
 }
 
@@ -85,16 +85,16 @@ TEST_CASE("cookie_value matches names exactly and takes the first occurrence", "
     CHECK_FALSE(cookie_value("Token=1", "token"));
     CHECK(cookie_value("token=first; token=second", "token") == "first");
     CHECK_FALSE(cookie_value("", "token"));
-    CHECK_FALSE(cookie_value("token", "token"));   // no '=': not a pair
+    CHECK_FALSE(cookie_value("token", "token")); // no '=': not a pair
     CHECK(cookie_value("token=; a=1", "token") == "");
-    CHECK(cookie_value("a=1; token=x=y", "token") == "x=y");   // '=' may appear in a value
+    CHECK(cookie_value("a=1; token=x=y", "token") == "x=y"); // '=' may appear in a value
     CHECK(cookie_value(";;token=z;", "token") == "z");
 }
 
 TEST_CASE("cookie_value unquotes a quoted value", "[auth]") {
     CHECK(cookie_value("token=\"xyz\"", "token") == "xyz");
     CHECK(cookie_value("a=1; token=\"\"", "token") == "");
-    CHECK(cookie_value("token=\"", "token") == "\"");   // a lone quote is not a quoted value
+    CHECK(cookie_value("token=\"", "token") == "\""); // a lone quote is not a quoted value
 }
 
 TEST_CASE("percent_decode decodes escapes and optionally '+'", "[auth]") {
@@ -124,7 +124,7 @@ TEST_CASE("query_param finds and decodes a parameter", "[auth]") {
     CHECK(query_param("token=abc", "token") == "abc");
     CHECK(query_param("a=1&token=x%20y+z&b=2", "token") == "x y z");
     CHECK(query_param("a=1&token=first&token=second", "token") == "first");
-    CHECK(query_param("to%6Ben=enc", "token") == "enc");   // the name is decoded too
+    CHECK(query_param("to%6Ben=enc", "token") == "enc"); // the name is decoded too
     CHECK(query_param("token=&a=1", "token") == "");
     CHECK(query_param("token&a=1", "token") == "");
     CHECK(query_param("token=a=b", "token") == "a=b");
@@ -136,7 +136,7 @@ TEST_CASE("query_param reports absent and malformed parameters", "[auth]") {
     CHECK_FALSE(query_param("a=1&b=2", "token"));
     CHECK_FALSE(query_param("tokens=1&mytoken=2", "token"));
     CHECK_FALSE(query_param("Token=1", "token"));
-    CHECK_FALSE(query_param("?token=1", "token"));   // the '?' is not part of the query
+    CHECK_FALSE(query_param("?token=1", "token")); // the '?' is not part of the query
     CHECK_FALSE(query_param("token=bad%zz", "token"));
     CHECK_FALSE(query_param("token=bad%zz&token=good", "token"));
     CHECK(query_param("bad%zz=1&token=good", "token") == "good");
@@ -193,8 +193,8 @@ TEST_CASE("parse_origin refuses what is not a serialized origin", "[auth]") {
          {"", "null", "localhost", "localhost:3000", "://localhost", "http://", "http://:80",
           "http://localhost:", "http://localhost:abc", "http://localhost:65536",
           "http://localhost:123456", "http://localhost/", "http://localhost:3000/path",
-          "http://user@localhost", "http://local host", "1http://localhost",
-          "http://localhost?x", "http://localhost#f", "http://evil.com\r\nX: y"}) {
+          "http://user@localhost", "http://local host", "1http://localhost", "http://localhost?x",
+          "http://localhost#f", "http://evil.com\r\nX: y"}) {
         INFO("origin: " << origin);
         CHECK_FALSE(parse_origin(origin));
     }
@@ -202,8 +202,8 @@ TEST_CASE("parse_origin refuses what is not a serialized origin", "[auth]") {
 
 TEST_CASE("origin_host_allowed checks the host against the allow-list", "[auth]") {
     const std::vector<std::string> hosts = {"localhost", "127.0.0.1", "::1"};
-    CHECK(origin_host_allowed("", false, hosts));            // absent: not a browser
-    CHECK(origin_host_allowed("garbage", false, hosts));     // absent wins over content
+    CHECK(origin_host_allowed("", false, hosts));        // absent: not a browser
+    CHECK(origin_host_allowed("garbage", false, hosts)); // absent wins over content
     CHECK(origin_host_allowed("http://localhost:3000", true, hosts));
     CHECK(origin_host_allowed("http://LOCALHOST", true, hosts));
     CHECK(origin_host_allowed("https://127.0.0.1:8443", true, hosts));

@@ -121,8 +121,8 @@ class Loopback {
     Pair& connect(const ConnectionLimits& limits = {}, std::string_view already_read = {}) {
         auto client = std::make_unique<TestClient>(worker.io());
         client->socket.connect(acceptor_.local_endpoint());
-        auto server = std::make_shared<WebSocketConnection>(worker, acceptor_.accept(), observer,
-                                                            limits);
+        auto server =
+            std::make_shared<WebSocketConnection>(worker, acceptor_.accept(), observer, limits);
         worker.add(server);
         server->start(already_read);
         pairs_.push_back(std::make_unique<Pair>(Pair{std::move(server), std::move(client)}));
@@ -130,7 +130,8 @@ class Loopback {
     }
 
     // Runs the worker until `done()` holds; false if the deadline passed first.
-    template <typename Condition> bool run_until(Condition done) {
+    template <typename Condition>
+    bool run_until(Condition done) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (!done()) {
             if (std::chrono::steady_clock::now() >= deadline) return false;
@@ -153,7 +154,9 @@ class Loopback {
     std::vector<std::unique_ptr<Pair>> pairs_;
 };
 
-bool has_bytes(const TestClient& client, size_t count) { return client.received.size() >= count; }
+bool has_bytes(const TestClient& client, size_t count) {
+    return client.received.size() >= count;
+}
 
 } // namespace
 
@@ -353,7 +356,10 @@ TEST_CASE("a client that cannot keep up is disconnected with 1008", "[broadcast]
     a.client->read_continuously();
     REQUIRE(net.run_until([&] { return a.client->ended; }));
     const std::string close_frame = std::string("\x88\x0F") + close_payload(1008, "slow consumer");
-    CHECK(a.client->received == std::string("\x81\x01" "1\x81\x01" "2") + close_frame);
+    CHECK(a.client->received == std::string("\x81\x01"
+                                            "1\x81\x01"
+                                            "2") +
+                                    close_frame);
 }
 
 TEST_CASE("a client's masked messages reach the observer", "[websocket]") {
@@ -362,8 +368,7 @@ TEST_CASE("a client's masked messages reach the observer", "[websocket]") {
     a.client->send(client_frame(0x1, "hi there") + client_frame(0x2, std::string("\0\xFF", 2)));
     REQUIRE(net.run_until([&] { return net.observer.messages.size() == 2; }));
     CHECK(net.observer.messages[0] == std::make_pair(SY_FRAME_TEXT, std::string("hi there")));
-    CHECK(net.observer.messages[1] ==
-          std::make_pair(SY_FRAME_BINARY, std::string("\0\xFF", 2)));
+    CHECK(net.observer.messages[1] == std::make_pair(SY_FRAME_BINARY, std::string("\0\xFF", 2)));
 }
 
 TEST_CASE("bytes that came with the HTTP request are parsed first", "[websocket]") {
@@ -399,7 +404,8 @@ TEST_CASE("close sends a close frame with the code and reason", "[websocket]") {
 
     // The close frame, then the end of the server's sending side.
     REQUIRE(net.run_until([&] { return a.client->ended; }));
-    CHECK(a.client->received == std::string("\x88\x05\x03\xE9" "bye"));
+    CHECK(a.client->received == std::string("\x88\x05\x03\xE9"
+                                            "bye"));
     CHECK(net.observer.closes.empty()); // the close handshake is not complete yet
 
     // The client answers; the handshake completes and the connection is gone.

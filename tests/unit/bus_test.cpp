@@ -193,13 +193,13 @@ TEST_CASE("a subscriber gets every topic of its stream and nothing else", "[bus]
     const EventPtr second = bus->publish(event_on("clijaw/agent"));
     const std::vector<EventPtr> seen = collector.events();
     REQUIRE(seen.size() == 2);
-    CHECK(seen[0] == first);   // the same shared event, not a copy
+    CHECK(seen[0] == first); // the same shared event, not a copy
     CHECK(seen[1] == second);
 }
 
 TEST_CASE("subscribe with after_seq returns the replay, without it leaves replay alone", "[bus]") {
     auto bus = make_memory_engine(3);
-    for (int i = 0; i < 5; ++i) bus->publish(event_on("s"));   // holds 3, 4, 5
+    for (int i = 0; i < 5; ++i) bus->publish(event_on("s")); // holds 3, 4, 5
 
     ReplayResult replay;
     Collector collector;
@@ -217,7 +217,7 @@ TEST_CASE("subscribe with after_seq returns the replay, without it leaves replay
     bus->subscribe("s", collector.sink(), std::nullopt, &untouched);
     CHECK(untouched.last_seq == 99);
     CHECK(untouched.events.empty());
-    CHECK(collector.events().empty());   // replayed events are not also delivered live
+    CHECK(collector.events().empty()); // replayed events are not also delivered live
 }
 
 TEST_CASE("replay_after on known and unknown streams", "[bus]") {
@@ -257,8 +257,8 @@ TEST_CASE("unsubscribe stops delivery to that subscriber only", "[bus]") {
     bus->publish(event_on("s"));
     bus->unsubscribe(id);
     bus->publish(event_on("s"));
-    bus->unsubscribe(id);       // twice: ignored
-    bus->unsubscribe(123456);   // unknown: ignored
+    bus->unsubscribe(id);     // twice: ignored
+    bus->unsubscribe(123456); // unknown: ignored
     bus->publish(event_on("s"));
     CHECK(leaving.seqs() == std::vector<uint64_t>{1});
     CHECK(staying.seqs() == std::vector<uint64_t>{1, 2, 3});
@@ -358,7 +358,7 @@ ConcurrentSubscriptions subscribe_during_publishing(size_t ring_capacity, uint64
                                                     uint64_t hold_at = 0, size_t count = 400) {
     constexpr uint64_t kPublishedFirst = 200;
     constexpr uint64_t kPublishedAfter = 2000;
-    constexpr uint64_t kPublishLimit = 1'000'000;   // a bound in case the subscriber never comes
+    constexpr uint64_t kPublishLimit = 1'000'000; // a bound in case the subscriber never comes
     auto bus = make_memory_engine(ring_capacity);
     Flag warmed_up;
     std::atomic<bool> subscribed{false};

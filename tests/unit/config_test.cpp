@@ -35,9 +35,9 @@ class TempDir {
   public:
     TempDir() {
         static int counter = 0;
-        path_ = std::filesystem::temp_directory_path()
-                / ("switchyard_config_test_" + std::to_string(::getpid()) + "_"
-                   + std::to_string(++counter));
+        path_ = std::filesystem::temp_directory_path() /
+                ("switchyard_config_test_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(++counter));
         std::filesystem::create_directories(path_);
     }
     ~TempDir() {
@@ -159,11 +159,11 @@ moment = 1979-05-27T07:32:00Z
 )",
                                      "t.toml");
         REQUIRE(config.plugins.size() == 1);
-        CHECK(config.plugins[0].settings_json
-              == R"({"count":-42,"day":"1979-05-27","flag":false,"half":0.5,)"
-                 R"("list":[1,"two",[3]],"moment":"1979-05-27T07:32:00Z",)"
-                 R"("nested":{"a":{"deep":true},"b":2},"ratio":1.0,)"
-                 R"("text":"quote \" backslash \\ newline \n tab \t bell \u0007 é"})");
+        CHECK(config.plugins[0].settings_json ==
+              R"({"count":-42,"day":"1979-05-27","flag":false,"half":0.5,)"
+              R"("list":[1,"two",[3]],"moment":"1979-05-27T07:32:00Z",)"
+              R"("nested":{"a":{"deep":true},"b":2},"ratio":1.0,)"
+              R"("text":"quote \" backslash \\ newline \n tab \t bell \u0007 é"})");
     }
     SECTION("infinity and NaN are refused, naming the key") {
         ConfigError error = config_error_of("[plugins.demo]\nlimit = inf\n");
@@ -238,12 +238,12 @@ TEST_CASE("a value of the wrong type is refused with both types named", "[config
         CHECK(error.line() == 2);
         CHECK(error.column() == 11);
         CHECK(error.reason() == "expected an integer, got a string");
-        CHECK(std::string(error.what())
-              == "test.toml:2:11: kernel.workers: expected an integer, got a string");
+        CHECK(std::string(error.what()) ==
+              "test.toml:2:11: kernel.workers: expected an integer, got a string");
     }
     SECTION("a float for an integer") {
-        CHECK(config_error_of("[bus]\nreplay = 10.0\n").reason()
-              == "expected an integer, got a float");
+        CHECK(config_error_of("[bus]\nreplay = 10.0\n").reason() ==
+              "expected an integer, got a float");
     }
     SECTION("a string for a boolean") {
         ConfigError error = config_error_of("[plugins.groove]\nenabled = \"yes\"\n");
@@ -269,8 +269,8 @@ TEST_CASE("a value of the wrong type is refused with both types named", "[config
         ConfigError error = config_error_of("[plugins.groove]\nlisten = 31415\n");
         CHECK(error.key() == "plugins.groove.listen");
         CHECK(error.line() == 2);
-        CHECK(error.reason()
-              == "expected an address string or a table of endpoint addresses, got an integer");
+        CHECK(error.reason() ==
+              "expected an address string or a table of endpoint addresses, got an integer");
     }
 }
 
@@ -318,8 +318,8 @@ TEST_CASE("a value out of its range is refused", "[config]") {
         CHECK(config_error_of("[kernel]\nworkers = -1\n").key() == "kernel.workers");
     }
     SECTION("replay of 0 and above a million") {
-        CHECK(config_error_of("[bus]\nreplay = 0\n").reason()
-              == "out of range, must be between 1 and 1000000");
+        CHECK(config_error_of("[bus]\nreplay = 0\n").reason() ==
+              "out of range, must be between 1 and 1000000");
         CHECK(config_error_of("[bus]\nreplay = 1000001\n").key() == "bus.replay");
     }
     SECTION("max_body_bytes of 0") {
@@ -340,8 +340,8 @@ TEST_CASE("an enumerated value outside its set is refused", "[config]") {
         CHECK(error.key() == "kernel.log_level");
         CHECK(error.line() == 2);
         CHECK(error.column() == 13);
-        CHECK(error.reason()
-              == "expected one of trace, debug, info, warn, error, critical, off, got \"verbose\"");
+        CHECK(error.reason() ==
+              "expected one of trace, debug, info, warn, error, critical, off, got \"verbose\"");
     }
     SECTION("bus engine") {
         ConfigError error = config_error_of("[bus]\nengine = \"kafka\"\n");
@@ -372,8 +372,7 @@ TEST_CASE("a plugin name outside ^[a-z][a-z0-9_]*$ is refused", "[config]") {
     }
 }
 
-TEST_CASE("a TOML syntax error is reported with toml++'s position and description",
-          "[config]") {
+TEST_CASE("a TOML syntax error is reported with toml++'s position and description", "[config]") {
     ConfigError error = config_error_of("[kernel]\nworkers = 4\n[control\n");
     CHECK(error.file() == "test.toml");
     CHECK(error.key().empty());
@@ -385,12 +384,12 @@ TEST_CASE("a TOML syntax error is reported with toml++'s position and descriptio
 }
 
 TEST_CASE("ConfigError leaves out what it does not know", "[config]") {
-    CHECK(std::string(ConfigError("a.toml", 0, 0, "", "cannot read").what())
-          == "a.toml: cannot read");
-    CHECK(std::string(ConfigError("a.toml", 4, 0, "bus.replay", "bad").what())
-          == "a.toml:4: bus.replay: bad");
-    CHECK(std::string(ConfigError("a.toml", 4, 7, "bus.replay", "bad").what())
-          == "a.toml:4:7: bus.replay: bad");
+    CHECK(std::string(ConfigError("a.toml", 0, 0, "", "cannot read").what()) ==
+          "a.toml: cannot read");
+    CHECK(std::string(ConfigError("a.toml", 4, 0, "bus.replay", "bad").what()) ==
+          "a.toml:4: bus.replay: bad");
+    CHECK(std::string(ConfigError("a.toml", 4, 7, "bus.replay", "bad").what()) ==
+          "a.toml:4:7: bus.replay: bad");
 }
 
 TEST_CASE("load_config reads a file and resolves its relative paths", "[config]") {
@@ -424,8 +423,8 @@ TEST_CASE("load_config names the file in its errors", "[config]") {
             CHECK(error.line() == 0);
             CHECK(error.key().empty());
             CHECK(error.reason() == "cannot read the file: No such file or directory");
-            CHECK(std::string(error.what())
-                  == missing.string() + ": cannot read the file: No such file or directory");
+            CHECK(std::string(error.what()) ==
+                  missing.string() + ": cannot read the file: No such file or directory");
         }
     }
     SECTION("a mistake inside the file") {
@@ -449,13 +448,13 @@ TEST_CASE("parse_listen_address accepts IP literals, localhost and *", "[config]
         uint16_t port;
         const char* shown;
     };
-    for (const Case& c : {Case{"127.0.0.1:7700", "127.0.0.1", 7700, "127.0.0.1:7700"},
-                          Case{"0.0.0.0:0", "0.0.0.0", 0, "0.0.0.0:0"},
-                          Case{"[::1]:80", "::1", 80, "[::1]:80"},
-                          Case{"[::]:65535", "::", 65535, "[::]:65535"},
-                          Case{"localhost:3142", "127.0.0.1", 3142, "127.0.0.1:3142"},
-                          Case{"*:8080", "0.0.0.0", 8080, "0.0.0.0:8080"},
-                          Case{"10.1.2.3:00080", "10.1.2.3", 80, "10.1.2.3:80"}}) {
+    for (const Case& c :
+         {Case{"127.0.0.1:7700", "127.0.0.1", 7700, "127.0.0.1:7700"},
+          Case{"0.0.0.0:0", "0.0.0.0", 0, "0.0.0.0:0"}, Case{"[::1]:80", "::1", 80, "[::1]:80"},
+          Case{"[::]:65535", "::", 65535, "[::]:65535"},
+          Case{"localhost:3142", "127.0.0.1", 3142, "127.0.0.1:3142"},
+          Case{"*:8080", "0.0.0.0", 8080, "0.0.0.0:8080"},
+          Case{"10.1.2.3:00080", "10.1.2.3", 80, "10.1.2.3:80"}}) {
         INFO(c.text);
         std::string reason;
         auto address = parse_listen_address(c.text, &reason);
@@ -474,8 +473,7 @@ TEST_CASE("parse_listen_address refuses malformed addresses with a reason", "[co
     };
     for (const Case& c :
          {Case{"", "empty address, expected host:port"},
-          Case{"127.0.0.1", "missing port, expected host:port"},
-          Case{"127.0.0.1:", "missing port"},
+          Case{"127.0.0.1", "missing port, expected host:port"}, Case{"127.0.0.1:", "missing port"},
           Case{":80", "missing host, expected host:port"},
           Case{"127.0.0.1:65536", "port out of range"},
           Case{"127.0.0.1:99999999999999999999", "port out of range"},

@@ -1,4 +1,5 @@
 #include "control/event_json.hpp"
+
 #include "json/compact_json.hpp"
 
 #include <boost/json/parse.hpp>
@@ -43,9 +44,9 @@ std::string compact(std::string_view json_text) {
 } // namespace
 
 TEST_CASE("one event object is parsed with its fields", "[control]") {
-    const Event event = accepted_one(
-        R"({"topic":"clijaw/agent","type":"status","data":{"state":"busy"},"id":"c1",)"
-        R"("priority":"high","visibility":"internal","scope":{"conn":"42"}})");
+    const Event event =
+        accepted_one(R"({"topic":"clijaw/agent","type":"status","data":{"state":"busy"},"id":"c1",)"
+                     R"("priority":"high","visibility":"internal","scope":{"conn":"42"}})");
     CHECK(event.topic == "clijaw/agent");
     CHECK(event.type == "status");
     CHECK(event.data == R"({"state":"busy"})");
@@ -65,9 +66,9 @@ TEST_CASE("optional fields default to absent, data to {}", "[control]") {
 }
 
 TEST_CASE("null optional fields count as absent", "[control]") {
-    const Event event = accepted_one(
-        R"({"topic":"groove","type":"t","id":null,"priority":null,"visibility":null,)"
-        R"("scope":null})");
+    const Event event =
+        accepted_one(R"({"topic":"groove","type":"t","id":null,"priority":null,"visibility":null,)"
+                     R"("scope":null})");
     CHECK(event.id.empty());
     CHECK(event.priority.empty());
     CHECK(event.scope.empty());
@@ -90,8 +91,8 @@ TEST_CASE("numbers in data stay as the publisher wrote them", "[control]") {
 }
 
 TEST_CASE("an array publishes its events in order", "[control]") {
-    const PublishBody body = accepted(
-        R"([{"topic":"a","type":"one"},{"topic":"b/c","type":"two","data":{"n":2}}])");
+    const PublishBody body =
+        accepted(R"([{"topic":"a","type":"one"},{"topic":"b/c","type":"two","data":{"n":2}}])");
     CHECK(body.is_array);
     REQUIRE(body.events.size() == 2);
     CHECK(body.events[0].topic == "a");
@@ -130,12 +131,12 @@ TEST_CASE("topic is a required string", "[control]") {
 }
 
 TEST_CASE("an invalid topic is refused", "[control]") {
-    const std::string topic = GENERATE(std::string("a//b"), std::string(""), std::string("/x"),
-                                       std::string("x/"), std::string("a b"), std::string("a\"b"),
-                                       std::string(256, 't'));
+    const std::string topic =
+        GENERATE(std::string("a//b"), std::string(""), std::string("/x"), std::string("x/"),
+                 std::string("a b"), std::string("a\"b"), std::string(256, 't'));
     CAPTURE(topic);
-    const std::string body = R"({"topic":")" + (topic == "a\"b" ? "a\\\"b" : topic) +
-                             R"(","type":"t"})";
+    const std::string body =
+        R"({"topic":")" + (topic == "a\"b" ? "a\\\"b" : topic) + R"(","type":"t"})";
     const PublishError error = refused(body);
     CHECK(error.code == "BAD_EVENT");
     CHECK_THAT(error.message, Catch::Contains("topic"));

@@ -135,7 +135,7 @@ TEST_CASE("json serializes compactly and escapes what must be escaped", "[json]"
     CHECK(round_trip("1e2") == "100");
     CHECK(round_trip("0.1") == "0.1");
     CHECK(round_trip("9007199254740993") == "9007199254740993");
-    CHECK(round_trip("-0") == "-0");  // a double: integers have no negative zero
+    CHECK(round_trip("-0") == "-0"); // a double: integers have no negative zero
     CHECK(round_trip("-0.0e5") == "-0");
     CHECK(json::serialize(json::Value(std::nan(""))) == "null");
 

@@ -60,8 +60,8 @@ TEST_CASE("a task posted from a task runs after it, never inside it", "[dispatch
         --depth;
     });
     run_ready(io);
-    CHECK(trace == std::vector<std::string>{"outer begins at depth 1", "outer ends",
-                                            "inner at depth 1"});
+    CHECK(trace ==
+          std::vector<std::string>{"outer begins at depth 1", "outer ends", "inner at depth 1"});
 }
 
 TEST_CASE("post fails past the limit and queues nothing, while post_always does not fail",
@@ -158,8 +158,7 @@ TEST_CASE("resume without pause and repeated resumes run each task once", "[disp
     CHECK(count == 1);
 }
 
-TEST_CASE("a long queue yields the worker to other handlers between batches",
-          "[dispatcher]") {
+TEST_CASE("a long queue yields the worker to other handlers between batches", "[dispatcher]") {
     boost::asio::io_context io;
     PluginDispatcher dispatcher(io, 1000);
     std::vector<int> ran;
@@ -173,8 +172,7 @@ TEST_CASE("a long queue yields the worker to other handlers between batches",
     CHECK(seen_by_other_handler < 500); // connections are not starved by a busy plugin
 }
 
-TEST_CASE("tasks posted from another thread run in order on the home thread",
-          "[dispatcher]") {
+TEST_CASE("tasks posted from another thread run in order on the home thread", "[dispatcher]") {
     boost::asio::io_context io;
     PluginDispatcher dispatcher(io, 100000);
     constexpr int kTasks = 2000;

@@ -81,7 +81,7 @@ TEST_CASE("a cursor at the newest seq gets nothing and no gap", "[replay]") {
 }
 
 TEST_CASE("a cursor just before the oldest held event is not a gap", "[replay]") {
-    const ReplayRing ring = ring_with(3, 10);   // holds 8, 9, 10
+    const ReplayRing ring = ring_with(3, 10); // holds 8, 9, 10
     REQUIRE(ring.oldest_seq() == 8);
     const ReplayResult result = ring.after(7);
     CHECK_FALSE(result.gap);

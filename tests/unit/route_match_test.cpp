@@ -41,7 +41,8 @@ Outcome match(const std::vector<sy_route_v1>& routes, const char* method, const 
 } // namespace
 
 namespace Catch {
-template <> struct StringMaker<Outcome> {
+template <>
+struct StringMaker<Outcome> {
     static std::string convert(const Outcome& o) {
         return "{route " + std::to_string(o.route) + ", path_matched " +
                (o.path_matched ? "true" : "false") + "}";
@@ -111,8 +112,7 @@ TEST_CASE("routes are tried in order and the first match wins", "[net]") {
     CHECK(match(reversed, "GET", "/api/special") == Outcome{0, true});
 }
 
-TEST_CASE("a later route with the right method serves a path an earlier one refused",
-          "[net]") {
+TEST_CASE("a later route with the right method serves a path an earlier one refused", "[net]") {
     const std::vector<sy_route_v1> routes{route("POST", "/x"), route("GET", "/x")};
     CHECK(match(routes, "GET", "/x") == Outcome{1, true});
 }

@@ -75,8 +75,8 @@ TEST_CASE("UTF-16 surrogates are invalid", "[net]") {
 
 TEST_CASE("code points past U+10FFFF are invalid", "[net]") {
     const char* sequence = GENERATE("\xF4\x90\x80\x80", // U+110000
-                                    "\xF5\x80\x80\x80", "\xF7\xBF\xBF\xBF",
-                                    "\xF8\x88\x80\x80\x80", "\xFC\x84\x80\x80\x80\x80");
+                                    "\xF5\x80\x80\x80", "\xF7\xBF\xBF\xBF", "\xF8\x88\x80\x80\x80",
+                                    "\xFC\x84\x80\x80\x80\x80");
     CAPTURE(sequence);
     check_everywhere(sequence, false);
 }
@@ -88,21 +88,20 @@ TEST_CASE("bytes that never start a character are invalid", "[net]") {
 }
 
 TEST_CASE("a truncated sequence is invalid, at the end or before other bytes", "[net]") {
-    const char* sequence =
-        GENERATE("\xC3", "\xE2\x82", "\xE2", "\xF0\x9F\x98", "\xF0\x9F", "\xF0");
+    const char* sequence = GENERATE("\xC3", "\xE2\x82", "\xE2", "\xF0\x9F\x98", "\xF0\x9F", "\xF0");
     CAPTURE(sequence);
     for (size_t before = 0; before <= 17; ++before) {
         CAPTURE(before);
         const std::string prefix(before, 'a');
-        CHECK_FALSE(is_valid_utf8(prefix + sequence));        // ends the text
-        CHECK_FALSE(is_valid_utf8(prefix + sequence + "z"));  // followed by ASCII
+        CHECK_FALSE(is_valid_utf8(prefix + sequence));              // ends the text
+        CHECK_FALSE(is_valid_utf8(prefix + sequence + "z"));        // followed by ASCII
         CHECK_FALSE(is_valid_utf8(prefix + sequence + "\xC3\xA9")); // followed by a lead byte
     }
 }
 
 TEST_CASE("a continuation byte that is not one is invalid", "[net]") {
-    check_everywhere("\xE2\x28\xA1", false); // second byte is ASCII
-    check_everywhere("\xE2\x82\x28", false); // third byte is ASCII
+    check_everywhere("\xE2\x28\xA1", false);     // second byte is ASCII
+    check_everywhere("\xE2\x82\x28", false);     // third byte is ASCII
     check_everywhere("\xF0\x9F\x98\xC3", false); // fourth byte is a lead byte
 }
 
@@ -118,6 +117,8 @@ TEST_CASE("the ASCII fast path does not hide a high byte at any position of a wo
 }
 
 TEST_CASE("valid text mixing ASCII runs and multi-byte characters", "[net]") {
-    CHECK(is_valid_utf8("Gr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln, 20 \xE2\x82\xAC pro St\xC3\xBC"
-                        "ck \xF0\x9F\x98\x80 ok"));
+    CHECK(
+        is_valid_utf8("Gr\xC3\xBC\xC3\x9F"
+                      "e aus K\xC3\xB6ln, 20 \xE2\x82\xAC pro St\xC3\xBC"
+                      "ck \xF0\x9F\x98\x80 ok"));
 }

@@ -132,8 +132,7 @@ TEST_CASE("an empty text frame is an empty message", "[net][websocket]") {
 }
 
 TEST_CASE("an all-zero mask leaves the payload as it is", "[net][websocket]") {
-    CHECK(feed_whole(client_frame(kText, "plain", {.mask = {0, 0, 0, 0}})) ==
-          Events{"text:plain"});
+    CHECK(feed_whole(client_frame(kText, "plain", {.mask = {0, 0, 0, 0}})) == Events{"text:plain"});
 }
 
 TEST_CASE("several frames in one feed are reported in order", "[net][websocket]") {
@@ -186,8 +185,8 @@ TEST_CASE("a fragmented message is joined from its continuation frames", "[net][
 }
 
 TEST_CASE("a fragmented binary message keeps its kind", "[net][websocket]") {
-    const std::string bytes = client_frame(kBinary, "\xFF", {.fin = false}) +
-                              client_frame(kContinuation, "\xFE");
+    const std::string bytes =
+        client_frame(kBinary, "\xFF", {.fin = false}) + client_frame(kContinuation, "\xFE");
     CHECK(feed_whole(bytes) == Events{"binary:\xFF\xFE"});
 }
 
@@ -198,8 +197,7 @@ TEST_CASE("empty fragments are allowed", "[net][websocket]") {
     CHECK(feed_whole(bytes) == Events{"text:x"});
 }
 
-TEST_CASE("control frames may arrive in the middle of a fragmented message",
-          "[net][websocket]") {
+TEST_CASE("control frames may arrive in the middle of a fragmented message", "[net][websocket]") {
     const std::string bytes = client_frame(kText, "Hel", {.fin = false}) +
                               client_frame(kPing, "x") + client_frame(kPong, "y") +
                               client_frame(kContinuation, "lo") + client_frame(kText, "next");
@@ -214,8 +212,7 @@ TEST_CASE("a close frame in the middle of a fragmented message ends the stream",
     CHECK(feed_whole(bytes) == Events{"close:1000:"});
 }
 
-TEST_CASE("a continuation without a message to continue is a protocol error",
-          "[net][websocket]") {
+TEST_CASE("a continuation without a message to continue is a protocol error", "[net][websocket]") {
     CHECK(feed_whole(client_frame(kContinuation, "x")) == Events{"error:1002"});
     const std::string after_complete = client_frame(kText, "a") + client_frame(kContinuation, "b");
     CHECK(feed_whole(after_complete) == Events{"text:a", "error:1002"});
@@ -236,21 +233,20 @@ TEST_CASE("text that is not UTF-8 is refused with 1007", "[net][websocket]") {
 
 TEST_CASE("a character split across fragments is valid UTF-8", "[net][websocket]") {
     // U+20AC (the euro sign) is E2 82 AC; the fragment boundary cuts it.
-    const std::string bytes = client_frame(kText, "\xE2\x82", {.fin = false}) +
-                              client_frame(kContinuation, "\xAC");
+    const std::string bytes =
+        client_frame(kText, "\xE2\x82", {.fin = false}) + client_frame(kContinuation, "\xAC");
     CHECK(feed_whole(bytes) == Events{"text:\xE2\x82\xAC"});
 }
 
-TEST_CASE("a fragmented text message that is not UTF-8 is refused with 1007",
-          "[net][websocket]") {
+TEST_CASE("a fragmented text message that is not UTF-8 is refused with 1007", "[net][websocket]") {
     SECTION("a bad byte in a later fragment") {
-        const std::string bytes = client_frame(kText, "ab", {.fin = false}) +
-                                  client_frame(kContinuation, "c\xFF");
+        const std::string bytes =
+            client_frame(kText, "ab", {.fin = false}) + client_frame(kContinuation, "c\xFF");
         CHECK(feed_whole(bytes) == Events{"error:1007"});
     }
     SECTION("a character left truncated by the final fragment") {
-        const std::string bytes = client_frame(kText, "ab", {.fin = false}) +
-                                  client_frame(kContinuation, "\xE2\x82");
+        const std::string bytes =
+            client_frame(kText, "ab", {.fin = false}) + client_frame(kContinuation, "\xE2\x82");
         CHECK(feed_whole(bytes) == Events{"error:1007"});
     }
 }
@@ -296,8 +292,7 @@ TEST_CASE("an oversized message is refused as soon as the header says so", "[net
         CHECK(feed_whole(frame_header(kBinary, 200), 100) == Events{"error:1009"});
     }
     SECTION("64-bit length") {
-        CHECK(feed_whole(frame_header(kBinary, 1ULL << 40), kDefaultMax) ==
-              Events{"error:1009"});
+        CHECK(feed_whole(frame_header(kBinary, 1ULL << 40), kDefaultMax) == Events{"error:1009"});
     }
     SECTION("the largest 64-bit length") {
         CHECK(feed_whole(frame_header(kBinary, 0x7FFFFFFFFFFFFFFFULL), kDefaultMax) ==
@@ -315,8 +310,8 @@ TEST_CASE("the size limit counts every fragment of a message", "[net][websocket]
         CHECK(feed_whole(first + frame_header(kContinuation, 5), 10) == Events{"error:1009"});
     }
     SECTION("a later message starts counting from zero again") {
-        const std::string bytes = first + client_frame(kContinuation, "7890") +
-                                  client_frame(kText, "abcdefghij");
+        const std::string bytes =
+            first + client_frame(kContinuation, "7890") + client_frame(kText, "abcdefghij");
         CHECK(feed_whole(bytes, 10) == Events{"text:1234567890", "text:abcdefghij"});
     }
 }
@@ -326,15 +321,14 @@ TEST_CASE("a close frame without a payload reports 1005", "[net][websocket]") {
 }
 
 TEST_CASE("a close frame reports its code and reason", "[net][websocket]") {
-    CHECK(feed_whole(client_frame(kClose, close_payload(1000, "bye"))) ==
-          Events{"close:1000:bye"});
+    CHECK(feed_whole(client_frame(kClose, close_payload(1000, "bye"))) == Events{"close:1000:bye"});
     CHECK(feed_whole(client_frame(kClose, close_payload(4000, "caf\xC3\xA9"))) ==
           Events{"close:4000:caf\xC3\xA9"});
 }
 
 TEST_CASE("close codes a peer may send are accepted", "[net][websocket]") {
-    const uint16_t code = GENERATE(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000,
-                                   3999, 4000, 4999);
+    const uint16_t code =
+        GENERATE(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999);
     CAPTURE(code);
     CHECK(feed_whole(client_frame(kClose, close_payload(code))) ==
           Events{"close:" + std::to_string(code) + ":"});
@@ -361,8 +355,7 @@ TEST_CASE("close codes a peer must not send are a protocol error", "[net][websoc
 }
 
 TEST_CASE("a close reason that is not UTF-8 is refused with 1007", "[net][websocket]") {
-    CHECK(feed_whole(client_frame(kClose, close_payload(1000, "bad\xFF"))) ==
-          Events{"error:1007"});
+    CHECK(feed_whole(client_frame(kClose, close_payload(1000, "bad\xFF"))) == Events{"error:1007"});
 }
 
 TEST_CASE("nothing is reported after a close frame", "[net][websocket]") {
@@ -434,15 +427,14 @@ std::string mixed_stream() {
     return client_frame(kText, "Hel", {.fin = false}) + client_frame(kPing, "mid") +
            client_frame(kContinuation, "lo", {.fin = false}) +
            client_frame(kContinuation, " w\xC3\xB6rld") +
-           client_frame(kBinary, std::string(300, 'q')) +
-           client_frame(kPong, "") + client_frame(kText, "\xE2\x82", {.fin = false}) +
-           client_frame(kContinuation, "\xAC") +
+           client_frame(kBinary, std::string(300, 'q')) + client_frame(kPong, "") +
+           client_frame(kText, "\xE2\x82", {.fin = false}) + client_frame(kContinuation, "\xAC") +
            client_frame(kClose, close_payload(1000, "done"));
 }
 
 Events mixed_stream_events() {
-    return {"ping:mid", "text:Hello w\xC3\xB6rld", "binary:" + std::string(300, 'q'), "pong",
-            "text:\xE2\x82\xAC", "close:1000:done"};
+    return {"ping:mid", "text:Hello w\xC3\xB6rld", "binary:" + std::string(300, 'q'),
+            "pong",     "text:\xE2\x82\xAC",       "close:1000:done"};
 }
 
 } // namespace
@@ -453,8 +445,7 @@ TEST_CASE("one big feed and one byte at a time yield the same events", "[net][we
     CHECK(feed_bytewise(bytes) == mixed_stream_events());
 }
 
-TEST_CASE("a stream cut at any single byte boundary yields the same events",
-          "[net][websocket]") {
+TEST_CASE("a stream cut at any single byte boundary yields the same events", "[net][websocket]") {
     const std::string bytes = mixed_stream();
     const Events expected = mixed_stream_events();
     for (size_t cut = 1; cut < bytes.size(); ++cut) {
@@ -463,11 +454,10 @@ TEST_CASE("a stream cut at any single byte boundary yields the same events",
     }
 }
 
-TEST_CASE("a stream cut at any two byte boundaries yields the same events",
-          "[net][websocket]") {
+TEST_CASE("a stream cut at any two byte boundaries yields the same events", "[net][websocket]") {
     // Smaller stream: the number of cut pairs grows with the square of its length.
-    const std::string bytes = client_frame(kText, "ab", {.fin = false}) +
-                              client_frame(kPing, "p") + client_frame(kContinuation, "c") +
+    const std::string bytes = client_frame(kText, "ab", {.fin = false}) + client_frame(kPing, "p") +
+                              client_frame(kContinuation, "c") +
                               client_frame(kBinary, std::string(130, 'z'));
     const Events expected{"ping:p", "text:abc", "binary:" + std::string(130, 'z')};
     for (size_t first = 1; first < bytes.size(); ++first) {

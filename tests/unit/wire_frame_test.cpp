@@ -1,5 +1,6 @@
-#include "net/utf8.hpp"
 #include "net/wire_frame.hpp"
+
+#include "net/utf8.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -91,7 +92,8 @@ TEST_CASE("a RAW frame is the payload alone", "[net]") {
 
 TEST_CASE("control frames have their opcode and at most 125 payload bytes", "[net]") {
     FrameRef ping = FrameRef::adopt(make_control_frame(WsOpcode::Ping, "abc"));
-    CHECK(ws_bytes(*ping) == std::string_view("\x89\x03" "abc"));
+    CHECK(ws_bytes(*ping) == std::string_view("\x89\x03"
+                                              "abc"));
     FrameRef pong = FrameRef::adopt(make_control_frame(WsOpcode::Pong, ""));
     CHECK(ws_bytes(*pong) == std::string_view("\x8A\x00", 2));
     FrameRef long_ping = FrameRef::adopt(make_control_frame(WsOpcode::Ping, std::string(300, 'p')));
@@ -101,7 +103,8 @@ TEST_CASE("control frames have their opcode and at most 125 payload bytes", "[ne
 
 TEST_CASE("a close frame carries the code big-endian, then the reason", "[net]") {
     FrameRef frame = FrameRef::adopt(make_close_frame(1001, "bye"));
-    CHECK(ws_bytes(*frame) == std::string_view("\x88\x05\x03\xE9" "bye"));
+    CHECK(ws_bytes(*frame) == std::string_view("\x88\x05\x03\xE9"
+                                               "bye"));
     CHECK(close_code_of(*frame) == 1001);
 
     FrameRef no_reason = FrameRef::adopt(make_close_frame(4000, ""));
