@@ -2,6 +2,7 @@
 
 #include "auth/auth.hpp"
 #include "control/event_json.hpp"
+#include "json/compact_json.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -10,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <thread>
 
 namespace switchyard {
 
@@ -107,7 +109,11 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
                           "no plugin named '" + std::string(name) + "'");
         } else if (action != "reload" && action != "enable" && action != "disable") {
             respond_error(*exchange, 404, "NOT_FOUND", "unknown plugin action");
-        } else if (expect(http::verb::post)) {
+        } else if (!expect(http::verb::post)) {
+            return;
+        } else if (action == "reload") {
+            reload(exchange, std::string(name));
+        } else {
             respond_error(*exchange, 501, "NOT_IMPLEMENTED",
                           std::string(action) + " is not available in this build yet");
         }
@@ -219,6 +225,29 @@ void ControlApi::metrics(HttpExchange& exchange) {
                std::to_string(info.generation) + "\n";
     }
     exchange.respond(200, "text/plain; version=0.0.4", std::move(out));
+}
+
+void ControlApi::reload(const HttpExchangePtr& exchange, std::string name) {
+    // A reload blocks until the plugin's dispatcher, which runs on a worker, has swapped
+    // the instance: it must not block this worker, so it gets a thread of its own.
+    std::thread([reload = context_.reload, exchange, name = std::move(name)] {
+        const auto outcome = reload(name);
+        if (!outcome) {
+            respond_error(*exchange, 404, "NOT_FOUND", "no plugin named '" + name + "'");
+        } else if (outcome->ok) {
+            exchange->respond(200, kJson,
+                              compact_json(json::object{{"name", name},
+                                                           {"version", outcome->version},
+                                                           {"generation", outcome->generation},
+                                                           {"pause_ms", outcome->pause_ms}}));
+        } else {
+            exchange->respond(500, kJson,
+                              json::serialize(json::object{{"error", "RELOAD_FAILED"},
+                                                           {"message", outcome->error},
+                                                           {"name", name},
+                                                           {"generation", outcome->generation}}));
+        }
+    }).detach();
 }
 
 void ControlApi::on_message(Connection&, sy_frame_kind, std::string_view) {}

@@ -19,6 +19,8 @@ struct ControlContext {
     ControlSettings settings;
     std::function<std::vector<PluginInfo>()> plugins; // snapshot of the running plugins
     std::function<bool()> ready;                      // every plugin started
+    // Reloads a plugin, blocking; nullopt when no plugin has that name.
+    std::function<std::optional<ReloadOutcome>(const std::string&)> reload;
 };
 
 class ControlApi final : public HttpService, public ConnectionObserver {
@@ -38,6 +40,7 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     void follow_events(const HttpExchangePtr& exchange);
     void list_plugins(HttpExchange& exchange);
     void metrics(HttpExchange& exchange);
+    void reload(const HttpExchangePtr& exchange, std::string name);
 
     ControlContext context_;
     std::mutex mutex_;

@@ -64,17 +64,17 @@ std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
 // Routes a listener's requests to its plugin endpoint.
 class EndpointService final : public HttpService {
   public:
-    EndpointService(PluginRuntime& runtime, const sy_endpoint_v1& endpoint, size_t index,
-                    uint64_t max_body)
-        : runtime_(runtime), endpoint_(endpoint), index_(index), max_body_(max_body) {}
+    // Holds the endpoint's index, never a pointer into the plugin's image: a reload
+    // replaces the image while keep-alive sessions still hold their service.
+    EndpointService(PluginRuntime& runtime, size_t index, uint64_t max_body)
+        : runtime_(runtime), index_(index), max_body_(max_body) {}
     void handle(const HttpExchangePtr& exchange) override {
-        runtime_.handle_request(exchange, endpoint_, index_);
+        runtime_.handle_request(exchange, index_);
     }
     uint64_t max_body_bytes() const override { return max_body_; }
 
   private:
     PluginRuntime& runtime_;
-    const sy_endpoint_v1& endpoint_;
     size_t index_;
     uint64_t max_body_;
 };
@@ -82,10 +82,13 @@ class EndpointService final : public HttpService {
 } // namespace
 
 PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
-                             std::unique_ptr<PluginLibrary> library)
+                             std::unique_ptr<PluginLibrary> library, std::filesystem::path source,
+                             std::filesystem::path shadow_dir)
     : pool_(pool),
       bus_(bus),
       config_(std::move(config)),
+      source_(std::move(source)),
+      shadow_dir_(std::move(shadow_dir)),
       library_(std::move(library)),
       desc_(&library_->descriptor()),
       home_(pool.next()),
@@ -94,6 +97,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
     for (size_t i = 0; i < desc_->endpoint_count; ++i) {
         const sy_endpoint_v1& decl = desc_->endpoints[i];
         EndpointState state;
+        state.name = decl.name;
         state.decl = &decl;
         std::tie(state.host, state.port) = listen_address_for(config_, decl, desc_->endpoint_count);
         state.limits.max_message_bytes =
@@ -116,15 +120,15 @@ void PluginRuntime::init_host_table() {
 void PluginRuntime::bind() {
     for (size_t i = 0; i < endpoints_.size(); ++i) {
         auto& endpoint = endpoints_[i];
-        auto service = std::make_shared<EndpointService>(*this, *endpoint.decl, i,
-                                                         endpoint.limits.max_message_bytes);
+        auto service =
+            std::make_shared<EndpointService>(*this, i, endpoint.limits.max_message_bytes);
         try {
             endpoint.listener = std::make_shared<Listener>(pool_, endpoint.host, endpoint.port,
-                                                           config_.name + "/" + endpoint.decl->name,
+                                                           config_.name + "/" + endpoint.name,
                                                            std::move(service));
         } catch (const std::exception& e) {
             throw std::runtime_error("plugin " + config_.name + ", endpoint " +
-                                     endpoint.decl->name + ": " + e.what());
+                                     endpoint.name + ": " + e.what());
         }
     }
 }
@@ -138,11 +142,25 @@ void PluginRuntime::start() {
     void* instance = nullptr;
     const sy_status status = desc_->create(&host_, &args, &instance);
     if (status != SY_OK || instance == nullptr) {
-        throw std::runtime_error("plugin " + config_.name + " (" + library_->path().string() +
+        throw std::runtime_error("plugin " + config_.name + " (" + source_.string() +
                                  "): create() failed with status " + std::to_string(status));
     }
     instance_ = instance;
     generation_ = 1;
+    publish_metadata();
+    subscribe_streams();
+    state_ = 1;
+    for (auto& endpoint : endpoints_) endpoint.listener->start();
+    spdlog::info("plugin {} {} started (ABI {}, {}, generation {})", config_.name, desc_->version,
+                 library_->abi_string(), source_.string(), generation_.load());
+    for (const auto& endpoint : endpoints_) {
+        spdlog::info("plugin {}: endpoint {} listening on {}:{}", config_.name, endpoint.name,
+                     endpoint.listener->address(), endpoint.listener->port());
+    }
+}
+
+void PluginRuntime::subscribe_streams() {
+    for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
     for (size_t i = 0; i < desc_->stream_count; ++i) {
         std::string stream = desc_->streams[i];
         subscriptions_.push_back(bus_.subscribe(stream, [this](const EventPtr& event) {
@@ -152,14 +170,12 @@ void PluginRuntime::start() {
             }
         }));
     }
-    state_ = 1;
-    for (auto& endpoint : endpoints_) endpoint.listener->start();
-    spdlog::info("plugin {} {} started (ABI {}, {}, generation {})", config_.name, desc_->version,
-                 library_->abi_string(), library_->path().string(), generation_);
-    for (const auto& endpoint : endpoints_) {
-        spdlog::info("plugin {}: endpoint {} listening on {}:{}", config_.name, endpoint.decl->name,
-                     endpoint.listener->address(), endpoint.listener->port());
-    }
+}
+
+void PluginRuntime::publish_metadata() {
+    std::lock_guard lock(metadata_mutex_);
+    version_ = desc_->version;
+    abi_ = library_->abi_string();
 }
 
 std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
@@ -188,14 +204,18 @@ void PluginRuntime::destroy_instance() {
 PluginInfo PluginRuntime::info() const {
     PluginInfo info;
     info.name = config_.name;
-    info.version = desc_->version;
-    info.abi = library_->abi_string();
-    info.library = library_->path().string();
-    info.generation = generation_;
-    info.state = state_ == 1 ? "running" : state_ == 2 ? "stopping" : "starting";
+    {
+        std::lock_guard lock(metadata_mutex_);
+        info.version = version_;
+        info.abi = abi_;
+    }
+    info.library = source_.string();
+    info.generation = generation_.load();
+    info.state = state_ == 2 ? "stopping" : state_ != 1 ? "starting" : reloading_ ? "reloading"
+                                                                               : "running";
     for (const auto& endpoint : endpoints_) {
         EndpointInfo e;
-        e.name = endpoint.decl->name;
+        e.name = endpoint.name;
         e.address = endpoint.listener ? endpoint.listener->address() : endpoint.host;
         e.port = endpoint.listener ? endpoint.listener->port() : endpoint.port;
         info.endpoints.push_back(std::move(e));
@@ -206,12 +226,24 @@ PluginInfo PluginRuntime::info() const {
 
 // -- requests --------------------------------------------------------------------------
 
-void PluginRuntime::handle_request(const HttpExchangePtr& exchange, const sy_endpoint_v1& endpoint,
-                                   size_t endpoint_index) {
+void PluginRuntime::handle_request(const HttpExchangePtr& exchange, size_t endpoint_index) {
     if (!running()) {
         refuse_stopping(*exchange);
         return;
     }
+    // Routes are matched on the dispatcher: they live in the plugin's image, which only
+    // the dispatcher may look at while a reload can replace it.
+    const bool queued = dispatcher_.post(
+        [this, exchange, endpoint_index] { route_request(exchange, endpoint_index); });
+    if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
+}
+
+void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoint_index) {
+    if (!running()) {
+        refuse_stopping(*exchange);
+        return;
+    }
+    const sy_endpoint_v1& endpoint = desc_->endpoints[endpoint_index];
     const auto& request = exchange->request();
     const std::string_view method(request.method_string().data(), request.method_string().size());
     const RouteMatch match = match_route(endpoint, method, exchange->path());
@@ -243,66 +275,52 @@ void PluginRuntime::handle_request(const HttpExchangePtr& exchange, const sy_end
 }
 
 void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
-    const bool queued = dispatcher_.post([this, exchange] {
-        if (!running()) {
-            refuse_stopping(*exchange);
-            return;
-        }
-        if (instance_ == nullptr || desc_->on_http == nullptr) {
-            exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
-            return;
-        }
-        sy_response_v1 response{};
-        response.struct_size = sizeof response;
-        const sy_status status = desc_->on_http(instance_, &exchange->abi_request(), &response);
-        if (status != SY_OK) {
-            hook_failed("on_http", status, 0);
-            exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
-            return;
-        }
-        exchange->respond(response.status != 0 ? response.status : 200, view(response.content_type),
-                          std::string(view(response.body)), copy_headers(response));
-    });
-    if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
+    if (instance_ == nullptr || desc_->on_http == nullptr) {
+        exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
+        return;
+    }
+    sy_response_v1 response{};
+    response.struct_size = sizeof response;
+    const sy_status status = desc_->on_http(instance_, &exchange->abi_request(), &response);
+    if (status != SY_OK) {
+        hook_failed("on_http", status, 0);
+        exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
+        return;
+    }
+    exchange->respond(response.status != 0 ? response.status : 200, view(response.content_type),
+                      std::string(view(response.body)), copy_headers(response));
 }
 
 void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index,
                                   bool websocket) {
-    const bool queued = dispatcher_.post([this, exchange, endpoint_index, websocket] {
-        if (!running()) {
-            refuse_stopping(*exchange);
+    sy_response_v1 response{};
+    response.struct_size = sizeof response;
+    if (instance_ != nullptr && desc_->on_accept != nullptr) {
+        const sy_status status =
+            desc_->on_accept(instance_, &exchange->abi_request(), &response);
+        if (status != SY_OK) {
+            hook_failed("on_accept", status, 0);
+            exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
             return;
         }
-        sy_response_v1 response{};
-        response.struct_size = sizeof response;
-        if (instance_ != nullptr && desc_->on_accept != nullptr) {
-            const sy_status status =
-                desc_->on_accept(instance_, &exchange->abi_request(), &response);
-            if (status != SY_OK) {
-                hook_failed("on_accept", status, 0);
-                exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
-                return;
-            }
-        }
-        if (response.status != 0 && response.status != 101 && response.status != 200) {
-            spdlog::debug("plugin {}: {} refused {}:{} with {}", config_.name,
-                          websocket ? "upgrade" : "event stream", exchange->peer_address(),
-                          exchange->abi_request().peer_port, response.status);
-            exchange->respond(response.status, view(response.content_type),
-                              std::string(view(response.body)), copy_headers(response));
-            return;
-        }
-        const auto& limits = endpoints_[endpoint_index].limits;
-        auto opened = [this, exchange, endpoint_index](Connection& conn) {
-            open_connection(conn, exchange, endpoint_index);
-        };
-        if (websocket) {
-            exchange->accept_websocket(*this, limits, opened, copy_headers(response));
-        } else {
-            exchange->accept_sse(*this, limits, opened);
-        }
-    });
-    if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
+    }
+    if (response.status != 0 && response.status != 101 && response.status != 200) {
+        spdlog::debug("plugin {}: {} refused {}:{} with {}", config_.name,
+                      websocket ? "upgrade" : "event stream", exchange->peer_address(),
+                      exchange->abi_request().peer_port, response.status);
+        exchange->respond(response.status, view(response.content_type),
+                          std::string(view(response.body)), copy_headers(response));
+        return;
+    }
+    const auto& limits = endpoints_[endpoint_index].limits;
+    auto opened = [this, exchange, endpoint_index](Connection& conn) {
+        open_connection(conn, exchange, endpoint_index);
+    };
+    if (websocket) {
+        exchange->accept_websocket(*this, limits, opened, copy_headers(response));
+    } else {
+        exchange->accept_sse(*this, limits, opened);
+    }
 }
 
 void PluginRuntime::refuse_stopping(HttpExchange& exchange) {
@@ -324,7 +342,7 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
     std::string peer =
         exchange->peer_address() + ":" + std::to_string(exchange->abi_request().peer_port);
     spdlog::debug("plugin {}: connection {} opened from {} on {}", config_.name, id, peer,
-                  endpoints_[endpoint_index].decl->name);
+                  endpoints_[endpoint_index].name);
     dispatcher_.post_always([this, id, exchange, endpoint_index, peer = std::move(peer)]() mutable {
         ConnRecord record;
         record.peer = std::move(peer);
@@ -364,7 +382,7 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
         if (is_error_close(code)) {
             spdlog::warn("plugin {}: connection {} from {} at endpoint {} closed with {} ({})",
                          config_.name, id, it->second.peer,
-                         endpoints_[it->second.endpoint].decl->name, code, reason);
+                         endpoints_[it->second.endpoint].name, code, reason);
         }
         for (sy_group_id group : it->second.groups) --group_sizes_[group];
         conns_.erase(it);
@@ -396,7 +414,7 @@ void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id c
         "plugin {}: {} failed (status {}) on connection {} from {} at endpoint {}; "
         "closing it with 1011",
         config_.name, hook, status, conn, record ? record->peer : "?",
-        record ? endpoints_[record->endpoint].decl->name : "?");
+        record ? endpoints_[record->endpoint].name : "?");
     on_conn_worker(conn,
                    [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
 }

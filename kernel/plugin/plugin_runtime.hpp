@@ -20,6 +20,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <filesystem>
+#include <mutex>
 #include <future>
 #include <memory>
 #include <string>
@@ -47,10 +49,23 @@ struct PluginInfo {
     size_t connections = 0;
 };
 
+// What a reload did: the new generation and the pause it caused, or why it was refused
+// (and the generation that goes on serving).
+struct ReloadOutcome {
+    bool ok = false;
+    std::string error;
+    std::string version;
+    uint64_t generation = 0;
+    double pause_ms = 0;
+};
+
 class PluginRuntime final : public ConnectionObserver {
   public:
+    // `library` was loaded from a shadow copy of `source` (the configured library file);
+    // reloads copy `source` again into `shadow_dir`.
     PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
-                  std::unique_ptr<PluginLibrary> library);
+                  std::unique_ptr<PluginLibrary> library, std::filesystem::path source,
+                  std::filesystem::path shadow_dir);
     ~PluginRuntime() override;
     PluginRuntime(const PluginRuntime&) = delete;
     PluginRuntime& operator=(const PluginRuntime&) = delete;
@@ -71,9 +86,13 @@ class PluginRuntime final : public ConnectionObserver {
 
     PluginInfo info() const;
 
+    // Swaps in a new generation built from the library file as it is now, carrying the
+    // instance's state and every connection across; on any failure the running
+    // generation keeps serving. Blocks until done: never call it on a worker thread.
+    ReloadOutcome reload();
+
     // -- requests from the plugin's listeners (worker threads) ---------------------------
-    void handle_request(const HttpExchangePtr& exchange, const sy_endpoint_v1& endpoint,
-                        size_t endpoint_index);
+    void handle_request(const HttpExchangePtr& exchange, size_t endpoint_index);
 
     // -- ConnectionObserver (worker threads) ----------------------------------------------
     void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override;
@@ -83,7 +102,8 @@ class PluginRuntime final : public ConnectionObserver {
     friend struct HostApi;
 
     struct EndpointState {
-        const sy_endpoint_v1* decl = nullptr;
+        std::string name;
+        const sy_endpoint_v1* decl = nullptr; // into the current image: dispatcher only
         std::string host;
         uint16_t port = 0;
         ConnectionLimits limits;
@@ -103,6 +123,12 @@ class PluginRuntime final : public ConnectionObserver {
     };
 
     bool running() const noexcept { return state_.load() == 1; }
+    void route_request(const HttpExchangePtr& exchange, size_t endpoint_index);
+    // Runs on the dispatcher: snapshot, create the new instance, swap, destroy the old.
+    // On success `library` holds the old image, for the caller to unload.
+    ReloadOutcome swap_instance(std::unique_ptr<PluginLibrary>& library, uint64_t generation);
+    void subscribe_streams();
+    void publish_metadata();
     static void refuse_stopping(HttpExchange& exchange);
     void init_host_table();
     void open_connection(Connection& conn, const HttpExchangePtr& exchange, size_t endpoint_index);
@@ -119,10 +145,17 @@ class PluginRuntime final : public ConnectionObserver {
     WorkerPool& pool_;
     BusEngine& bus_;
     PluginConfig config_;
+    std::filesystem::path source_;     // the configured library file
+    std::filesystem::path shadow_dir_; // where generations are copied before dlopen
     std::unique_ptr<PluginLibrary> library_;
-    const sy_plugin_v1* desc_ = nullptr;
-    void* instance_ = nullptr;
-    uint64_t generation_ = 0;
+    const sy_plugin_v1* desc_ = nullptr; // dispatcher thread (and start/stop)
+    void* instance_ = nullptr;           // dispatcher thread (and start/stop)
+    std::atomic<uint64_t> generation_{0};
+    std::mutex reload_mutex_; // one reload at a time
+    // What info() reports, written at start and on each swap.
+    mutable std::mutex metadata_mutex_;
+    std::string version_;
+    std::string abi_;
     sy_host_v1 host_{};
     Worker& home_;
     PluginDispatcher dispatcher_;
@@ -130,6 +163,7 @@ class PluginRuntime final : public ConnectionObserver {
     std::vector<SubscriptionId> subscriptions_;
     std::atomic<size_t> connection_count_{0};
     std::atomic<int> state_{0}; // 0 stopped, 1 running, 2 stopping
+    std::atomic<bool> reloading_{false};
 
     // Dispatcher thread only:
     std::unordered_map<sy_conn_id, ConnRecord> conns_;

@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include "bus/memory_engine.hpp"
+#include "plugin/shadow_copy.hpp"
 #include "net/close_code.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -19,11 +20,15 @@ constexpr auto kGoodbyeTimeout = std::chrono::milliseconds(2000);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
 constexpr auto kShutdownLimit = std::chrono::seconds(20);
 
+// Loads an enabled plugin's library (through a shadow copy when `shadow_dir` is set,
+// generation 1) and checks it against the config and the plugins already loaded.
 std::unique_ptr<PluginLibrary> load_checked(const Config& config, const PluginConfig& plugin,
-                                            const std::vector<std::string>& loaded) {
+                                            const std::vector<std::string>& loaded,
+                                            const std::filesystem::path& shadow_dir = {}) {
     const auto path = plugin_library_path(config, plugin);
     try {
-        auto library = PluginLibrary::load(path);
+        auto library = shadow_dir.empty() ? PluginLibrary::load(path)
+                                          : load_shadow_copy(path, shadow_dir, plugin, 1);
         check_unique_name(*library, loaded);
         check_config_matches(*library, plugin);
         return library;
@@ -56,17 +61,33 @@ Server::Server(Config config) : config_(std::move(config)) {}
 
 Server::~Server() {
     shutdown();
+    if (!shadow_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(shadow_dir_, ec);
+    }
+}
+
+std::optional<ReloadOutcome> Server::reload_plugin(const std::string& name) {
+    for (auto& plugin : plugins_) {
+        if (plugin->name() != name) continue;
+        ++reloads_in_flight_;
+        ReloadOutcome outcome = plugin->reload();
+        --reloads_in_flight_;
+        return outcome;
+    }
+    return std::nullopt;
 }
 
 void Server::load_plugins() {
     std::vector<std::string> loaded;
     for (const auto& plugin : config_.plugins) {
         if (!plugin.enabled) continue;
-        auto library = load_checked(config_, plugin, loaded);
+        auto library = load_checked(config_, plugin, loaded, shadow_dir_);
         loaded.push_back(library->descriptor().name);
         try {
-            auto runtime =
-                std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library));
+            auto runtime = std::make_unique<PluginRuntime>(
+                *pool_, *bus_, plugin, std::move(library), plugin_library_path(config_, plugin),
+                shadow_dir_);
             runtime->bind();
             plugins_.push_back(std::move(runtime));
         } catch (const std::exception& e) {
@@ -82,6 +103,11 @@ void Server::start() {
                          "' is not available in this build (only \"memory\")");
     }
     bus_ = make_memory_engine(config_.bus.replay);
+    try {
+        shadow_dir_ = make_shadow_dir();
+    } catch (const std::exception& e) {
+        throw StartError(e.what());
+    }
     pool_ = std::make_unique<WorkerPool>(config_.kernel.workers);
     load_plugins();
 
@@ -91,7 +117,8 @@ void Server::start() {
                                for (const auto& plugin : plugins_) infos.push_back(plugin->info());
                                return infos;
                            },
-                           [this] { return ready_.load(); }};
+                           [this] { return ready_.load(); },
+                           [this](const std::string& name) { return reload_plugin(name); }};
     control_ = std::make_shared<ControlApi>(std::move(context));
     try {
         control_listener_ = std::make_shared<Listener>(
@@ -201,6 +228,10 @@ void Server::shutdown() {
     ready_ = false;
     if (control_listener_) control_listener_->stop();
     start_watchdog();
+    // A reload in flight needs the workers to finish its swap; let it.
+    for (int i = 0; i < 1000 && reloads_in_flight_.load() > 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     // Every plugin says goodbye at once, under one deadline.
     std::vector<std::future<void>> goodbyes;
     for (auto& plugin : plugins_) goodbyes.push_back(plugin->stop_accepting_and_say_goodbye());

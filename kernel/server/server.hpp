@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -48,6 +49,8 @@ class Server {
 
   private:
     void load_plugins();
+    // Reloads the plugin of that name (blocking); nullopt when there is none.
+    std::optional<ReloadOutcome> reload_plugin(const std::string& name);
     void close_all_connections();
     static void start_watchdog();
 
@@ -60,6 +63,8 @@ class Server {
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
     std::atomic<bool> ready_{false};
+    std::atomic<int> reloads_in_flight_{0};
+    std::filesystem::path shadow_dir_; // private copies of the plugin libraries
     bool running_ = false; // the workers run
     bool stopped_ = false;
 };

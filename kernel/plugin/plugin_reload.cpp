@@ -1,0 +1,159 @@
+// Hot reload of one plugin (DESIGN.md "Hot reload"): the PluginRuntime members that swap
+// one generation of a plugin for the next under live traffic.
+//
+// The swap itself is one task on the plugin's dispatcher. Everything for the plugin —
+// client frames, bus events, timers — queues behind it while it runs, and runs in order
+// on the new instance afterwards: that is the pause. Connections, their state, groups,
+// timers and bus subscriptions belong to the runtime, so they carry over untouched.
+#include "plugin/plugin_runtime.hpp"
+#include "plugin/shadow_copy.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+
+namespace switchyard {
+
+namespace {
+
+// How long a reload waits for the dispatcher to reach its swap task.
+constexpr auto kSwapTimeout = std::chrono::seconds(30);
+
+sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+
+void append_to_string(void* ctx, const void* data, size_t len) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), len);
+}
+
+// A reload cannot rebind listeners: the new library must declare the same endpoints.
+void check_same_endpoints(const sy_plugin_v1& current, const PluginLibrary& next,
+                          const std::filesystem::path& source) {
+    const sy_plugin_v1& desc = next.descriptor();
+    bool same = desc.endpoint_count == current.endpoint_count;
+    for (size_t i = 0; same && i < desc.endpoint_count; ++i) {
+        same = std::string_view(desc.endpoints[i].name) == current.endpoints[i].name;
+    }
+    if (!same) {
+        throw PluginLoadError(source,
+                              "the new library declares other endpoints than the running one; "
+                              "a reload keeps the listeners, so disable and enable the plugin");
+    }
+}
+
+ReloadOutcome refused(std::string error, uint64_t generation) {
+    ReloadOutcome outcome;
+    outcome.error = std::move(error);
+    outcome.generation = generation;
+    return outcome;
+}
+
+} // namespace
+
+ReloadOutcome PluginRuntime::reload() {
+    std::lock_guard guard(reload_mutex_);
+    const uint64_t current = generation_.load();
+    if (!running()) return refused("the plugin is not running", current);
+    const uint64_t next = current + 1;
+    std::unique_ptr<PluginLibrary> library;
+    try {
+        library = load_shadow_copy(source_, shadow_dir_, config_, next);
+        // desc_ belongs to the dispatcher, but the endpoints it declares never change
+        // under a running runtime (this check is what keeps them so).
+        check_same_endpoints(*desc_, *library, source_);
+    } catch (const PluginLoadError& e) {
+        spdlog::error("plugin {}: reload refused: {}; generation {} keeps serving", config_.name,
+                      e.what(), current);
+        return refused(e.what(), current);
+    }
+
+    struct Swap {
+        std::unique_ptr<PluginLibrary> library;
+        ReloadOutcome outcome;
+        std::promise<void> done;
+    };
+    auto swap = std::make_shared<Swap>();
+    swap->library = std::move(library);
+    auto done = swap->done.get_future();
+    reloading_ = true;
+    dispatcher_.post_always([this, swap, next] {
+        swap->outcome = swap_instance(swap->library, next);
+        swap->done.set_value();
+    });
+    const bool finished = done.wait_for(kSwapTimeout) == std::future_status::ready;
+    reloading_ = false;
+    if (!finished) {
+        // The swap still happens when the dispatcher gets to it; say so rather than guess.
+        return refused("the plugin's dispatcher did not reach the swap within 30 s", current);
+    }
+    ReloadOutcome outcome = swap->outcome;
+    // On success the old image is in swap->library; on failure the new one. Either way it
+    // is unloaded here, outside the pause.
+    swap->library.reset();
+    if (outcome.ok) {
+        spdlog::info("plugin {} reloaded: {} generation {}, pause {:.3f} ms", config_.name,
+                     outcome.version, outcome.generation, outcome.pause_ms);
+    } else {
+        spdlog::error("plugin {}: reload failed: {}; generation {} keeps serving", config_.name,
+                      outcome.error, outcome.generation);
+    }
+    return outcome;
+}
+
+ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& library,
+                                           uint64_t generation) {
+    const auto started = std::chrono::steady_clock::now();
+    const uint64_t current = generation_.load();
+    if (instance_ == nullptr || !running()) return refused("the plugin is stopping", current);
+
+    std::string snapshot;
+    if (desc_->snapshot != nullptr) {
+        const sy_sink sink{&snapshot, &append_to_string};
+        const sy_status status = desc_->snapshot(instance_, &sink);
+        if (status != SY_OK) {
+            return refused("snapshot() of generation " + std::to_string(current) +
+                               " failed with status " + std::to_string(status),
+                           current);
+        }
+    }
+    const sy_plugin_v1& next = library->descriptor();
+    sy_create_args_v1 args{};
+    args.struct_size = sizeof args;
+    args.config = view(config_.settings_json);
+    args.snapshot = view(snapshot);
+    args.generation = generation;
+    void* created = nullptr;
+    const sy_status status = next.create(&host_, &args, &created);
+    if (status != SY_OK || created == nullptr) {
+        return refused("create() of the new generation failed with status " +
+                           std::to_string(status) + " (a snapshot it cannot take?)",
+                       current);
+    }
+
+    // Commit: from here on every call goes to the new instance.
+    void* old_instance = instance_;
+    const sy_plugin_v1* old_desc = desc_;
+    instance_ = created;
+    desc_ = &next;
+    std::swap(library_, library); // `library` now holds the old image
+    for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &desc_->endpoints[i];
+    generation_ = generation;
+    publish_metadata();
+    bool same_streams = old_desc->stream_count == desc_->stream_count;
+    for (size_t i = 0; same_streams && i < desc_->stream_count; ++i) {
+        same_streams = std::string_view(old_desc->streams[i]) == desc_->streams[i];
+    }
+    if (!same_streams) subscribe_streams();
+    old_desc->destroy(old_instance);
+
+    ReloadOutcome outcome;
+    outcome.ok = true;
+    outcome.version = desc_->version;
+    outcome.generation = generation;
+    outcome.pause_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    return outcome;
+}
+
+} // namespace switchyard

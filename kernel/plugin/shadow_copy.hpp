@@ -1,0 +1,26 @@
+// Loading a plugin through a private copy of its library file.
+//
+// The dynamic loader caches images by path and inode, and a build that rewrites the
+// file in place under a mapped image crashes the process. So the kernel never maps the
+// configured file itself: it copies it to `<shadow_dir>/<name>.<generation>.so`, loads
+// the copy and unlinks it at once (the mapping stays valid; nothing is left to clean up).
+#pragma once
+
+#include "config/config.hpp"
+#include "plugin/plugin_library.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace switchyard {
+
+// Loads `source` through a shadow copy for `generation` in `shadow_dir`, and checks it
+// against the plugin's config. Throws PluginLoadError naming `source`, never the copy.
+std::unique_ptr<PluginLibrary> load_shadow_copy(const std::filesystem::path& source,
+                                                const std::filesystem::path& shadow_dir,
+                                                const PluginConfig& config, uint64_t generation);
+
+// A fresh private directory for shadow copies, removed by the caller at exit.
+std::filesystem::path make_shadow_dir();
+
+} // namespace switchyard
