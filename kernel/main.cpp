@@ -95,7 +95,13 @@ int run(const Options& options) {
             std::cout << "switchyard: " << options.config.string() << " is valid\n";
             return kExitOk;
         }
-        switchyard::Server server(std::move(config));
+        // SIGHUP reads the same file again, with the same defaults filled in.
+        auto reread = [path = options.config] {
+            switchyard::Config next = switchyard::load_config(path);
+            if (next.kernel.plugin_dir.empty()) next.kernel.plugin_dir = default_plugin_dir().string();
+            return next;
+        };
+        switchyard::Server server(std::move(config), reread);
         server.start();
         // The one line on stdout: tools and tests wait for it to know every listener is
         // bound and every plugin started.

@@ -78,6 +78,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void message_accepted(size_t bytes) noexcept;
     void message_done(size_t bytes);
 
+    // True when `observer` hears of this connection (which plugin serves it).
+    bool is_observed_by(const ConnectionObserver* observer) const noexcept {
+        return &observer_ == observer;
+    }
+
     // Group membership, kept here so a closing connection leaves every group.
     std::vector<sy_group_id>& groups() noexcept { return groups_; }
 

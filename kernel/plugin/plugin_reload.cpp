@@ -50,17 +50,22 @@ ReloadOutcome refused(std::string error, uint64_t generation) {
 
 } // namespace
 
-ReloadOutcome PluginRuntime::reload() {
+ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
     std::lock_guard guard(reload_mutex_);
     const uint64_t current = generation_.load();
     if (!running()) return refused("the plugin is not running", current);
     const uint64_t next = current + 1;
+    // A reload for a changed config takes its settings and library path (resolved by the
+    // caller); a plain reload re-reads the library file it has.
+    const PluginConfig& config = next_config != nullptr ? *next_config : config_;
+    const std::filesystem::path source =
+        next_config != nullptr ? std::filesystem::path(next_config->library) : source_;
     std::unique_ptr<PluginLibrary> library;
     try {
-        library = load_shadow_copy(source_, shadow_dir_, config_, next);
+        library = load_shadow_copy(source, shadow_dir_, config, next);
         // desc_ belongs to the dispatcher, but the endpoints it declares never change
         // under a running runtime (this check is what keeps them so).
-        check_same_endpoints(*desc_, *library, source_);
+        check_same_endpoints(*desc_, *library, source);
     } catch (const PluginLoadError& e) {
         spdlog::error("plugin {}: reload refused: {}; generation {} keeps serving", config_.name,
                       e.what(), current);
@@ -76,8 +81,8 @@ ReloadOutcome PluginRuntime::reload() {
     swap->library = std::move(library);
     auto done = swap->done.get_future();
     reloading_ = true;
-    dispatcher_.post_always([this, swap, next] {
-        swap->outcome = swap_instance(swap->library, next);
+    dispatcher_.post_always([this, swap, next, settings = config.settings_json] {
+        swap->outcome = swap_instance(swap->library, next, settings);
         swap->done.set_value();
     });
     const bool finished = done.wait_for(kSwapTimeout) == std::future_status::ready;
@@ -90,6 +95,12 @@ ReloadOutcome PluginRuntime::reload() {
     // On success the old image is in swap->library; on failure the new one. Either way it
     // is unloaded here, outside the pause.
     swap->library.reset();
+    if (outcome.ok && next_config != nullptr) {
+        std::lock_guard lock(metadata_mutex_);
+        source_ = source;
+        config_.library = next_config->library;
+        config_.settings_json = next_config->settings_json;
+    }
     if (outcome.ok) {
         spdlog::info("plugin {} reloaded: {} generation {}, pause {:.3f} ms", config_.name,
                      outcome.version, outcome.generation, outcome.pause_ms);
@@ -101,7 +112,7 @@ ReloadOutcome PluginRuntime::reload() {
 }
 
 ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& library,
-                                           uint64_t generation) {
+                                           uint64_t generation, const std::string& settings_json) {
     const auto started = std::chrono::steady_clock::now();
     const uint64_t current = generation_.load();
     if (instance_ == nullptr || !running()) return refused("the plugin is stopping", current);
@@ -119,14 +130,16 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     const sy_plugin_v1& next = library->descriptor();
     sy_create_args_v1 args{};
     args.struct_size = sizeof args;
-    args.config = view(config_.settings_json);
+    args.config = view(settings_json);
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;
     const sy_status status = next.create(&host_, &args, &created);
     if (status != SY_OK || created == nullptr) {
         return refused("create() of the new generation failed with status " +
-                           std::to_string(status) + " (a snapshot it cannot take?)",
+                           std::to_string(status) +
+                           " (its log line says why: settings it refuses, or a snapshot it "
+                           "cannot take)",
                        current);
     }
 
@@ -138,6 +151,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     std::swap(library_, library); // `library` now holds the old image
     for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &desc_->endpoints[i];
     generation_ = generation;
+    settings_json_ = settings_json;
     publish_metadata();
     bool same_streams = old_desc->stream_count == desc_->stream_count;
     for (size_t i = 0; same_streams && i < desc_->stream_count; ++i) {

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <thread>
 
 namespace switchyard {
 
@@ -44,19 +45,19 @@ HeaderList copy_headers(const sy_response_v1& response) {
 
 // The address an endpoint listens on: the config's, or the plugin's default.
 std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
-                                                    const sy_endpoint_v1& endpoint,
+                                                    const std::string& endpoint,
+                                                    const std::string& default_listen,
                                                     size_t endpoint_count) {
     for (const auto& entry : config.listen) {
-        if (entry.endpoint == endpoint.name || (entry.endpoint.empty() && endpoint_count == 1)) {
+        if (entry.endpoint == endpoint || (entry.endpoint.empty() && endpoint_count == 1)) {
             return {entry.address.host, entry.address.port};
         }
     }
     std::string reason;
-    auto fallback = parse_listen_address(
-        endpoint.default_listen != nullptr ? endpoint.default_listen : "", &reason);
+    auto fallback = parse_listen_address(default_listen, &reason);
     if (!fallback) {
-        throw std::runtime_error("endpoint '" + std::string(endpoint.name) +
-                                 "' has a bad default address: " + reason);
+        throw std::runtime_error("endpoint '" + endpoint + "' has a bad default address: " +
+                                 reason);
     }
     return {fallback->host, fallback->port};
 }
@@ -91,6 +92,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       shadow_dir_(std::move(shadow_dir)),
       library_(std::move(library)),
       desc_(&library_->descriptor()),
+      settings_json_(config_.settings_json),
       home_(pool.next()),
       dispatcher_(home_.io(), kDispatchLimit) {
     init_host_table();
@@ -99,7 +101,9 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         EndpointState state;
         state.name = decl.name;
         state.decl = &decl;
-        std::tie(state.host, state.port) = listen_address_for(config_, decl, desc_->endpoint_count);
+        state.default_listen = decl.default_listen != nullptr ? decl.default_listen : "";
+        std::tie(state.host, state.port) = listen_address_for(
+            config_, state.name, state.default_listen, desc_->endpoint_count);
         state.limits.max_message_bytes =
             decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
         state.limits.max_queued_frames =
@@ -136,7 +140,7 @@ void PluginRuntime::bind() {
 void PluginRuntime::start() {
     sy_create_args_v1 args{};
     args.struct_size = sizeof args;
-    args.config = view(config_.settings_json);
+    args.config = view(settings_json_);
     args.snapshot = sy_str{nullptr, 0};
     args.generation = 1;
     void* instance = nullptr;
@@ -204,15 +208,17 @@ void PluginRuntime::destroy_instance() {
 PluginInfo PluginRuntime::info() const {
     PluginInfo info;
     info.name = config_.name;
-    {
-        std::lock_guard lock(metadata_mutex_);
-        info.version = version_;
-        info.abi = abi_;
-    }
+    std::lock_guard lock(metadata_mutex_); // endpoints' listeners change on a rebind
+    info.version = version_;
+    info.abi = abi_;
     info.library = source_.string();
     info.generation = generation_.load();
-    info.state = state_ == 2 ? "stopping" : state_ != 1 ? "starting" : reloading_ ? "reloading"
-                                                                               : "running";
+    switch (state_.load()) {
+        case 0: info.state = "starting"; break;
+        case 1: info.state = reloading_ ? "reloading" : "running"; break;
+        case 2: info.state = "stopping"; break;
+        default: info.state = "disabled"; break;
+    }
     for (const auto& endpoint : endpoints_) {
         EndpointInfo e;
         e.name = endpoint.name;
@@ -222,6 +228,86 @@ PluginInfo PluginRuntime::info() const {
     }
     info.connections = connection_count_.load();
     return info;
+}
+
+std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
+    std::vector<std::string> errors;
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+        auto& endpoint = endpoints_[i];
+        std::pair<std::string, uint16_t> address;
+        try {
+            address = listen_address_for(next, endpoint.name, endpoint.default_listen,
+                                         endpoints_.size());
+        } catch (const std::exception& e) {
+            errors.push_back(e.what());
+            continue;
+        }
+        if (address.first == endpoint.host && address.second == endpoint.port) continue;
+        std::shared_ptr<Listener> listener;
+        try {
+            listener = std::make_shared<Listener>(
+                pool_, address.first, address.second, config_.name + "/" + endpoint.name,
+                std::make_shared<EndpointService>(*this, i, endpoint.limits.max_message_bytes));
+        } catch (const std::exception& e) {
+            errors.push_back("endpoint " + endpoint.name + ": " + e.what() +
+                             " (it keeps listening on its old address)");
+            continue;
+        }
+        listener->start();
+        std::shared_ptr<Listener> old;
+        {
+            std::lock_guard lock(metadata_mutex_);
+            old = std::exchange(endpoint.listener, listener);
+            endpoint.host = address.first;
+            endpoint.port = address.second;
+        }
+        if (old) old->stop();
+        spdlog::info("plugin {}: endpoint {} moved to {}:{}; its open connections stay",
+                     config_.name, endpoint.name, listener->address(), listener->port());
+    }
+    config_.listen = next.listen;
+    return errors;
+}
+
+void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto goodbye = stop_accepting_and_say_goodbye();
+    goodbye.wait_until(deadline);
+    for (size_t i = 0; i < pool_.size(); ++i) {
+        Worker& worker = pool_.at(i);
+        asio::post(worker.io(), [&worker, this] {
+            for (auto& conn : worker.all()) {
+                if (conn->is_observed_by(this)) conn->close(close_code::going_away, "plugin disabled");
+            }
+        });
+    }
+    while (connection_count_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (connection_count_.load() > 0) {
+        spdlog::warn("plugin {}: {} connections still open after {} ms; dropping them",
+                     config_.name, connection_count_.load(), timeout.count());
+        for (size_t i = 0; i < pool_.size(); ++i) {
+            Worker& worker = pool_.at(i);
+            asio::post(worker.io(), [&worker, this] {
+                for (auto& conn : worker.all()) {
+                    if (conn->is_observed_by(this)) conn->abort();
+                }
+            });
+        }
+    }
+    // The instance and its image go on the dispatcher, after every queued call.
+    auto unloaded = std::make_shared<std::promise<void>>();
+    auto future = unloaded->get_future();
+    dispatcher_.post_always([this, unloaded] {
+        destroy_instance();
+        library_.reset();
+        desc_ = nullptr;
+        unloaded->set_value();
+    });
+    future.wait_for(timeout);
+    state_ = 3;
+    spdlog::info("plugin {} disabled and unloaded", config_.name);
 }
 
 // -- requests --------------------------------------------------------------------------

@@ -89,7 +89,16 @@ class PluginRuntime final : public ConnectionObserver {
     // Swaps in a new generation built from the library file as it is now, carrying the
     // instance's state and every connection across; on any failure the running
     // generation keeps serving. Blocks until done: never call it on a worker thread.
-    ReloadOutcome reload();
+    // With `next`, the new generation gets its settings (and library path) instead.
+    ReloadOutcome reload(const PluginConfig* next = nullptr);
+    // Moves endpoints whose listen address `next` changes to their new address: the new
+    // listener is bound first, then the old one stops; open connections stay. Returns
+    // the errors (an address that cannot be bound keeps the old one).
+    std::vector<std::string> rebind(const PluginConfig& next);
+    // Disables the plugin: stops accepting, says goodbye, closes its connections with
+    // 1001 (bounded wait), destroys the instance and unloads its image. Workers run.
+    void drain_and_unload(std::chrono::milliseconds timeout);
+    const PluginConfig& config() const noexcept { return config_; }
 
     // -- requests from the plugin's listeners (worker threads) ---------------------------
     void handle_request(const HttpExchangePtr& exchange, size_t endpoint_index);
@@ -103,6 +112,7 @@ class PluginRuntime final : public ConnectionObserver {
 
     struct EndpointState {
         std::string name;
+        std::string default_listen;
         const sy_endpoint_v1* decl = nullptr; // into the current image: dispatcher only
         std::string host;
         uint16_t port = 0;
@@ -126,7 +136,8 @@ class PluginRuntime final : public ConnectionObserver {
     void route_request(const HttpExchangePtr& exchange, size_t endpoint_index);
     // Runs on the dispatcher: snapshot, create the new instance, swap, destroy the old.
     // On success `library` holds the old image, for the caller to unload.
-    ReloadOutcome swap_instance(std::unique_ptr<PluginLibrary>& library, uint64_t generation);
+    ReloadOutcome swap_instance(std::unique_ptr<PluginLibrary>& library, uint64_t generation,
+                                const std::string& settings_json);
     void subscribe_streams();
     void publish_metadata();
     static void refuse_stopping(HttpExchange& exchange);
@@ -156,13 +167,16 @@ class PluginRuntime final : public ConnectionObserver {
     mutable std::mutex metadata_mutex_;
     std::string version_;
     std::string abi_;
+    // Reload with new settings changes these; written under reload_mutex_ and
+    // metadata_mutex_, read under either.
+    std::string settings_json_;
     sy_host_v1 host_{};
     Worker& home_;
     PluginDispatcher dispatcher_;
     std::vector<EndpointState> endpoints_;
     std::vector<SubscriptionId> subscriptions_;
     std::atomic<size_t> connection_count_{0};
-    std::atomic<int> state_{0}; // 0 stopped, 1 running, 2 stopping
+    std::atomic<int> state_{0}; // 0 starting, 1 running, 2 stopping, 3 disabled
     std::atomic<bool> reloading_{false};
 
     // Dispatcher thread only:

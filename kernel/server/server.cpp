@@ -2,6 +2,7 @@
 
 #include "bus/memory_engine.hpp"
 #include "plugin/shadow_copy.hpp"
+#include "server/library_watcher.hpp"
 #include "net/close_code.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -57,7 +58,8 @@ struct Server::Signals {
     asio::signal_set set{io, SIGINT, SIGTERM, SIGHUP};
 };
 
-Server::Server(Config config) : config_(std::move(config)) {}
+Server::Server(Config config, ConfigSource reread)
+    : config_(std::move(config)), reread_(std::move(reread)) {}
 
 Server::~Server() {
     shutdown();
@@ -67,33 +69,52 @@ Server::~Server() {
     }
 }
 
-std::optional<ReloadOutcome> Server::reload_plugin(const std::string& name) {
+PluginRuntime* Server::find_plugin(const std::string& name) {
+    std::lock_guard lock(plugins_mutex_);
     for (auto& plugin : plugins_) {
-        if (plugin->name() != name) continue;
-        ++reloads_in_flight_;
-        ReloadOutcome outcome = plugin->reload();
-        --reloads_in_flight_;
-        return outcome;
+        if (plugin->name() == name) return plugin.get();
     }
-    return std::nullopt;
+    return nullptr;
+}
+
+std::optional<ReloadOutcome> Server::reload_plugin(const std::string& name) {
+    PluginRuntime* plugin = find_plugin(name); // runtimes outlive every caller
+    if (plugin == nullptr) return std::nullopt;
+    ++reloads_in_flight_;
+    ReloadOutcome outcome = plugin->reload();
+    --reloads_in_flight_;
+    return outcome;
+}
+
+void Server::add_plugin(const PluginConfig& plugin, bool start_now) {
+    std::vector<std::string> loaded;
+    {
+        std::lock_guard lock(plugins_mutex_);
+        for (const auto& running : plugins_) loaded.push_back(running->name());
+    }
+    auto library = load_checked(config_, plugin, loaded, shadow_dir_);
+    std::unique_ptr<PluginRuntime> runtime;
+    try {
+        runtime = std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library),
+                                                  plugin_library_path(config_, plugin),
+                                                  shadow_dir_);
+        runtime->bind();
+        if (start_now) runtime->start();
+    } catch (const std::exception& e) {
+        throw StartError(e.what());
+    }
+    std::lock_guard lock(plugins_mutex_);
+    plugins_.push_back(std::move(runtime));
 }
 
 void Server::load_plugins() {
-    std::vector<std::string> loaded;
     for (const auto& plugin : config_.plugins) {
-        if (!plugin.enabled) continue;
-        auto library = load_checked(config_, plugin, loaded, shadow_dir_);
-        loaded.push_back(library->descriptor().name);
-        try {
-            auto runtime = std::make_unique<PluginRuntime>(
-                *pool_, *bus_, plugin, std::move(library), plugin_library_path(config_, plugin),
-                shadow_dir_);
-            runtime->bind();
-            plugins_.push_back(std::move(runtime));
-        } catch (const std::exception& e) {
-            throw StartError(e.what());
-        }
+        if (plugin.enabled) add_plugin(plugin, false);
     }
+}
+
+void Server::watch_library(const PluginRuntime& plugin) {
+    if (watcher_) watcher_->watch(plugin.name(), plugin_library_path(config_, plugin.config()));
 }
 
 void Server::start() {
@@ -113,6 +134,7 @@ void Server::start() {
 
     ControlContext context{*bus_, config_.control,
                            [this] {
+                               std::lock_guard lock(plugins_mutex_);
                                std::vector<PluginInfo> infos;
                                for (const auto& plugin : plugins_) infos.push_back(plugin->info());
                                return infos;
@@ -132,6 +154,15 @@ void Server::start() {
         } catch (const std::exception& e) {
             throw StartError(e.what());
         }
+    }
+    if (config_.kernel.hot_reload) {
+        try {
+            watcher_ = std::make_unique<LibraryWatcher>(
+                signals_->io, [this](const std::string& name) { reload_plugin(name); });
+        } catch (const std::exception& e) {
+            throw StartError("hot_reload: " + std::string(e.what()));
+        }
+        for (const auto& plugin : plugins_) watch_library(*plugin);
     }
     control_listener_->start();
     pool_->start();
@@ -158,9 +189,7 @@ int Server::run_until_signal() {
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {
             if (ec) return;
             if (signal == SIGHUP) {
-                spdlog::warn(
-                    "SIGHUP: re-reading the config is not available in this build; "
-                    "ignored");
+                reread_config();
                 wait();
                 return;
             }
@@ -226,6 +255,7 @@ void Server::shutdown() {
     if (stopped_ || !running_) return;
     stopped_ = true;
     ready_ = false;
+    watcher_.reset();
     if (control_listener_) control_listener_->stop();
     start_watchdog();
     // A reload in flight needs the workers to finish its swap; let it.

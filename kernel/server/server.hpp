@@ -9,7 +9,9 @@
 #include "plugin/plugin_runtime.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -30,9 +32,14 @@ std::filesystem::path plugin_library_path(const Config& config, const PluginConf
 // (--check-config). Throws StartError.
 void check_plugins(const Config& config);
 
+class LibraryWatcher;
+
 class Server {
   public:
-    explicit Server(Config config);
+    // Reads the config file again (for SIGHUP); throws ConfigError.
+    using ConfigSource = std::function<Config()>;
+
+    Server(Config config, ConfigSource reread);
     ~Server();
 
     // Loads the plugins, binds every listener, starts the workers. Throws StartError.
@@ -51,15 +58,29 @@ class Server {
     void load_plugins();
     // Reloads the plugin of that name (blocking); nullopt when there is none.
     std::optional<ReloadOutcome> reload_plugin(const std::string& name);
+    // SIGHUP: re-reads the config and applies what changed to the plugins.
+    void reread_config();
+    void apply_plugin_changes(const Config& next);
+    // Loads, binds and starts one plugin (at start, or enabled by SIGHUP).
+    void add_plugin(const PluginConfig& plugin, bool start_now);
+    PluginRuntime* find_plugin(const std::string& name);
+    void watch_library(const PluginRuntime& plugin);
     void close_all_connections();
     static void start_watchdog();
 
     struct Signals;
     std::unique_ptr<Signals> signals_; // installed before ready: a signal is never lost
     Config config_;
+    ConfigSource reread_;
     std::unique_ptr<BusEngine> bus_;
     std::unique_ptr<WorkerPool> pool_;
+    // The running plugins. Guarded by plugins_mutex_ (the control API reads it from the
+    // workers); changed only on the main thread. A disabled plugin moves to retired_ and
+    // lives until the server does, so no pointer to it ever dangles.
+    mutable std::mutex plugins_mutex_;
     std::vector<std::unique_ptr<PluginRuntime>> plugins_;
+    std::vector<std::unique_ptr<PluginRuntime>> retired_;
+    std::unique_ptr<LibraryWatcher> watcher_;
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
     std::atomic<bool> ready_{false};
