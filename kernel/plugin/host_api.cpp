@@ -3,6 +3,7 @@
 #include "plugin/host_api.hpp"
 
 #include "auth/auth.hpp"
+#include "plugin/abi_event.hpp"
 #include "plugin/plugin_runtime.hpp"
 
 #include <boost/asio/post.hpp>
@@ -222,18 +223,7 @@ struct HostApi {
         if (out_last_seq != nullptr) *out_last_seq = replay.last_seq;
         if (visit == nullptr) return SY_OK;
         for (const auto& event : replay.events) {
-            sy_event_v1 e{};
-            e.struct_size = sizeof e;
-            e.stream = to_sy(event->stream);
-            e.topic = to_sy(event->topic);
-            e.type = to_sy(event->type);
-            e.data = to_sy(event->data);
-            e.id = to_sy(event->id);
-            e.priority = to_sy(event->priority);
-            e.scope = to_sy(event->scope);
-            e.internal = event->visibility == Visibility::Internal ? 1 : 0;
-            e.seq = event->seq;
-            e.ts = event->ts;
+            const sy_event_v1 e = abi_event(*event);
             visit(user, &e);
         }
         return SY_OK;

@@ -1,6 +1,7 @@
 #include "plugin/plugin_runtime.hpp"
 
 #include "net/close_code.hpp"
+#include "plugin/abi_event.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/route_match.hpp"
 
@@ -509,18 +510,7 @@ void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id c
 
 void PluginRuntime::deliver_event(const Event& event) {
     if (instance_ == nullptr || desc_->on_event == nullptr) return;
-    sy_event_v1 e{};
-    e.struct_size = sizeof e;
-    e.stream = view(event.stream);
-    e.topic = view(event.topic);
-    e.type = view(event.type);
-    e.data = view(event.data);
-    e.id = view(event.id);
-    e.priority = view(event.priority);
-    e.scope = view(event.scope);
-    e.internal = event.visibility == Visibility::Internal ? 1 : 0;
-    e.seq = event.seq;
-    e.ts = event.ts;
+    const sy_event_v1 e = abi_event(event);
     const sy_status status = desc_->on_event(instance_, &e);
     if (status != SY_OK) {
         spdlog::error("plugin {}: on_event failed (status {}) for {} seq {}", config_.name, status,
