@@ -1,5 +1,7 @@
 #include "plugin/plugin_library.hpp"
 
+#include "plugin/elf_check.hpp"
+
 #include <boost/dll/shared_library.hpp>
 
 #include <dlfcn.h>
@@ -161,6 +163,7 @@ boost::dll::shared_library open_image(const fs::path& path) {
     if (fs::is_directory(path, fs_error)) throw PluginLoadError(path, "is a directory");
     // Absolute, so that the dynamic loader never searches the system's library path.
     const fs::path absolute = fs::absolute(path, fs_error);
+    if (auto problem = truncated_elf_problem(absolute)) throw PluginLoadError(path, *problem);
     boost::dll::shared_library image;
     boost::dll::fs::error_code load_error;
     ::dlerror(); // drop a stale message: the one read below must be about this load
