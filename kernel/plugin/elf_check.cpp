@@ -25,6 +25,15 @@ std::optional<std::string> truncated_elf_problem(const std::filesystem::path& pa
                " bytes, its program headers end at " + std::to_string(table_end) +
                "): still being written?";
     }
+    // The linker writes the section header table last: a file that does not reach its end
+    // is not finished, even when every segment is already there.
+    const uint64_t sections_end =
+        header.e_shoff + static_cast<uint64_t>(header.e_shnum) * header.e_shentsize;
+    if (header.e_shoff != 0 && sections_end > size) {
+        return "the file is cut short (" + std::to_string(size) +
+               " bytes, its section headers end at " + std::to_string(sections_end) +
+               "): still being written?";
+    }
     std::vector<Elf64_Phdr> segments(header.e_phnum);
     file.seekg(static_cast<std::streamoff>(header.e_phoff));
     if (!file.read(reinterpret_cast<char*>(segments.data()),

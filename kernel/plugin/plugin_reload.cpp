@@ -81,8 +81,10 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
     swap->library = std::move(library);
     auto done = swap->done.get_future();
     reloading_ = true;
-    dispatcher_.post_always([this, swap, next, settings = config.settings_json] {
-        swap->outcome = swap_instance(swap->library, next, settings);
+    std::optional<PluginConfig> changed;
+    if (next_config != nullptr) changed = *next_config;
+    dispatcher_.post_always([this, swap, next, changed = std::move(changed)] {
+        swap->outcome = swap_instance(swap->library, next, changed ? &*changed : nullptr);
         swap->done.set_value();
     });
     const bool finished = done.wait_for(kSwapTimeout) == std::future_status::ready;
@@ -95,12 +97,6 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
     // On success the old image is in swap->library; on failure the new one. Either way it
     // is unloaded here, outside the pause.
     swap->library.reset();
-    if (outcome.ok && next_config != nullptr) {
-        std::lock_guard lock(metadata_mutex_);
-        source_ = source;
-        config_.library = next_config->library;
-        config_.settings_json = next_config->settings_json;
-    }
     if (outcome.ok) {
         spdlog::info("plugin {} reloaded: {} generation {}, pause {:.3f} ms", config_.name,
                      outcome.version, outcome.generation, outcome.pause_ms);
@@ -112,7 +108,8 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
 }
 
 ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& library,
-                                           uint64_t generation, const std::string& settings_json) {
+                                           uint64_t generation, const PluginConfig* changed) {
+    const std::string& settings_json = changed != nullptr ? changed->settings_json : settings_json_;
     const auto started = std::chrono::steady_clock::now();
     const uint64_t current = generation_.load();
     if (instance_ == nullptr || !running()) return refused("the plugin is stopping", current);
@@ -150,9 +147,19 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     desc_ = &next;
     std::swap(library_, library); // `library` now holds the old image
     for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &desc_->endpoints[i];
-    generation_ = generation;
     settings_json_ = settings_json;
-    publish_metadata();
+    {
+        // Everything GET /api/v1/plugins shows of a generation changes in one step.
+        std::lock_guard lock(metadata_mutex_);
+        version_ = desc_->version;
+        abi_ = library_->abi_string();
+        generation_ = generation;
+        if (changed != nullptr) {
+            source_ = changed->library;
+            config_.library = changed->library;
+            config_.settings_json = changed->settings_json;
+        }
+    }
     bool same_streams = old_desc->stream_count == desc_->stream_count;
     for (size_t i = 0; same_streams && i < desc_->stream_count; ++i) {
         same_streams = std::string_view(old_desc->streams[i]) == desc_->streams[i];

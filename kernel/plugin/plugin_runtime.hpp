@@ -22,6 +22,7 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <future>
 #include <memory>
 #include <string>
@@ -136,8 +137,9 @@ class PluginRuntime final : public ConnectionObserver {
     void route_request(const HttpExchangePtr& exchange, size_t endpoint_index);
     // Runs on the dispatcher: snapshot, create the new instance, swap, destroy the old.
     // On success `library` holds the old image, for the caller to unload.
+    // `changed`: the new settings and library path that come with the new generation.
     ReloadOutcome swap_instance(std::unique_ptr<PluginLibrary>& library, uint64_t generation,
-                                const std::string& settings_json);
+                                const PluginConfig* changed);
     void subscribe_streams();
     void publish_metadata();
     static void refuse_stopping(HttpExchange& exchange);

@@ -41,10 +41,9 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     if (!(next.control.listen == now.control.listen)) warn("control.listen");
     if (next.control.token != now.control.token) warn("control.token");
     if (next.control.max_body_bytes != now.control.max_body_bytes) warn("control.max_body_bytes");
-    if (next.bus.engine != now.bus.engine || next.bus.replay != now.bus.replay ||
-        next.bus.redis_url != now.bus.redis_url) {
-        warn("[bus]");
-    }
+    if (next.bus.engine != now.bus.engine) warn("bus.engine");
+    if (next.bus.replay != now.bus.replay) warn("bus.replay");
+    if (next.bus.redis_url != now.bus.redis_url) warn("bus.redis_url");
 }
 
 } // namespace
