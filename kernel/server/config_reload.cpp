@@ -57,6 +57,21 @@ void Server::reread_config() {
         return;
     }
     spdlog::info("SIGHUP: re-reading {}", next.source);
+    // A plugin the new file enables (or points at another library) must load before
+    // anything changes: a file that cannot be applied whole is not applied at all.
+    for (const auto& wanted : next.plugins) {
+        if (!wanted.enabled) continue;
+        const PluginRuntime* running = find_plugin(wanted.name);
+        const auto library = plugin_library_path(next, wanted);
+        if (running != nullptr && library == plugin_library_path(config_, running->config())) continue;
+        try {
+            check_config_matches(*PluginLibrary::load(library), wanted);
+        } catch (const PluginLoadError& e) {
+            spdlog::error("SIGHUP: config refused, nothing changed: [plugins.{}]: {}", wanted.name,
+                          e.what());
+            return;
+        }
+    }
     warn_about_restart_only_changes(config_, next);
     apply_plugin_changes(next);
 }
