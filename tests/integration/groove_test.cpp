@@ -27,17 +27,6 @@ WsClient connect_groove(const KernelProcess& kernel, const HttpHeaders& headers 
     return WsClient::connect(kernel.plugin_port("groove"), "/ws", headers);
 }
 
-// The text of the next message, or a description of what came instead (so that a
-// CHECK comparing it fails with that description).
-std::string next_text(WsClient& client) {
-    const auto message = client.read(kWait);
-    if (!message) {
-        return client.closed() ? "<connection ended: " + client.end_reason() + ">"
-                               : "<no message within the timeout>";
-    }
-    if (message->binary) return "<binary message: " + message->payload + ">";
-    return message->payload;
-}
 
 struct GrooveEvent {
     std::string type;
@@ -92,7 +81,7 @@ TEST_CASE("groove: a published event reaches a client as {event, data}, byte for
     auto client = connect_groove(kernel);
 
     publish(kernel, event_json(kSpawned));
-    CHECK(next_text(client) ==
+    CHECK(next_text_or_why(client) ==
           R"({"event":"agent:spawned","data":{"id":"backend-1","role":"backend"}})");
 }
 
@@ -104,7 +93,7 @@ TEST_CASE("groove: the seed's nine event types and any other type arrive in publ
     for (const auto& event : seed_events()) publish(kernel, event_json(event));
     for (const auto& event : seed_events()) {
         INFO("expected: " << wire(event));
-        CHECK(next_text(client) == wire(event));
+        CHECK(next_text_or_why(client) == wire(event));
     }
 }
 
@@ -117,7 +106,7 @@ TEST_CASE("groove: a handshake without Origin or from a local Origin is accepted
 
     publish(kernel, event_json(kSpawned));
     for (WsClient* client : {&no_origin, &localhost, &loopback})
-        CHECK(next_text(*client) == wire(kSpawned));
+        CHECK(next_text_or_why(*client) == wire(kSpawned));
 }
 
 TEST_CASE("groove: a handshake from a foreign Origin is refused with 403",
@@ -135,7 +124,7 @@ TEST_CASE("groove: a handshake from a foreign Origin is refused with 403",
     // The refusals left the endpoint serving.
     auto client = connect_groove(kernel);
     publish(kernel, event_json(kSpawned));
-    CHECK(next_text(client) == wire(kSpawned));
+    CHECK(next_text_or_why(client) == wire(kSpawned));
 }
 
 TEST_CASE("groove: what a client sends is ignored and never closes its connection",
@@ -151,7 +140,7 @@ TEST_CASE("groove: what a client sends is ignored and never closes its connectio
 
     // No answer to any of them: the next message is the event published afterwards.
     publish(kernel, event_json(kSpawned));
-    CHECK(next_text(client) == wire(kSpawned));
+    CHECK(next_text_or_why(client) == wire(kSpawned));
     CHECK_FALSE(client.closed());
 }
 
@@ -163,7 +152,7 @@ TEST_CASE("groove: a client frame of up to 1 MiB is accepted, a larger one close
 
     CHECK(client.send_binary(std::string(kMiB, 'a')));
     publish(kernel, event_json(kSpawned));
-    CHECK(next_text(client) == wire(kSpawned));
+    CHECK(next_text_or_why(client) == wire(kSpawned));
 
     client.send_binary(std::string(kMiB + 1, 'b')); // may fail half-way: the server stops reading
     REQUIRE(client.wait_closed(kWait));
@@ -172,10 +161,10 @@ TEST_CASE("groove: a client frame of up to 1 MiB is accepted, a larger one close
     CHECK(*client.close_code() == 1009);
 
     // Only that connection ended.
-    CHECK(next_text(bystander) == wire(kSpawned));
+    CHECK(next_text_or_why(bystander) == wire(kSpawned));
     const GrooveEvent after{"agent:killed", R"({"id":"backend-1","reason":"manual"})"};
     publish(kernel, event_json(after));
-    CHECK(next_text(bystander) == wire(after));
+    CHECK(next_text_or_why(bystander) == wire(after));
 }
 
 TEST_CASE("groove: a text frame over 1 MiB closes with 1009 too", "[integration][groove]") {
@@ -198,8 +187,8 @@ TEST_CASE("groove: every connected client receives the same event", "[integratio
     publish(kernel, event_json(first));
     publish(kernel, event_json(second));
     for (auto& client : clients) {
-        CHECK(next_text(client) == wire(first));
-        CHECK(next_text(client) == wire(second));
+        CHECK(next_text_or_why(client) == wire(first));
+        CHECK(next_text_or_why(client) == wire(second));
     }
 }
 
@@ -219,6 +208,6 @@ TEST_CASE("groove: events of other streams and internal events are not delivered
     publish(kernel, event_json(subtopic, "groove/agents"));
     publish(kernel, event_json(kSpawned));
 
-    CHECK(next_text(client) == wire(subtopic));
-    CHECK(next_text(client) == wire(kSpawned));
+    CHECK(next_text_or_why(client) == wire(subtopic));
+    CHECK(next_text_or_why(client) == wire(kSpawned));
 }

@@ -146,22 +146,11 @@ size_t refusals_logged(const KernelProcess& kernel) {
            count_log_lines(kernel, {"counter", "reload failed"});
 }
 
-// The text of the next message, or a description of what came instead (so that a CHECK
-// comparing it fails with that description).
-std::string next_text(WsClient& client) {
-    const auto message = client.read(kWait);
-    if (!message) {
-        return client.closed() ? "<connection ended: " + client.end_reason() + ">"
-                               : "<no message within the timeout>";
-    }
-    if (message->binary) return "<binary message: " + message->payload + ">";
-    return message->payload;
-}
 
 // Sends `text` to a counter client and returns its answer.
 std::string round_trip(WsClient& client, std::string_view text) {
     if (!client.send_text(text)) return "<send failed: " + client.end_reason() + ">";
-    return next_text(client);
+    return next_text_or_why(client);
 }
 
 // What counter build `v` answers to text message `text`: `n` messages handled by the
@@ -181,7 +170,7 @@ TEST_CASE("watch: a library renamed over or rewritten in steps reloads once per 
     fs::copy_file(test_plugin("counter_v1.so"), library);
     auto kernel = start_watching(library);
     auto client = WsClient::connect(kernel.plugin_port("counter"), "/ws");
-    REQUIRE(next_text(client) == R"({"v":1,"hello":true,"n":0})");
+    REQUIRE(next_text_or_why(client) == R"({"v":1,"hello":true,"n":0})");
     CHECK(round_trip(client, "a") == counter_echo(1, "a", 1));
 
     // One atomic change: v2 renamed over v1.
@@ -221,7 +210,7 @@ TEST_CASE("watch: a library that does not load leaves the running generation ser
     fs::copy_file(test_plugin("counter_v1.so"), library);
     auto kernel = start_watching(library);
     auto client = WsClient::connect(kernel.plugin_port("counter"), "/ws");
-    REQUIRE(next_text(client) == R"({"v":1,"hello":true,"n":0})");
+    REQUIRE(next_text_or_why(client) == R"({"v":1,"hello":true,"n":0})");
     CHECK(round_trip(client, "a") == counter_echo(1, "a", 1));
 
     replace_file(test_plugin(bad), library);
@@ -247,7 +236,7 @@ TEST_CASE("watch: a library cut off inside its loadable segments is refused, not
     fs::copy_file(test_plugin("counter_v1.so"), library);
     auto kernel = start_watching(library);
     auto client = WsClient::connect(kernel.plugin_port("counter"), "/ws");
-    REQUIRE(next_text(client) == R"({"v":1,"hello":true,"n":0})");
+    REQUIRE(next_text_or_why(client) == R"({"v":1,"hello":true,"n":0})");
 
     // What a watcher can catch of a slow writer: the file's first part only, its headers
     // whole but its code and data not all there yet.
@@ -283,7 +272,7 @@ TEST_CASE("watch: after SIGHUP points `library` at another file, that file is wa
     fs::copy_file(test_plugin("counter_v1.so"), second);
     auto kernel = start_watching(first);
     auto client = WsClient::connect(kernel.plugin_port("counter"), "/ws");
-    REQUIRE(next_text(client) == R"({"v":1,"hello":true,"n":0})");
+    REQUIRE(next_text_or_why(client) == R"({"v":1,"hello":true,"n":0})");
 
     KernelOptions options;
     options.kernel_toml = "hot_reload = true\n";

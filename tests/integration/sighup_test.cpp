@@ -126,17 +126,6 @@ uint16_t free_port() {
     return ntohs(address.sin_port);
 }
 
-// The text of the next message, or a description of what came instead (so that a CHECK
-// comparing it fails with that description).
-std::string next_text(WsClient& client) {
-    const auto message = client.read(kWait);
-    if (!message) {
-        return client.closed() ? "<connection ended: " + client.end_reason() + ">"
-                               : "<no message within the timeout>";
-    }
-    if (message->binary) return "<binary message: " + message->payload + ">";
-    return message->payload;
-}
 
 // Publishes a groove event of type `type` and returns what its clients must receive.
 std::string publish_groove(const KernelProcess& kernel, std::string_view type) {
@@ -147,7 +136,7 @@ std::string publish_groove(const KernelProcess& kernel, std::string_view type) {
 // Sends `text` to an echo client and returns what came back.
 std::string echo_round_trip(WsClient& client, std::string_view text) {
     if (!client.send_text(text)) return "<send failed: " + client.end_reason() + ">";
-    return next_text(client);
+    return next_text_or_why(client);
 }
 
 } // namespace
@@ -173,7 +162,7 @@ TEST_CASE("sighup: a plugin enabled in the config starts serving on its endpoint
     CHECK(listed_generation(kernel, "groove") == 1);
     CHECK(listed_port(kernel, "groove") == groove_port);
     const std::string expected = publish_groove(kernel, "after:enable");
-    CHECK(next_text(groove_client) == expected);
+    CHECK(next_text_or_why(groove_client) == expected);
 }
 
 TEST_CASE("sighup: a plugin disabled in the config closes its clients with 1001 and unloads",
@@ -207,7 +196,7 @@ TEST_CASE("sighup: a plugin disabled in the config closes its clients with 1001 
         kernel, [&] { return is_running(kernel, "groove"); }, kReloadWait));
     auto again = WsClient::connect(listed_port(kernel, "groove"), "/ws");
     const std::string expected = publish_groove(kernel, "after:reenable");
-    CHECK(next_text(again) == expected);
+    CHECK(next_text_or_why(again) == expected);
 }
 
 TEST_CASE("sighup: changed plugin settings reload the plugin under its connected clients",
@@ -244,8 +233,8 @@ TEST_CASE("sighup: changed plugin settings reload the plugin under its connected
     REQUIRE(attempt.client.has_value());
     // ...and the client connected before the reload is still served.
     const std::string expected = publish_groove(kernel, "after:reconfigure");
-    CHECK(next_text(old_client) == expected);
-    CHECK(next_text(*attempt.client) == expected);
+    CHECK(next_text_or_why(old_client) == expected);
+    CHECK(next_text_or_why(*attempt.client) == expected);
     CHECK_FALSE(old_client.closed());
 
     // echo's table did not change: it was not reloaded.
@@ -264,7 +253,7 @@ TEST_CASE("sighup: a changed library path reloads the plugin from the new librar
     };
     auto kernel = start_with(counter_table("counter_v1.so"));
     auto client = WsClient::connect(kernel.plugin_port("counter"), "/ws");
-    CHECK(contains(next_text(client), R"("v":1,"hello":true)"));
+    CHECK(contains(next_text_or_why(client), R"("v":1,"hello":true)"));
     CHECK(contains(echo_round_trip(client, "one"), R"("v":1,"echo":"one")"));
 
     reconfigure(kernel, counter_table("counter_v2.so"));
@@ -296,8 +285,8 @@ TEST_CASE("sighup: a changed listen address rebinds the endpoint and keeps its c
 
     auto new_client = WsClient::connect(new_port, "/ws");
     const std::string expected = publish_groove(kernel, "after:rebind");
-    CHECK(next_text(old_client) == expected);
-    CHECK(next_text(new_client) == expected);
+    CHECK(next_text_or_why(old_client) == expected);
+    CHECK(next_text_or_why(new_client) == expected);
     CHECK_FALSE(old_client.closed());
     // The old address is no longer bound.
     CHECK(eventually(
@@ -326,7 +315,7 @@ TEST_CASE("sighup: a config with an unknown key is refused whole and the kernel 
     CHECK(listed_port(kernel, "groove") == groove_port);
     CHECK(handshake_status(groove_port, example_origin) == 403);
     const std::string expected = publish_groove(kernel, "after:refused");
-    CHECK(next_text(client) == expected);
+    CHECK(next_text_or_why(client) == expected);
 
     // The refusal does not stick: the same changes in a valid file apply.
     options.kernel_toml.clear();
@@ -360,7 +349,7 @@ TEST_CASE("sighup: settings the plugin refuses leave its running generation serv
     CHECK(groove->at("generation").to_number<uint64_t>() == 1);
     CHECK(endpoint_port(*groove) == groove_port);
     const std::string expected = publish_groove(kernel, "after:plugin-refused");
-    CHECK(next_text(client) == expected);
+    CHECK(next_text_or_why(client) == expected);
     CHECK_FALSE(client.closed());
 }
 
@@ -406,5 +395,5 @@ TEST_CASE("sighup: a changed [kernel], [control] or [bus] key is logged as needi
     CHECK(listed_generation(kernel, "groove") == 1);
     CHECK(listed_port(kernel, "groove") == groove_port);
     const std::string expected = publish_groove(kernel, "after:restart-needed");
-    CHECK(next_text(client) == expected);
+    CHECK(next_text_or_why(client) == expected);
 }

@@ -235,4 +235,14 @@ std::string WsClient::end_reason() const {
     return text;
 }
 
+std::string next_text_or_why(WsClient& client, std::chrono::milliseconds timeout) {
+    const auto message = client.read(timeout);
+    if (!message) {
+        return client.closed() ? "<connection ended: " + client.end_reason() + ">"
+                               : "<no message within the timeout>";
+    }
+    if (message->binary) return "<binary message: " + message->payload + ">";
+    return message->payload;
+}
+
 } // namespace switchyard::test

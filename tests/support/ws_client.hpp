@@ -83,4 +83,10 @@ struct WsAttempt {
     std::optional<WsClient> client;             // the open client, when upgraded
 };
 
+// The text of the next message within `timeout`, or a description of what came instead
+// ("<connection ended: ...>", "<no message within the timeout>", "<binary message: ...>"),
+// so that a CHECK comparing it fails with that description.
+std::string next_text_or_why(WsClient& client,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 } // namespace switchyard::test
