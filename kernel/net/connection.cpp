@@ -2,11 +2,9 @@
 
 #include "net/close_code.hpp"
 
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <span>
 
 namespace switchyard {
 
@@ -51,45 +49,81 @@ bool Connection::send(const FrameRef& frame) {
         close(close_code::policy_violation, "slow consumer");
         return false;
     }
-    flush();
+    request_flush();
     return true;
 }
 
 void Connection::send_control(FrameRef frame) {
     if (finished_) return;
     queue_.push_unbounded(std::move(frame));
-    flush();
+    request_flush();
 }
 
 void Connection::set_keepalive(uint32_t, uint32_t) {}
 
-void Connection::flush() {
-    if (!started_ || writing_ || finished_ || queue_.empty()) return;
-    const size_t count = std::min(queue_.size(), gather_.size());
-    for (size_t i = 0; i < count; ++i) {
-        const auto bytes = wire_bytes(*queue_.at(i));
-        gather_[i] = asio::const_buffer(bytes.data(), bytes.size());
-    }
-    writing_ = true;
-    // One gather write for everything queued (up to the gather array's size).
-    asio::async_write(socket_, std::span<const asio::const_buffer>(gather_.data(), count),
-                      [self = shared_from_this(), count](const boost::system::error_code& ec,
-                                                         size_t) { self->on_written(ec, count); });
+void Connection::request_flush() {
+    if (!started_ || finished_ || waiting_writable_ || flush_requested_) return;
+    flush_requested_ = true;
+    worker_.schedule_flush(shared_from_this());
 }
 
-void Connection::on_written(const boost::system::error_code& ec, size_t frames) {
-    writing_ = false;
-    if (finished_) return;
-    if (ec) {
-        finish(close_code_ != 0 ? close_code_ : 1006, "write failed");
-        return;
+void Connection::flush() {
+    flush_requested_ = false;
+    if (!started_ || finished_ || waiting_writable_) return;
+    while (!queue_.empty()) {
+        const auto gather = worker_.gather_buffers();
+        const size_t count = std::min(queue_.size(), gather.size());
+        for (size_t i = 0; i < count; ++i) {
+            auto bytes = wire_bytes(*queue_.at(i));
+            if (i == 0) bytes.remove_prefix(front_written_);
+            gather[i] = asio::const_buffer(bytes.data(), bytes.size());
+        }
+        boost::system::error_code ec;
+        const size_t written = socket_.write_some(gather.first(count), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            wait_writable();
+            return;
+        }
+        if (ec) {
+            finish(close_code_ != 0 ? close_code_ : 1006, "write failed");
+            return;
+        }
+        consume(written);
+        if (front_written_ != 0) { // the socket took part of it: its buffer is full
+            wait_writable();
+            return;
+        }
+    }
+    if (closing_) on_drained_while_closing();
+}
+
+void Connection::consume(size_t bytes) {
+    size_t frames = 0;
+    while (frames < queue_.size()) {
+        const size_t left = wire_bytes(*queue_.at(frames)).size() - front_written_;
+        if (bytes < left) {
+            front_written_ += bytes;
+            break;
+        }
+        bytes -= left;
+        front_written_ = 0;
+        ++frames;
     }
     queue_.pop(frames);
-    if (!queue_.empty()) {
-        flush();
-    } else if (closing_) {
-        on_drained_while_closing();
-    }
+}
+
+void Connection::wait_writable() {
+    waiting_writable_ = true;
+    socket_.async_wait(
+        Socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->waiting_writable_ = false;
+            if (self->finished_) return;
+            if (ec) {
+                self->finish(self->close_code_ != 0 ? self->close_code_ : 1006, "write failed");
+                return;
+            }
+            self->flush();
+        });
 }
 
 void Connection::on_drained_while_closing() {

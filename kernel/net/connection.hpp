@@ -1,9 +1,15 @@
 // A long-lived client connection (WebSocket or SSE) pinned to one worker.
 //
 // The base class owns what both transports share: the socket, the bounded queue of
-// shared frames and the write loop that sends everything queued with one gather write,
-// the read loop that reads into the worker's scratch buffer, and the one-time teardown.
-// Every member function runs on the connection's worker thread.
+// shared frames and the write path, the read loop that reads into the worker's scratch
+// buffer, and the one-time teardown. Every member function runs on the connection's
+// worker thread.
+//
+// Writing: send() only queues and asks the worker for a flush; the worker flushes each
+// connection once after the work already pending (every broadcast in a burst) has run,
+// so frames queued back to back leave in one gather write. The write itself is a plain
+// non-blocking writev; only when the socket buffer is full does the connection wait for
+// writability. No asynchronous operation, allocation or handler per message.
 #pragma once
 
 #include "net/outbound_queue.hpp"
@@ -13,7 +19,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -78,6 +83,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void message_accepted(size_t bytes) noexcept;
     void message_done(size_t bytes);
 
+    // Writes what is queued now, as much as the socket takes (called by the worker's flush
+    // round; see Worker::schedule_flush).
+    void flush();
+
     // True when `observer` hears of this connection (which plugin serves it).
     bool is_observed_by(const ConnectionObserver* observer) const noexcept {
         return &observer_ == observer;
@@ -115,8 +124,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   private:
     void read_some();
-    void flush();
-    void on_written(const boost::system::error_code& ec, size_t frames);
+    // Asks the worker for a flush round, unless one is pending or a write waits already.
+    void request_flush();
+    // Drops what the last write took from the queue: whole frames, then a partial one.
+    void consume(size_t bytes);
+    // The socket buffer is full: flush again once it is writable.
+    void wait_writable();
 
     Worker& worker_;
     Socket socket_;
@@ -124,14 +137,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ConnectionLimits limits_;
     sy_conn_id id_;
     OutboundQueue queue_;
-    std::array<boost::asio::const_buffer, 16> gather_{};
+    size_t front_written_ = 0; // bytes of the front frame already written
     std::unique_ptr<boost::asio::steady_timer> timer_;
     std::vector<sy_group_id> groups_;
     size_t in_flight_messages_ = 0;
     size_t in_flight_bytes_ = 0;
     bool read_paused_ = false;
-    bool writing_ = false;
-    bool started_ = false; // nothing is written before start(): the owner registers first
+    bool waiting_writable_ = false; // a write is parked until the socket drains
+    bool flush_requested_ = false;  // this connection is in the worker's flush round
+    bool started_ = false;          // nothing is written before start(): the owner registers first
     bool reading_ = false;
     bool closing_ = false;
     bool finished_ = false;

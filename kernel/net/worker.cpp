@@ -2,6 +2,8 @@
 
 #include "net/connection.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 
 namespace switchyard {
@@ -68,6 +70,21 @@ void Worker::broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id exce
         Connection* conn = members[i];
         if (conn->id() != except) conn->send(frame);
     }
+}
+
+void Worker::schedule_flush(std::shared_ptr<Connection> conn) {
+    to_flush_.push_back(std::move(conn));
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    boost::asio::post(io_, [this] { run_flush_round(); });
+}
+
+void Worker::run_flush_round() {
+    flush_posted_ = false;
+    // A flush may queue more (a close after a failed write); that joins the next round.
+    std::swap(to_flush_, flushing_);
+    for (const auto& conn : flushing_) conn->flush();
+    flushing_.clear();
 }
 
 void Worker::keep_running() {

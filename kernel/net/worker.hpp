@@ -1,17 +1,21 @@
 // A worker: one thread, one io_context, and everything pinned to it: its connections,
-// its share of every group, and a scratch buffer its connections read into (so an idle
-// connection holds no read buffer of its own).
+// its share of every group, the round of connections waiting for a flush, and the
+// scratch buffers its connections read into and gather writes from (so an idle
+// connection holds no buffer of its own).
 #pragma once
 
 #include "net/wire_frame.hpp"
 
 #include <switchyard/plugin.h>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <atomic>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -53,10 +57,18 @@ class Worker {
     // Queues `frame` on every member of `group` on this worker but `except`.
     void broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id except);
 
+    // Flushes `conn` once the worker has run the handlers already queued: a burst of
+    // broadcasts queues every frame first, then each connection writes them all at once.
+    void schedule_flush(std::shared_ptr<Connection> conn);
+    // Shared gather list for one connection's write (used synchronously, never held).
+    std::span<boost::asio::const_buffer> gather_buffers() noexcept { return gather_; }
+
     void keep_running();
     void let_finish();
 
   private:
+    void run_flush_round();
+
     unsigned index_;
     boost::asio::io_context io_{1};
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
@@ -64,6 +76,11 @@ class Worker {
     std::atomic<uint64_t> next_id_{1};
     std::unordered_map<sy_conn_id, std::shared_ptr<Connection>> connections_;
     std::unordered_map<sy_group_id, std::vector<Connection*>> groups_;
+    std::vector<std::shared_ptr<Connection>> to_flush_; // the next flush round
+    std::vector<std::shared_ptr<Connection>> flushing_; // the round running (capacity kept)
+    bool flush_posted_ = false;
+    // 64 frames per writev: enough to amortise the system call, within IOV_MAX.
+    std::array<boost::asio::const_buffer, 64> gather_{};
 };
 
 } // namespace switchyard

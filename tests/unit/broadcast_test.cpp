@@ -242,7 +242,7 @@ TEST_CASE("frames sent to one connection arrive in order", "[broadcast]") {
     auto& a = net.connect();
     a.client->read_continuously();
     std::string expected;
-    for (int i = 0; i < 40; ++i) { // more than one gather write holds
+    for (int i = 0; i < 150; ++i) { // more than one gather write holds (64 frames)
         const std::string payload = "m" + std::to_string(i);
         CHECK(a.server->send(FrameRef::adopt(make_wire_frame(SY_FRAME_TEXT, payload))));
         expected += static_cast<char>(0x81);
@@ -251,6 +251,27 @@ TEST_CASE("frames sent to one connection arrive in order", "[broadcast]") {
     }
     REQUIRE(net.run_until([&] { return has_bytes(*a.client, expected.size()); }));
     CHECK(a.client->received == expected);
+}
+
+TEST_CASE("frames a client cannot take yet are written whole and in order once it reads",
+          "[broadcast]") {
+    Loopback net;
+    auto& a = net.connect();
+    // 15 MB in frames of 60,000 bytes: more than the socket buffers hold, so writes end
+    // part-way through a frame and the connection waits for the socket to drain.
+    std::string expected;
+    for (int i = 0; i < 256; ++i) {
+        const std::string payload(60000, static_cast<char>('a' + i % 26));
+        CHECK(a.server->send(FrameRef::adopt(make_wire_frame(SY_FRAME_BINARY, payload))));
+        expected += "\x82\x7E\xEA\x60" + payload; // binary, 16-bit length 0xEA60
+    }
+    net.run_ready();
+    CHECK_FALSE(has_bytes(*a.client, expected.size()));
+    a.client->read_continuously();
+    REQUIRE(net.run_until([&] { return has_bytes(*a.client, expected.size()); }));
+    CHECK(a.client->received.size() == expected.size());
+    CHECK(a.client->received == expected);
+    CHECK(a.server->is_open());
 }
 
 TEST_CASE("group_remove stops the deliveries to that connection", "[broadcast]") {
