@@ -2,9 +2,9 @@
 
 #include "auth/auth.hpp"
 #include "control/event_json.hpp"
+#include "control/event_stream_frames.hpp"
 #include "json/compact_json.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -32,13 +32,6 @@ std::optional<uint64_t> parse_cursor(std::string_view text) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
     return value;
-}
-
-std::string sse_event(const Event& event) {
-    std::string out = "id: " + std::to_string(event.seq) + "\ndata: ";
-    out += event_to_json(event);
-    out += "\n\n";
-    return out;
 }
 
 } // namespace
@@ -160,12 +153,10 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
         auto matches = [topic](const Event& event) {
             return topic.empty() || event.topic == topic;
         };
-        auto sink = [&worker, id, matches](const EventPtr& event) {
-            if (!matches(*event)) return;
-            auto frame = FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event(*event)));
-            boost::asio::post(worker.io(), [&worker, id, frame] {
-                if (Connection* c = worker.find(id)) c->send(frame);
-            });
+        // Called on the publisher's thread: the frame is shared by every follower, and
+        // the worker collects the sends of a burst into one task.
+        auto sink = [this, &worker, id, matches](const EventPtr& event) {
+            if (matches(*event)) worker.post_send(id, frames_.frame_of(event));
         };
         conn.send_raw(": connected\n\n");
         ReplayResult replay;
@@ -184,7 +175,7 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
         }
         for (const auto& event : replay.events) {
             if (!matches(*event)) continue;
-            conn.send(FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event(*event))));
+            conn.send(FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event_text(*event))));
         }
     });
 }
@@ -237,9 +228,9 @@ void ControlApi::reload(const HttpExchangePtr& exchange, std::string name) {
         } else if (outcome->ok) {
             exchange->respond(200, kJson,
                               compact_json(json::object{{"name", name},
-                                                           {"version", outcome->version},
-                                                           {"generation", outcome->generation},
-                                                           {"pause_ms", outcome->pause_ms}}));
+                                                        {"version", outcome->version},
+                                                        {"generation", outcome->generation},
+                                                        {"pause_ms", outcome->pause_ms}}));
         } else {
             exchange->respond(500, kJson,
                               json::serialize(json::object{{"error", "RELOAD_FAILED"},

@@ -4,6 +4,7 @@
 
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
+#include "control/event_stream_frames.hpp"
 #include "net/http_exchange.hpp"
 #include "plugin/plugin_runtime.hpp"
 
@@ -43,6 +44,7 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     void reload(const HttpExchangePtr& exchange, std::string name);
 
     ControlContext context_;
+    EventStreamFrames frames_;
     std::mutex mutex_;
     std::unordered_map<sy_conn_id, SubscriptionId> subscriptions_;
 };

@@ -1,5 +1,6 @@
 #include "net/worker.hpp"
 
+#include "net/close_code.hpp"
 #include "net/connection.hpp"
 
 #include <boost/asio/post.hpp>
@@ -69,6 +70,38 @@ void Worker::broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id exce
         if (i >= members.size()) continue;
         Connection* conn = members[i];
         if (conn->id() != except) conn->send(frame);
+    }
+}
+
+bool Worker::post_send(sy_conn_id id, FrameRef frame) {
+    std::lock_guard lock(inbox_mutex_);
+    const bool accepted = inbox_.size() < kInboxLimit;
+    if (accepted) {
+        inbox_.emplace_back(id, std::move(frame));
+    } else if (inbox_refused_.empty() || inbox_refused_.back() != id) {
+        inbox_refused_.push_back(id);
+    }
+    if (!inbox_posted_) {
+        inbox_posted_ = true;
+        boost::asio::post(io_, [this] { run_inbox(); });
+    }
+    return accepted;
+}
+
+void Worker::run_inbox() {
+    std::vector<sy_conn_id> refused;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        inbox_posted_ = false;
+        std::swap(inbox_, inbox_running_);
+        refused.swap(inbox_refused_);
+    }
+    for (auto& [id, frame] : inbox_running_) {
+        if (Connection* conn = find(id)) conn->send(frame);
+    }
+    inbox_running_.clear();
+    for (sy_conn_id id : refused) {
+        if (Connection* conn = find(id)) conn->close(close_code::policy_violation, "slow consumer");
     }
 }
 

@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -57,6 +58,15 @@ class Worker {
     // Queues `frame` on every member of `group` on this worker but `except`.
     void broadcast(sy_group_id group, const FrameRef& frame, sy_conn_id except);
 
+    // Queues `frame` for this worker's connection `id`, from any thread. Sends that pile up
+    // before the worker gets to them are handed over in one task, so a thread fanning an
+    // event out to many connections posts once per worker, not once per connection. At
+    // most kInboxLimit wait; past that a connection's frame is refused and the connection
+    // is closed as a slow consumer (1008), so nothing is dropped without its client
+    // knowing. Returns false when refused.
+    bool post_send(sy_conn_id id, FrameRef frame);
+    static constexpr size_t kInboxLimit = size_t{1} << 20;
+
     // Flushes `conn` once the worker has run the handlers already queued: a burst of
     // broadcasts queues every frame first, then each connection writes them all at once.
     void schedule_flush(std::shared_ptr<Connection> conn);
@@ -68,6 +78,7 @@ class Worker {
 
   private:
     void run_flush_round();
+    void run_inbox();
 
     unsigned index_;
     boost::asio::io_context io_{1};
@@ -79,6 +90,11 @@ class Worker {
     std::vector<std::shared_ptr<Connection>> to_flush_; // the next flush round
     std::vector<std::shared_ptr<Connection>> flushing_; // the round running (capacity kept)
     bool flush_posted_ = false;
+    std::mutex inbox_mutex_; // guards the three members below
+    std::vector<std::pair<sy_conn_id, FrameRef>> inbox_;
+    std::vector<sy_conn_id> inbox_refused_; // connections to close as slow consumers
+    bool inbox_posted_ = false;
+    std::vector<std::pair<sy_conn_id, FrameRef>> inbox_running_; // worker thread only
     // 64 frames per writev: enough to amortise the system call, within IOV_MAX.
     std::array<boost::asio::const_buffer, 64> gather_{};
 };

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -272,6 +273,55 @@ TEST_CASE("frames a client cannot take yet are written whole and in order once i
     CHECK(a.client->received.size() == expected.size());
     CHECK(a.client->received == expected);
     CHECK(a.server->is_open());
+}
+
+TEST_CASE("frames posted from other threads arrive in order, in one task per burst",
+          "[broadcast]") {
+    Loopback net;
+    auto& a = net.connect();
+    a.client->read_continuously();
+    std::string expected;
+    std::thread publisher([&] {
+        for (int i = 0; i < 500; ++i) {
+            const std::string payload = "p" + std::to_string(i);
+            CHECK(net.worker.post_send(a.server->id(),
+                                       FrameRef::adopt(make_wire_frame(SY_FRAME_TEXT, payload))));
+        }
+    });
+    publisher.join();
+    for (int i = 0; i < 500; ++i) {
+        const std::string payload = "p" + std::to_string(i);
+        expected += static_cast<char>(0x81);
+        expected += static_cast<char>(payload.size());
+        expected += payload;
+    }
+    REQUIRE(net.run_until([&] { return has_bytes(*a.client, expected.size()); }));
+    CHECK(a.client->received == expected);
+}
+
+TEST_CASE("past the inbox limit a send is refused and its connection closed with 1008",
+          "[broadcast]") {
+    Loopback net;
+    ConnectionLimits limits;
+    limits.max_queued_frames = Worker::kInboxLimit + 1; // only the inbox's bound applies
+    auto& a = net.connect(limits);
+    auto& b = net.connect();
+    const FrameRef frame = FrameRef::adopt(make_wire_frame(SY_FRAME_TEXT, "x"));
+    size_t accepted = 0;
+    for (size_t i = 0; i < Worker::kInboxLimit; ++i)
+        accepted += net.worker.post_send(a.server->id(), frame) ? 1 : 0;
+    CHECK(accepted == Worker::kInboxLimit);
+    CHECK_FALSE(net.worker.post_send(a.server->id(), frame));
+    CHECK_FALSE(net.worker.post_send(b.server->id(), frame));
+    net.run_ready();
+    CHECK_FALSE(a.server->is_open());
+    CHECK_FALSE(b.server->is_open());
+    a.client->read_continuously();
+    REQUIRE(net.run_until([&] { return a.client->ended; }));
+    // Everything accepted came before the close frame, nothing after it.
+    const std::string close_frame = std::string("\x88\x0F") + close_payload(1008, "slow consumer");
+    REQUIRE(a.client->received.size() == Worker::kInboxLimit * 3 + close_frame.size());
+    CHECK(a.client->received.substr(Worker::kInboxLimit * 3) == close_frame);
 }
 
 TEST_CASE("group_remove stops the deliveries to that connection", "[broadcast]") {
