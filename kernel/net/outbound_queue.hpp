@@ -1,8 +1,10 @@
 // The bounded queue of frames waiting to be written to one connection.
 //
 // A ring of shared frames: queuing a broadcast frame costs one reference count, not a
-// copy. It grows on demand up to its bound and gives its memory back when it drains,
-// so an idle connection holds no queue storage at all.
+// copy. It grows on demand (powers of two) up to its bound. Once drained it keeps up to
+// kKeptCapacity slots (512 bytes), so a connection that gets bursts does not allocate per
+// burst, and gives back anything larger; a connection that was never sent to holds no
+// queue storage at all.
 #pragma once
 
 #include "net/wire_frame.hpp"
@@ -30,16 +32,18 @@ class OutboundQueue {
     // Queues a control frame (pong, close) even when the queue is full.
     void push_unbounded(FrameRef frame) {
         if (count_ == capacity_) grow();
-        slots_[(head_ + count_) % capacity_] = std::move(frame);
+        slots_[(head_ + count_) & (capacity_ - 1)] = std::move(frame);
         ++count_;
     }
     // The i-th frame from the front.
-    const FrameRef& at(size_t i) const noexcept { return slots_[(head_ + i) % capacity_]; }
+    const FrameRef& at(size_t i) const noexcept { return slots_[(head_ + i) & (capacity_ - 1)]; }
+    // Slots allocated now (for tests and memory accounting).
+    size_t capacity() const noexcept { return capacity_; }
     // Drops `n` frames from the front (they were written).
     void pop(size_t n) noexcept {
         for (size_t i = 0; i < n && count_ > 0; ++i) {
             slots_[head_] = FrameRef();
-            head_ = (head_ + 1) % capacity_;
+            head_ = (head_ + 1) & (capacity_ - 1);
             --count_;
         }
         if (count_ == 0) {
@@ -54,12 +58,14 @@ class OutboundQueue {
     }
 
   private:
-    static constexpr size_t kKeptCapacity = 4;
+    static constexpr size_t kFirstCapacity = 8;
+    static constexpr size_t kKeptCapacity = 64;
 
     void grow() {
-        const size_t capacity = capacity_ == 0 ? kKeptCapacity : capacity_ * 2;
+        const size_t capacity = capacity_ == 0 ? kFirstCapacity : capacity_ * 2;
         auto slots = std::make_unique<FrameRef[]>(capacity);
-        for (size_t i = 0; i < count_; ++i) slots[i] = std::move(slots_[(head_ + i) % capacity_]);
+        for (size_t i = 0; i < count_; ++i)
+            slots[i] = std::move(slots_[(head_ + i) & (capacity_ - 1)]);
         slots_ = std::move(slots);
         capacity_ = capacity;
         head_ = 0;

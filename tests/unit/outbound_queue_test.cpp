@@ -160,3 +160,21 @@ TEST_CASE("destroying a queue releases what it held", "[net]") {
     }
     CHECK(frame->refs.load() == 1);
 }
+
+TEST_CASE("a drained queue keeps a burst's worth of slots and gives back more", "[net]") {
+    OutboundQueue queue(4096);
+    CHECK(queue.capacity() == 0); // never sent to: no storage
+    for (int i = 0; i < 40; ++i) CHECK(queue.push(text_frame("m")));
+    const size_t burst = queue.capacity();
+    CHECK(burst >= 40);
+    queue.pop(40);
+    CHECK(queue.capacity() == burst); // the next burst allocates nothing
+    for (int i = 0; i < 1000; ++i) CHECK(queue.push(text_frame("m")));
+    queue.pop(1000);
+    CHECK(queue.capacity() == 0); // far more than a burst: released
+    queue.push(text_frame("a"));
+    queue.pop(1);
+    CHECK(queue.capacity() > 0);
+    queue.clear();
+    CHECK(queue.capacity() == 0);
+}
