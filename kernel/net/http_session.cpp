@@ -1,8 +1,8 @@
 #include "net/http_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 namespace switchyard {
@@ -33,18 +33,46 @@ HttpSession::HttpSession(Worker& worker, asio::ip::tcp::socket socket,
 }
 
 void HttpSession::run() {
+    parser_.emplace();
     read_request();
 }
 
 void HttpSession::read_request() {
-    parser_.emplace();
-    parser_->body_limit(service_->max_body_bytes());
-    parser_->header_limit(kHeaderLimit);
+    // Serve every complete request already buffered; each answered at once lets the loop
+    // go on. Stop when one is answered later, the session closes or upgrades, or the
+    // client has to be read from.
+    boost::system::error_code ec;
+    while (!awaiting_answer_ && !closing_ && stream_.socket().is_open() && !writing_ &&
+           parse_buffered(ec)) {
+        serve(ec);
+    }
+    flush_output();
+    if (awaiting_answer_ || closing_ || writing_ || !stream_.socket().is_open()) return;
+    // parse_buffered left a parser holding the start of the next request, if any.
     stream_.expires_after(kRequestTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                          self->on_read(ec);
                      });
+}
+
+bool HttpSession::parse_buffered(boost::system::error_code& ec) {
+    parser_.emplace();
+    parser_->body_limit(service_->max_body_bytes());
+    parser_->header_limit(kHeaderLimit);
+    parser_->eager(true);
+    while (buffer_.size() > 0) {
+        const size_t used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+            ec = {};
+            if (used == 0) return false; // an incomplete piece: read more
+            continue;
+        }
+        if (ec || parser_->is_done()) return true; // refused, or complete
+        // No error but not done: the buffer ended right after the header.
+    }
+    return false;
 }
 
 void HttpSession::on_read(const boost::system::error_code& ec) {
@@ -54,6 +82,18 @@ void HttpSession::on_read(const boost::system::error_code& ec) {
         stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
         return;
     }
+    serve(ec);
+    if (!awaiting_answer_) read_request();
+}
+
+void HttpSession::serve(const boost::system::error_code& ec) {
+    awaiting_answer_ = true;
+    in_service_call_ = true;
+    hand_to_service(ec);
+    in_service_call_ = false;
+}
+
+void HttpSession::hand_to_service(const boost::system::error_code& ec) {
     if (ec) {
         // The request cannot be trusted past this point: answer and close.
         keep_alive_ = false;
@@ -83,27 +123,95 @@ void HttpSession::on_read(const boost::system::error_code& ec) {
     service_->handle(exchange);
 }
 
-void HttpSession::write_response(std::shared_ptr<http::response<http::string_body>> response) {
+namespace {
+
+// The response as it goes on the wire (status line, fields, body).
+void append_serialized(std::string& out, const http::response<http::string_body>& response) {
+    out += response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += std::to_string(response.result_int());
+    out += ' ';
+    out += response.reason();
+    out += "\r\n";
+    for (const auto& field : response) {
+        out += field.name_string();
+        out += ": ";
+        out += field.value();
+        out += "\r\n";
+    }
+    out += "\r\n";
+    out += response.body();
+}
+
+} // namespace
+
+void HttpSession::write_response(std::shared_ptr<Response> response) {
+    if (!awaiting_answer_) return; // answered twice, or after an upgrade: ignore
+    awaiting_answer_ = false;
     response->keep_alive(keep_alive_);
+    append_serialized(output_, *response);
+    if (!keep_alive_) closing_ = true;
+    if (in_service_call_) return; // whoever called serve() writes it and reads on
+    // Answered later (from another thread, now on this one): write, then go on reading.
+    read_request();
+}
+
+void HttpSession::flush_output() {
+    if (writing_ || output_.empty()) {
+        if (!writing_ && closing_) close_socket();
+        return;
+    }
+    // Answers are small and the socket is usually writable: try a plain write first.
+    boost::system::error_code ec;
+    auto& socket = stream_.socket();
+    socket.non_blocking(true, ec);
+    const size_t written = ec ? 0 : socket.write_some(asio::buffer(output_), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        close_socket();
+        return;
+    }
+    output_.erase(0, written);
+    if (output_.empty()) {
+        if (closing_) close_socket();
+        return;
+    }
+    writing_ = true;
+    writing_output_.swap(output_);
+    output_.clear();
     stream_.expires_after(kRequestTimeout);
-    http::async_write(
-        stream_, *response,
-        [self = shared_from_this(), response](const boost::system::error_code& ec, size_t) {
-            if (ec || !self->keep_alive_) {
-                boost::system::error_code ignored;
-                self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-                self->stream_.close();
-                return;
-            }
-            self->read_request();
-        });
+    asio::async_write(stream_, asio::buffer(writing_output_),
+                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                          self->writing_ = false;
+                          self->writing_output_.clear();
+                          if (ec) {
+                              self->close_socket();
+                              return;
+                          }
+                          self->read_request();
+                      });
+}
+
+void HttpSession::close_socket() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.close();
 }
 
 void HttpSession::upgrade(std::string head, const ConnectionFactory& make,
                           const std::function<void(Connection&)>& opened) {
+    awaiting_answer_ = false;
+    if (writing_) {
+        // An upgrade pipelined behind answers the client has not read yet (the socket
+        // buffer is full): the new connection cannot take over a write half done.
+        spdlog::debug("{} {}:{}: upgrade behind unread answers; closing", endpoint_, peer_address_,
+                      peer_port_);
+        close_socket();
+        return;
+    }
     stream_.expires_never();
     auto conn = make(stream_.release_socket());
     worker_.add(conn);
+    // Answers to requests pipelined before the upgrade go first.
+    if (!output_.empty()) conn->send_raw(std::exchange(output_, {}));
     conn->send_raw(std::move(head));
     if (opened) opened(*conn);
     // Bytes the client sent right behind its request belong to the new connection.
