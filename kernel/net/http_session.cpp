@@ -14,6 +14,11 @@ namespace http = beast::http;
 namespace {
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr uint32_t kHeaderLimit = 16 * 1024;
+// How much a kept-alive session reads at once. Beast reads at most the buffer's free
+// capacity (512 bytes at first): fine for the one request before an upgrade, but a
+// backend pipelining publishes would be read one request per system call, and each
+// publish fanned out alone.
+constexpr size_t kKeptAliveReadBytes = 64 * 1024;
 } // namespace
 
 HttpSession::HttpSession(Worker& worker, asio::ip::tcp::socket socket,
@@ -49,6 +54,8 @@ void HttpSession::read_request() {
     flush_output();
     if (awaiting_answer_ || closing_ || writing_ || !stream_.socket().is_open()) return;
     // parse_buffered left a parser holding the start of the next request, if any.
+    if (served_ > 0 && buffer_.capacity() < kKeptAliveReadBytes)
+        buffer_.reserve(kKeptAliveReadBytes);
     stream_.expires_after(kRequestTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
@@ -87,6 +94,7 @@ void HttpSession::on_read(const boost::system::error_code& ec) {
 }
 
 void HttpSession::serve(const boost::system::error_code& ec) {
+    ++served_;
     awaiting_answer_ = true;
     in_service_call_ = true;
     hand_to_service(ec);
