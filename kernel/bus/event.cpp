@@ -17,6 +17,11 @@ std::string_view stream_of(std::string_view topic) noexcept {
     return topic.substr(0, topic.find('/'));
 }
 
+size_t footprint(const Event& event) noexcept {
+    return sizeof(Event) + event.stream.size() + event.topic.size() + event.type.size() +
+           event.data.size() + event.id.size() + event.priority.size() + event.scope.size();
+}
+
 bool is_valid_topic(std::string_view topic) noexcept {
     if (topic.empty() || topic.size() > kMaxTopicLength) return false;
     bool segment_empty = true;

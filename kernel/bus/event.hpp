@@ -32,6 +32,10 @@ struct Event {
 // A published event, shared by everyone who holds it.
 using EventPtr = std::shared_ptr<const Event>;
 
+// The memory an event holds: its strings and the struct itself (what a replay ring
+// counts against its byte budget).
+size_t footprint(const Event& event) noexcept;
+
 // The stream a topic belongs to: "a/b" -> "a", "a" -> "a". A view into `topic`.
 std::string_view stream_of(std::string_view topic) noexcept;
 

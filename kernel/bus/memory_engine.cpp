@@ -32,7 +32,8 @@ struct Subscriber {
 // One stream. Its mutex is held from assigning a seq until every sink has seen the event,
 // which is what keeps delivery in seq order and makes subscribe-with-replay atomic.
 struct StreamState {
-    explicit StreamState(size_t replay_capacity) : ring(replay_capacity) {}
+    StreamState(size_t replay_capacity, size_t replay_bytes)
+        : ring(replay_capacity, replay_bytes) {}
 
     std::mutex mutex;
     ReplayRing ring;
@@ -45,7 +46,8 @@ struct StreamState {
 
 class MemoryEngine final : public BusEngine {
   public:
-    explicit MemoryEngine(size_t replay_capacity) : replay_capacity_(replay_capacity) {}
+    MemoryEngine(size_t replay_capacity, size_t replay_bytes)
+        : replay_capacity_(replay_capacity), replay_bytes_(replay_bytes) {}
 
     EventPtr publish(Event event) override {
         if (!is_valid_topic(event.topic)) {
@@ -121,7 +123,7 @@ class MemoryEngine final : public BusEngine {
         if (StreamState* existing = find_stream(name)) return *existing;
         std::unique_lock lock(streams_mutex_);
         auto [it, inserted] = streams_.try_emplace(std::string(name));
-        if (inserted) it->second = std::make_unique<StreamState>(replay_capacity_);
+        if (inserted) it->second = std::make_unique<StreamState>(replay_capacity_, replay_bytes_);
         return *it->second;
     }
 
@@ -168,6 +170,7 @@ class MemoryEngine final : public BusEngine {
     }
 
     const size_t replay_capacity_;
+    const size_t replay_bytes_;
     mutable std::shared_mutex streams_mutex_;
     std::map<std::string, std::unique_ptr<StreamState>, std::less<>> streams_;
     std::mutex subscriptions_mutex_;
@@ -177,8 +180,8 @@ class MemoryEngine final : public BusEngine {
 
 } // namespace
 
-std::unique_ptr<BusEngine> make_memory_engine(size_t replay_capacity) {
-    return std::make_unique<MemoryEngine>(replay_capacity);
+std::unique_ptr<BusEngine> make_memory_engine(size_t replay_capacity, size_t replay_bytes) {
+    return std::make_unique<MemoryEngine>(replay_capacity, replay_bytes);
 }
 
 } // namespace switchyard

@@ -4,11 +4,14 @@
 #include "bus/bus_engine.hpp"
 
 #include <cstddef>
+#include <limits>
 #include <memory>
 
 namespace switchyard {
 
-// A bus keeping the newest `replay_capacity` events of each stream for replay.
-std::unique_ptr<BusEngine> make_memory_engine(size_t replay_capacity);
+// A bus keeping the newest `replay_capacity` events of each stream for replay, in at most
+// `replay_bytes` per stream (see ReplayRing).
+std::unique_ptr<BusEngine> make_memory_engine(
+    size_t replay_capacity, size_t replay_bytes = std::numeric_limits<size_t>::max());
 
 } // namespace switchyard

@@ -5,7 +5,8 @@
 
 namespace switchyard {
 
-ReplayRing::ReplayRing(size_t capacity) : slots_(capacity) {}
+ReplayRing::ReplayRing(size_t capacity, size_t max_bytes)
+    : slots_(capacity), max_bytes_(max_bytes) {}
 
 void ReplayRing::push(EventPtr event) {
     if (!event || event->seq != last_seq_ + 1) {
@@ -13,9 +14,20 @@ void ReplayRing::push(EventPtr event) {
     }
     last_seq_ = event->seq;
     if (slots_.empty()) return;
+    if (count_ == slots_.size()) evict_oldest(); // the slot about to be overwritten
+    const size_t size = footprint(*event);
+    while (count_ > 0 && bytes_ + size > max_bytes_) evict_oldest();
     slots_[next_] = std::move(event);
     next_ = (next_ + 1) % slots_.size();
-    if (count_ < slots_.size()) ++count_;
+    ++count_;
+    bytes_ += size;
+}
+
+void ReplayRing::evict_oldest() noexcept {
+    EventPtr& oldest = slots_[slot_of(0)];
+    bytes_ -= footprint(*oldest);
+    oldest.reset();
+    --count_;
 }
 
 ReplayResult ReplayRing::after(uint64_t seq) const {

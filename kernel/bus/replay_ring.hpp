@@ -1,13 +1,18 @@
 // The newest events of one stream, kept so a reconnecting client can resume after a cursor.
 //
 // A fixed array of event pointers allocated once: pushing overwrites the oldest slot, so
-// publishing costs no allocation here. Not thread-safe; the engine owning it locks.
+// publishing costs no allocation here. Besides a count the ring has a byte budget: when
+// the events held would take more memory than it allows, the oldest go first, so a
+// stream of large events (16 MiB of microphone audio, a 64 MiB dex) cannot make the
+// ring hold gigabytes. The newest event is always held. Not thread-safe; the engine
+// owning it locks.
 #pragma once
 
 #include "bus/event.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace switchyard {
@@ -21,8 +26,9 @@ struct ReplayResult {
 
 class ReplayRing {
   public:
-    // Holds at most `capacity` events; 0 keeps none but still tracks the last seq.
-    explicit ReplayRing(size_t capacity);
+    // Holds at most `capacity` events taking at most `max_bytes` (by footprint()), but
+    // always the newest; capacity 0 keeps none but still tracks the last seq.
+    explicit ReplayRing(size_t capacity, size_t max_bytes = std::numeric_limits<size_t>::max());
 
     // Stores `event`, evicting the oldest when full. Throws std::logic_error unless
     // event->seq == last_seq() + 1.
@@ -41,15 +47,21 @@ class ReplayRing {
     size_t size() const noexcept { return count_; }
     // How many events can be held.
     size_t capacity() const noexcept { return slots_.size(); }
+    // The footprint of the events held.
+    size_t bytes() const noexcept { return bytes_; }
 
   private:
     // The slot holding the i-th oldest held event.
     size_t slot_of(size_t i) const noexcept;
+    // Drops the oldest held event.
+    void evict_oldest() noexcept;
 
     std::vector<EventPtr> slots_;
     size_t next_ = 0; // the slot the next push writes
     size_t count_ = 0;
     uint64_t last_seq_ = 0;
+    size_t bytes_ = 0;
+    size_t max_bytes_;
 };
 
 } // namespace switchyard

@@ -174,6 +174,9 @@ class ConfigReader {
             if (name == "engine") bus.engine = expect_one_of(node, dotted, bus_engines);
             else if (name == "replay")
                 bus.replay = static_cast<uint64_t>(expect_integer(node, dotted, 1, 1'000'000));
+            else if (name == "replay_bytes")
+                bus.replay_bytes = static_cast<uint64_t>(
+                    expect_integer(node, dotted, 1 << 20, std::numeric_limits<int64_t>::max()));
             else if (name == "redis_url") bus.redis_url = expect_redis_url(node, dotted);
             else fail_unknown(key, dotted);
         }

@@ -48,8 +48,9 @@ struct ControlSettings {
 
 // [bus]
 struct BusSettings {
-    std::string engine = "memory"; // "memory" or "redis"
-    uint64_t replay = 1000;        // events kept per stream for replay
+    std::string engine = "memory";        // "memory" or "redis"
+    uint64_t replay = 1000;               // events kept per stream for replay
+    uint64_t replay_bytes = 256ull << 20; // at most this much memory per stream's ring
     std::string redis_url = "redis://127.0.0.1:6379";
 };
 

@@ -43,6 +43,7 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     if (next.control.max_body_bytes != now.control.max_body_bytes) warn("control.max_body_bytes");
     if (next.bus.engine != now.bus.engine) warn("bus.engine");
     if (next.bus.replay != now.bus.replay) warn("bus.replay");
+    if (next.bus.replay_bytes != now.bus.replay_bytes) warn("bus.replay_bytes");
     if (next.bus.redis_url != now.bus.redis_url) warn("bus.redis_url");
 }
 
@@ -63,7 +64,8 @@ void Server::reread_config() {
         if (!wanted.enabled) continue;
         const PluginRuntime* running = find_plugin(wanted.name);
         const auto library = plugin_library_path(next, wanted);
-        if (running != nullptr && library == plugin_library_path(config_, running->config())) continue;
+        if (running != nullptr && library == plugin_library_path(config_, running->config()))
+            continue;
         try {
             check_config_matches(*PluginLibrary::load(library), wanted);
         } catch (const PluginLoadError& e) {

@@ -123,7 +123,7 @@ void Server::start() {
         throw StartError(config_.source + ": bus.engine '" + config_.bus.engine +
                          "' is not available in this build (only \"memory\")");
     }
-    bus_ = make_memory_engine(config_.bus.replay);
+    bus_ = make_memory_engine(config_.bus.replay, config_.bus.replay_bytes);
     try {
         shadow_dir_ = make_shadow_dir();
     } catch (const std::exception& e) {

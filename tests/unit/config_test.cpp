@@ -71,6 +71,7 @@ TEST_CASE("an empty config gives every default", "[config]") {
     CHECK(config.control.max_body_bytes == 64ull * 1024 * 1024);
     CHECK(config.bus.engine == "memory");
     CHECK(config.bus.replay == 1000);
+    CHECK(config.bus.replay_bytes == 256u << 20);
     CHECK(config.bus.redis_url == "redis://127.0.0.1:6379");
     CHECK(config.plugins.empty());
 }
@@ -90,6 +91,7 @@ max_body_bytes = 1024
 [bus]
 engine = "redis"
 replay = 500
+replay_bytes = 2097152
 redis_url = "redis://10.0.0.2:6380"
 
 [plugins.groove]
@@ -113,6 +115,7 @@ project_name = "Demo"
     CHECK(config.control.max_body_bytes == 1024);
     CHECK(config.bus.engine == "redis");
     CHECK(config.bus.replay == 500);
+    CHECK(config.bus.replay_bytes == 2097152);
     CHECK(config.bus.redis_url == "redis://10.0.0.2:6380");
 
     REQUIRE(config.plugins.size() == 2);
@@ -120,7 +123,7 @@ project_name = "Demo"
     CHECK(groove.name == "groove");
     CHECK(groove.enabled);
     CHECK(groove.library.empty());
-    CHECK(groove.line == 17);
+    CHECK(groove.line == 18);
     REQUIRE(groove.listen.size() == 1);
     CHECK(groove.listen[0].endpoint.empty());
     CHECK(groove.listen[0].address == ListenAddress{"127.0.0.1", 31415});
@@ -130,7 +133,7 @@ project_name = "Demo"
     CHECK(jetstart.name == "jetstart");
     CHECK_FALSE(jetstart.enabled);
     CHECK(jetstart.library == "/opt/jetstart.so");
-    CHECK(jetstart.line == 22);
+    CHECK(jetstart.line == 23);
     REQUIRE(jetstart.listen.size() == 2);
     CHECK(jetstart.listen[0].endpoint == "core");
     CHECK(jetstart.listen[0].address == ListenAddress{"127.0.0.1", 8766});
@@ -321,6 +324,11 @@ TEST_CASE("a value out of its range is refused", "[config]") {
         CHECK(config_error_of("[bus]\nreplay = 0\n").reason() ==
               "out of range, must be between 1 and 1000000");
         CHECK(config_error_of("[bus]\nreplay = 1000001\n").key() == "bus.replay");
+    }
+    SECTION("replay_bytes under a mebibyte") {
+        ConfigError error = config_error_of("[bus]\nreplay_bytes = 1048575\n");
+        CHECK(error.key() == "bus.replay_bytes");
+        CHECK(error.reason() == "out of range, must be at least 1048576");
     }
     SECTION("max_body_bytes of 0") {
         ConfigError error = config_error_of("[control]\nmax_body_bytes = 0\n");

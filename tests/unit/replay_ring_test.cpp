@@ -146,3 +146,32 @@ TEST_CASE("the ring drops its reference to an evicted event", "[replay]") {
     ring.push(event_with_seq(3));
     CHECK(first.expired());
 }
+
+TEST_CASE("past its byte budget the ring drops its oldest events first", "[replay]") {
+    auto sized = [](uint64_t seq, size_t data_bytes) {
+        auto event = std::const_pointer_cast<Event>(event_with_seq(seq));
+        event->data.assign(data_bytes, 'x');
+        return EventPtr(event);
+    };
+    const size_t one = footprint(*sized(1, 10000));
+    ReplayRing ring(100, 3 * one); // room for three such events, or 100 empty ones
+    for (uint64_t seq = 1; seq <= 5; ++seq) ring.push(sized(seq, 10000));
+    CHECK(ring.size() == 3);
+    CHECK(ring.bytes() == 3 * one);
+    CHECK(ring.oldest_seq() == 3);
+    auto result = ring.after(1);
+    CHECK(result.gap); // seq 2 is gone: a client resuming after 1 is told
+    CHECK(seqs_of(result) == std::vector<uint64_t>{3, 4, 5});
+
+    // One event larger than the whole budget is still kept, alone: the newest is always
+    // held, so a cursor just before it resumes without a gap.
+    ring.push(sized(6, 10 * one));
+    CHECK(ring.size() == 1);
+    CHECK(ring.oldest_seq() == 6);
+    CHECK_FALSE(ring.after(5).gap);
+
+    // Small events fill it up again; the count bound still applies.
+    for (uint64_t seq = 7; seq <= 7 + 200; ++seq) ring.push(sized(seq, 0));
+    CHECK(ring.size() == 100);
+    CHECK(ring.bytes() == 100 * footprint(*sized(0, 0)));
+}
