@@ -12,6 +12,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -45,6 +47,19 @@ fs::path default_plugin_dir() {
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     if (ec) return "plugins";
     return (self.parent_path().parent_path() / "plugins").lexically_normal();
+}
+
+// Every client is a descriptor: the soft limit a shell hands down (often 1024) would cap
+// a server meant for tens of thousands of connections, so take the hard limit (as
+// nginx's worker_rlimit_nofile would be set to).
+void raise_open_files_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    const rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        spdlog::debug("open files limit raised from {} to {}", before, limit.rlim_cur);
+    }
 }
 
 struct Options {
@@ -98,9 +113,11 @@ int run(const Options& options) {
         // SIGHUP reads the same file again, with the same defaults filled in.
         auto reread = [path = options.config] {
             switchyard::Config next = switchyard::load_config(path);
-            if (next.kernel.plugin_dir.empty()) next.kernel.plugin_dir = default_plugin_dir().string();
+            if (next.kernel.plugin_dir.empty())
+                next.kernel.plugin_dir = default_plugin_dir().string();
             return next;
         };
+        raise_open_files_limit();
         switchyard::Server server(std::move(config), reread);
         server.start();
         // The one line on stdout: tools and tests wait for it to know every listener is

@@ -1,0 +1,60 @@
+#include "flow.hpp"
+
+namespace loadgen {
+
+Flow::Flow(uint64_t messages, uint32_t window)
+    : messages_(messages), window_(window), waiting_(messages), flags_(messages) {}
+
+void Flow::begin(uint32_t subscribers, uint64_t now) {
+    alive_ = subscribers;
+    sending_ = true;
+    last_progress_ = now;
+}
+
+uint64_t Flow::send_next(bool needs_answer, uint64_t now) {
+    const uint64_t i = next_++;
+    waiting_[i] = alive_;
+    flags_[i] = needs_answer ? 0 : kAnswered;
+    ++in_flight_;
+    if (!needs_answer && alive_ == 0) { // nothing to wait for: done once written
+        last_progress_ = now;
+        maybe_complete(i);
+    }
+    return i;
+}
+
+void Flow::on_answered(uint64_t i, bool ok, uint64_t now) {
+    last_progress_ = now;
+    if (i >= next_ || (flags_[i] & kDone) != 0) return;
+    flags_[i] |= kAnswered;
+    if (!ok) waiting_[i] = 0; // a refused publish is never delivered: stop waiting for it
+    maybe_complete(i);
+}
+
+void Flow::on_delivered(uint64_t i, uint64_t now) {
+    last_progress_ = now;
+    if (i >= next_ || (flags_[i] & kDone) != 0 || waiting_[i] == 0) return;
+    --waiting_[i];
+    maybe_complete(i);
+}
+
+void Flow::on_subscriber_gone(const std::vector<uint64_t>& seen) {
+    if (alive_ > 0) --alive_;
+    for (uint64_t i = oldest_; i < next_; ++i) {
+        if ((flags_[i] & kDone) != 0 || waiting_[i] == 0) continue;
+        if ((seen[i >> 6] >> (i & 63) & 1) == 0) {
+            --waiting_[i];
+            maybe_complete(i);
+        }
+    }
+}
+
+void Flow::maybe_complete(uint64_t i) {
+    if (flags_[i] != kAnswered || waiting_[i] != 0) return; // not answered, or already done
+    flags_[i] |= kDone;
+    --in_flight_;
+    ++completed_;
+    while (oldest_ < next_ && (flags_[oldest_] & kDone) != 0) ++oldest_;
+}
+
+} // namespace loadgen

@@ -1,0 +1,42 @@
+// Command-line options of the load generator (all long options; see --help).
+#pragma once
+
+#include "url.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loadgen {
+
+struct Options {
+    std::optional<Url> subscribe; // required unless --subscribers 0
+    uint32_t subscribers = 100;
+    std::vector<std::string> headers; // "Name: value", sent by every subscriber
+    std::optional<std::string> first_message;
+    std::optional<Url> publish; // required unless --messages 0
+    std::vector<std::string> publish_headers;
+    std::string topic = "groove";
+    std::string type = "bench";
+    uint64_t messages = 1000;
+    uint64_t size = 128;
+    uint32_t window = 64;
+    int server_pid = 0; // 0 = not given
+    uint32_t settle_ms = 500;
+    uint32_t connect_batch = 256;
+    uint32_t connect_timeout_ms = 10000;
+    double timeout_s = 120;
+    uint32_t drain_ms = 5000;
+    std::optional<std::string> label;
+};
+
+enum class ParseResult { ok, help, error };
+
+// Fills out from argv; on ParseResult::error, error says what is wrong.
+ParseResult parse_options(int argc, char** argv, Options& out, std::string& error);
+
+// The --help text.
+const char* usage_text();
+
+} // namespace loadgen

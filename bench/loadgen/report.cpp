@@ -1,0 +1,119 @@
+#include "report.hpp"
+
+#include "json_line.hpp"
+
+#include <cstdio>
+
+namespace loadgen {
+
+namespace {
+
+const char* transport(const Options& o) {
+    if (!o.subscribe || o.subscribers == 0) return "none";
+    return o.subscribe->scheme == Url::Scheme::ws ? "ws" : "sse";
+}
+
+std::optional<double> per(double count, std::optional<double> seconds) {
+    if (!seconds || *seconds <= 0) return std::nullopt;
+    return count / *seconds;
+}
+
+double us(uint64_t ns) {
+    return double(ns) / 1000.0;
+}
+
+void add_server(JsonLine& j, const Report& r) {
+    const ServerFigures& s = *r.server;
+    const Counters& c = *r.counters;
+    j.begin("server").add("pid", s.pid);
+    j.add("rss_before_kib", s.rss_before_kib);
+    j.add("rss_connected_kib", s.rss_connected_kib);
+    j.add("rss_end_kib", s.rss_end_kib);
+    if (s.rss_before_kib && s.rss_connected_kib && c.connected > 0) {
+        const double grown = double(*s.rss_connected_kib) - double(*s.rss_before_kib);
+        j.add("rss_per_connection_bytes", grown * 1024.0 / double(c.connected), 0);
+    } else {
+        j.null("rss_per_connection_bytes");
+    }
+    j.add("cpu_s", s.cpu_s, 3);
+    j.add("deliveries_per_cpu_s", per(double(c.delivered), s.cpu_s), 0);
+    j.add("publishes_per_cpu_s", per(double(c.published), s.cpu_s), 0);
+    j.end();
+}
+
+} // namespace
+
+bool Report::clean() const {
+    const Counters& c = *counters;
+    return lost() == 0 && c.duplicated == 0 && c.malformed == 0 && c.publish_errors == 0 &&
+           c.published == options->messages;
+}
+
+std::string report_json(const Report& r) {
+    const Options& o = *r.options;
+    const Counters& c = *r.counters;
+    JsonLine j;
+    j.add("label", o.label);
+    j.add("transport", transport(o));
+    if (o.publish) {
+        j.add("publisher", o.publish->scheme == Url::Scheme::ws ? "ws" : "http");
+    } else {
+        j.null("publisher");
+    }
+    j.add("subscribers", o.subscribers).add("connected", c.connected);
+    j.add("connect_failures", c.connect_failures).add("connect_s", r.connect_s, 3);
+    j.add("messages", o.messages).add("size", o.size).add("window", o.window);
+    j.add("published", c.published).add("publish_errors", c.publish_errors);
+    j.add("expected", r.expected()).add("delivered", c.delivered).add("lost", r.lost());
+    j.add("duplicated", c.duplicated).add("malformed", c.malformed);
+    j.add("disconnects", c.disconnects);
+    const std::optional<double> elapsed =
+        r.published_phase ? std::optional<double>(r.elapsed_s) : std::nullopt;
+    j.add("elapsed_s", elapsed, 3);
+    j.add("deliveries_per_s", per(double(c.delivered), elapsed), 0);
+    j.add("publishes_per_s", per(double(c.published), elapsed), 0);
+    const LatencyHistogram& h = *r.latency;
+    j.begin("latency_us").add("samples", h.count());
+    if (h.count() > 0) {
+        j.add("p50", us(h.quantile(0.50)), 1).add("p90", us(h.quantile(0.90)), 1);
+        j.add("p99", us(h.quantile(0.99)), 1).add("p999", us(h.quantile(0.999)), 1);
+        j.add("max", us(h.max()), 1);
+    } else {
+        j.null("p50").null("p90").null("p99").null("p999").null("max");
+    }
+    j.end();
+    if (r.server) add_server(j, r);
+    j.add("loadgen_cpu_s", r.loadgen_cpu_s, 3).add("loadgen_cpu_total_s", r.loadgen_cpu_total_s, 3);
+    auto text_or_null = [&j](const char* key, const std::string& text) {
+        if (text.empty()) {
+            j.null(key);
+        } else {
+            j.add(key, text);
+        }
+    };
+    text_or_null("first_connect_error", c.first_connect_error);
+    text_or_null("first_disconnect", c.first_disconnect);
+    text_or_null("first_malformed", c.first_malformed);
+    text_or_null("publish_error", c.publish_error);
+    text_or_null("note", r.note);
+    text_or_null("error", r.error);
+    return j.str();
+}
+
+std::string report_summary(const Report& r) {
+    const Counters& c = *r.counters;
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "loadgen: %llu/%u connected, %llu published, %llu/%llu delivered "
+                  "(lost %llu, dup %llu, malformed %llu) in %.3f s, %.0f deliveries/s, "
+                  "p50 %.1f us, p99 %.1f us",
+                  (unsigned long long)c.connected, r.options->subscribers,
+                  (unsigned long long)c.published, (unsigned long long)c.delivered,
+                  (unsigned long long)r.expected(), (unsigned long long)r.lost(),
+                  (unsigned long long)c.duplicated, (unsigned long long)c.malformed, r.elapsed_s,
+                  r.elapsed_s > 0 ? double(c.delivered) / r.elapsed_s : 0.0,
+                  us(r.latency->quantile(0.5)), us(r.latency->quantile(0.99)));
+    return buf;
+}
+
+} // namespace loadgen

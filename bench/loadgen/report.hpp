@@ -1,0 +1,44 @@
+// The result: every figure of a run, and its one JSON line.
+#pragma once
+
+#include "run_state.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace loadgen {
+
+struct ServerFigures {
+    int pid = 0;
+    std::optional<uint64_t> rss_before_kib;
+    std::optional<uint64_t> rss_connected_kib;
+    std::optional<uint64_t> rss_end_kib;
+    std::optional<double> cpu_s; // over the publishing phase
+};
+
+struct Report {
+    const Options* options = nullptr;
+    const Counters* counters = nullptr;
+    const LatencyHistogram* latency = nullptr;
+    double connect_s = 0;
+    uint64_t tracked = 0; // subscribers connected when publishing started
+    double elapsed_s = 0; // first publish to last answer or delivery
+    bool published_phase = false;
+    std::optional<ServerFigures> server;
+    std::optional<double> loadgen_cpu_s; // over the publishing phase
+    double loadgen_cpu_total_s = 0;
+    std::string error; // why the run could not be set up
+    std::string note;  // why the publishing phase ended early
+
+    uint64_t expected() const { return options->messages * tracked; }
+    uint64_t lost() const { return expected() - counters->delivered; }
+    bool clean() const; // nothing lost, duplicated, malformed or refused
+};
+
+std::string report_json(const Report& report);
+
+// One human-readable line for stderr.
+std::string report_summary(const Report& report);
+
+} // namespace loadgen

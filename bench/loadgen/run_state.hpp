@@ -1,0 +1,50 @@
+// What every connection of a run shares: the loop, the window, the counters. One
+// instance lives for the whole run; connections hold a reference to it.
+#pragma once
+
+#include "event_loop.hpp"
+#include "flow.hpp"
+#include "latency_histogram.hpp"
+#include "options.hpp"
+#include "random.hpp"
+#include "socket.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace loadgen {
+
+struct Counters {
+    uint64_t connected = 0; // subscriber handshakes that succeeded
+    uint64_t connect_failures = 0;
+    uint64_t delivered = 0; // first-time deliveries to tracked subscribers
+    uint64_t duplicated = 0;
+    uint64_t malformed = 0;   // no "i"/"t", index out of range, protocol errors
+    uint64_t disconnects = 0; // open subscribers the server closed or dropped
+    uint64_t published = 0;
+    uint64_t publish_errors = 0;
+    std::string first_connect_error;
+    std::string first_malformed;
+    std::string first_disconnect;
+    std::string publish_error;
+};
+
+struct RunState {
+    RunState(const Options& o) : options(o), flow(o.messages, o.window) {}
+
+    const Options& options;
+    EventLoop loop;
+    Flow flow;
+    Random random;
+    Counters counters;
+    LatencyHistogram latency;
+    uint32_t handshakes_in_progress = 0;
+    uint32_t open_subscribers = 0;
+
+    // Keeps the first example of each kind of problem for the report.
+    static void note(std::string& slot, const std::string& text) {
+        if (slot.empty()) slot = text;
+    }
+};
+
+} // namespace loadgen

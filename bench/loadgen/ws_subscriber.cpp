@@ -1,0 +1,55 @@
+#include "ws_subscriber.hpp"
+
+#include "ws_handshake.hpp"
+
+namespace loadgen {
+
+std::string WsSubscriber::handshake_request() {
+    key_ = ws::make_key(run_.random);
+    return ws::upgrade_request(url_, key_, run_.options.headers);
+}
+
+size_t WsSubscriber::consume(const char* p, size_t n) {
+    size_t pos = 0;
+    if (state() == State::handshake) {
+        pos = find_head_end(p, n);
+        if (pos == std::string::npos) {
+            if (n <= kMaxHeadBytes) return 0; // keep the partial head as leftover
+            fail("handshake response head larger than 16 KiB");
+            return kStop;
+        }
+        ResponseHead head;
+        std::string why;
+        if (!parse_response_head(std::string_view(p, pos), head, why) ||
+            !(why = ws::check_upgrade(head, key_)).empty()) {
+            fail(why);
+            return kStop;
+        }
+        key_.clear();
+        key_.shrink_to_fit();
+        opened();
+        if (const auto& first = run_.options.first_message) {
+            ws::append_masked_frame(out_.data(), ws::kText, first->data(), first->size(),
+                                    run_.random.next32());
+            if (!flush()) return kStop;
+        }
+    }
+    const size_t used = reader_.parse(p + pos, n - pos, *this);
+    return used == kStop ? kStop : pos + used;
+}
+
+void WsSubscriber::on_ping(const char* p, size_t n) {
+    ws::append_masked_frame(out_.data(), ws::kPong, p, n, run_.random.next32());
+    flush();
+}
+
+void WsSubscriber::on_close(const char* p, size_t n) {
+    // Echo the status code, as RFC 6455 section 5.5.1 asks, then end the connection.
+    ws::append_masked_frame(out_.data(), ws::kClose, p, n >= 2 ? 2 : 0, run_.random.next32());
+    flush();
+    std::string why = "close frame from the server";
+    if (n >= 2) why += " (" + std::to_string(uint8_t(p[0]) << 8 | uint8_t(p[1])) + ")";
+    fail(why);
+}
+
+} // namespace loadgen

@@ -1,0 +1,31 @@
+// A WebSocket subscriber (RFC 6455 client): upgrade, check the 101 and the accept key,
+// then read server frames; pings are answered, a close frame ends it.
+#pragma once
+
+#include "subscriber.hpp"
+#include "ws_frame.hpp"
+
+#include <string>
+
+namespace loadgen {
+
+class WsSubscriber final : public Subscriber {
+  public:
+    WsSubscriber(RunState& run, const Url& url) : Subscriber(run), url_(url) {}
+
+    // FrameReader's handler interface.
+    void on_message(const char* p, size_t n) { record(p, n); }
+    void on_ping(const char* p, size_t n);
+    void on_close(const char* p, size_t n);
+    void on_protocol_error(const char* why) { protocol_error(why); }
+
+  private:
+    std::string handshake_request() override;
+    size_t consume(const char* p, size_t n) override;
+
+    const Url& url_;
+    std::string key_;
+    ws::FrameReader reader_;
+};
+
+} // namespace loadgen

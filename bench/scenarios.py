@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""The scenarios of docs/benchmarks.md, Switchyard against the Node `ws` peer.
+
+scripts/bench builds everything and calls this; run it directly only on a built tree.
+Each run starts a fresh server pinned to the first CPU, drives it with bench/loadgen pinned
+to the second, and stops it again; the servers alternate (S N S N ...) so that drift on
+the machine hits both alike. The table gives the median of each figure over the runs and
+the ratio Switchyard / Node. Raw results (one JSON line per run) go to --out.
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    subscribers: int
+    messages: int
+    transport: str = "ws"  # "ws" or "sse"
+    size: int = 128
+    window: int = 64
+    # Which figures the table shows for this scenario (keys of figures_of()).
+    figures: list = field(default_factory=list)
+
+
+FANOUT_FIGURES = ["deliveries_per_s", "deliveries_per_cpu_s", "p50_ms", "p99_ms", "max_ms",
+                  "server_cpu_s", "publishes_per_s", "lost"]
+
+SCENARIOS = [
+    Scenario("fanout_a", "Fan-out A: 1,000 subscribers, 10,000 messages of 128 B, window 64",
+             1000, 10000, figures=FANOUT_FIGURES),
+    Scenario("fanout_b", "Fan-out B: 10,000 subscribers, 2,000 messages of 128 B, window 64",
+             10000, 2000, figures=FANOUT_FIGURES),
+    Scenario("idle", "Idle: 10,000 connected WebSocket clients", 10000, 0,
+             figures=["rss_per_connection_bytes", "rss_connected_kib", "connect_s"]),
+    Scenario("sse", "SSE: 256 listeners, 10,000 messages of 128 B, window 64", 256, 10000,
+             transport="sse", figures=FANOUT_FIGURES),
+    Scenario("publish_0", "Publish: control-API publishes, no subscriber, window 64", 0, 500000,
+             figures=["publishes_per_s", "publishes_per_cpu_s", "server_cpu_s"]),
+]
+# Publishes per second with 1,000 subscribers is Fan-out A's publishes_per_s.
+
+LABELS = {
+    "deliveries_per_s": "deliveries/s",
+    "deliveries_per_cpu_s": "deliveries per server CPU-s",
+    "p50_ms": "latency p50 (ms)",
+    "p99_ms": "latency p99 (ms)",
+    "max_ms": "latency max (ms)",
+    "server_cpu_s": "server CPU (s)",
+    "publishes_per_s": "publishes/s",
+    "publishes_per_cpu_s": "publishes per server CPU-s",
+    "lost": "lost + duplicated",
+    "rss_per_connection_bytes": "server RSS per connection (B)",
+    "rss_connected_kib": "server RSS, all connected (KiB)",
+    "connect_s": "time to connect all (s)",
+}
+# Figures where less is better (the ratio reads the other way).
+LOWER_IS_BETTER = {"p50_ms", "p99_ms", "max_ms", "server_cpu_s", "lost",
+                   "rss_per_connection_bytes", "rss_connected_kib", "connect_s"}
+
+
+def say(*args):
+    print("bench:", *args, file=sys.stderr, flush=True)
+
+
+def raise_open_files():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Server:
+    """A server process started for one run, pinned to `cpu`, killed on exit."""
+
+    def __init__(self, argv, ready_pattern, cpu, env=None):
+        if cpu is not None:
+            argv = ["taskset", "-c", str(cpu)] + argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, preexec_fn=raise_open_files, env=env)
+        deadline = time.monotonic() + 30
+        self.ready = None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            match = re.search(ready_pattern, line)
+            if match:
+                self.ready = match
+                break
+        if self.ready is None:
+            self.stop()
+            raise RuntimeError(f"{argv[-3:]} did not become ready")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_switchyard(build, cpu, workdir):
+    config = Path(workdir) / "bench.toml"
+    config.write_text(
+        "[kernel]\nworkers = 1\nlog_level = \"warn\"\n"
+        f"plugin_dir = \"{build / 'plugins'}\"\n"
+        "[control]\nlisten = \"127.0.0.1:0\"\n"
+        "[plugins.groove]\nenabled = true\nlisten = \"127.0.0.1:0\"\n")
+    server = Server([str(build / "bin" / "switchyard"), "--config", str(config)],
+                    r"switchyard ready control=([\d.]+):(\d+)", cpu)
+    control = int(server.ready.group(2))
+    with urllib.request.urlopen(f"http://127.0.0.1:{control}/api/v1/plugins", timeout=10) as r:
+        plugins = json.load(r)["plugins"]
+    groove = next(p for p in plugins if p["name"] == "groove")
+    port = groove["endpoints"][0]["port"]
+    urls = {
+        "ws": f"ws://127.0.0.1:{port}/ws",
+        "sse": f"http://127.0.0.1:{control}/api/v1/events?stream=groove",
+        "publish": f"http://127.0.0.1:{control}/api/v1/publish",
+    }
+    return server, urls
+
+
+def start_node(cpu):
+    peer = ROOT / "bench" / "peers" / "node-ws" / "server.js"
+    server = Server(["node", str(peer), "--port", "0"], r"node-ws ready port=(\d+)", cpu)
+    port = int(server.ready.group(1))
+    urls = {
+        "ws": f"ws://127.0.0.1:{port}/ws",
+        "sse": f"http://127.0.0.1:{port}/api/v1/events",
+        "publish": f"http://127.0.0.1:{port}/api/v1/publish",
+    }
+    return server, urls
+
+
+def run_loadgen(build, scenario, urls, server_pid, cpu, scale):
+    messages = max(1, scenario.messages // scale) if scenario.messages else 0
+    argv = [str(build / "bin" / "loadgen"),
+            "--subscribe", urls[scenario.transport],
+            "--subscribers", str(scenario.subscribers),
+            "--publish", urls["publish"],
+            "--messages", str(messages), "--size", str(scenario.size),
+            "--window", str(scenario.window),
+            "--server-pid", str(server_pid), "--label", scenario.name,
+            "--timeout-s", "900"]
+    if cpu is not None:
+        argv = ["taskset", "-c", str(cpu)] + argv
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [l for l in done.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"loadgen printed no result (exit {done.returncode}):\n"
+                           + done.stderr[-2000:])
+    result = json.loads(lines[-1])
+    result["exit_status"] = done.returncode
+    return result
+
+
+def figures_of(result):
+    server = result.get("server") or {}
+    latency = result.get("latency_us") or {}
+
+    def ms(key):
+        value = latency.get(key)
+        return None if value is None else value / 1000
+
+    return {
+        "deliveries_per_s": result.get("deliveries_per_s"),
+        "deliveries_per_cpu_s": server.get("deliveries_per_cpu_s"),
+        "p50_ms": ms("p50"),
+        "p99_ms": ms("p99"),
+        "max_ms": ms("max"),
+        "server_cpu_s": server.get("cpu_s"),
+        "publishes_per_s": result.get("publishes_per_s"),
+        "publishes_per_cpu_s": server.get("publishes_per_cpu_s"),
+        "lost": (result.get("lost") or 0) + (result.get("duplicated") or 0),
+        "rss_per_connection_bytes": server.get("rss_per_connection_bytes"),
+        "rss_connected_kib": server.get("rss_connected_kib"),
+        "connect_s": result.get("connect_s"),
+    }
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float) and abs(value) < 100:
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def ratio(figure, ours, theirs):
+    if ours is None or theirs is None or theirs == 0 or ours == 0:
+        return "-"
+    value = ours / theirs
+    better = value < 1 if figure in LOWER_IS_BETTER else value > 1
+    return f"{value:.2f}" + (" ✓" if better else "")
+
+
+def table(results, scenarios):
+    out = []
+    for scenario in scenarios:
+        runs = {s: [figures_of(r) for r in results if r["label"] == scenario.name
+                    and r["server_name"] == s] for s in ("switchyard", "node")}
+        out.append(f"\n**{scenario.title}** ({len(runs['switchyard'])} + {len(runs['node'])} runs)\n")
+        out.append("| figure | Switchyard | Node ws | Switchyard / Node |")
+        out.append("|---|---:|---:|---:|")
+        for figure in scenario.figures:
+            medians = {}
+            for s, figs in runs.items():
+                values = [f[figure] for f in figs if f.get(figure) is not None]
+                medians[s] = statistics.median(values) if values else None
+            out.append(f"| {LABELS[figure]} | {fmt(medians['switchyard'])} | "
+                       f"{fmt(medians['node'])} | "
+                       f"{ratio(figure, medians['switchyard'], medians['node'])} |")
+    return "\n".join(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=str(ROOT / "build"), help="the build tree")
+    parser.add_argument("--runs", type=int, default=2, help="runs per server (default 2)")
+    parser.add_argument("--scenario", action="append",
+                        help="run only these (repeatable): " + ", ".join(s.name for s in SCENARIOS))
+    parser.add_argument("--servers", default="switchyard,node",
+                        help="comma-separated: switchyard, node (default both)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="divide the message counts by this (a quick look; default 1)")
+    parser.add_argument("--out", default=None, help="raw results, one JSON line per run")
+    args = parser.parse_args()
+
+    build = Path(args.build).resolve()
+    chosen = [s for s in SCENARIOS if not args.scenario or s.name in args.scenario]
+    servers = args.servers.split(",")
+    cpus = os.sched_getaffinity(0)
+    server_cpu, load_cpu = (sorted(cpus)[0], sorted(cpus)[1]) if len(cpus) >= 2 else (None, None)
+    if server_cpu is None:
+        say("one CPU only: server and load generator share it (figures are not comparable)")
+    raise_open_files()
+    out = Path(args.out) if args.out else build / "bench-results" / time.strftime("%Y%m%d-%H%M%S.jsonl")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    results = []
+    with tempfile.TemporaryDirectory() as workdir, out.open("w") as raw:
+        for scenario in chosen:
+            for run in range(args.runs):
+                for name in servers:
+                    server, urls = (start_switchyard(build, server_cpu, workdir) if name == "switchyard"
+                                    else start_node(server_cpu))
+                    try:
+                        result = run_loadgen(build, scenario, urls, server.pid, load_cpu, args.scale)
+                    finally:
+                        server.stop()
+                    result["server_name"] = name
+                    result["run"] = run + 1
+                    results.append(result)
+                    raw.write(json.dumps(result) + "\n")
+                    raw.flush()
+                    f = figures_of(result)
+                    say(f"{scenario.name} run {run + 1} {name}: "
+                        + ", ".join(f"{k}={fmt(f[k])}" for k in scenario.figures)
+                        + ("" if result["exit_status"] == 0 else f" (loadgen exit {result['exit_status']})"))
+
+    print(table(results, chosen))
+    say(f"raw results: {out}")
+    failed = [r for r in results if r["exit_status"] != 0]
+    if failed:
+        say(f"{len(failed)} run(s) lost or duplicated messages or failed to publish")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
