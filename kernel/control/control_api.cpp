@@ -147,6 +147,9 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
     }
     ConnectionLimits limits;
     limits.max_queued_frames = 65536; // a backend consuming inbound may be briefly slow
+    // As much as a stream's replay ring may hold by default: what a follower cut off for
+    // being slow can still resume from with Last-Event-ID.
+    limits.max_queued_bytes = 256 << 20;
     exchange->accept_sse(*this, limits, [this, stream = *stream, topic, cursor](Connection& conn) {
         Worker& worker = conn.worker();
         const sy_conn_id id = conn.id();

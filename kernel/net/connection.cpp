@@ -23,7 +23,7 @@ Connection::Connection(Worker& worker, Socket socket, ConnectionObserver& observ
       observer_(observer),
       limits_(limits),
       id_(worker.new_connection_id()),
-      queue_(limits.max_queued_frames) {}
+      queue_(limits.max_queued_frames, limits.max_queued_bytes) {}
 
 Connection::~Connection() = default;
 
@@ -44,8 +44,8 @@ void Connection::start(std::string_view already_read) {
 bool Connection::send(const FrameRef& frame) {
     if (closing_ || finished_) return false;
     if (!queue_.push(frame)) {
-        spdlog::warn("connection {}: {} frames queued, client too slow; disconnecting", id_,
-                     queue_.size());
+        spdlog::warn("connection {}: {} frames ({} bytes) queued, client too slow; disconnecting",
+                     id_, queue_.size(), queue_.bytes());
         close(close_code::policy_violation, "slow consumer");
         return false;
     }

@@ -43,6 +43,9 @@ class ConnectionObserver {
 struct ConnectionLimits {
     uint64_t max_message_bytes = 1 << 20;
     size_t max_queued_frames = 1024;
+    // Bytes that may wait: a client too slow for large frames is cut off before its
+    // queue holds gigabytes (frames are shared, but each pins its buffer while queued).
+    size_t max_queued_bytes = 64 << 20;
     std::chrono::milliseconds close_timeout{3000}; // how long a closing peer may linger
 };
 

@@ -9,29 +9,40 @@
 
 #include "net/wire_frame.hpp"
 
+#include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <memory>
 
 namespace switchyard {
 
 class OutboundQueue {
   public:
-    // `limit`: how many frames may wait; control frames may exceed it by a few.
-    explicit OutboundQueue(size_t limit) : limit_(limit) {}
+    // `limit`: how many frames may wait; `byte_limit`: how many bytes they may hold (a
+    // frame larger than that alone is still taken into an empty queue). Control frames
+    // may exceed both by a few.
+    explicit OutboundQueue(size_t limit, size_t byte_limit = std::numeric_limits<size_t>::max())
+        : limit_(limit), byte_limit_(byte_limit) {}
 
     size_t size() const noexcept { return count_; }
     bool empty() const noexcept { return count_ == 0; }
     size_t limit() const noexcept { return limit_; }
+    // The bytes of the frames waiting (their encoded size).
+    size_t bytes() const noexcept { return bytes_; }
 
-    // Queues a data frame; false (nothing queued) when `limit` frames already wait.
+    // Queues a data frame; false (nothing queued) when `limit` frames already wait or it
+    // would take the queue past `byte_limit`.
     bool push(FrameRef frame) {
         if (count_ >= limit_) return false;
+        if (count_ > 0 && frame->encoded.size() > byte_limit_ - std::min(bytes_, byte_limit_))
+            return false;
         push_unbounded(std::move(frame));
         return true;
     }
     // Queues a control frame (pong, close) even when the queue is full.
     void push_unbounded(FrameRef frame) {
         if (count_ == capacity_) grow();
+        bytes_ += frame->encoded.size();
         slots_[(head_ + count_) & (capacity_ - 1)] = std::move(frame);
         ++count_;
     }
@@ -42,6 +53,7 @@ class OutboundQueue {
     // Drops `n` frames from the front (they were written).
     void pop(size_t n) noexcept {
         for (size_t i = 0; i < n && count_ > 0; ++i) {
+            bytes_ -= slots_[head_]->encoded.size();
             slots_[head_] = FrameRef();
             head_ = (head_ + 1) & (capacity_ - 1);
             --count_;
@@ -77,6 +89,8 @@ class OutboundQueue {
     }
 
     size_t limit_;
+    size_t byte_limit_;
+    size_t bytes_ = 0;
     std::unique_ptr<FrameRef[]> slots_;
     size_t capacity_ = 0;
     size_t head_ = 0;

@@ -178,3 +178,24 @@ TEST_CASE("a drained queue keeps a burst's worth of slots and gives back more", 
     queue.clear();
     CHECK(queue.capacity() == 0);
 }
+
+TEST_CASE("push refuses a frame that would take the queue past its byte limit", "[net]") {
+    const FrameRef big = text_frame(std::string(600, 'x'));
+    const size_t size = big->encoded.size();
+    OutboundQueue queue(100, 2 * size);
+    CHECK(queue.push(big));
+    CHECK(queue.push(big));
+    CHECK(queue.bytes() == 2 * size);
+    CHECK_FALSE(queue.push(big)); // a third would not fit
+    CHECK(queue.size() == 2);
+    queue.pop(1);
+    CHECK(queue.bytes() == size);
+    CHECK(queue.push(big));
+    queue.clear();
+    CHECK(queue.bytes() == 0);
+    // A frame larger than the whole limit still goes into an empty queue (it is the only
+    // way it can ever be sent), and then nothing else does until it is written.
+    const FrameRef huge = text_frame(std::string(5 * size, 'y'));
+    CHECK(queue.push(huge));
+    CHECK_FALSE(queue.push(text_frame("a")));
+}
