@@ -45,6 +45,9 @@ FANOUT_FIGURES = ["deliveries_per_s", "deliveries_per_cpu_s", "p50_ms", "p99_ms"
 SCENARIOS = [
     Scenario("fanout_a", "Fan-out A: 1,000 subscribers, 10,000 messages of 128 B, window 64",
              1000, 10000, figures=FANOUT_FIGURES),
+    # Every message fanned out alone: what one delivery costs when nothing can be batched.
+    Scenario("fanout_a_w1", "Fan-out A, window 1: 1,000 subscribers, 2,000 messages, one at a time",
+             1000, 2000, window=1, figures=FANOUT_FIGURES),
     Scenario("fanout_b", "Fan-out B: 10,000 subscribers, 2,000 messages of 128 B, window 64",
              10000, 2000, figures=FANOUT_FIGURES),
     Scenario("idle", "Idle: 10,000 connected WebSocket clients", 10000, 0,
