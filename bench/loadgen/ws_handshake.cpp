@@ -43,4 +43,19 @@ std::string check_upgrade(const ResponseHead& head, std::string_view key) {
     return {};
 }
 
+UpgradeAnswer read_upgrade_answer(const char* p, size_t n, std::string_view key, size_t& head_bytes,
+                                  std::string& why) {
+    head_bytes = find_head_end(p, n);
+    if (head_bytes == std::string::npos) {
+        if (n <= kMaxHeadBytes) return UpgradeAnswer::incomplete;
+        why = "handshake response head larger than 16 KiB";
+        return UpgradeAnswer::refused;
+    }
+    ResponseHead head;
+    if (!parse_response_head(std::string_view(p, head_bytes), head, why))
+        return UpgradeAnswer::refused;
+    why = check_upgrade(head, key);
+    return why.empty() ? UpgradeAnswer::accepted : UpgradeAnswer::refused;
+}
+
 } // namespace loadgen::ws

@@ -24,4 +24,13 @@ std::string upgrade_request(const Url& url, std::string_view key,
 // Empty when head is a valid 101 answer to key; otherwise why not.
 std::string check_upgrade(const ResponseHead& head, std::string_view key);
 
+// What the start of a WebSocket client's input says about its handshake.
+enum class UpgradeAnswer { incomplete, accepted, refused };
+
+// Reads the server's answer at the start of [p, p + n): accepted with its length in
+// `head_bytes`, refused with the reason in `why` (not a valid 101, or a head over
+// kMaxHeadBytes), or incomplete (keep the bytes and read more).
+UpgradeAnswer read_upgrade_answer(const char* p, size_t n, std::string_view key, size_t& head_bytes,
+                                  std::string& why);
+
 } // namespace loadgen::ws

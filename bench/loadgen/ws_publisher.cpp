@@ -17,18 +17,11 @@ std::string WsPublisher::handshake_request() {
 size_t WsPublisher::consume(const char* p, size_t n) {
     size_t pos = 0;
     if (state() == State::handshake) {
-        pos = find_head_end(p, n);
-        if (pos == std::string::npos) {
-            if (n <= kMaxHeadBytes) return 0;
-            fail("handshake response head larger than 16 KiB");
-            return kStop;
-        }
-        ResponseHead head;
         std::string why;
-        if (!parse_response_head(std::string_view(p, pos), head, why) ||
-            !(why = ws::check_upgrade(head, key_)).empty()) {
-            fail(why);
-            return kStop;
+        switch (ws::read_upgrade_answer(p, n, key_, pos, why)) {
+            case ws::UpgradeAnswer::incomplete: return 0; // keep the partial head as leftover
+            case ws::UpgradeAnswer::refused: fail(why); return kStop;
+            case ws::UpgradeAnswer::accepted: break;
         }
         opened();
     }

@@ -51,15 +51,29 @@ std::string control_url(const KernelProcess& kernel, std::string_view path) {
     return "http://127.0.0.1:" + std::to_string(kernel.control_port()) + std::string(path);
 }
 
+// loadgen's arguments for `subscribers` clients of `subscribe_url`, publishing `messages`
+// of `size` bytes through the control API with 64 in flight.
+std::vector<std::string> fanout_args(const KernelProcess& kernel, std::string subscribe_url,
+                                     int subscribers, int messages, int size) {
+    return {"--subscribe",   std::move(subscribe_url),
+            "--subscribers", std::to_string(subscribers),
+            "--publish",     control_url(kernel, "/api/v1/publish"),
+            "--messages",    std::to_string(messages),
+            "--size",        std::to_string(size),
+            "--window",      "64",
+            "--timeout-s",   "50"};
+}
+
+std::string groove_url(const KernelProcess& kernel) {
+    return "ws://127.0.0.1:" + std::to_string(kernel.plugin_port("groove")) + "/ws";
+}
+
 } // namespace
 
 TEST_CASE("fan-out: 64 pipelined publishes in flight reach 1000 WebSocket clients once each",
           "[integration][fanout]") {
     auto kernel = KernelProcess::start(enabled_plugin_table("groove"));
-    const auto result = run_loadgen(
-        {"--subscribe", "ws://127.0.0.1:" + std::to_string(kernel.plugin_port("groove")) + "/ws",
-         "--subscribers", "1000", "--publish", control_url(kernel, "/api/v1/publish"), "--messages",
-         "2000", "--size", "128", "--window", "64", "--timeout-s", "50"});
+    const auto result = run_loadgen(fanout_args(kernel, groove_url(kernel), 1000, 2000, 128));
     check_every_delivery(result, 1000, 2000);
 }
 
@@ -68,19 +82,14 @@ TEST_CASE("fan-out: large messages in a burst reach every WebSocket client whole
     // 64 KiB messages, 64 in flight: more than a socket buffer takes at once, so writes
     // end part-way through frames.
     auto kernel = KernelProcess::start(enabled_plugin_table("groove"));
-    const auto result = run_loadgen(
-        {"--subscribe", "ws://127.0.0.1:" + std::to_string(kernel.plugin_port("groove")) + "/ws",
-         "--subscribers", "20", "--publish", control_url(kernel, "/api/v1/publish"), "--messages",
-         "300", "--size", "65536", "--window", "64", "--timeout-s", "50"});
+    const auto result = run_loadgen(fanout_args(kernel, groove_url(kernel), 20, 300, 65536));
     check_every_delivery(result, 20, 300);
 }
 
 TEST_CASE("fan-out: the control API's event stream reaches 100 SSE followers once each",
           "[integration][fanout]") {
     auto kernel = KernelProcess::start(enabled_plugin_table("groove"));
-    const auto result =
-        run_loadgen({"--subscribe", control_url(kernel, "/api/v1/events?stream=groove"),
-                     "--subscribers", "100", "--publish", control_url(kernel, "/api/v1/publish"),
-                     "--messages", "2000", "--window", "64", "--timeout-s", "50"});
+    const auto result = run_loadgen(
+        fanout_args(kernel, control_url(kernel, "/api/v1/events?stream=groove"), 100, 2000, 128));
     check_every_delivery(result, 100, 2000);
 }
