@@ -1,0 +1,336 @@
+// jarvis: the JARVIS daemon's WebSocket API and its HTTP bootstrap (seed 000).
+//
+// ws://<listen>/ws speaks the {type, payload, id?, priority?, timestamp} envelope: the
+// plugin answers `status` and the `health`/`ping` commands itself, forwards chat and voice
+// messages (binary audio frames between voice_start and voice_end included) to the bus
+// stream `inbound`, and turns every event of stream `jarvis` into an envelope, for every
+// client or, with scope.conn, for one. With auth_token set, a browser presents the token
+// once as /?token=..., gets it back as cookie `token`, and the WebSocket upgrade checks
+// that cookie; /api/* takes it as a Bearer header too.
+#include "jarvis_dashboard.hpp"
+#include "jarvis_protocol.hpp"
+#include "jarvis_settings.hpp"
+
+#include <switchyard/plugin.hpp>
+
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchyard::jarvis {
+namespace {
+
+constexpr std::string_view kUnauthorized = R"({"error":"Unauthorized"})";
+constexpr std::string_view kForbidden = R"({"error":"Forbidden"})";
+constexpr std::string_view kNotFound = R"({"error":"Not found"})";
+constexpr std::string_view kInboundTopic = "inbound/jarvis";
+
+// The indices of kRoutes, as the kernel reports them in Request::route_index().
+enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kScriptRoute, kPageRoute };
+
+// What the kernel keeps with each connection (so it survives a reload): the port the
+// client reached, and the requestId of its open voice session, if any.
+struct ConnState {
+    uint16_t port = 0;
+    std::optional<std::string> voice_request;
+
+    std::string encode() const {
+        std::string out = std::to_string(port);
+        if (voice_request) out += ' ' + *voice_request;
+        return out;
+    }
+    static ConnState decode(std::string_view bytes) {
+        ConnState state;
+        const size_t space = bytes.find(' ');
+        const std::string_view port = bytes.substr(0, space);
+        std::from_chars(port.data(), port.data() + port.size(), state.port);
+        if (space != std::string_view::npos)
+            state.voice_request = std::string(bytes.substr(space + 1));
+        return state;
+    }
+};
+
+// The value of header `name` when the request has one, even an empty one.
+std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
+    for (const sy_header& header : request.headers()) {
+        const std::string_view key = sdk::to_string_view(header.name);
+        if (key.size() != name.size()) continue;
+        bool same = true;
+        for (size_t i = 0; i < key.size() && same; ++i) same = (key[i] | 0x20) == (name[i] | 0x20);
+        if (same) return sdk::to_string_view(header.value);
+    }
+    return std::nullopt;
+}
+
+class JarvisPlugin final : public sdk::Plugin {
+  public:
+    static constexpr const char* kName = "jarvis";
+    static constexpr const char* kVersion = "1.0.0";
+    static constexpr const char* kDescription =
+        "JARVIS daemon: {type, payload, id, priority, timestamp} over WebSocket /ws, "
+        "GET /health, token cookie bootstrap";
+    static constexpr sy_route_v1 kRoutes[] = {
+        sdk::websocket_route("/ws"), sdk::http_route("GET", "/health"),
+        sdk::http_route("*", "/api/*"), sdk::http_route("GET", "/dashboard.js"),
+        sdk::http_route("GET", "/")};
+    static constexpr sy_endpoint_v1 kEndpoints[] = {
+        sdk::endpoint("default", "127.0.0.1:3142", kRoutes, kMaxMessageBytes)};
+    static constexpr const char* kStreams[] = {"jarvis"};
+
+    JarvisPlugin(sdk::Host host, const sdk::Config& config)
+        : Plugin(host), settings_(parse_settings(config.json)), clients_(host.group("clients")) {
+        // Uptime counts from the first generation: a reload hands the start time on.
+        int64_t started = 0;
+        const std::string_view snapshot = config.snapshot;
+        auto [end, ec] =
+            std::from_chars(snapshot.data(), snapshot.data() + snapshot.size(), started);
+        started_ms_ =
+            (!snapshot.empty() && ec == std::errc() && end == snapshot.data() + snapshot.size())
+                ? started
+                : host.now_ms();
+    }
+
+    std::string snapshot() override { return std::to_string(started_ms_); }
+
+    sy_status on_http(const sdk::Request& request, sdk::Response& response) override {
+        switch (request.route_index()) {
+            case kHealthRoute: {
+                const int64_t now = host().now_ms();
+                response.status = 200;
+                response.body = health_body(kVersion, (now - started_ms_) / 1000,
+                                            host().group_size(clients_), now);
+                return SY_OK;
+            }
+            case kApiRoute:
+                // The daemon's REST API is the backend's; this gate keeps the namespace
+                // behind the token all the same, so a client learns nothing without it.
+                respond(response, authorized(request) ? 404 : 401,
+                        authorized(request) ? kNotFound : kUnauthorized);
+                return SY_OK;
+            case kScriptRoute:
+                response.status = 200;
+                response.content_type = "text/javascript; charset=utf-8";
+                response.headers = {{"Cache-Control", "no-cache"},
+                                    {"X-Content-Type-Options", "nosniff"}};
+                response.body = kDashboardScript;
+                return SY_OK;
+            case kPageRoute: return answer_page(request, response);
+            default: respond(response, 404, kNotFound); return SY_OK;
+        }
+    }
+
+    sy_status on_accept(const sdk::Request& request, sdk::Response& response) override {
+        const std::string public_origin = settings_.public_origin.empty()
+                                              ? default_public_origin(request.local_port())
+                                              : settings_.public_origin;
+        if (!origin_allowed(find_header(request, "Origin"), request.header("Host"),
+                            public_origin)) {
+            respond(response, 403, kForbidden);
+            return SY_OK;
+        }
+        // Seed 000: the upgrade checks the cookie only, not an Authorization header.
+        if (!settings_.auth_token.empty() &&
+            !host().secure_equals(request.cookie("token"), settings_.auth_token)) {
+            respond(response, 401, kUnauthorized);
+        }
+        return SY_OK;
+    }
+
+    sy_status on_open(sy_conn_id conn, const sdk::Request& request) override {
+        // A connection that closed in between is not an error of this plugin.
+        sy_status status = host().group_add(clients_, conn);
+        if (status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND) return SY_OK;
+        if (status != SY_OK) return status;
+        ConnState state;
+        state.port = request.local_port();
+        return ignore_gone(host().conn_state_set(conn, state.encode()));
+    }
+
+    sy_status on_message(sy_conn_id conn, sy_frame_kind kind, std::string_view payload) override {
+        if (kind == SY_FRAME_BINARY) return on_audio(conn, payload);
+        const ClientMessage message = read_client_message(payload);
+        const int64_t now = host().now_ms();
+        switch (message.action) {
+            case Action::Error: return say(conn, error_reply(message.error, message.id_json, now));
+            case Action::Health:
+                return say(conn,
+                           reply("status", health_command_payload(host().group_size(clients_)),
+                                 message.id_json, now));
+            case Action::Ping:
+                return say(conn, reply("status", ping_payload(), message.id_json, now));
+            case Action::Status:
+                return say(conn,
+                           reply("status",
+                                 status_payload(host().group_size(clients_), state_of(conn).port),
+                                 {}, now));
+            case Action::Chat: return forward(conn, message, payload, {});
+            case Action::VoiceStart: {
+                ConnState state = state_of(conn);
+                state.voice_request = message.request_id;
+                if (sy_status s = host().conn_state_set(conn, state.encode()); s != SY_OK)
+                    return ignore_gone(s);
+                return forward(conn, message, payload, message.request_id);
+            }
+            case Action::VoiceEnd: {
+                ConnState state = state_of(conn);
+                if (!state.voice_request)
+                    return say(conn,
+                               error_reply("No voice session in progress", message.id_json, now));
+                const std::string request_id = *std::exchange(state.voice_request, std::nullopt);
+                if (sy_status s = host().conn_state_set(conn, state.encode()); s != SY_OK)
+                    return ignore_gone(s);
+                return forward(conn, message, payload, request_id);
+            }
+        }
+        return SY_OK;
+    }
+
+    sy_status on_event(const sdk::Event& event) override {
+        // Internal events are for backends, never for clients.
+        if (event.internal()) return SY_OK;
+        const Target target = event_target(event.scope());
+        if (!target.valid) {
+            host().warn("event '" + std::string(event.type()) + "' seq " +
+                        std::to_string(event.seq()) +
+                        ": scope.conn is not a connection id; not sent");
+            return SY_ERR_INVALID;
+        }
+        sdk::Frame frame;
+        if (event.type() == "binary") {
+            // Speech and other bytes: data {"binary": "<base64>"} becomes one binary frame.
+            std::optional<std::string> bytes = event_binary(event.data());
+            if (!bytes) {
+                host().warn("binary event seq " + std::to_string(event.seq()) +
+                            ": data.binary is not padded standard base64; not sent");
+                return SY_ERR_INVALID;
+            }
+            frame = host().frame(SY_FRAME_BINARY, *bytes);
+        } else {
+            encoded_.clear();
+            append_event_envelope(encoded_, event.type(), event.data(), event.id(),
+                                  event.priority(), event.ts());
+            frame = host().frame(SY_FRAME_TEXT, encoded_);
+        }
+        if (!frame) {
+            host().warn("event '" + std::string(event.type()) +
+                        "' is larger than a frame may be; not sent");
+            return SY_ERR_INVALID;
+        }
+        if (target.conn == 0) return host().broadcast(clients_, frame);
+        const sy_status status = host().send(target.conn, frame);
+        if (status == SY_ERR_NOT_FOUND || status == SY_ERR_CLOSED) {
+            host().debug("event for connection " + std::to_string(target.conn) +
+                         ", which is gone; dropped");
+            return SY_OK;
+        }
+        return status;
+    }
+
+  private:
+    static void respond(sdk::Response& response, uint16_t status, std::string_view body) {
+        response.status = status;
+        response.body = body;
+    }
+
+    static sy_status ignore_gone(sy_status status) {
+        return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
+    }
+
+    // Whether an HTTP request carries the token, as cookie `token` or as a Bearer header.
+    bool authorized(const sdk::Request& request) const {
+        if (settings_.auth_token.empty()) return true;
+        if (host().secure_equals(request.cookie("token"), settings_.auth_token)) return true;
+        const std::string_view authorization = request.header("Authorization");
+        constexpr std::string_view kBearer = "bearer ";
+        if (authorization.size() <= kBearer.size()) return false;
+        for (size_t i = 0; i < kBearer.size(); ++i) {
+            if ((authorization[i] | 0x20) != kBearer[i]) return false;
+        }
+        return host().secure_equals(authorization.substr(kBearer.size()), settings_.auth_token);
+    }
+
+    // GET /: the dashboard. ?token=RIGHT sets the cookie and redirects to the same URL
+    // without the token, so it does not stay in the address bar or the history.
+    sy_status answer_page(const sdk::Request& request, sdk::Response& response) {
+        if (!settings_.auth_token.empty()) {
+            if (std::optional<std::string> token = request.query_param("token")) {
+                if (!host().secure_equals(*token, settings_.auth_token)) {
+                    respond(response, 401, kUnauthorized);
+                    return SY_OK;
+                }
+                std::string location(request.path());
+                if (std::string rest = query_without(request.query(), "token"); !rest.empty())
+                    location += '?' + rest;
+                response.status = 302;
+                response.headers = {{"Set-Cookie", token_cookie(settings_.auth_token)},
+                                    {"Location", location},
+                                    {"Cache-Control", "no-store"}};
+                return SY_OK;
+            }
+            if (!authorized(request)) {
+                respond(response, 401, kUnauthorized);
+                return SY_OK;
+            }
+        }
+        response.status = 200;
+        response.content_type = "text/html; charset=utf-8";
+        response.headers = {{"Cache-Control", "no-store"},
+                            {"X-Content-Type-Options", "nosniff"},
+                            {"Content-Security-Policy", std::string(kDashboardPolicy)}};
+        response.body = kDashboardPage;
+        return SY_OK;
+    }
+
+    ConnState state_of(sy_conn_id conn) const {
+        return ConnState::decode(host().conn_state_get(conn));
+    }
+
+    sy_status say(sy_conn_id conn, const std::string& text) {
+        return ignore_gone(host().send_text(conn, text));
+    }
+
+    // Publishes a client message for the backend: stream `inbound`, the message as sent.
+    sy_status forward(sy_conn_id conn, const ClientMessage& message, std::string_view data,
+                      std::string_view request_id) {
+        const std::string scope = inbound_scope(conn, request_id);
+        sdk::Publish event;
+        event.topic = kInboundTopic;
+        event.type = message.type;
+        event.data = data;
+        event.id = message.id;
+        event.priority = message.priority;
+        event.scope = scope;
+        if (host().publish(event)) return SY_OK;
+        return say(conn,
+                   error_reply("Could not forward the message", message.id_json, host().now_ms()));
+    }
+
+    // A binary frame: microphone audio of the connection's voice session.
+    sy_status on_audio(sy_conn_id conn, std::string_view bytes) {
+        const ConnState state = state_of(conn);
+        if (!state.voice_request) {
+            return say(conn, error_reply("Binary data received outside a voice session", {},
+                                         host().now_ms()));
+        }
+        const std::string data = binary_inbound_data(bytes, *state.voice_request);
+        const std::string scope = inbound_scope(conn, *state.voice_request);
+        sdk::Publish event;
+        event.topic = kInboundTopic;
+        event.type = "binary";
+        event.data = data;
+        event.scope = scope;
+        if (host().publish(event)) return SY_OK;
+        return say(conn, error_reply("Could not forward the audio", {}, host().now_ms()));
+    }
+
+    JarvisSettings settings_;
+    sy_group_id clients_;
+    int64_t started_ms_ = 0;
+    std::string encoded_; // reused so a broadcast does not allocate once warmed up
+};
+
+} // namespace
+} // namespace switchyard::jarvis
+
+SWITCHYARD_PLUGIN(switchyard::jarvis::JarvisPlugin)

@@ -1,0 +1,260 @@
+#include "jarvis_protocol.hpp"
+
+#include "jarvis_settings.hpp"
+
+#include <switchyard/base64.hpp>
+#include <switchyard/json.hpp>
+
+#include <charconv>
+
+namespace switchyard::jarvis {
+namespace {
+
+ClientMessage failed(ClientMessage message, std::string error) {
+    message.action = Action::Error;
+    message.error = std::move(error);
+    return message;
+}
+
+// A member that is a non-empty string, or nullptr.
+const std::string* non_empty_string(const json::Value* object, std::string_view key) {
+    if (object == nullptr) return nullptr;
+    const json::Value* member = object->find(key);
+    if (member == nullptr || !member->is_string() || member->as_string().empty()) return nullptr;
+    return &member->as_string();
+}
+
+bool is_priority(std::string_view p) {
+    return p == "urgent" || p == "normal" || p == "low";
+}
+
+void append_member(std::string& out, std::string_view key, std::string_view json_text) {
+    out += ',';
+    json::append_escaped(out, key);
+    out += ':';
+    out += json_text;
+}
+
+std::string number_text(int64_t n) {
+    return std::to_string(n);
+}
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+ClientMessage read_client_message(std::string_view text) {
+    ClientMessage message;
+    std::string parse_error;
+    const std::optional<json::Value> parsed = json::parse(text, &parse_error);
+    if (!parsed) return failed(std::move(message), "Invalid JSON: " + parse_error);
+    if (!parsed->is_object())
+        return failed(std::move(message), "Invalid message: expected a JSON object");
+
+    // The id first, so that every later error can echo it.
+    if (const json::Value* id = parsed->find("id"); id != nullptr && !id->is_null()) {
+        if (id->is_string()) {
+            message.id = id->as_string();
+        } else if (id->is_number()) {
+            message.id = json::serialize(*id);
+        } else {
+            return failed(std::move(message), "Invalid message: id must be a string or a number");
+        }
+        message.id_json = json::serialize(*id);
+    }
+    const json::Value* type = parsed->find("type");
+    if (type == nullptr || !type->is_string())
+        return failed(std::move(message), "Invalid message: type must be a string");
+    message.type = type->as_string();
+    if (const json::Value* priority = parsed->find("priority");
+        priority != nullptr && !priority->is_null()) {
+        if (!priority->is_string() || !is_priority(priority->as_string()))
+            return failed(std::move(message),
+                          R"(Invalid message: priority must be "urgent", "normal" or "low")");
+        message.priority = priority->as_string();
+    }
+
+    const json::Value* payload = parsed->find("payload");
+    if (payload != nullptr && !payload->is_object()) payload = nullptr;
+    if (message.type == "chat") {
+        if (non_empty_string(payload, "text") == nullptr)
+            return failed(std::move(message), "Missing text in chat payload");
+        message.action = Action::Chat;
+    } else if (message.type == "command") {
+        const json::Value* command = payload == nullptr ? nullptr : payload->find("command");
+        if (command == nullptr || !command->is_string())
+            return failed(std::move(message), "Missing command in command payload");
+        if (command->as_string() == "health") {
+            message.action = Action::Health;
+        } else if (command->as_string() == "ping") {
+            message.action = Action::Ping;
+        } else {
+            return failed(std::move(message), "Unknown command: " + command->as_string());
+        }
+    } else if (message.type == "status") {
+        message.action = Action::Status;
+    } else if (message.type == "voice_start") {
+        const std::string* request_id = non_empty_string(payload, "requestId");
+        if (request_id == nullptr)
+            return failed(std::move(message), "Missing requestId in voice_start payload");
+        message.request_id = *request_id;
+        message.action = Action::VoiceStart;
+    } else if (message.type == "voice_end") {
+        message.action = Action::VoiceEnd;
+    } else {
+        return failed(std::move(message), "Unknown message type: " + message.type);
+    }
+    return message;
+}
+
+std::string reply(std::string_view type, std::string_view payload_json, std::string_view id_json,
+                  int64_t timestamp) {
+    std::string out = R"({"type":)";
+    json::append_escaped(out, type);
+    append_member(out, "payload", payload_json);
+    if (!id_json.empty()) append_member(out, "id", id_json);
+    append_member(out, "timestamp", number_text(timestamp));
+    out += '}';
+    return out;
+}
+
+std::string error_reply(std::string_view message, std::string_view id_json, int64_t timestamp) {
+    std::string payload = R"({"message":)";
+    json::append_escaped(payload, message);
+    payload += '}';
+    return reply("error", payload, id_json, timestamp);
+}
+
+std::string health_command_payload(size_t clients) {
+    return R"({"status":"ok","service":"websocket","clients":)" + std::to_string(clients) + "}";
+}
+
+std::string ping_payload() {
+    return R"({"pong":true})";
+}
+
+std::string status_payload(size_t clients, uint16_t port) {
+    return R"({"service":"websocket","status":"running","clients":)" + std::to_string(clients) +
+           R"(,"port":)" + std::to_string(port) + "}";
+}
+
+void append_event_envelope(std::string& out, std::string_view type, std::string_view data_json,
+                           std::string_view id, std::string_view priority, int64_t timestamp) {
+    out += R"({"type":)";
+    json::append_escaped(out, type);
+    out += R"(,"payload":)";
+    out += data_json.empty() ? std::string_view("{}") : data_json;
+    if (!id.empty()) {
+        out += R"(,"id":)";
+        json::append_escaped(out, id);
+    }
+    out += R"(,"priority":)";
+    json::append_escaped(out, priority.empty() ? std::string_view("normal") : priority);
+    out += R"(,"timestamp":)";
+    out += number_text(timestamp);
+    out += '}';
+}
+
+std::string health_body(std::string_view version, int64_t uptime_seconds, size_t clients,
+                        int64_t timestamp) {
+    std::string out = R"({"status":"ok","version":)";
+    json::append_escaped(out, version);
+    append_member(out, "uptime", number_text(uptime_seconds));
+    append_member(out, "clients", std::to_string(clients));
+    append_member(out, "timestamp", number_text(timestamp));
+    out += '}';
+    return out;
+}
+
+bool origin_allowed(std::optional<std::string_view> origin, std::string_view host_header,
+                    std::string_view public_origin) {
+    if (!origin) return true;
+    const std::string normalized = normalize_origin(*origin);
+    if (normalized.empty()) return false; // "null", a path, another scheme
+    if (normalized == public_origin) return true;
+    const std::string_view authority =
+        std::string_view(normalized).substr(normalized.find("://") + 3);
+    return !host_header.empty() && iequals(authority, host_header);
+}
+
+std::string default_public_origin(uint16_t port) {
+    return "http://localhost:" + std::to_string(port);
+}
+
+Target event_target(std::string_view scope_json) {
+    if (scope_json.empty()) return {};
+    const std::optional<json::Value> scope = json::parse(scope_json);
+    if (!scope || !scope->is_object()) return Target{false, 0};
+    const json::Value* conn = scope->find("conn");
+    if (conn == nullptr) return {};
+    uint64_t id = 0;
+    if (conn->is_string()) {
+        const std::string& s = conn->as_string();
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return Target{false, 0};
+    } else if (std::optional<int64_t> n = conn->as_int64(); n && *n > 0) {
+        id = static_cast<uint64_t>(*n);
+    } else {
+        return Target{false, 0};
+    }
+    if (id == 0) return Target{false, 0};
+    return Target{true, id};
+}
+
+std::optional<std::string> event_binary(std::string_view data_json) {
+    const std::optional<json::Value> data = json::parse(data_json);
+    if (!data) return std::nullopt;
+    const json::Value* binary = data->find("binary");
+    if (binary == nullptr || !binary->is_string()) return std::nullopt;
+    return base64::decode(binary->as_string());
+}
+
+std::string binary_inbound_data(std::string_view bytes, std::string_view request_id) {
+    std::string out = R"({"binary":")";
+    base64::append_encoded(out, bytes);
+    out += R"(","requestId":)";
+    json::append_escaped(out, request_id);
+    out += '}';
+    return out;
+}
+
+std::string inbound_scope(uint64_t conn, std::string_view request_id) {
+    std::string out = R"({"conn":")" + std::to_string(conn) + '"';
+    if (!request_id.empty())
+        append_member(out, "requestId", [&] {
+            std::string quoted;
+            json::append_escaped(quoted, request_id);
+            return quoted;
+        }());
+    out += '}';
+    return out;
+}
+
+std::string query_without(std::string_view query, std::string_view name) {
+    std::string out;
+    while (!query.empty()) {
+        const size_t amp = query.find('&');
+        const std::string_view part = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        if (part.empty() || part.substr(0, part.find('=')) == name) continue;
+        if (!out.empty()) out += '&';
+        out += part;
+    }
+    return out;
+}
+
+std::string token_cookie(std::string_view token) {
+    return "token=" + std::string(token) + "; Path=/; SameSite=Lax; HttpOnly";
+}
+
+} // namespace switchyard::jarvis

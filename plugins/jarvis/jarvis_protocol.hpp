@@ -1,0 +1,98 @@
+// JARVIS wire protocol (seed 000 and PROTOCOLS.md): what a client of ws://<listen>/ws
+// sends and receives, and the HTTP answers of the plugin.
+//
+// Pure functions, no host and no state, so they are unit-tested on their own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchyard::jarvis {
+
+// The largest client message the endpoint accepts (PROTOCOLS.md: 16 MiB).
+inline constexpr uint64_t kMaxMessageBytes = 16 * 1024 * 1024;
+
+// What the plugin does with one text message from a client.
+enum class Action {
+    Error,      // answer `error` with ClientMessage::error
+    Health,     // command "health": answer status {status, service, clients}
+    Ping,       // command "ping": answer status {pong: true}
+    Status,     // type "status": answer status {service, status, clients, port}
+    Chat,       // forward to the backend (payload.text is a non-empty string)
+    VoiceStart, // open a voice session named ClientMessage::request_id, forward
+    VoiceEnd,   // close the voice session, forward
+};
+
+// One client text message, read and validated.
+struct ClientMessage {
+    Action action = Action::Error;
+    std::string type;       // the message's type as sent ("" when it had none)
+    std::string id_json;    // the id as JSON text, to echo in replies; "" when absent
+    std::string id;         // the id as a string (a number's JSON text), for the bus
+    std::string priority;   // "urgent", "normal" or "low"; "" when absent
+    std::string request_id; // voice_start's payload.requestId
+    std::string error;      // Action::Error: the message for the client
+};
+
+// Reads one client text message. Never throws on bad input: malformed JSON, a message
+// that is not an object, wrong field types, unknown types and commands all come back as
+// Action::Error with the message the client gets (and the id to echo, when it had one).
+ClientMessage read_client_message(std::string_view text);
+
+// A reply envelope: {"type":..,"payload":..,"id":..,"timestamp":..}; `id_json` is omitted
+// when empty. `payload_json` is JSON text.
+std::string reply(std::string_view type, std::string_view payload_json, std::string_view id_json,
+                  int64_t timestamp);
+// An `error` reply with payload {"message": message}.
+std::string error_reply(std::string_view message, std::string_view id_json, int64_t timestamp);
+// The payload of the answer to command "health".
+std::string health_command_payload(size_t clients);
+// The payload of the answer to command "ping".
+std::string ping_payload();
+// The payload of the answer to a client `status` message.
+std::string status_payload(size_t clients, uint16_t port);
+
+// Appends the wire message for one bus event to `out` (DESIGN.md, bus <-> wire):
+// {"type":type,"payload":data,"id":id?,"priority":priority or "normal","timestamp":ts}.
+// `data_json` goes in as it is (empty means {}); `id` is omitted when empty.
+void append_event_envelope(std::string& out, std::string_view type, std::string_view data_json,
+                           std::string_view id, std::string_view priority, int64_t timestamp);
+
+// The body of GET /health: {"status":"ok","version","uptime","clients","timestamp"}, with
+// uptime in whole seconds.
+std::string health_body(std::string_view version, int64_t uptime_seconds, size_t clients,
+                        int64_t timestamp);
+
+// Whether a WebSocket handshake's Origin is accepted: when absent (`origin` nullopt),
+// when it equals `public_origin` (normalized, see normalize_origin), or when its host and
+// port equal the Host header (ASCII case-insensitive).
+bool origin_allowed(std::optional<std::string_view> origin, std::string_view host_header,
+                    std::string_view public_origin);
+// The public origin when none is configured: "http://localhost:<port>".
+std::string default_public_origin(uint16_t port);
+
+// Where a bus event goes, from its scope (JSON object text, possibly empty).
+struct Target {
+    bool valid = true; // false: scope is not an object or scope.conn is not a connection id
+    uint64_t conn = 0; // scope.conn ("123" or 123); 0: every client
+};
+Target event_target(std::string_view scope_json);
+
+// The bytes of a `binary` bus event: data {"binary": "<base64>", ...}; nullopt when data
+// is not an object with a valid, padded standard base64 string member "binary".
+std::optional<std::string> event_binary(std::string_view data_json);
+
+// The data of the inbound event for a binary client frame: {"binary":"<base64>",
+// "requestId":"..."} (DESIGN.md: binary frames travel as base64 with their context).
+std::string binary_inbound_data(std::string_view bytes, std::string_view request_id);
+// The scope of an inbound event: {"conn":"<id>"} and, when not empty, "requestId".
+std::string inbound_scope(uint64_t conn, std::string_view request_id);
+
+// `query` (the part after '?', percent-encoded) without its parameters named `name`.
+std::string query_without(std::string_view query, std::string_view name);
+// The Set-Cookie value that keeps `token` in a browser (seed 000, byte for byte).
+std::string token_cookie(std::string_view token);
+
+} // namespace switchyard::jarvis
