@@ -513,7 +513,13 @@ TEST_CASE("the shipped config files parse", "[config]") {
         REQUIRE(groove->listen.size() == 1);
         CHECK(groove->listen[0].address.to_string() == "127.0.0.1:31415");
         CHECK(groove->settings_json == R"({"allowed_origins":["localhost","127.0.0.1","::1"]})");
-        for (const char* disabled : {"jarvis", "clijaw", "jetstart", "claudecontrol"}) {
+        const PluginConfig* jarvis = find_plugin(config, "jarvis");
+        REQUIRE(jarvis != nullptr);
+        CHECK(jarvis->enabled);
+        REQUIRE(jarvis->listen.size() == 1);
+        CHECK(jarvis->listen[0].address.to_string() == "127.0.0.1:3142");
+        CHECK(jarvis->settings_json == R"({"auth_token":"","public_origin":""})");
+        for (const char* disabled : {"clijaw", "jetstart", "claudecontrol"}) {
             INFO(disabled);
             REQUIRE(find_plugin(config, disabled) != nullptr);
             CHECK_FALSE(find_plugin(config, disabled)->enabled);
