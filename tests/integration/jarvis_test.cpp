@@ -676,3 +676,19 @@ TEST_CASE("jarvis: a bad [plugins.jarvis] table is refused at start, naming the 
     CHECK(*result.exit_code == 2);
     CHECK(result.err.find("'" + c.named + "'") != std::string::npos);
 }
+
+TEST_CASE("jarvis: a text frame that is not UTF-8 closes with 1007, others carry on",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis();
+    auto bystander = connect_jarvis(kernel);
+    auto client = connect_jarvis(kernel);
+    client.send_text(std::string(R"({"type":"chat","payload":{"text":")") + "\xc3\x28" + "\"}}");
+    REQUIRE(client.wait_closed(kWait));
+    INFO("ended: " << client.end_reason());
+    REQUIRE(client.close_code().has_value());
+    CHECK(*client.close_code() == 1007);
+
+    const int64_t before = wall_ms();
+    publish(kernel, publish_json("chat", R"({"text":"bystander"})"));
+    check_envelope(bystander, "chat", R"({"text":"bystander"})", "", "normal", before);
+}
