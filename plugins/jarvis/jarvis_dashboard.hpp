@@ -94,6 +94,7 @@ inline constexpr std::string_view kDashboardScript = R"js('use strict';
     const input = document.getElementById('text');
     if (input.value === '' || ws.readyState !== WebSocket.OPEN) return;
     send('chat', { text: input.value });
+    show(`you: ${input.value}`);
     input.value = '';
   });
 })();
