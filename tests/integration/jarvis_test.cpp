@@ -456,7 +456,7 @@ TEST_CASE("jarvis: with auth_token, the WebSocket upgrade needs the token cookie
     CHECK(json::serialize(next_object(client).at("payload")) == R"({"pong":true})");
 }
 
-TEST_CASE("jarvis: /?token= sets the token cookie and redirects; / and /api need the token",
+TEST_CASE("jarvis: /?token= sets the token cookie and redirects, / and /api need the token",
           "[integration][jarvis]") {
     auto kernel = start_with_token();
     const HttpClient http = jarvis_http(kernel);
@@ -550,7 +550,7 @@ TEST_CASE("jarvis: without auth_token, the dashboard, /ws and /api are open",
 }
 
 TEST_CASE(
-    "jarvis: Origin is accepted when absent, the public origin or matching Host; "
+    "jarvis: Origin is accepted when absent, the public origin or matching Host, "
     "otherwise 403",
     "[integration][jarvis]") {
     auto kernel = start_jarvis();
