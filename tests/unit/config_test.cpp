@@ -411,6 +411,32 @@ library = "/abs/jarvis.so"
     CHECK(find_plugin(config, "jarvis")->library == "/abs/jarvis.so");
 }
 
+TEST_CASE("load_config resolves plugin keys ending in _dir; other keys stay as written",
+          "[config]") {
+    TempDir dir;
+    const std::string table = R"([plugins.jarvis]
+dashboard_dir = "../www/dash"
+absolute_dir = "/srv/www"
+empty_dir = ""
+count_dir = 3
+token = "../not/a/path"
+)";
+    auto file = dir.write("deploy.toml", table);
+    const auto base = std::filesystem::absolute(dir.path());
+    const Config config = load_config(file);
+    REQUIRE(find_plugin(config, "jarvis") != nullptr);
+    CHECK(find_plugin(config, "jarvis")->settings_json ==
+          R"({"absolute_dir":"/srv/www","count_dir":3,"dashboard_dir":")" +
+              (base.parent_path() / "www" / "dash").string() +
+              R"(","empty_dir":"","token":"../not/a/path"})");
+
+    // parse_config has no file, so no folder to resolve against.
+    const Config parsed = parse_config(table, "inline.toml");
+    CHECK(find_plugin(parsed, "jarvis")->settings_json ==
+          R"({"absolute_dir":"/srv/www","count_dir":3,"dashboard_dir":"../www/dash",)"
+          R"("empty_dir":"","token":"../not/a/path"})");
+}
+
 TEST_CASE("load_config names the file in its errors", "[config]") {
     SECTION("an unreadable file") {
         TempDir dir;
