@@ -1,15 +1,17 @@
 // jarvis: the JARVIS daemon's WebSocket API and its HTTP bootstrap (seed 000).
 //
 // ws://<listen>/ws speaks the {type, payload, id?, priority?, timestamp} envelope: the
-// plugin answers `status` and the `health`/`ping` commands itself, forwards chat and voice
-// messages (binary audio frames between voice_start and voice_end included) to the bus
-// stream `inbound`, and turns every event of stream `jarvis` into an envelope, for every
-// client or, with scope.conn, for one. With auth_token set, a browser presents the token
-// once as /?token=..., gets it back as cookie `token`, and the WebSocket upgrade checks
-// that cookie; /api/* takes it as a Bearer header too.
-#include "jarvis_dashboard.hpp"
+// plugin answers `status` and the `health`/`ping` commands itself, forwards chat, the
+// commands the backend answers (backend_commands) and voice messages (binary audio frames
+// between voice_start and voice_end included) to the bus stream `inbound`, and turns every
+// event of stream `jarvis` into an envelope, for every client or, with scope.conn, for
+// one. Every other GET serves the dashboard's files from dashboard_dir. With auth_token
+// set, a browser presents the token once as ?token=... on any page, gets it back as
+// cookie `token`, and the WebSocket upgrade checks that cookie; pages and /api/* take it
+// as a Bearer header too.
 #include "jarvis_protocol.hpp"
 #include "jarvis_settings.hpp"
+#include "jarvis_static_files.hpp"
 
 #include <switchyard/plugin.hpp>
 
@@ -27,7 +29,7 @@ constexpr std::string_view kNotFound = R"({"error":"Not found"})";
 constexpr std::string_view kInboundTopic = "inbound/jarvis";
 
 // The indices of kRoutes, as the kernel reports them in Request::route_index().
-enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kScriptRoute, kPageRoute };
+enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kPageRoute };
 
 // What the kernel keeps with each connection (so it survives a reload): the port the
 // client reached, and the requestId of its open voice session, if any.
@@ -69,17 +71,20 @@ class JarvisPlugin final : public sdk::Plugin {
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription =
         "JARVIS daemon: {type, payload, id, priority, timestamp} over WebSocket /ws, "
-        "GET /health, token cookie bootstrap";
+        "GET /health, the dashboard's files at /, token cookie bootstrap";
+    // GET * comes last: every GET the routes before it do not take is a dashboard page.
     static constexpr sy_route_v1 kRoutes[] = {
         sdk::websocket_route("/ws"), sdk::http_route("GET", "/health"),
-        sdk::http_route("*", "/api/*"), sdk::http_route("GET", "/dashboard.js"),
-        sdk::http_route("GET", "/")};
+        sdk::http_route("*", "/api/*"), sdk::http_route("GET", "*")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:3142", kRoutes, kMaxMessageBytes)};
     static constexpr const char* kStreams[] = {"jarvis"};
 
     JarvisPlugin(sdk::Host host, const sdk::Config& config)
         : Plugin(host), settings_(parse_settings(config.json)), clients_(host.group("clients")) {
+        // A dashboard folder that is not there is a config mistake: refuse the start (or
+        // the reload) rather than answer 404 for every page.
+        if (!settings_.dashboard_dir.empty()) check_dashboard_dir(settings_.dashboard_dir);
         // Uptime counts from the first generation: a reload hands the start time on.
         int64_t started = 0;
         const std::string_view snapshot = config.snapshot;
@@ -107,13 +112,6 @@ class JarvisPlugin final : public sdk::Plugin {
                 // behind the token all the same, so a client learns nothing without it.
                 respond(response, authorized(request) ? 404 : 401,
                         authorized(request) ? kNotFound : kUnauthorized);
-                return SY_OK;
-            case kScriptRoute:
-                response.status = 200;
-                response.content_type = "text/javascript; charset=utf-8";
-                response.headers = {{"Cache-Control", "no-cache"},
-                                    {"X-Content-Type-Options", "nosniff"}};
-                response.body = kDashboardScript;
                 return SY_OK;
             case kPageRoute: return answer_page(request, response);
             default: respond(response, 404, kNotFound); return SY_OK;
@@ -149,7 +147,7 @@ class JarvisPlugin final : public sdk::Plugin {
 
     sy_status on_message(sy_conn_id conn, sy_frame_kind kind, std::string_view payload) override {
         if (kind == SY_FRAME_BINARY) return on_audio(conn, payload);
-        const ClientMessage message = read_client_message(payload);
+        const ClientMessage message = read_client_message(payload, settings_);
         const int64_t now = host().now_ms();
         switch (message.action) {
             case Action::Error: return say(conn, error_reply(message.error, message.id_json, now));
@@ -164,7 +162,8 @@ class JarvisPlugin final : public sdk::Plugin {
                            reply("status",
                                  status_payload(host().group_size(clients_), state_of(conn).port),
                                  {}, now));
-            case Action::Chat: return forward(conn, message, payload, {});
+            case Action::Chat:
+            case Action::Command: return forward(conn, message, payload, {});
             case Action::VoiceStart: {
                 ConnState state = state_of(conn);
                 state.voice_request = message.request_id;
@@ -250,8 +249,9 @@ class JarvisPlugin final : public sdk::Plugin {
         return host().secure_equals(authorization.substr(kBearer.size()), settings_.auth_token);
     }
 
-    // GET /: the dashboard. ?token=RIGHT sets the cookie and redirects to the same URL
-    // without the token, so it does not stay in the address bar or the history.
+    // Any GET that is not /ws, /health or /api/*: a page of the dashboard. With the token
+    // set, ?token=RIGHT on any page sets the cookie and redirects to the same URL without
+    // the token, so it does not stay in the address bar or the history.
     sy_status answer_page(const sdk::Request& request, sdk::Response& response) {
         if (!settings_.auth_token.empty()) {
             if (std::optional<std::string> token = request.query_param("token")) {
@@ -259,13 +259,15 @@ class JarvisPlugin final : public sdk::Plugin {
                     respond(response, 401, kUnauthorized);
                     return SY_OK;
                 }
-                std::string location(request.path());
-                if (std::string rest = query_without(request.query(), "token"); !rest.empty())
-                    location += '?' + rest;
+                // Behind a proxy terminating TLS the browser spoke https: the cookie gets
+                // Secure. Only that client's own cookie is affected by what it claims here.
+                const bool secure = forwarded_proto_is_https(request.header("X-Forwarded-Proto"));
                 response.status = 302;
-                response.headers = {{"Set-Cookie", token_cookie(settings_.auth_token)},
-                                    {"Location", location},
-                                    {"Cache-Control", "no-store"}};
+                response.headers = {
+                    {"Set-Cookie", token_cookie(settings_.auth_token, secure)},
+                    {"Location", local_redirect_target(request.path(),
+                                                       query_without(request.query(), "token"))},
+                    {"Cache-Control", "no-store"}};
                 return SY_OK;
             }
             if (!authorized(request)) {
@@ -273,13 +275,34 @@ class JarvisPlugin final : public sdk::Plugin {
                 return SY_OK;
             }
         }
-        response.status = 200;
-        response.content_type = "text/html; charset=utf-8";
-        response.headers = {{"Cache-Control", "no-store"},
-                            {"X-Content-Type-Options", "nosniff"},
-                            {"Content-Security-Policy", std::string(kDashboardPolicy)}};
-        response.body = kDashboardPage;
-        return SY_OK;
+        if (settings_.dashboard_dir.empty()) {
+            respond(response, 404, kNotFound);
+            return SY_OK;
+        }
+        StaticAnswer file = serve_static_file(settings_.dashboard_dir, request.path(),
+                                              request.query(), request.header("If-None-Match"));
+        switch (file.status) {
+            case 200:
+            case 304:
+                response.status = file.status;
+                response.content_type = std::move(file.content_type);
+                // no-cache: the browser keeps the file but asks every time, so a changed
+                // dashboard is seen at once and an unchanged one costs a 304.
+                response.headers = {{"ETag", std::move(file.etag)},
+                                    {"Cache-Control", "no-cache"},
+                                    {"X-Content-Type-Options", "nosniff"}};
+                response.body = std::move(file.body);
+                return SY_OK;
+            case 301:
+                response.status = 301;
+                response.headers = {{"Location", std::move(file.location)}};
+                return SY_OK;
+            case 500:
+                host().warn(file.problem);
+                respond(response, 500, R"({"error":"Internal server error"})");
+                return SY_OK;
+            default: respond(response, 404, kNotFound); return SY_OK;
+        }
     }
 
     ConnState state_of(sy_conn_id conn) const {

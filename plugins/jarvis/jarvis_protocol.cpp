@@ -16,12 +16,10 @@ ClientMessage failed(ClientMessage message, std::string error) {
     return message;
 }
 
-// A member that is a non-empty string, or nullptr.
-const std::string* non_empty_string(const json::Value* object, std::string_view key) {
-    if (object == nullptr) return nullptr;
-    const json::Value* member = object->find(key);
-    if (member == nullptr || !member->is_string() || member->as_string().empty()) return nullptr;
-    return &member->as_string();
+// The member `key` of an object unless it is absent or null.
+const json::Value* present(const json::Value& object, std::string_view key) {
+    const json::Value* member = object.find(key);
+    return member == nullptr || member->is_null() ? nullptr : member;
 }
 
 bool is_priority(std::string_view p) {
@@ -53,7 +51,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 } // namespace
 
-ClientMessage read_client_message(std::string_view text) {
+ClientMessage read_client_message(std::string_view text, const JarvisSettings& settings) {
     ClientMessage message;
     std::string parse_error;
     const std::optional<json::Value> parsed = json::parse(text, &parse_error);
@@ -61,8 +59,9 @@ ClientMessage read_client_message(std::string_view text) {
     if (!parsed->is_object())
         return failed(std::move(message), "Invalid message: expected a JSON object");
 
-    // The id first, so that every later error can echo it.
-    if (const json::Value* id = parsed->find("id"); id != nullptr && !id->is_null()) {
+    // The id first, so that every later error can echo it. A null member counts as absent
+    // throughout (what JSON.stringify makes of a field set to null on purpose).
+    if (const json::Value* id = present(*parsed, "id")) {
         if (id->is_string()) {
             message.id = id->as_string();
         } else if (id->is_number()) {
@@ -72,42 +71,64 @@ ClientMessage read_client_message(std::string_view text) {
         }
         message.id_json = json::serialize(*id);
     }
-    const json::Value* type = parsed->find("type");
+    const json::Value* type = present(*parsed, "type");
     if (type == nullptr || !type->is_string())
         return failed(std::move(message), "Invalid message: type must be a string");
     message.type = type->as_string();
-    if (const json::Value* priority = parsed->find("priority");
-        priority != nullptr && !priority->is_null()) {
-        if (!priority->is_string() || !is_priority(priority->as_string()))
-            return failed(std::move(message),
-                          R"(Invalid message: priority must be "urgent", "normal" or "low")");
+    if (const json::Value* priority = present(*parsed, "priority")) {
+        if (!priority->is_string())
+            return failed(std::move(message), "Invalid message: priority must be a string");
+        if (!is_priority(priority->as_string()))
+            return failed(std::move(message), "Invalid message: unknown priority \"" +
+                                                  priority->as_string() +
+                                                  R"(" (expected "urgent", "normal" or "low"))");
         message.priority = priority->as_string();
     }
+    if (const json::Value* timestamp = present(*parsed, "timestamp");
+        timestamp != nullptr && !timestamp->is_number())
+        return failed(std::move(message), "Invalid message: timestamp must be a number");
 
-    const json::Value* payload = parsed->find("payload");
-    if (payload != nullptr && !payload->is_object()) payload = nullptr;
+    const json::Value* payload = present(*parsed, "payload");
+    if (payload == nullptr && present(*parsed, "data") != nullptr)
+        // Seed 000: "The field is payload, not data". Older clients send data.
+        return failed(std::move(message), R"(Invalid message: the field is "payload", not "data")");
+    if (payload != nullptr && !payload->is_object())
+        return failed(std::move(message), "Invalid message: payload must be an object");
+
     if (message.type == "chat") {
-        if (non_empty_string(payload, "text") == nullptr)
+        const json::Value* chat_text = payload == nullptr ? nullptr : present(*payload, "text");
+        if (chat_text != nullptr && !chat_text->is_string())
+            return failed(std::move(message), "Invalid message: payload.text must be a string");
+        if (chat_text == nullptr || chat_text->as_string().empty())
             return failed(std::move(message), "Missing text in chat payload");
         message.action = Action::Chat;
     } else if (message.type == "command") {
-        const json::Value* command = payload == nullptr ? nullptr : payload->find("command");
-        if (command == nullptr || !command->is_string())
+        const json::Value* command = payload == nullptr ? nullptr : present(*payload, "command");
+        if (command != nullptr && !command->is_string())
+            return failed(std::move(message), "Invalid message: payload.command must be a string");
+        if (command == nullptr || command->as_string().empty())
             return failed(std::move(message), "Missing command in command payload");
-        if (command->as_string() == "health") {
+        message.command = command->as_string();
+        if (message.command == "health") {
             message.action = Action::Health;
-        } else if (command->as_string() == "ping") {
+        } else if (message.command == "ping") {
             message.action = Action::Ping;
+        } else if (forwards_command(settings, message.command)) {
+            message.action = Action::Command;
         } else {
-            return failed(std::move(message), "Unknown command: " + command->as_string());
+            return failed(std::move(message), "Unknown command: " + message.command);
         }
     } else if (message.type == "status") {
         message.action = Action::Status;
     } else if (message.type == "voice_start") {
-        const std::string* request_id = non_empty_string(payload, "requestId");
-        if (request_id == nullptr)
+        const json::Value* request_id =
+            payload == nullptr ? nullptr : present(*payload, "requestId");
+        if (request_id != nullptr && !request_id->is_string())
+            return failed(std::move(message),
+                          "Invalid message: payload.requestId must be a string");
+        if (request_id == nullptr || request_id->as_string().empty())
             return failed(std::move(message), "Missing requestId in voice_start payload");
-        message.request_id = *request_id;
+        message.request_id = request_id->as_string();
         message.action = Action::VoiceStart;
     } else if (message.type == "voice_end") {
         message.action = Action::VoiceEnd;
@@ -253,8 +274,36 @@ std::string query_without(std::string_view query, std::string_view name) {
     return out;
 }
 
-std::string token_cookie(std::string_view token) {
-    return "token=" + std::string(token) + "; Path=/; SameSite=Lax; HttpOnly";
+std::string local_redirect_target(std::string_view path, std::string_view query) {
+    std::string out = "/";
+    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    for (char c : path) {
+        if (c == '\\') {
+            out += "%5C";
+        } else {
+            out += c;
+        }
+    }
+    if (!query.empty()) {
+        out += '?';
+        out += query;
+    }
+    return out;
+}
+
+bool forwarded_proto_is_https(std::string_view header) {
+    header = header.substr(0, header.find(','));
+    while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))
+        header.remove_prefix(1);
+    while (!header.empty() && (header.back() == ' ' || header.back() == '\t'))
+        header.remove_suffix(1);
+    return iequals(header, "https");
+}
+
+std::string token_cookie(std::string_view token, bool secure) {
+    std::string cookie = "token=" + std::string(token) + "; Path=/; SameSite=Lax; HttpOnly";
+    if (secure) cookie += "; Secure";
+    return cookie;
 }
 
 } // namespace switchyard::jarvis

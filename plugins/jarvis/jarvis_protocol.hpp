@@ -4,6 +4,8 @@
 // Pure functions, no host and no state, so they are unit-tested on their own.
 #pragma once
 
+#include "jarvis_settings.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@ enum class Action {
     Ping,       // command "ping": answer status {pong: true}
     Status,     // type "status": answer status {service, status, clients, port}
     Chat,       // forward to the backend (payload.text is a non-empty string)
+    Command,    // a command the backend answers (backend_commands): forward to it
     VoiceStart, // open a voice session named ClientMessage::request_id, forward
     VoiceEnd,   // close the voice session, forward
 };
@@ -33,13 +36,17 @@ struct ClientMessage {
     std::string id;         // the id as a string (a number's JSON text), for the bus
     std::string priority;   // "urgent", "normal" or "low"; "" when absent
     std::string request_id; // voice_start's payload.requestId
+    std::string command;    // a command's payload.command
     std::string error;      // Action::Error: the message for the client
 };
 
 // Reads one client text message. Never throws on bad input: malformed JSON, a message
-// that is not an object, wrong field types, unknown types and commands all come back as
-// Action::Error with the message the client gets (and the id to echo, when it had one).
-ClientMessage read_client_message(std::string_view text);
+// that is not an object, wrong field types (type, id, priority, timestamp, payload and
+// the payload members a type needs), `data` sent instead of `payload`, an unknown
+// priority, unknown types and commands all come back as Action::Error with the message
+// the client gets (and the id to echo, when it had one). `settings.backend_commands`
+// says which commands besides health and ping exist (they are the backend's).
+ClientMessage read_client_message(std::string_view text, const JarvisSettings& settings = {});
 
 // A reply envelope: {"type":..,"payload":..,"id":..,"timestamp":..}; `id_json` is omitted
 // when empty. `payload_json` is JSON text.
@@ -92,7 +99,16 @@ std::string inbound_scope(uint64_t conn, std::string_view request_id);
 
 // `query` (the part after '?', percent-encoded) without its parameters named `name`.
 std::string query_without(std::string_view query, std::string_view name);
-// The Set-Cookie value that keeps `token` in a browser (seed 000, byte for byte).
-std::string token_cookie(std::string_view token);
+// The Location of the redirect that drops ?token=: `path` and `query` (may be empty) as
+// one local URL. Leading slashes collapse to one and backslashes are escaped, so a path
+// like "//evil.example" or "/\evil.example" cannot send the browser to another site.
+std::string local_redirect_target(std::string_view path, std::string_view query);
+// Whether an X-Forwarded-Proto header value says the client came over https (its first,
+// client-side element, any case). A proxy terminating TLS sets it.
+bool forwarded_proto_is_https(std::string_view header);
+// The Set-Cookie value that keeps `token` in a browser: seed 000's attributes byte for
+// byte, plus "; Secure" when the browser reached us over https (behind a TLS proxy), so
+// the cookie never travels over plain http afterwards.
+std::string token_cookie(std::string_view token, bool secure = false);
 
 } // namespace switchyard::jarvis

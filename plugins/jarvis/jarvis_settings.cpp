@@ -34,7 +34,37 @@ const std::string& string_value(const json::Value& value, std::string_view key) 
     return value.as_string();
 }
 
+// backend_commands: distinct non-empty names, none of them one the plugin answers itself
+// (the backend would never see it, which is a mistake worth saying at start).
+std::vector<std::string> command_list(const json::Value& value, std::string_view key) {
+    const std::string named = "config key '" + std::string(key) + "'";
+    if (!value.is_array())
+        throw std::invalid_argument(named + " must be an array of command names");
+    std::vector<std::string> commands;
+    for (const json::Value& item : value.as_array()) {
+        if (!item.is_string() || item.as_string().empty())
+            throw std::invalid_argument(named + " must hold non-empty strings");
+        const std::string& command = item.as_string();
+        if (command == "health" || command == "ping")
+            throw std::invalid_argument(named + ": '" + command +
+                                        "' is answered by the plugin itself");
+        for (const std::string& seen : commands) {
+            if (seen == command)
+                throw std::invalid_argument(named + " names '" + command + "' twice");
+        }
+        commands.push_back(command);
+    }
+    return commands;
+}
+
 } // namespace
+
+bool forwards_command(const JarvisSettings& settings, std::string_view command) {
+    for (const std::string& name : settings.backend_commands) {
+        if (name == "*" || name == command) return true;
+    }
+    return false;
+}
 
 std::string normalize_origin(std::string_view origin) {
     std::string lower;
@@ -84,9 +114,17 @@ JarvisSettings parse_settings(std::string_view config_json) {
                         "config key 'public_origin' must be an origin such as "
                         "\"https://jarvis.example.com\" (scheme, host and port only)");
             }
+        } else if (key == "dashboard_dir") {
+            settings.dashboard_dir = string_value(value, key);
+            // A NUL would cut the path short in every system call that opens it.
+            if (settings.dashboard_dir.find('\0') != std::string::npos)
+                throw std::invalid_argument("config key 'dashboard_dir' holds a NUL character");
+        } else if (key == "backend_commands") {
+            settings.backend_commands = command_list(value, key);
         } else if (!is_kernel_key(key)) {
-            throw std::invalid_argument("unknown config key '" + key +
-                                        "' (jarvis knows: auth_token, public_origin)");
+            throw std::invalid_argument(
+                "unknown config key '" + key +
+                "' (jarvis knows: auth_token, public_origin, dashboard_dir, backend_commands)");
         }
     }
     return settings;

@@ -4,22 +4,37 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard::jarvis {
 
-// What [plugins.jarvis] configures (seed 000's `auth.token` and the public origin).
+// What [plugins.jarvis] configures (seed 000's `auth.token`, the public origin, the
+// dashboard's folder and the commands the backend answers).
 struct JarvisSettings {
-    // The token /ws, / and /api/* require; empty means open access (seed 000). Limited to
-    // the characters a cookie value may hold, because browsers carry it as cookie `token`.
+    // The token /ws, the dashboard and /api/* require; empty means open access (seed 000).
+    // Limited to the characters a cookie value may hold, because browsers carry it as
+    // cookie `token`.
     std::string auth_token;
     // The browser Origin accepted on /ws besides one whose host equals the Host header,
     // normalized to lower-case "scheme://host[:port]". Empty: "http://localhost:<port>".
     std::string public_origin;
+    // The folder whose files are served at / (index.html for a folder). Empty: no
+    // dashboard, every page is 404. The kernel hands it over already resolved against the
+    // config file's folder when it was relative (keys ending in _dir).
+    std::string dashboard_dir;
+    // `command` names the backend answers: a client's command with one of these names goes
+    // to the bus stream `inbound` like a chat. "*" stands for every command. Commands in
+    // neither this list nor the plugin's own (health, ping) are answered "Unknown command".
+    std::vector<std::string> backend_commands;
 };
+
+// Whether a `command` message named `command` goes to the backend under `settings`.
+bool forwards_command(const JarvisSettings& settings, std::string_view command);
 
 // Parses the plugin's config (a JSON object text; empty means {}). Keys the kernel
 // handles itself (enabled, library, listen) are ignored. Throws std::invalid_argument
 // naming the offending key when a value has the wrong type or form, or a key is unknown.
+// Does not look at the file system: the plugin checks dashboard_dir when it starts.
 JarvisSettings parse_settings(std::string_view config_json);
 
 // `origin` as "scheme://host[:port]" in lower case (one trailing '/' dropped), or "" when

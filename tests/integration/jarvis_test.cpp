@@ -19,6 +19,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ constexpr auto kWait = std::chrono::seconds(10);
 constexpr size_t kMiB = 1024 * 1024;
 constexpr std::string_view kToken = "s3cret-Token_1";
 
+// The dashboard Switchyard ships, which config/switchyard.toml serves too.
+const std::string kDashboardDir =
+    (std::filesystem::path(SWITCHYARD_SOURCE_DIR) / "plugins/jarvis/dashboard").string();
+
 int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -43,7 +48,8 @@ KernelProcess start_jarvis(std::string_view extra_lines = {}) {
 }
 
 KernelProcess start_with_token() {
-    return start_jarvis("auth_token = " + toml_quote(kToken) + "\n");
+    return start_jarvis("auth_token = " + toml_quote(kToken) +
+                        "\ndashboard_dir = " + toml_quote(kDashboardDir) + "\n");
 }
 
 uint16_t jarvis_port(const KernelProcess& kernel) {
@@ -136,6 +142,31 @@ void check_envelope(WsClient& client, std::string_view type, std::string_view pa
     CHECK(text == envelope(type, payload, id, priority, ts));
 }
 
+// Standard padded base64, written out here so the test does not trust the codec it checks.
+std::string base64_of(std::string_view bytes) {
+    constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 |
+                           uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
+        for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
+    }
+    if (i + 1 == bytes.size()) {
+        const uint32_t n = uint32_t(uint8_t(bytes[i])) << 16;
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += "==";
+    } else if (i + 2 == bytes.size()) {
+        const uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8;
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += kAlphabet[(n >> 6) & 63];
+        out += '=';
+    }
+    return out;
+}
+
 std::string publish_json(std::string_view type, std::string_view data, std::string_view more = {}) {
     return R"({"topic":"jarvis","type":")" + std::string(type) + R"(","data":)" +
            std::string(data) + std::string(more) + "}";
@@ -208,6 +239,36 @@ TEST_CASE("jarvis: scope.conn sends an event to that connection only", "[integra
     check_envelope(other, "notification", R"({"text":"everyone"})", "", "normal", before);
 }
 
+TEST_CASE("jarvis: every server message type of the seed can target one connection",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis();
+    auto feed = inbound_feed(kernel);
+    auto target = connect_jarvis(kernel);
+    auto other = connect_jarvis(kernel);
+    const std::string conn = conn_id_of(target, feed);
+    const std::string scope = R"(,"scope":{"conn":")" + conn + R"("})";
+
+    // Seed 000's server-to-client types (chat too: a backend may echo one).
+    const std::vector<std::string> types{"stream",     "notification", "status", "error",
+                                         "tts_start",  "tts_end",      "chat",   "workflow_event",
+                                         "goal_event", "site_event"};
+    const int64_t before = wall_ms();
+    for (const std::string& type : types)
+        publish(kernel, publish_json(type, R"({"for":")" + type + R"("})", scope));
+    publish(kernel, publish_json("binary", R"({"binary":"AAEC"})", scope));
+    // Then one event for everyone: the other client's first message must be this one.
+    publish(kernel, publish_json("site_event", R"({"type":"deployed"})", R"(,"id":"all")"));
+
+    for (const std::string& type : types)
+        check_envelope(target, type, R"({"for":")" + type + R"("})", "", "normal", before);
+    const auto audio = target.read(kWait);
+    REQUIRE(audio.has_value());
+    CHECK(audio->binary);
+    CHECK(audio->payload == std::string("\x00\x01\x02", 3));
+    check_envelope(target, "site_event", R"({"type":"deployed"})", "all", "normal", before);
+    check_envelope(other, "site_event", R"({"type":"deployed"})", "all", "normal", before);
+}
+
 TEST_CASE(
     "jarvis: events for a gone or malformed connection, internal events and other "
     "streams reach no client",
@@ -277,43 +338,84 @@ TEST_CASE("jarvis: bad client messages get an error message and the socket stays
         std::string id;      // the id echoed, "" for none
     };
     const std::vector<Case> cases{
+        // Malformed JSON, and JSON that is no message.
         {"{{{", "Invalid JSON: expected a string key at offset 1", ""},
         {"", "Invalid JSON: unexpected end of input at offset 0", ""},
         {R"({"type":"chat"} trailing)", "Invalid JSON: unexpected trailing characters at offset 16",
          ""},
         {"[1,2]", "Invalid message: expected a JSON object", ""},
         {"42", "Invalid message: expected a JSON object", ""},
+        // Wrong field types.
         {R"({"payload":{}})", "Invalid message: type must be a string", ""},
         {R"({"type":5,"id":"t5"})", "Invalid message: type must be a string", "t5"},
+        {R"({"type":["chat"]})", "Invalid message: type must be a string", ""},
         {R"({"type":"chat","id":{"x":1}})", "Invalid message: id must be a string or a number", ""},
+        {R"({"type":"chat","id":true})", "Invalid message: id must be a string or a number", ""},
+        {R"({"type":"chat","payload":"hello","id":"w1"})",
+         "Invalid message: payload must be an object", "w1"},
+        {R"({"type":"status","payload":[1]})", "Invalid message: payload must be an object", ""},
+        {R"({"type":"chat","payload":{"text":42}})",
+         "Invalid message: payload.text must be a string", ""},
+        {R"({"type":"chat","payload":{"text":"hi"},"priority":3})",
+         "Invalid message: priority must be a string", ""},
+        {R"({"type":"chat","payload":{"text":"hi"},"timestamp":"yesterday","id":"ts"})",
+         "Invalid message: timestamp must be a number", "ts"},
+        {R"({"type":"command","payload":{"command":["health"]}})",
+         "Invalid message: payload.command must be a string", ""},
+        {R"({"type":"voice_start","payload":{"requestId":3}})",
+         "Invalid message: payload.requestId must be a string", ""},
+        // `data` where the seed says `payload`.
+        {R"({"type":"chat","data":{"text":"hello"},"id":"d1"})",
+         R"(Invalid message: the field is "payload", not "data")", "d1"},
+        {R"({"type":"command","data":{"command":"health"}})",
+         R"(Invalid message: the field is "payload", not "data")", ""},
+        // An unknown priority.
+        {R"({"type":"chat","payload":{"text":"hi"},"priority":"asap","id":"p1"})",
+         R"(Invalid message: unknown priority "asap" (expected "urgent", "normal" or "low"))",
+         "p1"},
+        // Unknown types, server-to-client types included (the seed's directions).
         {R"({"type":"launch","id":"u1"})", "Unknown message type: launch", "u1"},
         {R"({"type":"tts_start","payload":{}})", "Unknown message type: tts_start", ""},
+        {R"({"type":"stream","payload":{}})", "Unknown message type: stream", ""},
+        {R"({"type":"notification","payload":{}})", "Unknown message type: notification", ""},
+        {R"({"type":"error","payload":{}})", "Unknown message type: error", ""},
+        // A chat without its text, commands and voice messages without what they need.
         {R"({"type":"chat","payload":{},"id":"m1"})", "Missing text in chat payload", "m1"},
+        {R"({"type":"chat","id":"m3"})", "Missing text in chat payload", "m3"},
         {R"({"type":"chat","payload":{"text":""},"id":"m2"})", "Missing text in chat payload",
          "m2"},
-        {R"({"type":"chat","payload":{"text":42}})", "Missing text in chat payload", ""},
-        {R"({"type":"chat","payload":"hello"})", "Missing text in chat payload", ""},
-        {R"({"type":"chat","payload":{"text":"hi"},"priority":"asap","id":"p1"})",
-         R"(Invalid message: priority must be "urgent", "normal" or "low")", "p1"},
         {R"({"type":"command","payload":{}})", "Missing command in command payload", ""},
-        {R"({"type":"command","payload":{"command":["health"]}})",
-         "Missing command in command payload", ""},
-        {R"({"type":"voice_start","payload":{"requestId":3}})",
-         "Missing requestId in voice_start payload", ""},
+        {R"({"type":"command","payload":{"command":"reboot"},"id":9})", "Unknown command: reboot",
+         "9"},
+        {R"({"type":"voice_start","payload":{}})", "Missing requestId in voice_start payload", ""},
         {R"({"type":"voice_end","id":"v1"})", "No voice session in progress", "v1"},
     };
+    int pings = 0;
     for (const Case& c : cases) {
         INFO("sent: " << c.sent);
         REQUIRE(client.send_text(c.sent));
         const json::object reply = next_object(client);
         CHECK(error_message(reply) == c.message);
-        CHECK(string_field(reply, "id") == c.id);
+        if (c.id == "9") {
+            CHECK(reply.at("id") == json::value(9)); // a number comes back as a number
+        } else {
+            CHECK(string_field(reply, "id") == c.id);
+        }
         CHECK(reply.at("timestamp").is_int64());
+        // The socket is still open and answering.
+        const std::string ping_id = "after-" + std::to_string(++pings);
+        REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"ping"},"id":")" +
+                                 ping_id + R"("})"));
+        const json::object pong = next_object(client);
+        CHECK(json::serialize(pong.at("payload")) == R"({"pong":true})");
+        CHECK(string_field(pong, "id") == ping_id);
     }
     REQUIRE(client.send_binary(std::string("\x00\x01\x02", 3)));
     CHECK(error_message(next_object(client)) == "Binary data received outside a voice session");
+    CHECK_FALSE(client.closed());
 
-    // None of it reached the backend, the socket is open, and the bystander got nothing.
+    // None of it reached the backend (the first inbound event is this chat), and the
+    // bystander got nothing.
     CHECK(conn_id_of(client, feed).size() > 0);
     const int64_t before = wall_ms();
     publish(kernel, publish_json("chat", R"({"text":"still here"})"));
@@ -353,6 +455,61 @@ TEST_CASE(
                    before);
 }
 
+TEST_CASE("jarvis: commands named in backend_commands go to the backend, others are unknown",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis("backend_commands = [\"restart_agent\", \"list_goals\"]\n");
+    auto feed = inbound_feed(kernel);
+    auto client = connect_jarvis(kernel);
+
+    const std::string sent =
+        R"({"type":"command","payload":{"command":"restart_agent","agent":"coder"},)"
+        R"("id":"cmd-1","priority":"low","timestamp":1710000000000})";
+    REQUIRE(client.send_text(sent));
+    const json::object event = next_inbound(feed);
+    INFO("inbound: " << json::serialize(event));
+    CHECK(string_field(event, "topic") == "inbound/jarvis");
+    CHECK(string_field(event, "type") == "command");
+    CHECK(json::serialize(event.at("data")) == sent);
+    CHECK(string_field(event, "id") == "cmd-1");
+    CHECK(string_field(event, "priority") == "low");
+    const std::string conn = scope_field(event, "conn");
+    CHECK_FALSE(conn.empty());
+
+    // The plugin itself does not answer a forwarded command: the backend does.
+    const int64_t before = wall_ms();
+    publish(kernel, publish_json("status", R"({"restarted":"coder"})",
+                                 R"(,"id":"cmd-1","scope":{"conn":")" + conn + R"("})"));
+    check_envelope(client, "status", R"({"restarted":"coder"})", "cmd-1", "normal", before);
+
+    // Not in the list: PROTOCOLS.md's answer, and nothing for the backend.
+    REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"reboot"},"id":"c9"})"));
+    const json::object unknown = next_object(client);
+    CHECK(error_message(unknown) == "Unknown command: reboot");
+    CHECK(string_field(unknown, "id") == "c9");
+    // health and ping stay the plugin's.
+    REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"ping"},"id":"p"})"));
+    CHECK(json::serialize(next_object(client).at("payload")) == R"({"pong":true})");
+    REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"list_goals"},"id":7})"));
+    const json::object second = next_inbound(feed);
+    CHECK(string_field(second.at("data").at("payload"), "command") == "list_goals");
+    CHECK(string_field(second, "id") == "7");
+    CHECK(scope_field(second, "conn") == conn);
+}
+
+TEST_CASE("jarvis: backend_commands = [\"*\"] sends every other command to the backend",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis("backend_commands = [\"*\"]\n");
+    auto feed = inbound_feed(kernel);
+    auto client = connect_jarvis(kernel);
+    REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"health"},"id":"h"})"));
+    CHECK(string_field(next_object(client), "type") == "status");
+    REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"anything"},"id":"a"})"));
+    const json::object event = next_inbound(feed);
+    CHECK(string_field(event, "type") == "command");
+    CHECK(string_field(event.at("data").at("payload"), "command") == "anything");
+    CHECK(string_field(event, "id") == "a");
+}
+
 TEST_CASE(
     "jarvis: a voice session forwards voice_start, the audio frames as base64 and "
     "voice_end",
@@ -390,6 +547,62 @@ TEST_CASE(
     // The session is over: audio now is an error again.
     REQUIRE(client.send_binary("late"));
     CHECK(error_message(next_object(client)) == "Binary data received outside a voice session");
+}
+
+TEST_CASE("jarvis: microphone audio reaches the backend complete and in order",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis();
+    auto feed = inbound_feed(kernel);
+    auto client = connect_jarvis(kernel);
+    auto other = connect_jarvis(kernel);
+
+    // Frames of many sizes, every byte value, one of 4 MiB; another client's voice
+    // session runs alongside and must not mix in.
+    std::vector<std::string> frames;
+    for (size_t i = 0; i < 40; ++i) {
+        std::string frame(i * 997 + 1, '\0');
+        for (size_t j = 0; j < frame.size(); ++j) frame[j] = static_cast<char>((i * 31 + j) & 0xFF);
+        frames.push_back(std::move(frame));
+    }
+    frames.insert(frames.begin() + 20, std::string(4 * kMiB, '\x7f'));
+    REQUIRE(client.send_text(R"({"type":"voice_start","payload":{"requestId":"mic-1"}})"));
+    REQUIRE(other.send_text(R"({"type":"voice_start","payload":{"requestId":"mic-2"}})"));
+    for (size_t i = 0; i < frames.size(); ++i) {
+        REQUIRE(client.send_binary(frames[i]));
+        if (i % 10 == 0) REQUIRE(other.send_binary("other"));
+    }
+    REQUIRE(client.send_text(R"({"type":"voice_end","payload":{"requestId":"mic-1"}})"));
+
+    std::string conn;
+    size_t next = 0;
+    bool ended = false;
+    while (!ended) {
+        const json::object event = next_inbound(feed);
+        const std::string type = string_field(event, "type");
+        if (scope_field(event, "requestId") == "mic-2") continue; // the other session
+        CHECK(scope_field(event, "requestId") == "mic-1");
+        if (type == "voice_start") {
+            conn = scope_field(event, "conn");
+            continue;
+        }
+        CHECK(scope_field(event, "conn") == conn);
+        if (type == "voice_end") {
+            ended = true;
+            continue;
+        }
+        REQUIRE(type == "binary");
+        REQUIRE(next < frames.size());
+        std::string expected = R"({"binary":")";
+        expected += base64_of(frames[next]);
+        expected += R"(","requestId":"mic-1"})";
+        const std::string data = json::serialize(event.at("data"));
+        INFO("frame " << next << " of " << frames[next].size() << " bytes");
+        CHECK(data.size() == expected.size());
+        CHECK(data == expected);
+        ++next;
+    }
+    CHECK(next == frames.size());
+    CHECK_FALSE(conn.empty());
 }
 
 TEST_CASE("jarvis: speech reaches the client as binary frames between tts_start and tts_end",
@@ -451,39 +664,80 @@ TEST_CASE("jarvis: with auth_token, the WebSocket upgrade needs the token cookie
         CHECK(attempt.body == R"({"error":"Unauthorized"})");
         CHECK_FALSE(attempt.client.has_value());
     }
+    // The query token is for pages; the upgrade looks at the cookie only.
+    CHECK(WsClient::try_connect(port, "/ws?token=" + std::string(kToken)).status == 401);
     auto client = connect_jarvis(kernel, {{"Cookie", "theme=dark; " + cookie}});
     REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"ping"}})"));
     CHECK(json::serialize(next_object(client).at("payload")) == R"({"pong":true})");
 }
 
-TEST_CASE("jarvis: /?token= sets the token cookie and redirects, / and /api need the token",
+TEST_CASE("jarvis: ?token= on any page sets the token cookie and redirects, a wrong one 401s",
           "[integration][jarvis]") {
     auto kernel = start_with_token();
     const HttpClient http = jarvis_http(kernel);
     const std::string token(kToken);
+    const std::string cookie = "token=" + token + "; Path=/; SameSite=Lax; HttpOnly";
 
-    const HttpResponse bootstrap = http.get("/?token=" + token + "&room=lab");
-    CHECK(bootstrap.status == 302);
-    CHECK(bootstrap.header("set-cookie") == "token=" + token + "; Path=/; SameSite=Lax; HttpOnly");
-    CHECK(bootstrap.header("location") == "/?room=lab");
-    CHECK(http.get("/?token=" + token).header("location") == "/");
+    struct Case {
+        std::string target;
+        std::string location;
+    };
+    for (const Case& c :
+         {Case{"/?token=" + token + "&room=lab", "/?room=lab"}, Case{"/?token=" + token, "/"},
+          Case{"/?a=1&token=" + token + "&b=2", "/?a=1&b=2"},
+          Case{"/dashboard.js?token=" + token, "/dashboard.js"},
+          Case{"/docs/page.html?token=" + token, "/docs/page.html"},
+          // Only ever a local redirect, whatever the path looks like.
+          Case{"//evil.example/?token=" + token, "/evil.example/"}}) {
+        INFO("GET " << c.target);
+        const HttpResponse bootstrap = http.get(c.target);
+        CHECK(bootstrap.status == 302);
+        CHECK(bootstrap.header("set-cookie") == cookie);
+        CHECK(bootstrap.header("location") == c.location);
+        CHECK(bootstrap.header("cache-control") == "no-store");
+    }
 
-    for (const std::string target : {"/?token=wrong", "/?token=", "/"}) {
+    for (const std::string& target : std::vector<std::string>{
+             "/?token=wrong", "/?token=", "/?token=" + token + "x", "/dashboard.js?token=wrong",
+             "/?room=1&token=" + token.substr(1), "/", "/dashboard.js", "/index.html"}) {
         INFO("GET " << target);
         const HttpResponse refused = http.get(target);
         CHECK(refused.status == 401);
         CHECK(refused.body == R"({"error":"Unauthorized"})");
         CHECK(refused.header("set-cookie").empty());
     }
+    // The wrong query token loses even next to a good cookie: it sets nothing.
+    const HttpResponse mixed = http.get("/?token=wrong", {{"Cookie", "token=" + token}});
+    CHECK(mixed.status == 401);
+    CHECK(mixed.header("set-cookie").empty());
+}
 
-    const HttpResponse page = http.get("/", {{"Cookie", "token=" + token}});
-    CHECK(page.status == 200);
-    CHECK(page.header("content-type") == "text/html; charset=utf-8");
-    CHECK(page.body.find("<script src=\"/dashboard.js\"></script>") != std::string::npos);
-    const HttpResponse script = http.get("/dashboard.js");
-    CHECK(script.status == 200);
-    CHECK(script.header("content-type") == "text/javascript; charset=utf-8");
-    CHECK(script.body.find("new WebSocket(") != std::string::npos);
+TEST_CASE("jarvis: with auth_token, the dashboard and /api need the cookie or a Bearer header",
+          "[integration][jarvis]") {
+    auto kernel = start_with_token();
+    const HttpClient http = jarvis_http(kernel);
+    const std::string token(kToken);
+
+    for (const HttpHeaders& credentials :
+         {HttpHeaders{{"Cookie", "token=" + token}}, HttpHeaders{{"Cookie", "a=b; token=" + token}},
+          HttpHeaders{{"Authorization", "Bearer " + token}}}) {
+        const HttpResponse page = http.get("/", credentials);
+        CHECK(page.status == 200);
+        CHECK(page.header("content-type") == "text/html; charset=utf-8");
+        CHECK(page.body.find("<script src=\"dashboard.js\"></script>") != std::string::npos);
+        const HttpResponse script = http.get("/dashboard.js", credentials);
+        CHECK(script.status == 200);
+        CHECK(script.header("content-type") == "text/javascript; charset=utf-8");
+        CHECK(script.body.find("new WebSocket('/ws')") != std::string::npos);
+        CHECK(http.get("/dashboard.css", credentials).header("content-type") ==
+              "text/css; charset=utf-8");
+    }
+    for (const HttpHeaders& wrong :
+         {HttpHeaders{{"Cookie", "token=wrong"}}, HttpHeaders{{"Authorization", "Bearer wrong"}},
+          HttpHeaders{{"Authorization", token}}, HttpHeaders{{"Cookie", "tok=" + token}}}) {
+        CHECK(http.get("/", wrong).status == 401);
+        CHECK(http.get("/dashboard.js", wrong).status == 401);
+    }
 
     for (const std::string method : {"GET", "POST"}) {
         INFO(method << " /api/health");
@@ -493,6 +747,7 @@ TEST_CASE("jarvis: /?token= sets the token cookie and redirects, / and /api need
         CHECK(
             http.request(method, "/api/health", "{}", {{"Authorization", "Bearer wrong"}}).status ==
             401);
+        CHECK(http.request(method, "/api/health?token=" + token, "{}").status == 401);
         CHECK(http.request(method, "/api/health", "{}", {{"Authorization", "Bearer " + token}})
                   .status == 404);
         CHECK(http.request(method, "/api/health", "{}", {{"Cookie", "token=" + token}}).status ==
@@ -538,10 +793,13 @@ TEST_CASE("jarvis: GET /health is public and counts the clients", "[integration]
 
 TEST_CASE("jarvis: without auth_token, the dashboard, /ws and /api are open",
           "[integration][jarvis]") {
-    auto kernel = start_jarvis();
+    auto kernel = start_jarvis("dashboard_dir = " + toml_quote(kDashboardDir) + "\n");
     const HttpClient http = jarvis_http(kernel);
     CHECK(http.get("/").status == 200);
-    CHECK(http.get("/?token=anything").status == 200);
+    // No token configured: a ?token= is nobody's business, no cookie is set.
+    const HttpResponse with_query = http.get("/?token=anything");
+    CHECK(with_query.status == 200);
+    CHECK(with_query.header("set-cookie").empty());
     CHECK(http.get("/api/anything").status == 404);
     CHECK(http.get("/nothing-here").status == 404);
     auto client = connect_jarvis(kernel);
@@ -658,12 +916,17 @@ TEST_CASE("jarvis: a bad [plugins.jarvis] table is refused at start, naming the 
         std::string lines;
         std::string named;
     };
-    const auto c = GENERATE(Case{"auth_token = \"has space\"\n", "auth_token"},
-                            Case{"auth_token = \"semi;colon\"\n", "auth_token"},
-                            Case{"auth_token = 12\n", "auth_token"},
-                            Case{"public_origin = \"ftp://example.com\"\n", "public_origin"},
-                            Case{"public_origin = \"https://example.com/app\"\n", "public_origin"},
-                            Case{"token = \"x\"\n", "token"});
+    const auto c =
+        GENERATE(Case{"auth_token = \"has space\"\n", "auth_token"},
+                 Case{"auth_token = \"semi;colon\"\n", "auth_token"},
+                 Case{"auth_token = 12\n", "auth_token"},
+                 Case{"public_origin = \"ftp://example.com\"\n", "public_origin"},
+                 Case{"public_origin = \"https://example.com/app\"\n", "public_origin"},
+                 Case{"token = \"x\"\n", "token"},
+                 Case{"dashboard_dir = \"/nonexistent/jarvis-dashboard\"\n", "dashboard_dir"},
+                 Case{"dashboard_dir = 5\n", "dashboard_dir"},
+                 Case{"backend_commands = \"restart\"\n", "backend_commands"},
+                 Case{"backend_commands = [\"ping\"]\n", "backend_commands"});
     CAPTURE(c.lines);
     TempDir dir("jarvis");
     KernelOptions options;

@@ -544,7 +544,15 @@ TEST_CASE("the shipped config files parse", "[config]") {
         CHECK(jarvis->enabled);
         REQUIRE(jarvis->listen.size() == 1);
         CHECK(jarvis->listen[0].address.to_string() == "127.0.0.1:3142");
-        CHECK(jarvis->settings_json == R"({"auth_token":"","public_origin":""})");
+        // dashboard_dir is written relative to config/; the kernel resolves it.
+        const std::string dashboard =
+            (std::filesystem::absolute(source_dir) / "plugins/jarvis/dashboard")
+                .lexically_normal()
+                .string();
+        CHECK(jarvis->settings_json ==
+              R"({"auth_token":"","backend_commands":[],"dashboard_dir":")" + dashboard +
+                  R"(","public_origin":""})");
+        CHECK(std::filesystem::is_regular_file(dashboard + "/index.html"));
         for (const char* disabled : {"clijaw", "jetstart", "claudecontrol"}) {
             INFO(disabled);
             REQUIRE(find_plugin(config, disabled) != nullptr);

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 using namespace switchyard::jarvis;
 
@@ -34,6 +35,35 @@ TEST_CASE("jarvis reads the client messages it answers or forwards", "[jarvis]")
     CHECK(voice.action == Action::VoiceStart);
     CHECK(voice.request_id == "r1");
     CHECK(read_client_message(R"({"type":"voice_end"})").action == Action::VoiceEnd);
+    // Null members count as absent; `data` beside a `payload` is the client's business.
+    CHECK(
+        read_client_message(R"({"type":"status","payload":null,"priority":null,"timestamp":null})")
+            .action == Action::Status);
+    CHECK(read_client_message(R"({"type":"chat","payload":{"text":"x"},"data":1})").action ==
+          Action::Chat);
+}
+
+TEST_CASE("jarvis forwards the commands backend_commands names, and only those", "[jarvis]") {
+    JarvisSettings settings;
+    settings.backend_commands = {"restart_agent", "list_goals"};
+    const ClientMessage forwarded = read_client_message(
+        R"({"type":"command","payload":{"command":"restart_agent","agent":"coder"},"id":"k1"})",
+        settings);
+    CHECK(forwarded.action == Action::Command);
+    CHECK(forwarded.command == "restart_agent");
+    CHECK(forwarded.id == "k1");
+    const ClientMessage unknown =
+        read_client_message(R"({"type":"command","payload":{"command":"reboot"}})", settings);
+    CHECK(unknown.action == Action::Error);
+    CHECK(unknown.error == "Unknown command: reboot");
+    // The plugin's own commands stay its own, whatever the list says.
+    settings.backend_commands = {"*"};
+    CHECK(read_client_message(R"({"type":"command","payload":{"command":"health"}})", settings)
+              .action == Action::Health);
+    CHECK(read_client_message(R"({"type":"command","payload":{"command":"reboot"}})", settings)
+              .action == Action::Command);
+    CHECK(forwards_command(settings, "anything"));
+    CHECK_FALSE(forwards_command(JarvisSettings{}, "anything"));
 }
 
 TEST_CASE("jarvis turns bad client messages into the error the client gets", "[jarvis]") {
@@ -48,11 +78,29 @@ TEST_CASE("jarvis turns bad client messages into the error the client gets", "[j
     CHECK(error_of(R"({"type":"chat","id":true})") ==
           "Invalid message: id must be a string or a number");
     CHECK(error_of(R"({"type":"chat","payload":{"text":"x"},"priority":1})") ==
-          R"(Invalid message: priority must be "urgent", "normal" or "low")");
+          "Invalid message: priority must be a string");
+    CHECK(error_of(R"({"type":"chat","payload":{"text":"x"},"priority":"high"})") ==
+          R"(Invalid message: unknown priority "high" (expected "urgent", "normal" or "low"))");
+    CHECK(error_of(R"({"type":"chat","payload":{"text":"x"},"timestamp":"now"})") ==
+          "Invalid message: timestamp must be a number");
+    CHECK(error_of(R"({"type":"chat","data":{"text":"x"}})") ==
+          R"(Invalid message: the field is "payload", not "data")");
+    CHECK(error_of(R"({"type":"status","data":{}})") ==
+          R"(Invalid message: the field is "payload", not "data")");
+    CHECK(error_of(R"({"type":"chat","payload":["x"]})") ==
+          "Invalid message: payload must be an object");
     CHECK(error_of(R"({"type":"chat","payload":{"text":null}})") == "Missing text in chat payload");
+    CHECK(error_of(R"({"type":"chat","payload":{"text":7}})") ==
+          "Invalid message: payload.text must be a string");
     CHECK(error_of(R"({"type":"command","payload":{"command":"\"x\""}})") ==
           R"(Unknown command: "x")");
+    CHECK(error_of(R"({"type":"command","payload":{"command":1}})") ==
+          "Invalid message: payload.command must be a string");
+    CHECK(error_of(R"({"type":"command","payload":{"command":""}})") ==
+          "Missing command in command payload");
     CHECK(error_of(R"({"type":"voice_start"})") == "Missing requestId in voice_start payload");
+    CHECK(error_of(R"({"type":"voice_start","payload":{"requestId":5}})") ==
+          "Invalid message: payload.requestId must be a string");
     CHECK(error_of(R"({"type":"Chat"})") == "Unknown message type: Chat");
     // The id read before the error is kept, to be echoed.
     CHECK(read_client_message(R"({"type":"x","id":"keep"})").id_json == R"("keep")");
@@ -129,6 +177,23 @@ TEST_CASE("jarvis drops the token from the redirect and sets the seed's cookie",
     CHECK(query_without("a=1&token=abc&b=2", "token") == "a=1&b=2");
     CHECK(query_without("tokens=1&token&&x", "token") == "tokens=1&x");
     CHECK(token_cookie("t0k") == "token=t0k; Path=/; SameSite=Lax; HttpOnly");
+    CHECK(token_cookie("t0k", true) == "token=t0k; Path=/; SameSite=Lax; HttpOnly; Secure");
+}
+
+TEST_CASE("jarvis redirects only to a local path and reads X-Forwarded-Proto", "[jarvis]") {
+    CHECK(local_redirect_target("/", "") == "/");
+    CHECK(local_redirect_target("/app/page.html", "room=lab") == "/app/page.html?room=lab");
+    CHECK(local_redirect_target("//evil.example/x", "") == "/evil.example/x");
+    CHECK(local_redirect_target("/\\evil.example", "") == "/%5Cevil.example");
+    CHECK(local_redirect_target("", "") == "/");
+
+    CHECK(forwarded_proto_is_https("https"));
+    CHECK(forwarded_proto_is_https(" HTTPS "));
+    CHECK(forwarded_proto_is_https("https, http"));
+    CHECK_FALSE(forwarded_proto_is_https("http, https"));
+    CHECK_FALSE(forwarded_proto_is_https("http"));
+    CHECK_FALSE(forwarded_proto_is_https(""));
+    CHECK_FALSE(forwarded_proto_is_https("httpsx"));
 }
 
 TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the key", "[jarvis]") {
@@ -140,6 +205,12 @@ TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the ke
     CHECK(set.auth_token == "a-B_9.~!");
     CHECK(set.public_origin == "https://j.example:8443");
     CHECK(parse_settings(R"({"public_origin":""})").public_origin.empty());
+    CHECK(defaults.dashboard_dir.empty());
+    CHECK(defaults.backend_commands.empty());
+    const JarvisSettings more =
+        parse_settings(R"({"dashboard_dir":"/srv/dash","backend_commands":["restart_agent","*"]})");
+    CHECK(more.dashboard_dir == "/srv/dash");
+    CHECK(more.backend_commands == std::vector<std::string>{"restart_agent", "*"});
 
     auto refusal = [](std::string_view config) {
         try {
@@ -156,5 +227,13 @@ TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the ke
                Catch::Contains("'public_origin'"));
     CHECK_THAT(refusal(R"({"public_origin":"https://x/y"})"), Catch::Contains("'public_origin'"));
     CHECK_THAT(refusal(R"({"authToken":"x"})"), Catch::Contains("'authToken'"));
+    CHECK_THAT(refusal(R"({"dashboard_dir":1})"), Catch::Contains("'dashboard_dir'"));
+    CHECK_THAT(refusal(R"({"dashboard_dir":"a\u0000b"})"), Catch::Contains("'dashboard_dir'"));
+    for (const char* bad :
+         {R"("restart")", R"([1])", R"([""])", R"(["ping"])", R"(["health"])", R"(["a","a"])"}) {
+        INFO("backend_commands = " << bad);
+        CHECK_THAT(refusal(std::string(R"({"backend_commands":)") + bad + "}"),
+                   Catch::Contains("'backend_commands'"));
+    }
     CHECK_THAT(refusal("[]"), Catch::Contains("not a JSON object"));
 }
