@@ -62,20 +62,30 @@ std::string nginx_config(const TempDir& dir, uint16_t port, uint16_t upstream_po
     c += "  access_log " + d + "/access.log;\n";
     for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
         c += "  " + std::string(kind) + "_temp_path " + d + "/" + kind + ";\n";
-    // What seed 000 asks of a proxy: forward /ws, keep Upgrade and Connection, and keep
-    // the browser's Host so that its Origin matches.
+    // What seed 000 asks of a proxy: forward /ws keeping Upgrade and Connection, keep the
+    // browser's Host so that its Origin matches, and (nginx's default) pass Set-Cookie on.
+    // X-Forwarded-Proto tells the upstream the browser spoke https, as every TLS proxy
+    // should: jarvis marks the token cookie Secure then.
+    const std::string upstream = "http://127.0.0.1:" + std::to_string(upstream_port);
     c += "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n";
     c += "  server {\n";
     c += "    listen 127.0.0.1:" + std::to_string(port) + " ssl;\n";
     c += "    ssl_certificate " + d + "/cert.pem;\n";
     c += "    ssl_certificate_key " + d + "/key.pem;\n";
-    c += "    location / {\n";
-    c += "      proxy_pass http://127.0.0.1:" + std::to_string(upstream_port) + ";\n";
-    c += "      proxy_http_version 1.1;\n";
+    c += "    proxy_http_version 1.1;\n";
+    c += "    proxy_set_header Host $http_host;\n";
+    c += "    proxy_set_header X-Forwarded-Proto $scheme;\n";
+    c += "    location /ws {\n";
+    c += "      proxy_pass " + upstream + ";\n";
+    // proxy_set_header in a location replaces the server's list, so it is repeated whole.
     c += "      proxy_set_header Host $http_host;\n";
+    c += "      proxy_set_header X-Forwarded-Proto $scheme;\n";
     c += "      proxy_set_header Upgrade $http_upgrade;\n";
     c += "      proxy_set_header Connection $connection_upgrade;\n";
     c += "      proxy_read_timeout 120s;\n";
+    c += "    }\n";
+    c += "    location / {\n";
+    c += "      proxy_pass " + upstream + ";\n";
     c += "    }\n  }\n}\n";
     return c;
 }
@@ -101,6 +111,10 @@ TlsProxy TlsProxy::start(uint16_t upstream_port, std::chrono::milliseconds timeo
         nginx.kill();
     }
     throw std::runtime_error("nginx did not start:\n" + failures);
+}
+
+std::filesystem::path TlsProxy::certificate() const {
+    return dir_.path() / "cert.pem";
 }
 
 std::string TlsProxy::log() const {

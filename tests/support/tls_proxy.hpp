@@ -9,15 +9,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace switchyard::test {
 
 class TlsProxy {
   public:
-    // Starts /usr/sbin/nginx on 127.0.0.1:<free port> with HTTPS, proxying every path
-    // (WebSocket upgrades included) to http://127.0.0.1:<upstream_port> and passing the
-    // browser's Host on. Waits until it accepts connections. Throws std::runtime_error,
+    // Starts /usr/sbin/nginx on 127.0.0.1:<free port> with HTTPS, proxying /ws (with its
+    // Upgrade and Connection headers) and every other path to
+    // http://127.0.0.1:<upstream_port>, passing the browser's Host on and saying
+    // X-Forwarded-Proto: https. Waits until it accepts connections. Throws std::runtime_error,
     // with nginx's log, when openssl or nginx fail.
     static TlsProxy start(uint16_t upstream_port,
                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
@@ -29,6 +31,9 @@ class TlsProxy {
 
     // The HTTPS port on 127.0.0.1.
     uint16_t port() const { return port_; }
+    // The proxy's self-signed certificate (PEM, for 127.0.0.1 and localhost): what a
+    // client trusts to verify it.
+    std::filesystem::path certificate() const;
     // nginx's error log so far, for failure messages.
     std::string log() const;
 
