@@ -6,8 +6,10 @@
 // the chat this script types from the bus and answers it. This side does what a person
 // does: opens <base-url>/ (refused without the token), then <base-url>/?token=<token>
 // (the cookie is set, the token leaves the address bar), lets the page open its
-// WebSocket (ws: or, behind an HTTPS proxy, wss:) with that cookie, types a chat message
-// and waits for the backend's answer and its speech (tts_start, audio bytes, tts_end).
+// WebSocket (new WebSocket('/ws'): ws:, or wss: behind an HTTPS proxy) with that cookie,
+// types a chat message and waits for the backend's answer, its speech (tts_start, audio
+// bytes, tts_end) and an event the backend publishes for every client. The page is the
+// dashboard Switchyard ships, served from dashboard_dir.
 //
 // Prints "chat sent" once the message is typed, "PASS" at the end; on any failure
 // "FAIL: <why>" and exit code 1. Every wait has a timeout. Works on Node 18.
@@ -58,8 +60,10 @@ async function main() {
     const cookies = await context.cookies(base);
     const cookie = cookies.find((c) => c.name === 'token');
     expect(cookie, `no token cookie; cookies: ${JSON.stringify(cookies)}`);
-    expect(cookie.value === token && cookie.httpOnly && cookie.sameSite === 'Lax' && cookie.path === '/',
-      `the token cookie is ${JSON.stringify(cookie)}`);
+    // Over https (behind the TLS proxy) the cookie is Secure; over plain http it cannot be.
+    const https = base.startsWith('https:');
+    expect(cookie.value === token && cookie.httpOnly && cookie.sameSite === 'Lax' && cookie.path === '/' &&
+      cookie.secure === https, `the token cookie is ${JSON.stringify(cookie)}`);
     // HttpOnly: the page's own script cannot read it.
     expect(!(await page.evaluate(() => document.cookie)).includes('token='), 'document.cookie shows the token');
 
@@ -73,8 +77,10 @@ async function main() {
       const state = await page.evaluate(() => window.jarvis && { state: window.jarvis.state, received: window.jarvis.received });
       fail(`the WebSocket did not come up: ${JSON.stringify(state)}; console: ${consoleLines.join(' | ')}`);
     }
-    const scheme = await page.evaluate(() => location.protocol);
-    console.log(`connected over ${scheme === 'https:' ? 'wss:' : 'ws:'}`);
+    const socketUrl = await page.evaluate(() => window.jarvis.url);
+    const wsBase = base.replace(/^http/, 'ws');
+    expect(socketUrl === `${wsBase}/ws`, `the page's WebSocket is ${socketUrl}, not ${wsBase}/ws`);
+    console.log(`connected over ${socketUrl.split('//')[0]}`);
 
     // A person types a message and presses Send.
     await page.fill('#text', 'hello from chromium');
@@ -89,7 +95,8 @@ async function main() {
         const start = r.findIndex((m) => m.type === 'tts_start' && m.payload.requestId === 'speech-1');
         const audio = r.findIndex((m) => Array.isArray(m.binary) && m.binary.join(',') === '0,1,2,255');
         const end = r.findIndex((m) => m.type === 'tts_end' && m.payload.requestId === 'speech-1');
-        return answer >= 0 && answer < start && start < audio && audio < end;
+        const all = r.findIndex((m) => m.type === 'workflow_event' && m.payload.workflowId === 'wf-1');
+        return answer >= 0 && answer < start && start < audio && audio < end && end < all;
       });
     } catch (e) {
       fail(`the answer did not arrive in order: ${JSON.stringify(await page.evaluate(() => window.jarvis.received))}`);

@@ -1,9 +1,14 @@
 // The jarvis dashboard in Debian's Chromium (tests/browser/jarvis_dashboard.mjs, driven
 // by playwright-core): seed 000's browser bootstrap end to end. The browser loads
-// /?token=..., keeps the cookie, opens /ws from the page and chats; this test is the
-// backend, reading the chat from the bus stream `inbound` and answering that connection
-// with text and speech. Once straight to the kernel (ws:), once through nginx with TLS
-// (wss:), where the Origin is accepted because the proxy passes the browser's Host on.
+// /?token=..., keeps the cookie, the page Switchyard ships (served from dashboard_dir)
+// opens new WebSocket('/ws') and chats; this test is the backend, reading the chat from
+// the bus stream `inbound`, answering that connection with text and speech and
+// publishing an event for every client. Once straight to the kernel (ws:), once through
+// nginx with TLS (wss:, the cookie Secure), where the Origin is accepted because the
+// proxy passes the browser's Host on.
+//
+// Nothing here skips: without Chromium, Node or playwright-core (scripts/setup installs
+// them, CI runs it) the test fails saying what is missing.
 #include "kernel_process.hpp"
 #include "publish.hpp"
 #include "sse_client.hpp"
@@ -33,7 +38,10 @@ const std::filesystem::path kBrowserDir =
 
 // Starts the script, after checking what it needs, so a missing install says what to do.
 ChildProcess start_browser(const std::string& base, const TempDir& profile) {
+    INFO("Debian's chromium is installed by scripts/setup");
     REQUIRE(std::filesystem::exists("/usr/bin/chromium"));
+    INFO("Node (" SWITCHYARD_NODE ") is installed by scripts/setup");
+    REQUIRE(std::filesystem::exists(SWITCHYARD_NODE));
     INFO("playwright-core is installed by scripts/setup (npm ci in tests/browser)");
     REQUIRE(std::filesystem::exists(kBrowserDir / "node_modules/playwright-core/package.json"));
     return ChildProcess::spawn({SWITCHYARD_NODE, (kBrowserDir / "jarvis_dashboard.mjs").string(),
@@ -79,6 +87,10 @@ void serve_browser(const KernelProcess& kernel, const std::string& base,
     publish(kernel, R"({"topic":"jarvis","type":"binary","data":{"binary":"AAEC/w=="})" + scope);
     publish(kernel,
             R"({"topic":"jarvis","type":"tts_end","data":{"requestId":"speech-1"})" + scope);
+    // Then an event for every client: no scope.
+    publish(
+        kernel,
+        R"({"topic":"jarvis","type":"workflow_event","data":{"workflowId":"wf-1","type":"done"}})");
 
     const auto status = browser.wait_exit(kBrowserWait);
     INFO(output());
@@ -89,8 +101,11 @@ void serve_browser(const KernelProcess& kernel, const std::string& base,
 }
 
 KernelProcess start_jarvis_with_token() {
+    const std::string dashboard =
+        (std::filesystem::path(SWITCHYARD_SOURCE_DIR) / "plugins/jarvis/dashboard").string();
     return KernelProcess::start(
-        enabled_plugin_table("jarvis", "auth_token = " + toml_quote(kToken) + "\n"));
+        enabled_plugin_table("jarvis", "auth_token = " + toml_quote(kToken) +
+                                           "\ndashboard_dir = " + toml_quote(dashboard) + "\n"));
 }
 
 } // namespace
