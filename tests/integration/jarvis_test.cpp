@@ -556,15 +556,15 @@ TEST_CASE("jarvis: microphone audio reaches the backend complete and in order",
     auto client = connect_jarvis(kernel);
     auto other = connect_jarvis(kernel);
 
-    // Frames of many sizes, every byte value, one of 4 MiB; another client's voice
-    // session runs alongside and must not mix in.
+    // Frames of many sizes, every byte value, one of 16 MiB (the largest frame); another client's
+    // voice session runs alongside and must not mix in.
     std::vector<std::string> frames;
     for (size_t i = 0; i < 40; ++i) {
         std::string frame(i * 997 + 1, '\0');
         for (size_t j = 0; j < frame.size(); ++j) frame[j] = static_cast<char>((i * 31 + j) & 0xFF);
         frames.push_back(std::move(frame));
     }
-    frames.insert(frames.begin() + 20, std::string(4 * kMiB, '\x7f'));
+    frames.insert(frames.begin() + 20, std::string(16 * kMiB, '\x7f'));
     REQUIRE(client.send_text(R"({"type":"voice_start","payload":{"requestId":"mic-1"}})"));
     REQUIRE(other.send_text(R"({"type":"voice_start","payload":{"requestId":"mic-2"}})"));
     for (size_t i = 0; i < frames.size(); ++i) {
