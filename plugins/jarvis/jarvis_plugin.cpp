@@ -9,9 +9,11 @@
 // set, a browser presents the token once as ?token=... on any page, gets it back as
 // cookie `token`, and the WebSocket upgrade checks that cookie; pages and /api/* take it
 // as a Bearer header too.
+#include "jarvis_auth.hpp"
 #include "jarvis_protocol.hpp"
 #include "jarvis_settings.hpp"
 #include "jarvis_static_files.hpp"
+#include "jarvis_text.hpp"
 
 #include <switchyard/plugin.hpp>
 
@@ -56,11 +58,8 @@ struct ConnState {
 // The value of header `name` when the request has one, even an empty one.
 std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
     for (const sy_header& header : request.headers()) {
-        const std::string_view key = sdk::to_string_view(header.name);
-        if (key.size() != name.size()) continue;
-        bool same = true;
-        for (size_t i = 0; i < key.size() && same; ++i) same = (key[i] | 0x20) == (name[i] | 0x20);
-        if (same) return sdk::to_string_view(header.value);
+        if (iequals(sdk::to_string_view(header.name), name))
+            return sdk::to_string_view(header.value);
     }
     return std::nullopt;
 }
@@ -110,8 +109,11 @@ class JarvisPlugin final : public sdk::Plugin {
             case kApiRoute:
                 // The daemon's REST API is the backend's; this gate keeps the namespace
                 // behind the token all the same, so a client learns nothing without it.
-                respond(response, authorized(request) ? 404 : 401,
-                        authorized(request) ? kNotFound : kUnauthorized);
+                if (authorized(request)) {
+                    respond(response, 404, kNotFound);
+                } else {
+                    respond(response, 401, kUnauthorized);
+                }
                 return SY_OK;
             case kPageRoute: return answer_page(request, response);
             default: respond(response, 404, kNotFound); return SY_OK;
@@ -240,13 +242,9 @@ class JarvisPlugin final : public sdk::Plugin {
     bool authorized(const sdk::Request& request) const {
         if (settings_.auth_token.empty()) return true;
         if (host().secure_equals(request.cookie("token"), settings_.auth_token)) return true;
-        const std::string_view authorization = request.header("Authorization");
-        constexpr std::string_view kBearer = "bearer ";
-        if (authorization.size() <= kBearer.size()) return false;
-        for (size_t i = 0; i < kBearer.size(); ++i) {
-            if ((authorization[i] | 0x20) != kBearer[i]) return false;
-        }
-        return host().secure_equals(authorization.substr(kBearer.size()), settings_.auth_token);
+        const std::optional<std::string_view> bearer =
+            bearer_credentials(request.header("Authorization"));
+        return bearer && host().secure_equals(*bearer, settings_.auth_token);
     }
 
     // Any GET that is not /ws, /health or /api/*: a page of the dashboard. With the token

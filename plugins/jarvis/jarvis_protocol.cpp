@@ -37,18 +37,6 @@ std::string number_text(int64_t n) {
     return std::to_string(n);
 }
 
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    }
-    return true;
-}
-
 } // namespace
 
 ClientMessage read_client_message(std::string_view text, const JarvisSettings& settings) {
@@ -197,21 +185,6 @@ std::string health_body(std::string_view version, int64_t uptime_seconds, size_t
     return out;
 }
 
-bool origin_allowed(std::optional<std::string_view> origin, std::string_view host_header,
-                    std::string_view public_origin) {
-    if (!origin) return true;
-    const std::string normalized = normalize_origin(*origin);
-    if (normalized.empty()) return false; // "null", a path, another scheme
-    if (normalized == public_origin) return true;
-    const std::string_view authority =
-        std::string_view(normalized).substr(normalized.find("://") + 3);
-    return !host_header.empty() && iequals(authority, host_header);
-}
-
-std::string default_public_origin(uint16_t port) {
-    return "http://localhost:" + std::to_string(port);
-}
-
 Target event_target(std::string_view scope_json) {
     if (scope_json.empty()) return {};
     const std::optional<json::Value> scope = json::parse(scope_json);
@@ -259,51 +232,6 @@ std::string inbound_scope(uint64_t conn, std::string_view request_id) {
         }());
     out += '}';
     return out;
-}
-
-std::string query_without(std::string_view query, std::string_view name) {
-    std::string out;
-    while (!query.empty()) {
-        const size_t amp = query.find('&');
-        const std::string_view part = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-        if (part.empty() || part.substr(0, part.find('=')) == name) continue;
-        if (!out.empty()) out += '&';
-        out += part;
-    }
-    return out;
-}
-
-std::string local_redirect_target(std::string_view path, std::string_view query) {
-    std::string out = "/";
-    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
-    for (char c : path) {
-        if (c == '\\') {
-            out += "%5C";
-        } else {
-            out += c;
-        }
-    }
-    if (!query.empty()) {
-        out += '?';
-        out += query;
-    }
-    return out;
-}
-
-bool forwarded_proto_is_https(std::string_view header) {
-    header = header.substr(0, header.find(','));
-    while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))
-        header.remove_prefix(1);
-    while (!header.empty() && (header.back() == ' ' || header.back() == '\t'))
-        header.remove_suffix(1);
-    return iequals(header, "https");
-}
-
-std::string token_cookie(std::string_view token, bool secure) {
-    std::string cookie = "token=" + std::string(token) + "; Path=/; SameSite=Lax; HttpOnly";
-    if (secure) cookie += "; Secure";
-    return cookie;
 }
 
 } // namespace switchyard::jarvis

@@ -1,5 +1,6 @@
 // JARVIS wire protocol (seed 000 and PROTOCOLS.md): what a client of ws://<listen>/ws
-// sends and receives, and the HTTP answers of the plugin.
+// sends and receives (reading its messages, the envelopes of replies and bus events), and
+// the body of GET /health. Who may connect is jarvis_auth.hpp's.
 //
 // Pure functions, no host and no state, so they are unit-tested on their own.
 #pragma once
@@ -72,14 +73,6 @@ void append_event_envelope(std::string& out, std::string_view type, std::string_
 std::string health_body(std::string_view version, int64_t uptime_seconds, size_t clients,
                         int64_t timestamp);
 
-// Whether a WebSocket handshake's Origin is accepted: when absent (`origin` nullopt),
-// when it equals `public_origin` (normalized, see normalize_origin), or when its host and
-// port equal the Host header (ASCII case-insensitive).
-bool origin_allowed(std::optional<std::string_view> origin, std::string_view host_header,
-                    std::string_view public_origin);
-// The public origin when none is configured: "http://localhost:<port>".
-std::string default_public_origin(uint16_t port);
-
 // Where a bus event goes, from its scope (JSON object text, possibly empty).
 struct Target {
     bool valid = true; // false: scope is not an object or scope.conn is not a connection id
@@ -96,19 +89,5 @@ std::optional<std::string> event_binary(std::string_view data_json);
 std::string binary_inbound_data(std::string_view bytes, std::string_view request_id);
 // The scope of an inbound event: {"conn":"<id>"} and, when not empty, "requestId".
 std::string inbound_scope(uint64_t conn, std::string_view request_id);
-
-// `query` (the part after '?', percent-encoded) without its parameters named `name`.
-std::string query_without(std::string_view query, std::string_view name);
-// The Location of the redirect that drops ?token=: `path` and `query` (may be empty) as
-// one local URL. Leading slashes collapse to one and backslashes are escaped, so a path
-// like "//evil.example" or "/\evil.example" cannot send the browser to another site.
-std::string local_redirect_target(std::string_view path, std::string_view query);
-// Whether an X-Forwarded-Proto header value says the client came over https (its first,
-// client-side element, any case). A proxy terminating TLS sets it.
-bool forwarded_proto_is_https(std::string_view header);
-// The Set-Cookie value that keeps `token` in a browser: seed 000's attributes byte for
-// byte, plus "; Secure" when the browser reached us over https (behind a TLS proxy), so
-// the cookie never travels over plain http afterwards.
-std::string token_cookie(std::string_view token, bool secure = false);
 
 } // namespace switchyard::jarvis

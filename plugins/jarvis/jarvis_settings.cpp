@@ -1,5 +1,7 @@
 #include "jarvis_settings.hpp"
 
+#include "jarvis_auth.hpp"
+
 #include <switchyard/json.hpp>
 
 #include <array>
@@ -22,10 +24,6 @@ bool is_cookie_octet(char c) {
     const auto u = static_cast<unsigned char>(c);
     return u == 0x21 || (u >= 0x23 && u <= 0x2B) || (u >= 0x2D && u <= 0x3A) ||
            (u >= 0x3C && u <= 0x5B) || (u >= 0x5D && u <= 0x7E);
-}
-
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 const std::string& string_value(const json::Value& value, std::string_view key) {
@@ -64,28 +62,6 @@ bool forwards_command(const JarvisSettings& settings, std::string_view command) 
         if (name == "*" || name == command) return true;
     }
     return false;
-}
-
-std::string normalize_origin(std::string_view origin) {
-    std::string lower;
-    for (char c : origin) lower.push_back(ascii_lower(c));
-    if (!lower.empty() && lower.back() == '/') lower.pop_back();
-    std::string_view rest(lower);
-    if (rest.starts_with("http://")) {
-        rest.remove_prefix(7);
-    } else if (rest.starts_with("https://")) {
-        rest.remove_prefix(8);
-    } else {
-        return {};
-    }
-    if (rest.empty()) return {};
-    for (char c : rest) {
-        // An origin is scheme, host and port: no path, query, fragment or credentials.
-        const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-                             c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
-        if (!allowed) return {};
-    }
-    return lower;
 }
 
 JarvisSettings parse_settings(std::string_view config_json) {

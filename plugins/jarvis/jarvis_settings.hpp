@@ -37,8 +37,4 @@ bool forwards_command(const JarvisSettings& settings, std::string_view command);
 // Does not look at the file system: the plugin checks dashboard_dir when it starts.
 JarvisSettings parse_settings(std::string_view config_json);
 
-// `origin` as "scheme://host[:port]" in lower case (one trailing '/' dropped), or "" when
-// it is not an http(s) origin without path, query or credentials.
-std::string normalize_origin(std::string_view origin);
-
 } // namespace switchyard::jarvis

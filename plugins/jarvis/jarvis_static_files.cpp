@@ -1,5 +1,7 @@
 #include "jarvis_static_files.hpp"
 
+#include "jarvis_text.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,36 +17,6 @@ namespace switchyard::jarvis {
 namespace fs = std::filesystem;
 
 namespace {
-
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// One pass of percent-decoding; nullopt on a '%' not followed by two hex digits.
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out.push_back(text[i]);
-            continue;
-        }
-        if (i + 2 >= text.size()) return std::nullopt;
-        const int high = hex_value(text[i + 1]);
-        const int low = hex_value(text[i + 2]);
-        if (high < 0 || low < 0) return std::nullopt;
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-    }
-    return out;
-}
 
 // A segment percent-encoded again for a Location header: unreserved characters and the
 // sub-delimiters a path may hold stay, everything else (backslash, space, '%') is escaped
@@ -131,7 +103,8 @@ void check_dashboard_dir(const fs::path& dir) {
 std::optional<RequestPath> parse_request_path(std::string_view encoded_path) {
     // An origin-form target starts with '/'; anything else ("*", "http://...") names no file.
     if (encoded_path.empty() || encoded_path.front() != '/') return std::nullopt;
-    const std::optional<std::string> decoded = percent_decode(encoded_path);
+    // A path is no query: '+' is a plus sign there.
+    const std::optional<std::string> decoded = percent_decode(encoded_path, false);
     if (!decoded) return std::nullopt;
     RequestPath path;
     std::string_view rest(*decoded);
