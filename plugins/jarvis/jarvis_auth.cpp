@@ -10,7 +10,12 @@ std::string query_without(std::string_view query, std::string_view name) {
         const size_t amp = query.find('&');
         const std::string_view part = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-        if (part.empty() || part.substr(0, part.find('=')) == name) continue;
+        if (part.empty()) continue;
+        // Compared decoded, as the kernel's query_param reads names: "%74oken=..." is
+        // the token for it, so it must go too, or the redirect would keep the token in
+        // the URL and set the cookie again on every visit (a redirect loop).
+        const std::optional<std::string> key = percent_decode(part.substr(0, part.find('=')), true);
+        if (key && *key == name) continue;
         if (!out.empty()) out += '&';
         out += part;
     }

@@ -16,7 +16,9 @@ namespace switchyard::jarvis {
 
 // --- the token bootstrap -----------------------------------------------------------
 
-// `query` (the part after '?', percent-encoded) without its parameters named `name`.
+// `query` (the part after '?', percent-encoded) without its parameters named `name`. A
+// parameter's name is compared percent-decoded ('+' as a space), as the kernel's
+// query_param decodes it; the parameters kept stay as they were sent.
 std::string query_without(std::string_view query, std::string_view name);
 // The Location of the redirect that drops ?token=: `path` and `query` (may be empty) as
 // one local URL. Leading slashes collapse to one and backslashes are escaped, so a path
