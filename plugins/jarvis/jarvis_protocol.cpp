@@ -22,6 +22,11 @@ const json::Value* present(const json::Value& object, std::string_view key) {
     return member == nullptr || member->is_null() ? nullptr : member;
 }
 
+bool is_request_id_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
+}
+
 bool is_priority(std::string_view p) {
     return p == "urgent" || p == "normal" || p == "low";
 }
@@ -116,7 +121,17 @@ ClientMessage read_client_message(std::string_view text, const JarvisSettings& s
                           "Invalid message: payload.requestId must be a string");
         if (request_id == nullptr || request_id->as_string().empty())
             return failed(std::move(message), "Missing requestId in voice_start payload");
-        message.request_id = request_id->as_string();
+        const std::string& id = request_id->as_string();
+        if (id.size() > kMaxRequestIdBytes)
+            return failed(std::move(message), "Invalid message: payload.requestId is longer than " +
+                                                  std::to_string(kMaxRequestIdBytes) + " bytes");
+        for (char c : id) {
+            if (!is_request_id_char(c))
+                return failed(std::move(message),
+                              "Invalid message: payload.requestId may hold only letters, digits, "
+                              "'.', '_', ':' and '-'");
+        }
+        message.request_id = id;
         message.action = Action::VoiceStart;
     } else if (message.type == "voice_end") {
         message.action = Action::VoiceEnd;

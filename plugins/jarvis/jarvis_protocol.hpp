@@ -17,6 +17,12 @@ namespace switchyard::jarvis {
 // The largest client message the endpoint accepts (PROTOCOLS.md: 16 MiB).
 inline constexpr uint64_t kMaxMessageBytes = 16 * 1024 * 1024;
 
+// The longest voice_start payload.requestId, in bytes. It is copied into the data and
+// scope of every audio event of the session, so an unbounded one would multiply a
+// client's bytes on the bus; its characters are limited to [A-Za-z0-9._:-] for the same
+// reason (nothing a JSON escape would inflate) and so it can be logged as it is.
+inline constexpr size_t kMaxRequestIdBytes = 128;
+
 // What the plugin does with one text message from a client.
 enum class Action {
     Error,      // answer `error` with ClientMessage::error
@@ -36,7 +42,7 @@ struct ClientMessage {
     std::string id_json;    // the id as JSON text, to echo in replies; "" when absent
     std::string id;         // the id as a string (a number's JSON text), for the bus
     std::string priority;   // "urgent", "normal" or "low"; "" when absent
-    std::string request_id; // voice_start's payload.requestId
+    std::string request_id; // voice_start's payload.requestId (checked: kMaxRequestIdBytes)
     std::string command;    // a command's payload.command
     std::string error;      // Action::Error: the message for the client
 };

@@ -388,6 +388,19 @@ TEST_CASE("jarvis: bad client messages get an error message and the socket stays
         {R"({"type":"command","payload":{"command":"reboot"},"id":9})", "Unknown command: reboot",
          "9"},
         {R"({"type":"voice_start","payload":{}})", "Missing requestId in voice_start payload", ""},
+        // A requestId is copied into every audio event: bounded, and plain characters only.
+        {R"({"type":"voice_start","payload":{"requestId":")" + std::string(129, 'r') +
+             R"("},"id":"r129"})",
+         "Invalid message: payload.requestId is longer than 128 bytes", "r129"},
+        {R"({"type":"voice_start","payload":{"requestId":")" + std::string(1024 * 1024, 'r') +
+             R"("}})",
+         "Invalid message: payload.requestId is longer than 128 bytes", ""},
+        {R"({"type":"voice_start","payload":{"requestId":"voice 1"}})",
+         "Invalid message: payload.requestId may hold only letters, digits, '.', '_', ':' and '-'",
+         ""},
+        {R"({"type":"voice_start","payload":{"requestId":"v\"1\n"}})",
+         "Invalid message: payload.requestId may hold only letters, digits, '.', '_', ':' and '-'",
+         ""},
         {R"({"type":"voice_end","id":"v1"})", "No voice session in progress", "v1"},
     };
     int pings = 0;

@@ -102,6 +102,22 @@ TEST_CASE("jarvis turns bad client messages into the error the client gets", "[j
     CHECK(error_of(R"({"type":"voice_start","payload":{"requestId":5}})") ==
           "Invalid message: payload.requestId must be a string");
     CHECK(error_of(R"({"type":"Chat"})") == "Unknown message type: Chat");
+    // requestId: at most 128 bytes of [A-Za-z0-9._:-].
+    const std::string longest = std::string(kMaxRequestIdBytes - 9, 'a') + "Z9._:-x-y";
+    REQUIRE(longest.size() == 128);
+    const ClientMessage accepted = read_client_message(
+        R"({"type":"voice_start","payload":{"requestId":")" + longest + R"("}})");
+    CHECK(accepted.action == Action::VoiceStart);
+    CHECK(accepted.request_id == longest);
+    CHECK(error_of(R"({"type":"voice_start","payload":{"requestId":")" + longest + R"(a"}})") ==
+          "Invalid message: payload.requestId is longer than 128 bytes");
+    for (const char* bad : {"a b", "a/b", R"(a\"b)", R"(a\u0000b)", "\u00e9", "a+b", "{x}"}) {
+        INFO("requestId " << bad);
+        CHECK(error_of(std::string(R"({"type":"voice_start","payload":{"requestId":")") + bad +
+                       R"("}})") ==
+              "Invalid message: payload.requestId may hold only letters, digits, '.', '_', ':' "
+              "and '-'");
+    }
     // The id read before the error is kept, to be echoed.
     CHECK(read_client_message(R"({"type":"x","id":"keep"})").id_json == R"("keep")");
 }
