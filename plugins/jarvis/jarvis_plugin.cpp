@@ -12,6 +12,7 @@
 #include "jarvis_auth.hpp"
 #include "jarvis_protocol.hpp"
 #include "jarvis_settings.hpp"
+#include "jarvis_snapshot.hpp"
 #include "jarvis_static_files.hpp"
 #include "jarvis_text.hpp"
 
@@ -21,6 +22,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 namespace switchyard::jarvis {
 namespace {
@@ -32,28 +35,6 @@ constexpr std::string_view kInboundTopic = "inbound/jarvis";
 
 // The indices of kRoutes, as the kernel reports them in Request::route_index().
 enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kPageRoute };
-
-// What the kernel keeps with each connection (so it survives a reload): the port the
-// client reached, and the requestId of its open voice session, if any.
-struct ConnState {
-    uint16_t port = 0;
-    std::optional<std::string> voice_request;
-
-    std::string encode() const {
-        std::string out = std::to_string(port);
-        if (voice_request) out += ' ' + *voice_request;
-        return out;
-    }
-    static ConnState decode(std::string_view bytes) {
-        ConnState state;
-        const size_t space = bytes.find(' ');
-        const std::string_view port = bytes.substr(0, space);
-        std::from_chars(port.data(), port.data() + port.size(), state.port);
-        if (space != std::string_view::npos)
-            state.voice_request = std::string(bytes.substr(space + 1));
-        return state;
-    }
-};
 
 // The value of header `name` when the request has one, even an empty one.
 std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
@@ -84,25 +65,28 @@ class JarvisPlugin final : public sdk::Plugin {
         // A dashboard folder that is not there is a config mistake: refuse the start (or
         // the reload) rather than answer 404 for every page.
         if (!settings_.dashboard_dir.empty()) check_dashboard_dir(settings_.dashboard_dir);
-        // Uptime counts from the first generation: a reload hands the start time on.
-        int64_t started = 0;
-        const std::string_view snapshot = config.snapshot;
-        auto [end, ec] =
-            std::from_chars(snapshot.data(), snapshot.data() + snapshot.size(), started);
-        started_ms_ =
-            (!snapshot.empty() && ec == std::errc() && end == snapshot.data() + snapshot.size())
-                ? started
-                : host.now_ms();
+        // A reload hands on the start time (uptime counts from the first generation) and
+        // the open voice sessions.
+        std::optional<Snapshot> previous;
+        if (!config.snapshot.empty()) {
+            previous = decode_snapshot(config.snapshot);
+            if (!previous) host.warn("the previous generation's snapshot is unreadable; ignored");
+        }
+        if (previous) {
+            state_ = std::move(*previous);
+        } else {
+            state_.started_ms = host.now_ms();
+        }
     }
 
-    std::string snapshot() override { return std::to_string(started_ms_); }
+    std::string snapshot() override { return encode_snapshot(state_); }
 
     sy_status on_http(const sdk::Request& request, sdk::Response& response) override {
         switch (request.route_index()) {
             case kHealthRoute: {
                 const int64_t now = host().now_ms();
                 response.status = 200;
-                response.body = health_body(kVersion, (now - started_ms_) / 1000,
+                response.body = health_body(kVersion, (now - state_.started_ms) / 1000,
                                             host().group_size(clients_), now);
                 return SY_OK;
             }
@@ -142,9 +126,30 @@ class JarvisPlugin final : public sdk::Plugin {
         sy_status status = host().group_add(clients_, conn);
         if (status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND) return SY_OK;
         if (status != SY_OK) return status;
-        ConnState state;
-        state.port = request.local_port();
-        return ignore_gone(host().conn_state_set(conn, state.encode()));
+        // The port the client reached, for its `status` answers: the kernel keeps it with
+        // the connection, across reloads.
+        return ignore_gone(host().conn_state_set(conn, std::to_string(request.local_port())));
+    }
+
+    void on_close(sy_conn_id conn, uint16_t code, std::string_view reason) override {
+        (void)code;
+        (void)reason;
+        // A client that goes away mid-session never sends voice_end: the backend hears it
+        // from the plugin, so it can let go of the audio it buffered for that requestId.
+        const auto session = voice_sessions().find(conn);
+        if (session == voice_sessions().end()) return;
+        const std::string request_id = std::move(session->second);
+        voice_sessions().erase(session);
+        const std::string data = closed_voice_end_data(request_id, host().now_ms());
+        const std::string scope = inbound_scope(conn, request_id);
+        sdk::Publish event;
+        event.topic = kInboundTopic;
+        event.type = "voice_end";
+        event.data = data;
+        event.scope = scope;
+        if (!host().publish(event))
+            host().warn("voice_end for closed connection " + std::to_string(conn) + " (requestId " +
+                        request_id + ") could not be published");
     }
 
     sy_status on_message(sy_conn_id conn, sy_frame_kind kind, std::string_view payload) override {
@@ -160,27 +165,29 @@ class JarvisPlugin final : public sdk::Plugin {
             case Action::Ping:
                 return say(conn, reply("status", ping_payload(), message.id_json, now));
             case Action::Status:
-                return say(conn,
-                           reply("status",
-                                 status_payload(host().group_size(clients_), state_of(conn).port),
-                                 {}, now));
+                return say(conn, reply("status",
+                                       status_payload(host().group_size(clients_), port_of(conn)),
+                                       {}, now));
             case Action::Chat:
             case Action::Command: return forward(conn, message, payload, {});
             case Action::VoiceStart: {
-                ConnState state = state_of(conn);
-                state.voice_request = message.request_id;
-                if (sy_status s = host().conn_state_set(conn, state.encode()); s != SY_OK)
-                    return ignore_gone(s);
+                // One session at a time: replacing an open one silently would leave the
+                // backend waiting for a voice_end that never comes. The open one stays.
+                if (const auto open = voice_sessions().find(conn); open != voice_sessions().end())
+                    return say(conn, error_reply("A voice session is already in progress "
+                                                 "(requestId " +
+                                                     open->second + "): send voice_end first",
+                                                 message.id_json, now));
+                voice_sessions().emplace(conn, message.request_id);
                 return forward(conn, message, payload, message.request_id);
             }
             case Action::VoiceEnd: {
-                ConnState state = state_of(conn);
-                if (!state.voice_request)
+                const auto open = voice_sessions().find(conn);
+                if (open == voice_sessions().end())
                     return say(conn,
                                error_reply("No voice session in progress", message.id_json, now));
-                const std::string request_id = *std::exchange(state.voice_request, std::nullopt);
-                if (sy_status s = host().conn_state_set(conn, state.encode()); s != SY_OK)
-                    return ignore_gone(s);
+                const std::string request_id = std::move(open->second);
+                voice_sessions().erase(open);
                 return forward(conn, message, payload, request_id);
             }
         }
@@ -303,9 +310,14 @@ class JarvisPlugin final : public sdk::Plugin {
         }
     }
 
-    ConnState state_of(sy_conn_id conn) const {
-        return ConnState::decode(host().conn_state_get(conn));
+    uint16_t port_of(sy_conn_id conn) const {
+        const std::string_view stored = host().conn_state_get(conn);
+        uint16_t port = 0;
+        std::from_chars(stored.data(), stored.data() + stored.size(), port);
+        return port;
     }
+
+    std::unordered_map<uint64_t, std::string>& voice_sessions() { return state_.voice_sessions; }
 
     sy_status say(sy_conn_id conn, const std::string& text) {
         return ignore_gone(host().send_text(conn, text));
@@ -329,13 +341,13 @@ class JarvisPlugin final : public sdk::Plugin {
 
     // A binary frame: microphone audio of the connection's voice session.
     sy_status on_audio(sy_conn_id conn, std::string_view bytes) {
-        const ConnState state = state_of(conn);
-        if (!state.voice_request) {
+        const auto session = voice_sessions().find(conn);
+        if (session == voice_sessions().end()) {
             return say(conn, error_reply("Binary data received outside a voice session", {},
                                          host().now_ms()));
         }
-        const std::string data = binary_inbound_data(bytes, *state.voice_request);
-        const std::string scope = inbound_scope(conn, *state.voice_request);
+        const std::string data = binary_inbound_data(bytes, session->second);
+        const std::string scope = inbound_scope(conn, session->second);
         sdk::Publish event;
         event.topic = kInboundTopic;
         event.type = "binary";
@@ -347,7 +359,8 @@ class JarvisPlugin final : public sdk::Plugin {
 
     JarvisSettings settings_;
     sy_group_id clients_;
-    int64_t started_ms_ = 0;
+    // The start time and the open voice sessions: what a reload hands on.
+    Snapshot state_;
     std::string encoded_; // reused so a broadcast does not allocate once warmed up
 };
 

@@ -237,6 +237,15 @@ std::string binary_inbound_data(std::string_view bytes, std::string_view request
     return out;
 }
 
+std::string closed_voice_end_data(std::string_view request_id, int64_t timestamp) {
+    std::string out = R"({"type":"voice_end","payload":{"requestId":)";
+    json::append_escaped(out, request_id);
+    out += R"(,"reason":"closed"},"timestamp":)";
+    out += number_text(timestamp);
+    out += '}';
+    return out;
+}
+
 std::string inbound_scope(uint64_t conn, std::string_view request_id) {
     std::string out = R"({"conn":")" + std::to_string(conn) + '"';
     if (!request_id.empty())

@@ -93,6 +93,11 @@ std::optional<std::string> event_binary(std::string_view data_json);
 // The data of the inbound event for a binary client frame: {"binary":"<base64>",
 // "requestId":"..."} (DESIGN.md: binary frames travel as base64 with their context).
 std::string binary_inbound_data(std::string_view bytes, std::string_view request_id);
+// The data of the voice_end the plugin publishes itself when a connection closes with a
+// voice session open, shaped like a client's message so a backend reads both alike:
+// {"type":"voice_end","payload":{"requestId":"...","reason":"closed"},"timestamp":T}.
+// "reason":"closed" says the client went away rather than ended the session.
+std::string closed_voice_end_data(std::string_view request_id, int64_t timestamp);
 // The scope of an inbound event: {"conn":"<id>"} and, when not empty, "requestId".
 std::string inbound_scope(uint64_t conn, std::string_view request_id);
 

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -560,6 +561,115 @@ TEST_CASE(
     // The session is over: audio now is an error again.
     REQUIRE(client.send_binary("late"));
     CHECK(error_message(next_object(client)) == "Binary data received outside a voice session");
+}
+
+TEST_CASE("jarvis: a second voice_start during a session gets an error and the first stays open",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis();
+    auto feed = inbound_feed(kernel);
+    auto client = connect_jarvis(kernel);
+
+    REQUIRE(client.send_text(R"({"type":"voice_start","payload":{"requestId":"first"}})"));
+    const json::object started = next_inbound(feed);
+    CHECK(string_field(started, "type") == "voice_start");
+    CHECK(scope_field(started, "requestId") == "first");
+
+    REQUIRE(
+        client.send_text(R"({"type":"voice_start","payload":{"requestId":"second"},"id":"v2"})"));
+    const json::object refused = next_object(client);
+    CHECK(error_message(refused) ==
+          "A voice session is already in progress (requestId first): send voice_end first");
+    CHECK(string_field(refused, "id") == "v2");
+
+    // The audio still belongs to the first session, and the backend never saw "second":
+    // the next inbound event is this frame.
+    REQUIRE(client.send_binary("abc"));
+    const json::object audio = next_inbound(feed);
+    CHECK(string_field(audio, "type") == "binary");
+    CHECK(json::serialize(audio.at("data")) == R"({"binary":"YWJj","requestId":"first"})");
+    REQUIRE(client.send_text(R"({"type":"voice_end"})"));
+    const json::object ended = next_inbound(feed);
+    CHECK(string_field(ended, "type") == "voice_end");
+    CHECK(scope_field(ended, "requestId") == "first");
+
+    // Once it ended, a new session may start.
+    REQUIRE(client.send_text(R"({"type":"voice_start","payload":{"requestId":"second"}})"));
+    const json::object restarted = next_inbound(feed);
+    CHECK(string_field(restarted, "type") == "voice_start");
+    CHECK(scope_field(restarted, "requestId") == "second");
+}
+
+TEST_CASE("jarvis: a client that leaves during a voice session ends it for the backend",
+          "[integration][jarvis]") {
+    auto kernel = start_jarvis();
+    auto feed = inbound_feed(kernel);
+    auto observer = connect_jarvis(kernel);
+    std::optional<WsClient> polite = connect_jarvis(kernel);
+    std::optional<WsClient> vanishing = connect_jarvis(kernel);
+    std::optional<WsClient> finished = connect_jarvis(kernel);
+
+    // The voice_end the plugin publishes for a connection that closed mid-session.
+    auto expect_closed_voice_end = [&](const std::string& request_id, const std::string& conn,
+                                       int64_t before) {
+        const json::object event = next_inbound(feed);
+        INFO("inbound: " << json::serialize(event));
+        CHECK(string_field(event, "topic") == "inbound/jarvis");
+        CHECK(string_field(event, "type") == "voice_end");
+        CHECK(scope_field(event, "conn") == conn);
+        CHECK(scope_field(event, "requestId") == request_id);
+        const json::value& data = event.at("data");
+        CHECK(string_field(data, "type") == "voice_end");
+        CHECK(json::serialize(data.at("payload")) ==
+              R"({"requestId":")" + request_id + R"(","reason":"closed"})");
+        REQUIRE(data.at("timestamp").is_int64());
+        CHECK(data.at("timestamp").as_int64() <= wall_ms());
+        CHECK(data.at("timestamp").as_int64() >= before);
+    };
+    // The connection id of a client, from the voice_start it sends.
+    auto start_session = [&](WsClient& client, const std::string& request_id) {
+        REQUIRE(client.send_text(R"({"type":"voice_start","payload":{"requestId":")" + request_id +
+                                 R"("}})"));
+        const json::object event = next_inbound(feed);
+        REQUIRE(string_field(event, "type") == "voice_start");
+        REQUIRE(scope_field(event, "requestId") == request_id);
+        return scope_field(event, "conn");
+    };
+
+    // A close handshake in the middle of a session.
+    const std::string polite_conn = start_session(*polite, "polite-1");
+    REQUIRE(polite->send_binary("pcm"));
+    CHECK(string_field(next_inbound(feed), "type") == "binary");
+    int64_t before = wall_ms();
+    polite->close();
+    expect_closed_voice_end("polite-1", polite_conn, before);
+
+    // A connection that just drops (no close frame).
+    const std::string vanishing_conn = start_session(*vanishing, "gone-2");
+    before = wall_ms();
+    vanishing.reset();
+    expect_closed_voice_end("gone-2", vanishing_conn, before);
+
+    // A session the client ended itself: its close adds nothing. Once the observer sees
+    // the client count drop, the plugin has handled the close (the count drops in the
+    // same step), so the next inbound event is the observer's chat.
+    start_session(*finished, "done-3");
+    REQUIRE(finished->send_text(R"({"type":"voice_end"})"));
+    CHECK(string_field(next_inbound(feed), "type") == "voice_end");
+    finished->close();
+    std::string health;
+    CHECK(wait_until(
+        [&] {
+            if (!observer.send_text(R"({"type":"command","payload":{"command":"health"}})"))
+                return false;
+            health = json::serialize(next_object(observer).at("payload"));
+            return health == R"({"status":"ok","service":"websocket","clients":1})";
+        },
+        kWait, std::chrono::milliseconds(20)));
+    INFO("last health payload: " << health);
+    REQUIRE(observer.send_text(R"({"type":"chat","payload":{"text":"marker"}})"));
+    const json::object marker = next_inbound(feed);
+    CHECK(string_field(marker, "type") == "chat");
+    CHECK(string_field(marker.at("data").at("payload"), "text") == "marker");
 }
 
 TEST_CASE("jarvis: microphone audio reaches the backend complete and in order",

@@ -212,3 +212,9 @@ TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the ke
     }
     CHECK_THAT(refusal("[]"), Catch::Contains("not a JSON object"));
 }
+
+TEST_CASE("jarvis says in a voice_end of its own that the client went away", "[jarvis]") {
+    CHECK(
+        closed_voice_end_data("mic-1", 42) ==
+        R"({"type":"voice_end","payload":{"requestId":"mic-1","reason":"closed"},"timestamp":42})");
+}
