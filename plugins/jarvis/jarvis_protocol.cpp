@@ -47,7 +47,12 @@ std::string number_text(int64_t n) {
 ClientMessage read_client_message(std::string_view text, const JarvisSettings& settings) {
     ClientMessage message;
     std::string parse_error;
-    const std::optional<json::Value> parsed = json::parse(text, &parse_error);
+    json::ParseLimits limits;
+    limits.max_values = kMaxMessageValues;
+    bool too_complex = false;
+    const std::optional<json::Value> parsed = json::parse(text, &parse_error, limits, &too_complex);
+    if (!parsed && too_complex)
+        return failed(std::move(message), "Message too complex: " + parse_error);
     if (!parsed) return failed(std::move(message), "Invalid JSON: " + parse_error);
     if (!parsed->is_object())
         return failed(std::move(message), "Invalid message: expected a JSON object");

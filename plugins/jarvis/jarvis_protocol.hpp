@@ -17,6 +17,12 @@ namespace switchyard::jarvis {
 // The largest client message the endpoint accepts (PROTOCOLS.md: 16 MiB).
 inline constexpr uint64_t kMaxMessageBytes = 16 * 1024 * 1024;
 
+// What one client message may hold, parsed: the SDK's default nesting depth and at most
+// this many JSON values. A 16 MiB message of tiny elements would otherwise become a DOM
+// of millions of values (each far larger than its text) for every message a client sends;
+// the seed's messages hold a handful.
+inline constexpr size_t kMaxMessageValues = 100'000;
+
 // The longest voice_start payload.requestId, in bytes. It is copied into the data and
 // scope of every audio event of the session, so an unbounded one would multiply a
 // client's bytes on the bus; its characters are limited to [A-Za-z0-9._:-] for the same

@@ -438,6 +438,40 @@ TEST_CASE("jarvis: bad client messages get an error message and the socket stays
 }
 
 TEST_CASE(
+    "jarvis: a message of too many JSON values or too deep gets an error and the socket stays open",
+    "[integration][jarvis]") {
+    auto kernel = start_jarvis();
+    auto feed = inbound_feed(kernel);
+    auto client = connect_jarvis(kernel);
+    // A chat whose payload carries `n` tiny elements besides its text.
+    auto chat_with = [](size_t n, std::string_view id) {
+        std::string out =
+            R"({"type":"chat","id":")" + std::string(id) + R"(","payload":{"text":"hi","list":[)";
+        for (size_t i = 0; i < n; ++i) out += i == 0 ? "0" : ",0";
+        return out + "]}}";
+    };
+
+    // 1 MiB of "0,": half a million values, far over the cap of 100,000.
+    REQUIRE(client.send_text(chat_with(512 * 1024, "big")));
+    const json::object big = next_object(client);
+    INFO("reply: " << json::serialize(big));
+    CHECK_THAT(error_message(big),
+               Catch::StartsWith("Message too complex: more than 100000 values at offset "));
+    CHECK(string_field(big, "type") == "error");
+    // Deeper than 64 levels is too complex as well.
+    REQUIRE(client.send_text(R"({"type":"chat","payload":{"text":"hi","deep":)" +
+                             std::string(100, '[') + std::string(100, ']') + "}}"));
+    CHECK_THAT(error_message(next_object(client)),
+               Catch::StartsWith("Message too complex: nesting deeper than 64 at offset "));
+    // Still open, and a message under the cap goes through: it is the backend's first.
+    REQUIRE(client.send_text(chat_with(90'000, "fits")));
+    const json::object event = next_inbound(feed);
+    CHECK(string_field(event, "type") == "chat");
+    CHECK(string_field(event, "id") == "fits");
+    CHECK(event.at("data").at("payload").at("list").as_array().size() == 90'000);
+}
+
+TEST_CASE(
     "jarvis: chat goes to the bus stream inbound as sent, with the connection id as a "
     "string",
     "[integration][jarvis]") {
