@@ -428,9 +428,14 @@ TEST_CASE("jarvis: bad client messages get an error message and the socket stays
     CHECK(error_message(next_object(client)) == "Binary data received outside a voice session");
     CHECK_FALSE(client.closed());
 
-    // None of it reached the backend (the first inbound event is this chat), and the
-    // bystander got nothing.
-    CHECK(conn_id_of(client, feed).size() > 0);
+    // None of it reached the backend: the first event of stream inbound (seq 1, the
+    // feed replays from the start) is this chat. The bystander got nothing.
+    REQUIRE(client.send_text(R"({"type":"chat","payload":{"text":"first to arrive"}})"));
+    const json::object first = next_inbound(feed);
+    INFO("first inbound event: " << json::serialize(first));
+    CHECK(first.at("seq") == json::value(1));
+    CHECK(string_field(first, "type") == "chat");
+    CHECK(string_field(first.at("data").at("payload"), "text") == "first to arrive");
     const int64_t before = wall_ms();
     publish(kernel, publish_json("chat", R"({"text":"still here"})"));
     check_envelope(client, "chat", R"({"text":"still here"})", "", "normal", before);
@@ -1050,9 +1055,18 @@ TEST_CASE("jarvis: a reload keeps the clients, their voice sessions and the upti
 
     REQUIRE(talker.send_text(R"({"type":"voice_start","payload":{"requestId":"r-reload"}})"));
     CHECK(string_field(next_inbound(feed), "type") == "voice_start");
-    const int64_t uptime_before =
-        parse_json(jarvis_http(kernel).get("/health").body).as_object().at("uptime").as_int64();
+    // Uptime is in whole seconds: wait until it is at least 1, so a generation that
+    // restarted the count at the reload (uptime 0 again) cannot pass for one that kept it.
+    auto health = [&] { return parse_json(jarvis_http(kernel).get("/health").body).as_object(); };
+    int64_t uptime_before = 0;
+    REQUIRE(wait_until(
+        [&] {
+            uptime_before = health().at("uptime").as_int64();
+            return uptime_before >= 1;
+        },
+        kWait, std::chrono::milliseconds(50)));
 
+    const int64_t reload_requested = wall_ms();
     const HttpResponse reloaded = reload_plugin(kernel, "jarvis");
     INFO("reload: " << reloaded.body);
     REQUIRE(reloaded.status == 200);
@@ -1065,9 +1079,15 @@ TEST_CASE("jarvis: a reload keeps the clients, their voice sessions and the upti
     CHECK(json::serialize(next_object(talker).at("payload")) ==
           R"({"service":"websocket","status":"running","clients":2,"port":)" +
               std::to_string(jarvis_port(kernel)) + "}");
-    // The new generation counts from the first one's start, not from the reload.
-    CHECK(parse_json(jarvis_http(kernel).get("/health").body).as_object().at("uptime").as_int64() >=
-          uptime_before);
+    // The new generation counts from the first one's start, not from the reload: the
+    // uptime did not fall back, and the start it implies (timestamp - uptime, within a
+    // second) lies before the reload was asked for. The first start is at least a second
+    // before that (uptime_before >= 1); a start taken at the reload comes after it.
+    const json::object after = health();
+    const int64_t uptime_after = after.at("uptime").as_int64();
+    INFO("uptime before " << uptime_before << " s, after " << uptime_after << " s");
+    CHECK(uptime_after >= uptime_before);
+    CHECK(after.at("timestamp").as_int64() - uptime_after * 1000 < reload_requested);
 
     const int64_t before = wall_ms();
     publish(kernel, publish_json("chat", R"({"text":"after reload"})"));
