@@ -8,7 +8,9 @@
 
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -38,16 +40,6 @@ void append_encoded_segment(std::string& out, std::string_view segment) {
     }
 }
 
-// Whether canonical `path` is `root` or lies below it (both canonical, no trailing '/'
-// except for "/" itself).
-bool within(const fs::path& root, const fs::path& path) {
-    const std::string& r = root.native();
-    const std::string& p = path.native();
-    if (p == r) return true;
-    if (r == "/") return !p.empty() && p.front() == '/';
-    return p.size() > r.size() && p.compare(0, r.size(), r) == 0 && p[r.size()] == '/';
-}
-
 std::string hex(uint64_t n) {
     constexpr char kHex[] = "0123456789abcdef";
     std::string out;
@@ -58,10 +50,18 @@ std::string hex(uint64_t n) {
     return out;
 }
 
-// Closes the descriptor it holds.
+// Closes the descriptor it holds. Movable, so a stack of them can hold a walk's folders.
 class FileDescriptor {
   public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
+    explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+    FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    FileDescriptor& operator=(FileDescriptor&& other) noexcept {
+        if (this != &other) {
+            if (fd_ >= 0) ::close(fd_);
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     ~FileDescriptor() {
@@ -72,6 +72,112 @@ class FileDescriptor {
   private:
     int fd_;
 };
+
+// What a name beneath the root came to.
+struct Opened {
+    FileDescriptor fd; // a regular file open for reading, or a folder (O_PATH)
+    struct stat info {};
+};
+
+// Symlinks followed in one walk at most, as the kernel's own limit (ELOOP).
+constexpr int kMaxSymlinks = 40;
+
+// Appends the non-empty '/'-separated parts of `path` to `out`, in order, before `at`.
+void insert_parts(std::deque<std::string>& out, std::deque<std::string>::iterator at,
+                  std::string_view path) {
+    std::vector<std::string> parts;
+    while (!path.empty()) {
+        const size_t slash = path.find('/');
+        if (slash != 0) parts.emplace_back(path.substr(0, slash));
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+    }
+    out.insert(at, parts.begin(), parts.end());
+}
+
+// The rest of absolute symlink target `target` below one of `roots` (the folder as
+// configured, and its real path), or nullopt when it lies under neither.
+std::optional<std::string_view> below_root(std::string_view target,
+                                           const std::vector<std::string>& roots) {
+    for (const std::string& root : roots) {
+        std::string_view r(root);
+        while (r.size() > 1 && r.back() == '/') r.remove_suffix(1);
+        if (r == "/") return target; // everything is below "/"
+        if (target.starts_with(r) && (target.size() == r.size() || target[r.size()] == '/'))
+            return target.substr(r.size());
+    }
+    return std::nullopt;
+}
+
+// Opens `names` beneath the folder `root_fd` one name at a time, never letting the file
+// system walk a path itself: every name is opened with openat(O_PATH | O_NOFOLLOW) from
+// the descriptor of the folder before it, so a name that is a symlink opens the link, not
+// what it points to. A link's target (readlinkat) is resolved the same way from the
+// folder holding the link: ".." pops to the folder the walk came from and never above the
+// root, and an absolute target is taken only when it lies under the root (`roots`: its
+// path as configured and its real path) and is then walked from the root descriptor.
+// Whatever is swapped in meanwhile, each step starts from a descriptor inside the folder,
+// so nothing outside it is ever opened; a check of the resolved path followed by open()
+// would guard only the last name. nullopt for anything missing, outside, not a regular
+// file or folder (FIFO, device, socket: never opened), or over kMaxSymlinks links.
+std::optional<Opened> open_beneath(int root_fd, const std::vector<std::string>& roots,
+                                   const std::vector<std::string>& names) {
+    std::vector<FileDescriptor> folders; // the walk's folders below the root, in order
+    auto current = [&] { return folders.empty() ? root_fd : folders.back().get(); };
+    std::deque<std::string> pending(names.begin(), names.end());
+    int links = 0;
+    while (!pending.empty()) {
+        const std::string name = std::move(pending.front());
+        pending.pop_front();
+        // Only a link's target holds these: a request's names were checked already.
+        if (name.empty() || name == ".") continue;
+        if (name == "..") {
+            if (folders.empty()) return std::nullopt; // above the root
+            folders.pop_back();
+            continue;
+        }
+        FileDescriptor node(::openat(current(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        struct stat info {};
+        if (node.get() < 0 || ::fstat(node.get(), &info) != 0) return std::nullopt;
+        if (S_ISLNK(info.st_mode)) {
+            if (++links > kMaxSymlinks) return std::nullopt;
+            std::string target(PATH_MAX, '\0');
+            // The link this descriptor opened, not whatever has the name by now.
+            const ssize_t length = ::readlinkat(node.get(), "", target.data(), target.size());
+            if (length <= 0 || static_cast<size_t>(length) >= target.size()) return std::nullopt;
+            target.resize(static_cast<size_t>(length));
+            std::string_view rest(target);
+            if (rest.front() == '/') {
+                const std::optional<std::string_view> below = below_root(rest, roots);
+                if (!below) return std::nullopt; // an absolute path out of the folder
+                folders.clear();
+                rest = *below;
+            }
+            insert_parts(pending, pending.begin(), rest);
+            continue;
+        }
+        if (S_ISDIR(info.st_mode)) {
+            if (pending.empty()) return Opened{std::move(node), info};
+            folders.push_back(std::move(node));
+            continue;
+        }
+        if (!S_ISREG(info.st_mode) || !pending.empty()) return std::nullopt;
+        // O_NONBLOCK and O_NOFOLLOW: should the name have become a FIFO or a link since
+        // it was looked at, open() neither hangs nor follows it, and the check below
+        // that it is still the same file refuses it.
+        FileDescriptor file(
+            ::openat(current(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+        struct stat opened {};
+        if (file.get() < 0 || ::fstat(file.get(), &opened) != 0 || !S_ISREG(opened.st_mode) ||
+            opened.st_dev != info.st_dev || opened.st_ino != info.st_ino)
+            return std::nullopt;
+        return Opened{std::move(file), opened};
+    }
+    // No names at all: the root itself.
+    FileDescriptor self(::openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    struct stat info {};
+    if (self.get() < 0 || ::fstat(self.get(), &info) != 0) return std::nullopt;
+    return Opened{std::move(self), info};
+}
 
 StaticAnswer not_found() {
     return StaticAnswer{};
@@ -186,18 +292,20 @@ StaticAnswer serve_static_file(const fs::path& root, std::string_view encoded_pa
     const std::optional<RequestPath> request = parse_request_path(encoded_path);
     if (!request) return not_found();
 
-    // The root is resolved on every request, so a deployment that swaps a symlink to a
-    // new release folder is served from the new one at once.
+    // The root is opened on every request, so a deployment that swaps a symlink to a new
+    // release folder is served from the new one at once. The root itself may be a
+    // symlink; below it, open_beneath walks every name.
+    FileDescriptor root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (root_fd.get() < 0) return not_found();
+    std::vector<std::string> roots{root.lexically_normal().string()};
     std::error_code ec;
-    const fs::path canonical_root = fs::canonical(root, ec);
-    if (ec) return not_found();
-    fs::path wanted = canonical_root;
-    for (const std::string& segment : request->segments) wanted /= segment;
-    fs::path real = fs::canonical(wanted, ec);
-    if (ec || !within(canonical_root, real)) return not_found();
+    if (const fs::path real_root = fs::canonical(root, ec); !ec)
+        roots.push_back(real_root.string());
 
+    std::optional<Opened> opened = open_beneath(root_fd.get(), roots, request->segments);
+    if (!opened) return not_found();
     std::string name = request->segments.empty() ? std::string() : request->segments.back();
-    if (fs::is_directory(real, ec)) {
+    if (S_ISDIR(opened->info.st_mode)) {
         if (!request->segments.empty() && !request->trailing_slash) {
             // The page's relative links resolve against the folder only with its '/'.
             // Built from the checked segments, so it is always one local path ("//host"
@@ -212,25 +320,24 @@ StaticAnswer serve_static_file(const fs::path& root, std::string_view encoded_pa
             if (!query.empty()) moved.location += "?" + std::string(query);
             return moved;
         }
-        real = fs::canonical(real / "index.html", ec);
-        if (ec || !within(canonical_root, real)) return not_found();
+        std::vector<std::string> index = request->segments;
+        index.emplace_back("index.html");
+        opened = open_beneath(root_fd.get(), roots, index);
+        if (!opened || !S_ISREG(opened->info.st_mode)) return not_found();
         name = "index.html";
     } else if (request->trailing_slash) {
         return not_found(); // "file.html/" names a folder that is not there
     }
-
-    // O_NONBLOCK: a FIFO planted in the folder must not hang the plugin in open(); it
-    // is refused below as not a regular file. O_NOFOLLOW: the path was just resolved, so
-    // a symlink now means it was swapped in between.
-    FileDescriptor file(::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
-    if (file.get() < 0) return not_found();
-    struct stat info {};
-    if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode)) return not_found();
+    const FileDescriptor file = std::move(opened->fd);
+    const struct stat& info = opened->info;
+    // For the log only: where the file is, as the request named it.
+    fs::path shown = root;
+    for (const std::string& segment : request->segments) shown /= segment;
     const auto size = static_cast<uint64_t>(info.st_size);
     if (size > kMaxStaticFileBytes) {
         StaticAnswer too_large;
         too_large.status = 500;
-        too_large.problem = "dashboard file '" + real.string() + "' has " + std::to_string(size) +
+        too_large.problem = "dashboard file '" + shown.string() + "' has " + std::to_string(size) +
                             " bytes, more than the " + std::to_string(kMaxStaticFileBytes) +
                             " served";
         return too_large;
@@ -254,7 +361,7 @@ StaticAnswer serve_static_file(const fs::path& root, std::string_view encoded_pa
             StaticAnswer failed;
             failed.status = 500;
             failed.problem =
-                "cannot read dashboard file '" + real.string() + "': " + std::strerror(errno);
+                "cannot read dashboard file '" + shown.string() + "': " + std::strerror(errno);
             return failed;
         }
         if (n == 0) break; // it shrank meanwhile: serve what is there

@@ -4,9 +4,14 @@
 // Every request path is hostile. It is percent-decoded once (so %2e%2e and %2f count as
 // what they decode to, and a double-encoded %252e stays the literal text "%2e"), then
 // refused when it holds a NUL, a backslash, a bad escape or a segment starting with '.'
-// ("..", ".", dotfiles such as .git). What is left is resolved with realpath and must
-// still lie inside the canonical dashboard folder, so a symlink pointing out is refused
-// too. Every refusal looks the same as a missing file: 404.
+// ("..", ".", dotfiles such as .git). What is left is opened one name at a time from a
+// descriptor of the dashboard folder (openat with O_NOFOLLOW, never a whole path), so
+// what the file system looks like between a check and the open does not matter.
+// Symlinks inside the folder are followed while every step stays inside: the plugin
+// reads each link and walks its target the same way, ".." never above the folder, an
+// absolute target only under the folder's own path. A symlink pointing out is refused,
+// and so is one swapped in mid-request. Every refusal looks the same as a missing file:
+// 404.
 //
 // No host, no state: reading files is all it does, so the unit tests use it directly and
 // the plugin calls it from on_http (the kernel allows a plugin to read files there).

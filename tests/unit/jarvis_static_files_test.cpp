@@ -5,13 +5,17 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace switchyard::jarvis;
@@ -189,6 +193,80 @@ TEST_CASE("jarvis static files: nothing outside the folder is served", "[jarvis]
     fs::create_symlink(site.root(), site.outside() / "current");
     CHECK(serve_static_file(site.outside() / "current", "/", "", "").body == "home");
     CHECK(serve_static_file(site.outside() / "current", "/leak.txt", "", "").status == 404);
+}
+
+TEST_CASE("jarvis static files: symlinks inside are followed while every step stays inside",
+          "[jarvis]") {
+    Site site;
+    site.write(site.root() / "docs" / "index.html", "docs");
+    site.write(site.root() / "docs" / "page.txt", "page");
+    site.write(site.root() / "inner.txt", "inner");
+    site.write(site.outside() / "secret.txt", "secret");
+    // Relative, through folders and "..", chained, to a folder.
+    fs::create_symlink("../inner.txt", site.root() / "docs" / "up.txt");
+    fs::create_symlink("docs/./page.txt", site.root() / "deep.txt");
+    fs::create_symlink("deep.txt", site.root() / "chain.txt");
+    fs::create_symlink("docs", site.root() / "manual");
+    // Absolute, under the folder's real path.
+    fs::create_symlink(fs::canonical(site.root()) / "inner.txt", site.root() / "absolute.txt");
+    CHECK(get(site, "/docs/up.txt").body == "inner");
+    CHECK(get(site, "/deep.txt").body == "page");
+    CHECK(get(site, "/chain.txt").body == "page");
+    CHECK(get(site, "/manual/page.txt").body == "page");
+    CHECK(get(site, "/manual/").body == "docs");
+    CHECK(get(site, "/manual").status == 301);
+    CHECK(get(site, "/absolute.txt").body == "inner");
+
+    // Out of the folder however it is spelled, a loop, and a file used as a folder.
+    fs::create_symlink("../secret.txt", site.root() / "up-and-out.txt");
+    fs::create_symlink("docs/../../secret.txt", site.root() / "around.txt");
+    fs::create_symlink("../site/../secret.txt", site.root() / "docs" / "back-out.txt");
+    fs::create_symlink(site.outside() / "site" / ".." / "secret.txt", site.root() / "dotdot.txt");
+    fs::create_symlink("/", site.root() / "slash");
+    fs::create_symlink("loop-b", site.root() / "loop-a");
+    fs::create_symlink("loop-a", site.root() / "loop-b");
+    fs::create_symlink("inner.txt/x", site.root() / "through-file");
+    for (const char* path : {"/up-and-out.txt", "/around.txt", "/docs/back-out.txt", "/dotdot.txt",
+                             "/slash/etc/passwd", "/slash/", "/loop-a", "/through-file"}) {
+        INFO("path " << path);
+        CHECK(get(site, path).status == 404);
+    }
+}
+
+TEST_CASE("jarvis static files: a folder swapped for a symlink mid-request never leaks",
+          "[jarvis]") {
+    // Another thread keeps exchanging folder "sub" with a symlink to a folder outside
+    // that holds a file of the same name, atomically (RENAME_EXCHANGE), while requests
+    // for /sub/f.txt run. Resolving the path first and opening it afterwards would now
+    // and then open the outside file through the swapped-in link; a walk that opens
+    // one name at a time from the root's descriptor cannot.
+    Site site;
+    site.write(site.root() / "sub" / "f.txt", "inside");
+    site.write(site.outside() / "elsewhere" / "f.txt", "secret");
+    fs::create_symlink(site.outside() / "elsewhere", site.root() / "swap");
+    const std::string sub = (site.root() / "sub").string();
+    const std::string swap = (site.root() / "swap").string();
+
+    std::atomic<bool> stop{false};
+    std::atomic<long> swaps{0};
+    std::thread swapper([&] {
+        while (!stop.load()) {
+            if (::renameat2(AT_FDCWD, sub.c_str(), AT_FDCWD, swap.c_str(), RENAME_EXCHANGE) == 0)
+                swaps.fetch_add(1);
+        }
+    });
+    int served = 0;
+    int leaked = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const StaticAnswer answer = get(site, "/sub/f.txt");
+        if (answer.status == 200) ++served;
+        if (answer.body == "secret") ++leaked;
+    }
+    stop = true;
+    swapper.join();
+    INFO("served " << served << " of 20000 while the folder was swapped " << swaps << " times");
+    CHECK(swaps > 0);
+    CHECK(leaked == 0);
 }
 
 TEST_CASE("jarvis static files: a file over the cap is a 500 naming it, the folder is checked",
