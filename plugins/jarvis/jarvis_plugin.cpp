@@ -126,6 +126,12 @@ class JarvisPlugin final : public sdk::Plugin {
         sy_status status = host().group_add(clients_, conn);
         if (status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND) return SY_OK;
         if (status != SY_OK) return status;
+        // A peer that vanished without closing would count as a client forever: the
+        // kernel pings it and drops it when the pong does not come.
+        if (settings_.ping_interval_ms != 0) {
+            status = host().keepalive(conn, settings_.ping_interval_ms, settings_.pong_timeout_ms);
+            if (status != SY_OK) return ignore_gone(status);
+        }
         // The port the client reached, for its `status` answers: the kernel keeps it with
         // the connection, across reloads.
         return ignore_gone(host().conn_state_set(conn, std::to_string(request.local_port())));

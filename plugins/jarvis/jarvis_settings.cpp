@@ -5,6 +5,7 @@
 #include <switchyard/json.hpp>
 
 #include <array>
+#include <cstdint>
 
 namespace switchyard::jarvis {
 namespace {
@@ -30,6 +31,17 @@ const std::string& string_value(const json::Value& value, std::string_view key) 
     if (!value.is_string())
         throw std::invalid_argument("config key '" + std::string(key) + "' must be a string");
     return value.as_string();
+}
+
+// A number of milliseconds: an integer from 0 to 2^32 - 1 (the host's keepalive takes
+// 32 bits).
+uint32_t milliseconds(const json::Value& value, std::string_view key) {
+    const std::optional<int64_t> n = value.as_int64();
+    if (!n || *n < 0 || *n > int64_t{UINT32_MAX})
+        throw std::invalid_argument("config key '" + std::string(key) +
+                                    "' must be a whole number of milliseconds from 0 to " +
+                                    std::to_string(UINT32_MAX) + " (0 disables)");
+    return static_cast<uint32_t>(*n);
 }
 
 // backend_commands: distinct non-empty names, none of them one the plugin answers itself
@@ -97,10 +109,15 @@ JarvisSettings parse_settings(std::string_view config_json) {
                 throw std::invalid_argument("config key 'dashboard_dir' holds a NUL character");
         } else if (key == "backend_commands") {
             settings.backend_commands = command_list(value, key);
+        } else if (key == "ping_interval_ms") {
+            settings.ping_interval_ms = milliseconds(value, key);
+        } else if (key == "pong_timeout_ms") {
+            settings.pong_timeout_ms = milliseconds(value, key);
         } else if (!is_kernel_key(key)) {
             throw std::invalid_argument(
                 "unknown config key '" + key +
-                "' (jarvis knows: auth_token, public_origin, dashboard_dir, backend_commands)");
+                "' (jarvis knows: auth_token, public_origin, dashboard_dir, backend_commands, "
+                "ping_interval_ms, pong_timeout_ms)");
         }
     }
     return settings;

@@ -1,6 +1,7 @@
 // The jarvis plugin's config: the keys of [plugins.jarvis] that belong to the protocol.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,6 +27,13 @@ struct JarvisSettings {
     // to the bus stream `inbound` like a chat. "*" stands for every command. Commands in
     // neither this list nor the plugin's own (health, ping) are answered "Unknown command".
     std::vector<std::string> backend_commands;
+    // Keepalive of every /ws connection (DESIGN.md's names): the kernel pings it every
+    // ping_interval_ms and drops it when no pong comes within pong_timeout_ms, so a peer
+    // that vanished without a FIN (a laptop closed, a NAT that forgot) stops counting in
+    // /health and `status`. ping_interval_ms 0: no pings at all; pong_timeout_ms 0: pings
+    // (which keep proxies' idle timers alive) but never a drop.
+    uint32_t ping_interval_ms = 30'000;
+    uint32_t pong_timeout_ms = 10'000;
 };
 
 // Whether a `command` message named `command` goes to the backend under `settings`.

@@ -961,6 +961,37 @@ TEST_CASE("jarvis: GET /health is public and counts the clients", "[integration]
     CHECK(reached);
 }
 
+TEST_CASE("jarvis: a client that does not answer pings is dropped and no longer counted",
+          "[integration][jarvis]") {
+    // Short values, the timeout generous enough that a loaded machine still lets `alive`
+    // answer in time.
+    auto kernel = start_jarvis("ping_interval_ms = 200\npong_timeout_ms = 1000\n");
+    // `silent` is never read, so its pings are never answered (the test client answers a
+    // ping only while it reads); `alive` reads on every health request.
+    auto silent = connect_jarvis(kernel);
+    auto alive = connect_jarvis(kernel);
+    const HttpClient http = jarvis_http(kernel);
+
+    std::string payload;
+    const bool dropped = wait_until(
+        [&] {
+            if (!alive.send_text(R"({"type":"command","payload":{"command":"health"}})"))
+                return false;
+            payload = json::serialize(next_object(alive).at("payload"));
+            return payload == R"({"status":"ok","service":"websocket","clients":1})";
+        },
+        kWait, std::chrono::milliseconds(20));
+    INFO("last health payload: " << payload);
+    REQUIRE(dropped);
+    CHECK(parse_json(http.get("/health").body).as_object().at("clients").as_int64() == 1);
+    // The silent one was closed by the server; the one that answers is still served.
+    CHECK(silent.wait_closed(kWait));
+    REQUIRE(alive.send_text(R"({"type":"status"})"));
+    CHECK(json::serialize(next_object(alive).at("payload")) ==
+          R"({"service":"websocket","status":"running","clients":1,"port":)" +
+              std::to_string(jarvis_port(kernel)) + "}");
+}
+
 TEST_CASE("jarvis: without auth_token, the dashboard, /ws and /api are open",
           "[integration][jarvis]") {
     auto kernel = start_jarvis("dashboard_dir = " + toml_quote(kDashboardDir) + "\n");
@@ -1111,7 +1142,9 @@ TEST_CASE("jarvis: a bad [plugins.jarvis] table is refused at start, naming the 
                  Case{"dashboard_dir = \"/nonexistent/jarvis-dashboard\"\n", "dashboard_dir"},
                  Case{"dashboard_dir = 5\n", "dashboard_dir"},
                  Case{"backend_commands = \"restart\"\n", "backend_commands"},
-                 Case{"backend_commands = [\"ping\"]\n", "backend_commands"});
+                 Case{"backend_commands = [\"ping\"]\n", "backend_commands"},
+                 Case{"ping_interval_ms = -1\n", "ping_interval_ms"},
+                 Case{"pong_timeout_ms = \"10s\"\n", "pong_timeout_ms"});
     CAPTURE(c.lines);
     TempDir dir("jarvis");
     KernelOptions options;

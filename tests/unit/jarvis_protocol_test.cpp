@@ -182,6 +182,12 @@ TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the ke
     CHECK(parse_settings(R"({"public_origin":""})").public_origin.empty());
     CHECK(defaults.dashboard_dir.empty());
     CHECK(defaults.backend_commands.empty());
+    CHECK(defaults.ping_interval_ms == 30000);
+    CHECK(defaults.pong_timeout_ms == 10000);
+    const JarvisSettings keepalive =
+        parse_settings(R"({"ping_interval_ms":0,"pong_timeout_ms":4294967295})");
+    CHECK(keepalive.ping_interval_ms == 0);
+    CHECK(keepalive.pong_timeout_ms == 4294967295u);
     const JarvisSettings more =
         parse_settings(R"({"dashboard_dir":"/srv/dash","backend_commands":["restart_agent","*"]})");
     CHECK(more.dashboard_dir == "/srv/dash");
@@ -209,6 +215,13 @@ TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the ke
         INFO("backend_commands = " << bad);
         CHECK_THAT(refusal(std::string(R"({"backend_commands":)") + bad + "}"),
                    Catch::Contains("'backend_commands'"));
+    }
+    for (const char* bad : {"-1", "4294967296", "1.5", R"("30000")", "true"}) {
+        INFO("value " << bad);
+        CHECK_THAT(refusal(std::string(R"({"ping_interval_ms":)") + bad + "}"),
+                   Catch::Contains("'ping_interval_ms'"));
+        CHECK_THAT(refusal(std::string(R"({"pong_timeout_ms":)") + bad + "}"),
+                   Catch::Contains("'pong_timeout_ms'"));
     }
     CHECK_THAT(refusal("[]"), Catch::Contains("not a JSON object"));
 }
