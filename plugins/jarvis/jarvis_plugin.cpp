@@ -201,6 +201,8 @@ class JarvisPlugin final : public sdk::Plugin {
     }
 
     sy_status on_event(const sdk::Event& event) override {
+        // An event that cannot be sent is the publisher's mistake, said once in a warning
+        // below; returning an error besides would make the kernel log it a second time.
         // Internal events are for backends, never for clients.
         if (event.internal()) return SY_OK;
         const Target target = event_target(event.scope());
@@ -208,7 +210,7 @@ class JarvisPlugin final : public sdk::Plugin {
             host().warn("event '" + std::string(event.type()) + "' seq " +
                         std::to_string(event.seq()) +
                         ": scope.conn is not a connection id; not sent");
-            return SY_ERR_INVALID;
+            return SY_OK;
         }
         sdk::Frame frame;
         if (event.type() == "binary") {
@@ -217,7 +219,7 @@ class JarvisPlugin final : public sdk::Plugin {
             if (!bytes) {
                 host().warn("binary event seq " + std::to_string(event.seq()) +
                             ": data.binary is not padded standard base64; not sent");
-                return SY_ERR_INVALID;
+                return SY_OK;
             }
             frame = host().frame(SY_FRAME_BINARY, *bytes);
         } else {
@@ -229,7 +231,7 @@ class JarvisPlugin final : public sdk::Plugin {
         if (!frame) {
             host().warn("event '" + std::string(event.type()) +
                         "' is larger than a frame may be; not sent");
-            return SY_ERR_INVALID;
+            return SY_OK;
         }
         if (target.conn == 0) return host().broadcast(clients_, frame);
         const sy_status status = host().send(target.conn, frame);

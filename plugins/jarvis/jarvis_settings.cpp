@@ -92,6 +92,13 @@ JarvisSettings parse_settings(std::string_view config_json) {
                         "config key 'auth_token' may hold only printable ASCII without space, "
                         "'\"', ',', ';' and '\\' (it travels as a cookie value)");
             }
+            // '+' is a cookie octet, but in ?token=a+b the query reads it as a space, so
+            // the browser bootstrap would answer 401 to the right token: refused here
+            // rather than asking every user to type %2B.
+            if (token.find('+') != std::string::npos)
+                throw std::invalid_argument(
+                    "config key 'auth_token' may not hold '+' (in ?token= a '+' reads as a "
+                    "space, so the token could not be presented in a URL)");
             settings.auth_token = token;
         } else if (key == "public_origin") {
             const std::string& origin = string_value(value, key);

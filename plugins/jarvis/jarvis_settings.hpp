@@ -14,7 +14,7 @@ namespace switchyard::jarvis {
 struct JarvisSettings {
     // The token /ws, the dashboard and /api/* require; empty means open access (seed 000).
     // Limited to the characters a cookie value may hold, because browsers carry it as
-    // cookie `token`.
+    // cookie `token`, and without '+', which ?token= would read as a space.
     std::string auth_token;
     // The browser Origin accepted on /ws besides one whose host equals the Host header,
     // normalized to lower-case "scheme://host[:port]". Empty: "http://localhost:<port>".

@@ -202,6 +202,8 @@ TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the ke
         return std::string("<accepted>");
     };
     CHECK_THAT(refusal(R"({"auth_token":"a b"})"), Catch::Contains("'auth_token'"));
+    CHECK_THAT(refusal(R"({"auth_token":"a+b"})"),
+               Catch::Contains("'auth_token' may not hold '+'"));
     CHECK_THAT(refusal(R"({"auth_token":"\u00e9"})"), Catch::Contains("'auth_token'"));
     CHECK_THAT(refusal(R"({"auth_token":["x"]})"), Catch::Contains("'auth_token'"));
     CHECK_THAT(refusal(R"({"public_origin":"localhost:3142"})"),
