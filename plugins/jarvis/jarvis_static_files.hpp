@@ -26,10 +26,12 @@
 
 namespace switchyard::jarvis {
 
-// The largest file served. The SDK's response holds the whole body and the kernel copies
-// it, so a file costs twice its size while it is answered; a dashboard bundle is far
-// below this. A larger file is answered 500 (the operator's mistake, said in the log).
-inline constexpr uint64_t kMaxStaticFileBytes = 16 * 1024 * 1024;
+// The largest file served: 4 MiB. The file is read whole, synchronously, inside on_http,
+// and the kernel serializes the plugin's calls, so while it is read no client message,
+// bus event or other request of the plugin is handled; the SDK's response then holds the
+// whole body and the kernel copies it (twice the size in memory). A dashboard bundle is
+// far below this; a larger file is answered 500 (the operator's mistake, said in the log).
+inline constexpr uint64_t kMaxStaticFileBytes = 4 * 1024 * 1024;
 
 // What one request for a dashboard file comes to.
 struct StaticAnswer {

@@ -31,7 +31,9 @@ function expect(condition, why) {
 async function main() {
   expect(base && token && userDataDir, 'usage: jarvis_dashboard.mjs <base-url> <token> <user-data-dir>');
   // The flags this machine's closed network and root user need (no sandbox as root; no
-  // background connections, which would be refused and retried).
+  // background connections, which would be refused and retried), and no /dev/shm: a
+  // container's is often 64 MiB, too small for Chromium's shared memory, which crashes
+  // tabs; --disable-dev-shm-usage puts it in /tmp.
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -39,6 +41,7 @@ async function main() {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage',
     ],
     timeout: kWait,
   });

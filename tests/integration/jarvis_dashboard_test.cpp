@@ -176,12 +176,15 @@ TEST_CASE("jarvis: dashboard requests that leave dashboard_dir get 404 and the s
     CHECK(next_text_or_why(client).find(R"("pong":true)") != std::string::npos);
 }
 
-TEST_CASE("jarvis: a dashboard file over 16 MiB gets 500, the next request is served",
+TEST_CASE("jarvis: a dashboard file over 4 MiB gets 500 and one of 4 MiB is served",
           "[integration][jarvis][dashboard]") {
     Dashboard dashboard;
     const fs::path big = dashboard.root() / "huge.bin";
     dashboard.write(big, "");
-    fs::resize_file(big, 16 * 1024 * 1024 + 1); // sparse: nothing is written
+    fs::resize_file(big, 4 * 1024 * 1024 + 1); // sparse: nothing is written
+    const fs::path largest = dashboard.root() / "largest.bin";
+    dashboard.write(largest, "");
+    fs::resize_file(largest, 4 * 1024 * 1024);
     auto kernel = start_with_dashboard(dashboard);
     const HttpClient http(kernel.plugin_port("jarvis"));
     const HttpResponse answer = http.get("/huge.bin");
@@ -191,6 +194,9 @@ TEST_CASE("jarvis: a dashboard file over 16 MiB gets 500, the next request is se
     CHECK(wait_until([&] { return kernel.log().find("huge.bin") != std::string::npos; },
                      std::chrono::seconds(10), std::chrono::milliseconds(20)));
     CHECK(http.get("/app.js").status == 200);
+    const HttpResponse served = http.get("/largest.bin");
+    CHECK(served.status == 200);
+    CHECK(served.body == std::string(4 * 1024 * 1024, '\0'));
 }
 
 TEST_CASE("jarvis: without dashboard_dir every page is 404, /health and /ws still serve",

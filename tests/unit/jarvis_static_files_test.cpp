@@ -274,7 +274,7 @@ TEST_CASE("jarvis static files: a file over the cap is a 500 naming it, the fold
     Site site;
     const fs::path big = site.root() / "big.bin";
     site.write(big, "");
-    // Sparse: the size is what counts, no 16 MiB are written.
+    // Sparse: the size is what counts, nothing is written.
     fs::resize_file(big, kMaxStaticFileBytes + 1);
     const StaticAnswer answer = get(site, "/big.bin");
     CHECK(answer.status == 500);
