@@ -69,7 +69,7 @@ KernelProcess start_with_dashboard(const Dashboard& dashboard, std::string_view 
 
 } // namespace
 
-TEST_CASE("jarvis: dashboard_dir is served at / with MIME types, ETag and 304",
+TEST_CASE("jarvis: dashboard_dir is served at / with MIME types and ETag and 304",
           "[integration][jarvis][dashboard]") {
     Dashboard dashboard;
     auto kernel = start_with_dashboard(dashboard);
@@ -199,7 +199,7 @@ TEST_CASE("jarvis: a dashboard file over 4 MiB gets 500 and one of 4 MiB is serv
     CHECK(served.body == std::string(4 * 1024 * 1024, '\0'));
 }
 
-TEST_CASE("jarvis: without dashboard_dir every page is 404, /health and /ws still serve",
+TEST_CASE("jarvis: without dashboard_dir every page is 404 while /health and /ws still serve",
           "[integration][jarvis][dashboard]") {
     auto kernel = KernelProcess::start(enabled_plugin_table("jarvis"));
     const uint16_t port = kernel.plugin_port("jarvis");

@@ -41,7 +41,7 @@ json::object next_object(WssClient& client) {
 
 } // namespace
 
-TEST_CASE("jarvis: behind nginx with TLS, ?token= sets a Secure cookie and wss:// carries it",
+TEST_CASE("jarvis: behind nginx with TLS ?token= sets a Secure cookie and wss:// carries it",
           "[integration][jarvis][proxy]") {
     auto kernel = KernelProcess::start(enabled_plugin_table(
         "jarvis", "auth_token = " + toml_quote(kToken) +

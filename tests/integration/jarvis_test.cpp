@@ -176,8 +176,8 @@ std::string publish_json(std::string_view type, std::string_view data, std::stri
 } // namespace
 
 TEST_CASE(
-    "jarvis: a published event reaches every client as {type, payload, id, priority, "
-    "timestamp}",
+    "jarvis: a published event reaches every client as the type/payload/id/priority/timestamp "
+    "envelope",
     "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto first = connect_jarvis(kernel);
@@ -271,8 +271,8 @@ TEST_CASE("jarvis: every server message type of the seed can target one connecti
 }
 
 TEST_CASE(
-    "jarvis: events for a gone or malformed connection, internal events and other "
-    "streams reach no client",
+    "jarvis: no client gets events for a gone or malformed connection nor internal ones nor other "
+    "streams",
     "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto client = connect_jarvis(kernel);
@@ -501,10 +501,8 @@ TEST_CASE(
     CHECK(event.at("data").at("payload").at("list").as_array().size() == 90'000);
 }
 
-TEST_CASE(
-    "jarvis: chat goes to the bus stream inbound as sent, with the connection id as a "
-    "string",
-    "[integration][jarvis]") {
+TEST_CASE("jarvis: chat goes to the bus stream inbound as sent with the connection id as a string",
+          "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto feed = inbound_feed(kernel);
     auto client = connect_jarvis(kernel);
@@ -533,7 +531,7 @@ TEST_CASE(
                    before);
 }
 
-TEST_CASE("jarvis: commands named in backend_commands go to the backend, others are unknown",
+TEST_CASE("jarvis: commands named in backend_commands go to the backend and others are unknown",
           "[integration][jarvis]") {
     auto kernel = start_jarvis("backend_commands = [\"restart_agent\", \"list_goals\"]\n");
     auto feed = inbound_feed(kernel);
@@ -589,8 +587,7 @@ TEST_CASE("jarvis: backend_commands = [\"*\"] sends every other command to the b
 }
 
 TEST_CASE(
-    "jarvis: a voice session forwards voice_start, the audio frames as base64 and "
-    "voice_end",
+    "jarvis: a voice session forwards voice_start then the audio frames as base64 then voice_end",
     "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto feed = inbound_feed(kernel);
@@ -832,7 +829,7 @@ TEST_CASE("jarvis: speech reaches the client as binary frames between tts_start 
     }
 }
 
-TEST_CASE("jarvis: with auth_token, the WebSocket upgrade needs the token cookie",
+TEST_CASE("jarvis: with auth_token the WebSocket upgrade needs the token cookie",
           "[integration][jarvis]") {
     auto kernel = start_with_token();
     const uint16_t port = jarvis_port(kernel);
@@ -858,7 +855,7 @@ TEST_CASE("jarvis: with auth_token, the WebSocket upgrade needs the token cookie
     CHECK(json::serialize(next_object(client).at("payload")) == R"({"pong":true})");
 }
 
-TEST_CASE("jarvis: ?token= on any page sets the token cookie and redirects, a wrong one 401s",
+TEST_CASE("jarvis: ?token= on any page sets the token cookie and redirects while a wrong one 401s",
           "[integration][jarvis]") {
     auto kernel = start_with_token();
     const HttpClient http = jarvis_http(kernel);
@@ -907,7 +904,7 @@ TEST_CASE("jarvis: ?token= on any page sets the token cookie and redirects, a wr
     CHECK(mixed.header("set-cookie").empty());
 }
 
-TEST_CASE("jarvis: with auth_token, the dashboard and /api need the cookie or a Bearer header",
+TEST_CASE("jarvis: with auth_token the dashboard and /api need the cookie or a Bearer header",
           "[integration][jarvis]") {
     auto kernel = start_with_token();
     const HttpClient http = jarvis_http(kernel);
@@ -1017,7 +1014,7 @@ TEST_CASE("jarvis: a client that does not answer pings is dropped and no longer 
               std::to_string(jarvis_port(kernel)) + "}");
 }
 
-TEST_CASE("jarvis: without auth_token, the dashboard, /ws and /api are open",
+TEST_CASE("jarvis: without auth_token the dashboard and /ws and /api are open",
           "[integration][jarvis]") {
     auto kernel = start_jarvis("dashboard_dir = " + toml_quote(kDashboardDir) + "\n");
     const HttpClient http = jarvis_http(kernel);
@@ -1034,8 +1031,8 @@ TEST_CASE("jarvis: without auth_token, the dashboard, /ws and /api are open",
 }
 
 TEST_CASE(
-    "jarvis: Origin is accepted when absent, the public origin or matching Host, "
-    "otherwise 403",
+    "jarvis: Origin is accepted when absent or the public origin or matching Host and otherwise "
+    "403",
     "[integration][jarvis]") {
     auto kernel = start_jarvis();
     const uint16_t port = jarvis_port(kernel);
@@ -1081,7 +1078,7 @@ TEST_CASE("jarvis: a configured public_origin replaces the localhost default",
     CHECK(WsClient::try_connect(port, "/ws", {{"Origin", "http://localhost:" + p}}).status == 403);
 }
 
-TEST_CASE("jarvis: a client frame of 16 MiB is read, a larger one closes with 1009",
+TEST_CASE("jarvis: a client frame of 16 MiB is read and a larger one closes with 1009",
           "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto bystander = connect_jarvis(kernel);
@@ -1102,7 +1099,7 @@ TEST_CASE("jarvis: a client frame of 16 MiB is read, a larger one closes with 10
     check_envelope(bystander, "chat", R"({"text":"bystander"})", "", "normal", before);
 }
 
-TEST_CASE("jarvis: a reload keeps the clients, their voice sessions and the uptime's origin",
+TEST_CASE("jarvis: a reload keeps the clients and their voice sessions and the uptime's origin",
           "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto feed = inbound_feed(kernel);
@@ -1151,7 +1148,7 @@ TEST_CASE("jarvis: a reload keeps the clients, their voice sessions and the upti
         check_envelope(*c, "chat", R"({"text":"after reload"})", "", "normal", before);
 }
 
-TEST_CASE("jarvis: a bad [plugins.jarvis] table is refused at start, naming the key",
+TEST_CASE("jarvis: a bad plugins.jarvis table is refused at start naming the key",
           "[integration][jarvis]") {
     struct Case {
         std::string lines;
@@ -1183,7 +1180,7 @@ TEST_CASE("jarvis: a bad [plugins.jarvis] table is refused at start, naming the 
     CHECK(result.err.find("'" + c.named + "'") != std::string::npos);
 }
 
-TEST_CASE("jarvis: a text frame that is not UTF-8 closes with 1007, others carry on",
+TEST_CASE("jarvis: a text frame that is not UTF-8 closes with 1007 and others carry on",
           "[integration][jarvis]") {
     auto kernel = start_jarvis();
     auto bystander = connect_jarvis(kernel);

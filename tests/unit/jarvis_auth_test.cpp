@@ -8,7 +8,7 @@
 
 using namespace switchyard::jarvis;
 
-TEST_CASE("jarvis accepts an Origin that is absent, the public one, or the Host's", "[jarvis]") {
+TEST_CASE("jarvis accepts an Origin that is absent or the public one or the Host's", "[jarvis]") {
     const std::string pub = default_public_origin(3142);
     CHECK(pub == "http://localhost:3142");
     CHECK(origin_allowed(std::nullopt, "", pub));

@@ -43,7 +43,7 @@ TEST_CASE("jarvis reads the client messages it answers or forwards", "[jarvis]")
           Action::Chat);
 }
 
-TEST_CASE("jarvis forwards the commands backend_commands names, and only those", "[jarvis]") {
+TEST_CASE("jarvis forwards the commands backend_commands names and only those", "[jarvis]") {
     JarvisSettings settings;
     settings.backend_commands = {"restart_agent", "list_goals"};
     const ClientMessage forwarded = read_client_message(
@@ -171,7 +171,7 @@ TEST_CASE("jarvis carries binary frames as base64 both ways", "[jarvis]") {
     CHECK(inbound_scope(9, "v") == R"({"conn":"9","requestId":"v"})");
 }
 
-TEST_CASE("jarvis settings: defaults, accepted values and refusals naming the key", "[jarvis]") {
+TEST_CASE("jarvis settings: defaults and accepted values and refusals naming the key", "[jarvis]") {
     const JarvisSettings defaults = parse_settings("");
     CHECK(defaults.auth_token.empty());
     CHECK(defaults.public_origin.empty());

@@ -119,7 +119,9 @@ TEST_CASE("jarvis static files: If-None-Match compares entity tags weakly", "[ja
     CHECK_FALSE(etag_matches("", R"("a-1")"));
 }
 
-TEST_CASE("jarvis static files: index.html, MIME, ETag, 304 and the folder redirect", "[jarvis]") {
+TEST_CASE(
+    "jarvis static files: index.html with its MIME type and ETag then 304 and the folder redirect",
+    "[jarvis]") {
     Site site;
     site.write(site.root() / "index.html", "<!doctype html><title>J</title>");
     site.write(site.root() / "app.js", "console.log(1);");
@@ -269,7 +271,7 @@ TEST_CASE("jarvis static files: a folder swapped for a symlink mid-request never
     CHECK(leaked == 0);
 }
 
-TEST_CASE("jarvis static files: a file over the cap is a 500 naming it, the folder is checked",
+TEST_CASE("jarvis static files: a file over the cap is a 500 naming it and the folder is checked",
           "[jarvis]") {
     Site site;
     const fs::path big = site.root() / "big.bin";
