@@ -5,7 +5,9 @@
 // commands the backend answers (backend_commands) and voice messages (binary audio frames
 // between voice_start and voice_end included) to the bus stream `inbound`, and turns every
 // event of stream `jarvis` into an envelope, for every client or, with scope.conn, for
-// one. Every other GET serves the dashboard's files from dashboard_dir. With auth_token
+// one. A connection that closes mid voice session gets a voice_end published for it; the
+// kernel pings every connection and drops dead ones (ping_interval_ms, pong_timeout_ms).
+// Every other GET serves the dashboard's files from dashboard_dir. With auth_token
 // set, a browser presents the token once as ?token=... on any page, gets it back as
 // cookie `token`, and the WebSocket upgrade checks that cookie; pages and /api/* take it
 // as a Bearer header too.
@@ -179,11 +181,11 @@ class JarvisPlugin final : public sdk::Plugin {
             case Action::VoiceStart: {
                 // One session at a time: replacing an open one silently would leave the
                 // backend waiting for a voice_end that never comes. The open one stays.
-                if (const auto open = voice_sessions().find(conn); open != voice_sessions().end())
-                    return say(conn, error_reply("A voice session is already in progress "
-                                                 "(requestId " +
-                                                     open->second + "): send voice_end first",
-                                                 message.id_json, now));
+                if (const auto open = voice_sessions().find(conn); open != voice_sessions().end()) {
+                    const std::string error = "A voice session is already in progress (requestId " +
+                                              open->second + "): send voice_end first";
+                    return say(conn, error_reply(error, message.id_json, now));
+                }
                 voice_sessions().emplace(conn, message.request_id);
                 return forward(conn, message, payload, message.request_id);
             }
