@@ -551,7 +551,7 @@ TEST_CASE("the shipped config files parse", "[config]") {
                 .string();
         CHECK(jarvis->settings_json ==
               R"({"auth_token":"","backend_commands":[],"dashboard_dir":")" + dashboard +
-                  R"(","public_origin":""})");
+                  R"(","ping_interval_ms":30000,"pong_timeout_ms":10000,"public_origin":""})");
         CHECK(std::filesystem::is_regular_file(dashboard + "/index.html"));
         for (const char* disabled : {"clijaw", "jetstart", "claudecontrol"}) {
             INFO(disabled);
