@@ -57,11 +57,20 @@ bool is_valid_plugin_name(std::string_view name) {
     });
 }
 
+// Paths in the file mean the same thing whatever directory the kernel is started from.
+void resolve_against(const std::filesystem::path& base, std::string& path) {
+    if (path.empty() || std::filesystem::path(path).is_absolute()) return;
+    path = (base / path).lexically_normal().string();
+}
+
 // Walks the parsed document once, checking every key against the schema; the first
 // mistake throws, naming its place in the file.
 class ConfigReader {
   public:
-    explicit ConfigReader(std::string file) : file_(std::move(file)) {}
+    // `base`: the folder relative paths in plugin tables are taken from; empty keeps them
+    // as written.
+    ConfigReader(std::string file, std::filesystem::path base)
+        : file_(std::move(file)), base_(std::move(base)) {}
 
     Config read(const toml::table& root) {
         Config config;
@@ -222,6 +231,15 @@ class ConfigReader {
         if (settings.size() > 1) settings += ',';
         append_json_string(settings, name);
         settings += ':';
+        // A plugin does not know where the file is, so the kernel resolves its folders: a
+        // key named *_dir (jarvis' dashboard_dir) is a path by convention.
+        const auto text = node.value_exact<std::string>();
+        if (!base_.empty() && text && name.ends_with("_dir")) {
+            std::string path = *text;
+            resolve_against(base_, path);
+            append_json_string(settings, path);
+            return;
+        }
         append_json(settings, node, file_, dotted);
     }
 
@@ -243,6 +261,7 @@ class ConfigReader {
     }
 
     std::string file_;
+    std::filesystem::path base_;
 };
 
 std::string read_whole_file(const std::filesystem::path& path) {
@@ -262,15 +281,12 @@ std::string read_whole_file(const std::filesystem::path& path) {
     return text;
 }
 
-// Paths in the file mean the same thing whatever directory the kernel is started from.
-void resolve_against(const std::filesystem::path& base, std::string& path) {
-    if (path.empty() || std::filesystem::path(path).is_absolute()) return;
-    path = (base / path).lexically_normal().string();
-}
-
 } // namespace
 
-Config parse_config(std::string_view toml_text, const std::string& source_name) {
+namespace {
+
+Config parse_config_under(std::string_view toml_text, const std::string& source_name,
+                          const std::filesystem::path& base) {
     toml::table root;
     try {
         root = toml::parse(toml_text, source_name);
@@ -279,12 +295,18 @@ Config parse_config(std::string_view toml_text, const std::string& source_name) 
         throw ConfigError(source_name, static_cast<int>(where.line), static_cast<int>(where.column),
                           "", std::string(error.description()));
     }
-    return ConfigReader(source_name).read(root);
+    return ConfigReader(source_name, base).read(root);
+}
+
+} // namespace
+
+Config parse_config(std::string_view toml_text, const std::string& source_name) {
+    return parse_config_under(toml_text, source_name, {});
 }
 
 Config load_config(const std::filesystem::path& path) {
-    Config config = parse_config(read_whole_file(path), path.string());
-    std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+    const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+    Config config = parse_config_under(read_whole_file(path), path.string(), base);
     resolve_against(base, config.kernel.plugin_dir);
     for (auto& plugin : config.plugins) resolve_against(base, plugin.library);
     return config;

@@ -64,13 +64,14 @@ struct Config {
 };
 
 // Parses and validates TOML text; `source_name` names it in errors and in Config::source.
-// Paths (plugin_dir, library) are kept as written. Throws ConfigError on a syntax error,
-// an unknown key, a wrong type or a value out of range.
+// Paths (plugin_dir, library, plugin keys ending in _dir) are kept as written. Throws
+// ConfigError on a syntax error, an unknown key, a wrong type or a value out of range.
 Config parse_config(std::string_view toml_text, const std::string& source_name);
 
-// Reads and parses the file at `path`; a relative plugin_dir or library is resolved
-// against the file's directory. Throws ConfigError, also when the file cannot be read
-// (line 0, empty key).
+// Reads and parses the file at `path`; a relative plugin_dir or library, and a relative
+// string value of a plugin key whose name ends in _dir (a folder the plugin reads, such
+// as jarvis' dashboard_dir), are resolved against the file's directory. Throws
+// ConfigError, also when the file cannot be read (line 0, empty key).
 Config load_config(const std::filesystem::path& path);
 
 } // namespace switchyard

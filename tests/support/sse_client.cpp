@@ -60,7 +60,10 @@ struct SseClient::Impl {
     bool in_chunk_data = false;
 
     // The decoded body not yet parsed into lines, and the event being assembled.
+    // `scanned`: how much of `body` is known to hold no line end, so an event of many
+    // megabytes arriving in small reads is scanned once, not once per read.
     std::string body;
+    std::size_t scanned = 0;
     SseEvent current;
     bool current_has_fields = false;
     bool current_has_data = false;
@@ -175,14 +178,21 @@ struct SseClient::Impl {
     void parse_lines() {
         if (status != 200) return;
         for (;;) {
-            const auto end = body.find_first_of("\r\n");
-            if (end == std::string::npos) return;
+            const auto end = body.find_first_of("\r\n", scanned);
+            if (end == std::string::npos) {
+                scanned = body.size();
+                return;
+            }
             // A CR at the end of what arrived may be the first half of a CRLF.
-            if (body[end] == '\r' && end + 1 == body.size() && !ended) return;
+            if (body[end] == '\r' && end + 1 == body.size() && !ended) {
+                scanned = end;
+                return;
+            }
             std::size_t next = end + 1;
             if (body[end] == '\r' && next < body.size() && body[next] == '\n') ++next;
             const std::string line = body.substr(0, end);
             body.erase(0, next);
+            scanned = 0;
             parse_line(line);
         }
     }

@@ -419,6 +419,32 @@ library = "/abs/jarvis.so"
     CHECK(find_plugin(config, "jarvis")->library == "/abs/jarvis.so");
 }
 
+TEST_CASE("load_config resolves plugin keys ending in _dir; other keys stay as written",
+          "[config]") {
+    TempDir dir;
+    const std::string table = R"([plugins.jarvis]
+dashboard_dir = "../www/dash"
+absolute_dir = "/srv/www"
+empty_dir = ""
+count_dir = 3
+token = "../not/a/path"
+)";
+    auto file = dir.write("deploy.toml", table);
+    const auto base = std::filesystem::absolute(dir.path());
+    const Config config = load_config(file);
+    REQUIRE(find_plugin(config, "jarvis") != nullptr);
+    CHECK(find_plugin(config, "jarvis")->settings_json ==
+          R"({"absolute_dir":"/srv/www","count_dir":3,"dashboard_dir":")" +
+              (base.parent_path() / "www" / "dash").string() +
+              R"(","empty_dir":"","token":"../not/a/path"})");
+
+    // parse_config has no file, so no folder to resolve against.
+    const Config parsed = parse_config(table, "inline.toml");
+    CHECK(find_plugin(parsed, "jarvis")->settings_json ==
+          R"({"absolute_dir":"/srv/www","count_dir":3,"dashboard_dir":"../www/dash",)"
+          R"("empty_dir":"","token":"../not/a/path"})");
+}
+
 TEST_CASE("load_config names the file in its errors", "[config]") {
     SECTION("an unreadable file") {
         TempDir dir;
@@ -521,7 +547,21 @@ TEST_CASE("the shipped config files parse", "[config]") {
         REQUIRE(groove->listen.size() == 1);
         CHECK(groove->listen[0].address.to_string() == "127.0.0.1:31415");
         CHECK(groove->settings_json == R"({"allowed_origins":["localhost","127.0.0.1","::1"]})");
-        for (const char* disabled : {"jarvis", "clijaw", "jetstart", "claudecontrol"}) {
+        const PluginConfig* jarvis = find_plugin(config, "jarvis");
+        REQUIRE(jarvis != nullptr);
+        CHECK(jarvis->enabled);
+        REQUIRE(jarvis->listen.size() == 1);
+        CHECK(jarvis->listen[0].address.to_string() == "127.0.0.1:3142");
+        // dashboard_dir is written relative to config/; the kernel resolves it.
+        const std::string dashboard =
+            (std::filesystem::absolute(source_dir) / "plugins/jarvis/dashboard")
+                .lexically_normal()
+                .string();
+        CHECK(jarvis->settings_json ==
+              R"({"auth_token":"","backend_commands":[],"dashboard_dir":")" + dashboard +
+                  R"(","ping_interval_ms":30000,"pong_timeout_ms":10000,"public_origin":""})");
+        CHECK(std::filesystem::is_regular_file(dashboard + "/index.html"));
+        for (const char* disabled : {"clijaw", "jetstart", "claudecontrol"}) {
             INFO(disabled);
             REQUIRE(find_plugin(config, disabled) != nullptr);
             CHECK_FALSE(find_plugin(config, disabled)->enabled);

@@ -127,6 +127,53 @@ TEST_CASE("json nesting is limited to 64 levels", "[json]") {
           "nesting deeper than 64 at offset 320");
 }
 
+TEST_CASE("json ParseLimits caps the values and the depth and says which was hit", "[json]") {
+    auto zeros = [](size_t n) {
+        std::string out = "[";
+        for (size_t i = 0; i < n; ++i) out += i == 0 ? "0" : ",0";
+        return out + "]";
+    };
+    json::ParseLimits limits;
+    limits.max_values = 10;
+    std::string error;
+    bool over = true;
+    // The array itself and its nine elements: ten values, at the cap.
+    CHECK(json::parse(zeros(9), &error, limits, &over).has_value());
+    CHECK_FALSE(over);
+    CHECK_FALSE(json::parse(zeros(10), &error, limits, &over).has_value());
+    CHECK(over);
+    CHECK(error == "more than 10 values at offset 19");
+    // Object members count by their values; nested containers count too.
+    CHECK(json::parse(R"({"a":1,"b":[2,3],"c":{"d":null}})", &error, limits, &over));
+    limits.max_values = 6;
+    CHECK_FALSE(json::parse(R"({"a":1,"b":[2,3],"c":{"d":null}})", &error, limits, &over));
+    CHECK(over);
+    // Bad syntax before the cap is a syntax error, not a limit.
+    CHECK_FALSE(json::parse("[0,0,", &error, limits, &over).has_value());
+    CHECK_FALSE(over);
+    // A large document stops at the cap instead of building every value.
+    limits.max_values = 100000;
+    CHECK_FALSE(json::parse(zeros(1000000), &error, limits, &over).has_value());
+    CHECK(over);
+    CHECK_THAT(error, Catch::StartsWith("more than 100000 values at offset "));
+
+    json::ParseLimits shallow;
+    shallow.max_depth = 2;
+    CHECK(json::parse("[[1]]", &error, shallow, &over).has_value());
+    CHECK_FALSE(json::parse("[[[1]]]", &error, shallow, &over).has_value());
+    CHECK(over);
+    CHECK(error == "nesting deeper than 2 at offset 2");
+    // No deeper than kMaxDepth, whatever is asked.
+    json::ParseLimits deep;
+    deep.max_depth = 1000;
+    CHECK_FALSE(json::parse(std::string(65, '[') + std::string(65, ']'), &error, deep, &over));
+    CHECK(over);
+    CHECK(error == "nesting deeper than 64 at offset 64");
+    // The default limits are parse()'s own: no value cap.
+    CHECK(json::parse(zeros(200000), &error, json::ParseLimits{}, &over).has_value());
+    CHECK_FALSE(over);
+}
+
 TEST_CASE("json serializes compactly and escapes what must be escaped", "[json]") {
     CHECK(round_trip(R"( { "a" : [ 1 , 2.5 , -3e-2 , true , null ] , "b" : "x" } )") ==
           R"({"a":[1,2.5,-0.03,true,null],"b":"x"})");

@@ -4,7 +4,10 @@
 // carries its own: a DOM `Value`, a strict RFC 8259 parser that says what is wrong and
 // where, and a serializer. Client input is hostile: the parser rejects trailing bytes,
 // raw control characters in strings, bad escapes, lone surrogates and invalid UTF-8, and
-// stops at a nesting depth of 64 so a crafted message cannot exhaust the stack.
+// stops at a nesting depth of 64 so a crafted message cannot exhaust the stack. ParseLimits
+// bounds a document further: a cap on the number of values keeps a large message of tiny
+// elements ("[0,0,0,...]": 16 MiB of text, 8 million values) from becoming a DOM many
+// times its size.
 //
 // Objects keep their members in insertion order. A parsed object keeps duplicate keys
 // as sent; find() returns the last one, as JavaScript's JSON.parse does.
@@ -33,6 +36,18 @@ using Object = std::vector<std::pair<std::string, Value>>;
 
 // The greatest nesting of arrays and objects parse() accepts.
 inline constexpr int kMaxDepth = 64;
+
+// Bounds on what parse() builds from one text. Exceeding one fails the parse like a syntax
+// error, with its own message, and sets parse()'s `over_limit`.
+struct ParseLimits {
+    // The greatest nesting of arrays and objects; at most kMaxDepth (the parser recurses
+    // once per level, so the stack bounds it, not the caller).
+    int max_depth = kMaxDepth;
+    // The most values in the document: the document itself, every array element and
+    // every object member's value, containers included (keys are not counted). The parse
+    // stops at the first one over the cap, before building it. 0: no cap.
+    size_t max_values = 0;
+};
 
 // A JSON number: always a double; also an exact int64 when the text was an integer that
 // fits (so ids and sequence numbers above 2^53 survive).
@@ -222,7 +237,13 @@ namespace detail {
 // error_ (the first error wins).
 class Parser {
   public:
-    explicit Parser(std::string_view text) : text_(text) {}
+    explicit Parser(std::string_view text, const ParseLimits& limits = {})
+        : text_(text),
+          max_depth_(std::min(limits.max_depth, kMaxDepth)),
+          max_values_(limits.max_values) {}
+
+    // Whether the parse failed on a ParseLimits bound rather than on the syntax.
+    bool over_limit() const { return over_limit_; }
 
     std::optional<Value> parse_document(std::string* error) {
         Value value;
@@ -240,6 +261,10 @@ class Parser {
     bool fail(std::string message) {
         if (error_.empty()) error_ = std::move(message);
         return false;
+    }
+    bool fail_limit(std::string message) {
+        if (error_.empty()) over_limit_ = true;
+        return fail(std::move(message));
     }
     bool at_end() const { return pos_ >= text_.size(); }
     char peek() const { return at_end() ? '\0' : text_[pos_]; }
@@ -268,6 +293,8 @@ class Parser {
 
     bool parse_value(Value& out, int depth) {
         if (at_end()) return fail("unexpected end of input");
+        if (max_values_ != 0 && ++values_ > max_values_)
+            return fail_limit("more than " + std::to_string(max_values_) + " values");
         switch (peek()) {
             case '{': return parse_object(out, depth + 1);
             case '[': return parse_array(out, depth + 1);
@@ -287,7 +314,8 @@ class Parser {
     }
 
     bool parse_array(Value& out, int depth) {
-        if (depth > kMaxDepth) return fail("nesting deeper than " + std::to_string(kMaxDepth));
+        if (depth > max_depth_)
+            return fail_limit("nesting deeper than " + std::to_string(max_depth_));
         ++pos_; // '['
         Array elements;
         skip_whitespace();
@@ -309,7 +337,8 @@ class Parser {
     }
 
     bool parse_object(Value& out, int depth) {
-        if (depth > kMaxDepth) return fail("nesting deeper than " + std::to_string(kMaxDepth));
+        if (depth > max_depth_)
+            return fail_limit("nesting deeper than " + std::to_string(max_depth_));
         ++pos_; // '{'
         Object members;
         skip_whitespace();
@@ -526,8 +555,12 @@ class Parser {
     }
 
     std::string_view text_;
+    int max_depth_;
+    size_t max_values_;
+    size_t values_ = 0;
     size_t pos_ = 0;
     std::string error_;
+    bool over_limit_ = false;
 };
 
 } // namespace detail
@@ -536,6 +569,18 @@ class Parser {
 // is not null, stores what is wrong and where ("expected ':' at offset 12").
 inline std::optional<Value> parse(std::string_view text, std::string* error = nullptr) {
     return detail::Parser(text).parse_document(error);
+}
+
+// Parses one JSON text within `limits` (see ParseLimits). On failure returns nullopt,
+// stores what is wrong and where in `error` (when not null) and sets `*over_limit` (when
+// not null) to whether a limit was hit, which lets a caller tell "too complex" from
+// "not JSON"; on success `*over_limit` is false.
+inline std::optional<Value> parse(std::string_view text, std::string* error,
+                                  const ParseLimits& limits, bool* over_limit = nullptr) {
+    detail::Parser parser(text, limits);
+    std::optional<Value> value = parser.parse_document(error);
+    if (over_limit != nullptr) *over_limit = parser.over_limit();
+    return value;
 }
 
 } // namespace switchyard::json

@@ -1,0 +1,215 @@
+// The jarvis dashboard over real sockets (issue 5, "Dashboard"): `dashboard_dir` served
+// at / by a real kernel, index.html for / and folders, MIME types, ETag and 304, and
+// every request that tries to leave the folder (.. plain and percent-encoded, NUL,
+// absolute paths, symlinks pointing out, dotfiles) answered 404 while the server carries
+// on. Each test builds its own dashboard folder next to a secret file it must not serve.
+#include "kernel_process.hpp"
+#include "temp_dir.hpp"
+#include "toml_text.hpp"
+#include "wait_until.hpp"
+#include "ws_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace switchyard::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kNotFound = R"({"error":"Not found"})";
+
+// A dashboard folder <tmp>/site and, beside it, what must stay private.
+struct Dashboard {
+    TempDir dir{"jarvis-dashboard"};
+
+    fs::path root() const { return dir.path() / "site"; }
+    void write(const fs::path& path, std::string_view text) const {
+        fs::create_directories(path.parent_path());
+        std::ofstream out(path, std::ios::binary);
+        out.write(text.data(), std::streamsize(text.size()));
+        REQUIRE(out.good());
+    }
+
+    Dashboard() {
+        write(root() / "index.html", "<!doctype html><title>home</title>");
+        write(root() / "app.js", "console.log('app');");
+        write(root() / "style.css", "body{}");
+        write(root() / "data.json", R"({"a":1})");
+        write(root() / "logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        write(root() / "logo.png", std::string("\x89PNG\r\n\x1a\n", 8));
+        write(root() / "font.woff2", "wOF2");
+        write(root() / "notes.unknownext", "?");
+        write(root() / "docs" / "index.html", "<p>docs</p>");
+        write(root() / "docs" / "guide.html", "<p>guide</p>");
+        write(root() / "inner.txt", "inner");
+        write(root() / ".env", "SECRET=1");
+        write(dir.path() / "secret.txt", "top secret");
+        write(dir.path() / "outside" / "index.html", "outside");
+        fs::create_symlink(dir.path() / "secret.txt", root() / "leak.txt");
+        fs::create_symlink(dir.path() / "outside", root() / "leakdir");
+        fs::create_symlink("/etc/passwd", root() / "passwd");
+        fs::create_symlink("inner.txt", root() / "alias.txt");
+        REQUIRE(::mkfifo((root() / "pipe").c_str(), 0600) == 0);
+    }
+};
+
+KernelProcess start_with_dashboard(const Dashboard& dashboard, std::string_view more = {}) {
+    return KernelProcess::start(enabled_plugin_table(
+        "jarvis",
+        "dashboard_dir = " + toml_quote(dashboard.root().string()) + "\n" + std::string(more)));
+}
+
+} // namespace
+
+TEST_CASE("jarvis: dashboard_dir is served at / with MIME types and ETag and 304",
+          "[integration][jarvis][dashboard]") {
+    Dashboard dashboard;
+    auto kernel = start_with_dashboard(dashboard);
+    const HttpClient http(kernel.plugin_port("jarvis"));
+
+    const HttpResponse index = http.get("/");
+    REQUIRE(index.status == 200);
+    CHECK(index.body == "<!doctype html><title>home</title>");
+    CHECK(index.header("content-type") == "text/html; charset=utf-8");
+    CHECK(index.header("cache-control") == "no-cache");
+    CHECK(index.header("x-content-type-options") == "nosniff");
+    const std::string etag = index.header("etag");
+    REQUIRE(etag.size() > 2);
+    CHECK(etag.front() == '"');
+    CHECK(http.get("/index.html").header("etag") == etag);
+    CHECK(http.get("/?room=lab").body == index.body);
+
+    struct Case {
+        std::string path;
+        std::string type;
+        std::string body;
+    };
+    for (const Case& c : {Case{"/app.js", "text/javascript; charset=utf-8", "console.log('app');"},
+                          Case{"/style.css", "text/css; charset=utf-8", "body{}"},
+                          Case{"/data.json", "application/json", R"({"a":1})"},
+                          Case{"/logo.svg", "image/svg+xml", ""},
+                          Case{"/logo.png", "image/png", std::string("\x89PNG\r\n\x1a\n", 8)},
+                          Case{"/font.woff2", "font/woff2", "wOF2"},
+                          Case{"/notes.unknownext", "application/octet-stream", "?"},
+                          Case{"/docs/", "text/html; charset=utf-8", "<p>docs</p>"},
+                          Case{"/docs/guide.html", "text/html; charset=utf-8", "<p>guide</p>"},
+                          Case{"/alias.txt", "text/plain; charset=utf-8", "inner"}}) {
+        INFO("GET " << c.path);
+        const HttpResponse file = http.get(c.path);
+        CHECK(file.status == 200);
+        CHECK(file.header("content-type") == c.type);
+        if (!c.body.empty()) CHECK(file.body == c.body);
+        CHECK_FALSE(file.header("etag").empty());
+    }
+
+    // If-None-Match: the same tag (also weak, or in a list, or *) is 304 without a body;
+    // another tag gets the file.
+    for (const std::string& match : {etag, "W/" + etag, R"("nope", )" + etag, std::string("*")}) {
+        INFO("If-None-Match: " << match);
+        const HttpResponse unchanged = http.get("/", {{"If-None-Match", match}});
+        CHECK(unchanged.status == 304);
+        CHECK(unchanged.body.empty());
+        CHECK(unchanged.header("etag") == etag);
+    }
+    CHECK(http.get("/", {{"If-None-Match", R"("nope")"}}).status == 200);
+
+    // A folder named without its '/' is redirected, so its page's relative links work.
+    const HttpResponse moved = http.get("/docs?x=1");
+    CHECK(moved.status == 301);
+    CHECK(moved.header("location") == "/docs/?x=1");
+
+    // The file changes: the tag changes, the old tag no longer matches.
+    dashboard.write(dashboard.root() / "index.html", "<!doctype html><title>home, v2</title>");
+    const HttpResponse changed = http.get("/", {{"If-None-Match", etag}});
+    CHECK(changed.status == 200);
+    CHECK(changed.body == "<!doctype html><title>home, v2</title>");
+    CHECK(changed.header("etag") != etag);
+
+    for (const std::string missing : {"/missing.html", "/docs/missing", "/app.js/", "/app.js/x"}) {
+        INFO("GET " << missing);
+        const HttpResponse answer = http.get(missing);
+        CHECK(answer.status == 404);
+        CHECK(answer.body == kNotFound);
+    }
+}
+
+TEST_CASE("jarvis: dashboard requests that leave dashboard_dir get 404 and the server carries on",
+          "[integration][jarvis][dashboard]") {
+    Dashboard dashboard;
+    auto kernel = start_with_dashboard(dashboard);
+    const uint16_t port = kernel.plugin_port("jarvis");
+    const HttpClient http(port);
+    auto client = WsClient::connect(port);
+
+    // The targets go out exactly as written (no client normalizes them).
+    for (const std::string target :
+         {"/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
+          "/.%2e/secret.txt", "/%2e%2e%2fsecret.txt", "/..%2Fsecret.txt",
+          "/docs%2f..%2f..%2fsecret.txt", "/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+          "/..\\secret.txt", "/%5c..%5csecret.txt",
+          // Double-encoded: decoded once it is the literal name "%2e%2e", which is not there.
+          "/%252e%252e/secret.txt", "/%252e%252e%252fsecret.txt",
+          // NUL, bad escapes.
+          "/index.html%00", "/index.html%00.js", "/%00", "/%", "/%zz", "/index.html%2",
+          // Absolute paths, the root's own files reached another way.
+          "//etc/passwd", "///etc/passwd", "/etc/passwd", "/secret.txt",
+          // Symlinks pointing out of the folder, a FIFO, dotfiles.
+          "/leak.txt", "/leakdir/", "/leakdir/index.html", "/passwd", "/pipe", "/.env", "/%2eenv",
+          "/./index.html"}) {
+        INFO("GET " << target);
+        const HttpResponse answer = http.get(target);
+        CHECK(answer.status == 404);
+        CHECK(answer.body == kNotFound);
+        CHECK(answer.body.find("secret") == std::string::npos);
+    }
+    // Still serving, pages and WebSocket alike.
+    CHECK(http.get("/").status == 200);
+    REQUIRE(client.send_text(R"({"type":"command","payload":{"command":"ping"}})"));
+    CHECK(next_text_or_why(client).find(R"("pong":true)") != std::string::npos);
+}
+
+TEST_CASE("jarvis: a dashboard file over 4 MiB gets 500 and one of 4 MiB is served",
+          "[integration][jarvis][dashboard]") {
+    Dashboard dashboard;
+    const fs::path big = dashboard.root() / "huge.bin";
+    dashboard.write(big, "");
+    fs::resize_file(big, 4 * 1024 * 1024 + 1); // sparse: nothing is written
+    const fs::path largest = dashboard.root() / "largest.bin";
+    dashboard.write(largest, "");
+    fs::resize_file(largest, 4 * 1024 * 1024);
+    auto kernel = start_with_dashboard(dashboard);
+    const HttpClient http(kernel.plugin_port("jarvis"));
+    const HttpResponse answer = http.get("/huge.bin");
+    CHECK(answer.status == 500);
+    CHECK(answer.body == R"({"error":"Internal server error"})");
+    // The operator learns why from the log.
+    CHECK(wait_until([&] { return kernel.log().find("huge.bin") != std::string::npos; },
+                     std::chrono::seconds(10), std::chrono::milliseconds(20)));
+    CHECK(http.get("/app.js").status == 200);
+    const HttpResponse served = http.get("/largest.bin");
+    CHECK(served.status == 200);
+    CHECK(served.body == std::string(4 * 1024 * 1024, '\0'));
+}
+
+TEST_CASE("jarvis: without dashboard_dir every page is 404 while /health and /ws still serve",
+          "[integration][jarvis][dashboard]") {
+    auto kernel = KernelProcess::start(enabled_plugin_table("jarvis"));
+    const uint16_t port = kernel.plugin_port("jarvis");
+    const HttpClient http(port);
+    for (const std::string target : {"/", "/index.html", "/dashboard.js"}) {
+        INFO("GET " << target);
+        const HttpResponse answer = http.get(target);
+        CHECK(answer.status == 404);
+        CHECK(answer.body == kNotFound);
+    }
+    CHECK(http.get("/health").status == 200);
+    CHECK(WsClient::try_connect(port).status == 101);
+}
