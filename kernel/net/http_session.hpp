@@ -68,6 +68,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     uint16_t local_port_ = 0;
     bool keep_alive_ = false;
     uint64_t served_ = 0;          // requests handed to the service so far
+    bool pipelining_ = false;      // the client sent a request before the last was answered
     bool awaiting_answer_ = false; // the service has a request it has not answered
     bool in_service_call_ = false; // inside serve(): an answer now is written by its caller
     bool writing_ = false;         // an asynchronous write of `writing_output_` runs
