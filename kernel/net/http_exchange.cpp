@@ -108,6 +108,11 @@ void HttpExchange::respond(unsigned status, std::string_view content_type, std::
     for (const auto& [name, value] : headers) response->insert(name, value);
     response->body() = std::move(body);
     response->prepare_payload();
+    if (request_.method() == http::verb::head) {
+        // The answer to HEAD says how long the body would be, and sends none (RFC 9110
+        // section 9.3.2): a body here would be read as the start of the next response.
+        response->body().clear();
+    }
     auto session = session_;
     session->on_worker([session, response] { session->write_response(response); });
 }

@@ -85,3 +85,25 @@ TEST_CASE("control: an event stream pipelined behind a publish starts after its 
     CHECK(answer < stream);
     CHECK(stream < connected);
 }
+
+TEST_CASE("control: the answer to HEAD has its Content-Length but no body",
+          "[integration][control]") {
+    auto kernel = KernelProcess::start(enabled_plugin_table("groove"));
+    // Pipelined: were a body sent after the HEAD answer, it would stand where the second
+    // answer's status line must be.
+    const std::string requests =
+        "HEAD /api/v1/plugins HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    const auto exchange = raw_tcp_exchange(kernel.control_port(), requests, [](const auto& got) {
+        return count_of(got, "HTTP/1.1 ") == 2 &&
+               got.find("\r\n\r\n", got.rfind("HTTP/1.1 ")) != std::string::npos;
+    });
+    INFO(exchange.received);
+    const size_t head_end = exchange.received.find("\r\n\r\n");
+    REQUIRE(head_end != std::string::npos);
+    const std::string head = exchange.received.substr(0, head_end);
+    CHECK(head.find("Content-Length: 0\r\n") == std::string::npos);
+    CHECK(head.find("Content-Length: ") != std::string::npos);
+    // The next bytes are the second answer's status line.
+    CHECK(exchange.received.compare(head_end + 4, 9, "HTTP/1.1 ") == 0);
+}
