@@ -36,7 +36,7 @@ constexpr std::string_view kNotFound = R"({"error":"Not found"})";
 constexpr std::string_view kInboundTopic = "inbound/jarvis";
 
 // The indices of kRoutes, as the kernel reports them in Request::route_index().
-enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kPageRoute };
+enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kPageRoute, kPageHeadRoute };
 
 // The value of header `name` when the request has one, even an empty one.
 std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
@@ -57,7 +57,8 @@ class JarvisPlugin final : public sdk::Plugin {
     // GET * comes last: every GET the routes before it do not take is a dashboard page.
     static constexpr sy_route_v1 kRoutes[] = {
         sdk::websocket_route("/ws"), sdk::http_route("GET", "/health"),
-        sdk::http_route("*", "/api/*"), sdk::http_route("GET", "*")};
+        sdk::http_route("*", "/api/*"), sdk::http_route("GET", "*"),
+        sdk::http_route("HEAD", "*")}; // the kernel sends HEAD answers without their body
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:3142", kRoutes, kMaxMessageBytes)};
     static constexpr const char* kStreams[] = {"jarvis"};
@@ -101,7 +102,8 @@ class JarvisPlugin final : public sdk::Plugin {
                     respond(response, 401, kUnauthorized);
                 }
                 return SY_OK;
-            case kPageRoute: return answer_page(request, response);
+            case kPageRoute:
+            case kPageHeadRoute: return answer_page(request, response);
             default: respond(response, 404, kNotFound); return SY_OK;
         }
     }

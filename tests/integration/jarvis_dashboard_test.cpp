@@ -4,6 +4,7 @@
 // absolute paths, symlinks pointing out, dotfiles) answered 404 while the server carries
 // on. Each test builds its own dashboard folder next to a secret file it must not serve.
 #include "kernel_process.hpp"
+#include "raw_tcp_exchange.hpp"
 #include "temp_dir.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
@@ -212,4 +213,31 @@ TEST_CASE("jarvis: without dashboard_dir every page is 404 while /health and /ws
     }
     CHECK(http.get("/health").status == 200);
     CHECK(WsClient::try_connect(port).status == 101);
+}
+
+TEST_CASE("jarvis: HEAD of a dashboard page answers its headers without the body",
+          "[integration][jarvis][dashboard]") {
+    Dashboard dashboard;
+    auto kernel = start_with_dashboard(dashboard);
+    // Pipelined with a GET: a body after the HEAD answer would stand where the second
+    // answer's status line must be.
+    const std::string requests =
+        "HEAD /app.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        "GET /app.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    const std::string body = "console.log('app');";
+    const auto exchange =
+        raw_tcp_exchange(kernel.plugin_port("jarvis"), requests, [&](const std::string& got) {
+            return count_of(got, "HTTP/1.1 200") == 2 && got.size() >= 2 * body.size() &&
+                   got.compare(got.size() - body.size(), body.size(), body) == 0;
+        });
+    INFO(exchange.received);
+    const size_t head_end = exchange.received.find("\r\n\r\n");
+    REQUIRE(head_end != std::string::npos);
+    const std::string head = exchange.received.substr(0, head_end + 2); // with its last CRLF
+    CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(head.find("Content-Length: " + std::to_string(body.size()) + "\r\n") !=
+          std::string::npos);
+    CHECK(head.find("ETag: ") != std::string::npos);
+    CHECK(exchange.received.compare(head_end + 4, 12, "HTTP/1.1 200") == 0);
+    CHECK(count_of(exchange.received, body) == 1); // the GET's body only
 }
