@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -116,6 +117,38 @@ std::string conn_id_of(WsClient& client, SseClient& feed) {
     return conn;
 }
 
+// Asks `client` for health until the plugin counts `clients` connections, for up to
+// kWait: the plugin hears of a client leaving on its own time, so until then health may
+// still count it. `last` gets the last payload, for the failure message.
+bool wait_health_clients(WsClient& client, int clients, std::string& last) {
+    const std::string expected =
+        R"({"status":"ok","service":"websocket","clients":)" + std::to_string(clients) + "}";
+    return wait_until(
+        [&] {
+            if (!client.send_text(R"({"type":"command","payload":{"command":"health"}})"))
+                return false;
+            last = json::serialize(next_object(client).at("payload"));
+            return last == expected;
+        },
+        kWait, std::chrono::milliseconds(20));
+}
+
+// Checks that `event`, read from stream inbound, is the client message `sent` forwarded as
+// sent, with its type, id and priority; returns the connection id it names (not empty),
+// which the backend answers.
+std::string check_forwarded(const json::object& event, std::string_view type,
+                            const std::string& sent, std::string_view id,
+                            std::string_view priority) {
+    CHECK(string_field(event, "topic") == "inbound/jarvis");
+    CHECK(string_field(event, "type") == type);
+    CHECK(json::serialize(event.at("data")) == sent);
+    CHECK(string_field(event, "id") == id);
+    CHECK(string_field(event, "priority") == priority);
+    const std::string conn = scope_field(event, "conn");
+    CHECK_FALSE(conn.empty());
+    return conn;
+}
+
 // What a client must receive for a bus event, byte for byte, given the timestamp it got.
 std::string envelope(std::string_view type, std::string_view payload, std::string_view id,
                      std::string_view priority, int64_t timestamp) {
@@ -171,6 +204,16 @@ std::string base64_of(std::string_view bytes) {
 std::string publish_json(std::string_view type, std::string_view data, std::string_view more = {}) {
     return R"({"topic":"jarvis","type":")" + std::string(type) + R"(","data":)" +
            std::string(data) + std::string(more) + "}";
+}
+
+// Publishes the chat {"text":"<text>"} and checks that each of `clients` receives it as a
+// normal-priority envelope: how a test shows that those clients are still served.
+void check_chat_reaches(const KernelProcess& kernel, std::string_view text,
+                        std::initializer_list<WsClient*> clients) {
+    const std::string payload = R"({"text":")" + std::string(text) + R"("})";
+    const int64_t before = wall_ms();
+    publish(kernel, publish_json("chat", payload));
+    for (WsClient* client : clients) check_envelope(*client, "chat", payload, "", "normal", before);
 }
 
 } // namespace
@@ -282,9 +325,7 @@ TEST_CASE(
     publish(kernel, publish_json("stream", "{}", R"(,"visibility":"internal")"));
     publish(kernel, R"({"topic":"groove","type":"stream","data":{}})");
     publish(kernel, R"({"topic":"jarvisx","type":"stream","data":{}})");
-    const int64_t before = wall_ms();
-    publish(kernel, publish_json("chat", R"({"text":"after"})"));
-    check_envelope(client, "chat", R"({"text":"after"})", "", "normal", before);
+    check_chat_reaches(kernel, "after", {&client});
 }
 
 TEST_CASE("jarvis: an event it cannot send is logged once as a warning and not as a failure",
@@ -307,9 +348,7 @@ TEST_CASE("jarvis: an event it cannot send is logged once as a warning and not a
     CHECK(log.find("scope.conn is not a connection id; not sent") != std::string::npos);
     CHECK(log.find("on_event failed") == std::string::npos);
     // Nothing reached the client, which is still served.
-    const int64_t before = wall_ms();
-    publish(kernel, publish_json("chat", R"({"text":"after"})"));
-    check_envelope(client, "chat", R"({"text":"after"})", "", "normal", before);
+    check_chat_reaches(kernel, "after", {&client});
 }
 
 TEST_CASE("jarvis: commands health and ping and a status message are answered by the plugin",
@@ -461,10 +500,7 @@ TEST_CASE("jarvis: bad client messages get an error message and the socket stays
     CHECK(first.at("seq") == json::value(1));
     CHECK(string_field(first, "type") == "chat");
     CHECK(string_field(first.at("data").at("payload"), "text") == "first to arrive");
-    const int64_t before = wall_ms();
-    publish(kernel, publish_json("chat", R"({"text":"still here"})"));
-    check_envelope(client, "chat", R"({"text":"still here"})", "", "normal", before);
-    check_envelope(bystander, "chat", R"({"text":"still here"})", "", "normal", before);
+    check_chat_reaches(kernel, "still here", {&client, &bystander});
 }
 
 TEST_CASE(
@@ -513,13 +549,7 @@ TEST_CASE("jarvis: chat goes to the bus stream inbound as sent with the connecti
     REQUIRE(client.send_text(sent));
     const json::object event = next_inbound(feed);
     INFO("inbound: " << json::serialize(event));
-    CHECK(string_field(event, "topic") == "inbound/jarvis");
-    CHECK(string_field(event, "type") == "chat");
-    CHECK(json::serialize(event.at("data")) == sent);
-    CHECK(string_field(event, "id") == "client-message-id");
-    CHECK(string_field(event, "priority") == "urgent");
-    const std::string conn = scope_field(event, "conn");
-    CHECK_FALSE(conn.empty());
+    const std::string conn = check_forwarded(event, "chat", sent, "client-message-id", "urgent");
     CHECK(conn.find_first_not_of("0123456789") == std::string::npos);
 
     // The backend answers that connection through the bus.
@@ -543,13 +573,7 @@ TEST_CASE("jarvis: commands named in backend_commands go to the backend and othe
     REQUIRE(client.send_text(sent));
     const json::object event = next_inbound(feed);
     INFO("inbound: " << json::serialize(event));
-    CHECK(string_field(event, "topic") == "inbound/jarvis");
-    CHECK(string_field(event, "type") == "command");
-    CHECK(json::serialize(event.at("data")) == sent);
-    CHECK(string_field(event, "id") == "cmd-1");
-    CHECK(string_field(event, "priority") == "low");
-    const std::string conn = scope_field(event, "conn");
-    CHECK_FALSE(conn.empty());
+    const std::string conn = check_forwarded(event, "command", sent, "cmd-1", "low");
 
     // The plugin itself does not answer a forwarded command: the backend does.
     const int64_t before = wall_ms();
@@ -718,14 +742,7 @@ TEST_CASE("jarvis: a client that leaves during a voice session ends it for the b
     CHECK(string_field(next_inbound(feed), "type") == "voice_end");
     finished->close();
     std::string health;
-    CHECK(wait_until(
-        [&] {
-            if (!observer.send_text(R"({"type":"command","payload":{"command":"health"}})"))
-                return false;
-            health = json::serialize(next_object(observer).at("payload"));
-            return health == R"({"status":"ok","service":"websocket","clients":1})";
-        },
-        kWait, std::chrono::milliseconds(20)));
+    CHECK(wait_health_clients(observer, 1, health));
     INFO("last health payload: " << health);
     REQUIRE(observer.send_text(R"({"type":"chat","payload":{"text":"marker"}})"));
     const json::object marker = next_inbound(feed);
@@ -971,14 +988,7 @@ TEST_CASE("jarvis: GET /health is public and counts the clients", "[integration]
     second.close();
     // The plugin hears of the close on its own time; until then health may still say 2.
     std::string payload;
-    const bool reached = wait_until(
-        [&] {
-            if (!first.send_text(R"({"type":"command","payload":{"command":"health"}})"))
-                return false;
-            payload = json::serialize(next_object(first).at("payload"));
-            return payload == R"({"status":"ok","service":"websocket","clients":1})";
-        },
-        kWait, std::chrono::milliseconds(20));
+    const bool reached = wait_health_clients(first, 1, payload);
     INFO("last health payload: " << payload);
     CHECK(reached);
 }
@@ -995,14 +1005,7 @@ TEST_CASE("jarvis: a client that does not answer pings is dropped and no longer 
     const HttpClient http = jarvis_http(kernel);
 
     std::string payload;
-    const bool dropped = wait_until(
-        [&] {
-            if (!alive.send_text(R"({"type":"command","payload":{"command":"health"}})"))
-                return false;
-            payload = json::serialize(next_object(alive).at("payload"));
-            return payload == R"({"status":"ok","service":"websocket","clients":1})";
-        },
-        kWait, std::chrono::milliseconds(20));
+    const bool dropped = wait_health_clients(alive, 1, payload);
     INFO("last health payload: " << payload);
     REQUIRE(dropped);
     CHECK(parse_json(http.get("/health").body).as_object().at("clients").as_int64() == 1);
@@ -1094,9 +1097,7 @@ TEST_CASE("jarvis: a client frame of 16 MiB is read and a larger one closes with
     REQUIRE(client.close_code().has_value());
     CHECK(*client.close_code() == 1009);
 
-    const int64_t before = wall_ms();
-    publish(kernel, publish_json("chat", R"({"text":"bystander"})"));
-    check_envelope(bystander, "chat", R"({"text":"bystander"})", "", "normal", before);
+    check_chat_reaches(kernel, "bystander", {&bystander});
 }
 
 TEST_CASE("jarvis: a reload keeps the clients and their voice sessions and the uptime's origin",
@@ -1142,10 +1143,7 @@ TEST_CASE("jarvis: a reload keeps the clients and their voice sessions and the u
     CHECK(uptime_after >= uptime_before);
     CHECK(after.at("timestamp").as_int64() - uptime_after * 1000 < reload_requested);
 
-    const int64_t before = wall_ms();
-    publish(kernel, publish_json("chat", R"({"text":"after reload"})"));
-    for (WsClient* c : {&talker, &listener})
-        check_envelope(*c, "chat", R"({"text":"after reload"})", "", "normal", before);
+    check_chat_reaches(kernel, "after reload", {&talker, &listener});
 }
 
 TEST_CASE("jarvis: a bad plugins.jarvis table is refused at start naming the key",
@@ -1191,7 +1189,5 @@ TEST_CASE("jarvis: a text frame that is not UTF-8 closes with 1007 and others ca
     REQUIRE(client.close_code().has_value());
     CHECK(*client.close_code() == 1007);
 
-    const int64_t before = wall_ms();
-    publish(kernel, publish_json("chat", R"({"text":"bystander"})"));
-    check_envelope(bystander, "chat", R"({"text":"bystander"})", "", "normal", before);
+    check_chat_reaches(kernel, "bystander", {&bystander});
 }

@@ -3,7 +3,6 @@
 #include "ascii_lower.hpp"
 #include "io_deadline.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
@@ -240,32 +239,21 @@ SseClient SseClient::connect(uint16_t port, std::string_view target, const HttpH
     const auto deadline = Clock::now() + timeout;
     auto cancel = [&] { impl->drop(); };
 
-    bool connected = false;
-    error_code connect_error;
-    impl->socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, [&](error_code ec) {
-        connect_error = ec;
-        connected = true;
-    });
-    if (!detail::run_or_cancel(
-            impl->io, [&] { return connected; }, deadline, cancel) ||
-        connect_error)
-        throw std::runtime_error(where + ": cannot connect: " + connect_error.message());
+    detail::connect_or_throw(impl->io, impl->socket, "127.0.0.1", port, deadline, cancel, where);
 
     impl->request = "GET " + std::string(target) +
                     " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                     "\r\nAccept: text/event-stream\r\n";
     for (const auto& [name, value] : headers) impl->request += name + ": " + value + "\r\n";
     impl->request += "\r\n";
-    bool written = false;
-    error_code write_error;
-    asio::async_write(impl->socket, asio::buffer(impl->request), [&](error_code ec, std::size_t) {
-        write_error = ec;
-        written = true;
-    });
-    if (!detail::run_or_cancel(
-            impl->io, [&] { return written; }, deadline, cancel) ||
-        write_error)
-        throw std::runtime_error(where + ": cannot send the request: " + write_error.message());
+    const detail::Outcome written = detail::run_operation(
+        impl->io,
+        [&](auto handler) {
+            asio::async_write(impl->socket, asio::buffer(impl->request), std::move(handler));
+        },
+        deadline, cancel);
+    if (!written.ok())
+        throw std::runtime_error(where + ": cannot send the request: " + written.error.message());
 
     impl->start_read();
     Impl& state = *impl;
@@ -288,15 +276,8 @@ std::string SseClient::header(std::string_view name) const {
 
 std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
     Impl& impl = *impl_;
-    if (impl.events.empty() && !impl.ended) {
-        impl.start_read();
-        detail::run_until(
-            impl.io, [&] { return !impl.events.empty() || impl.ended; }, Clock::now() + timeout);
-    }
-    if (impl.events.empty()) return std::nullopt;
-    SseEvent event = std::move(impl.events.front());
-    impl.events.pop_front();
-    return event;
+    return detail::take_next(
+        impl.io, impl.events, impl.ended, [&] { impl.start_read(); }, timeout);
 }
 
 const std::vector<std::string>& SseClient::comments() const {

@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,7 +34,10 @@ HttpResponse https_request(const TlsServer& server, std::string_view method,
                            std::string_view body = {},
                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-struct WssAttempt;
+class WssClient;
+
+// The outcome of WssClient::try_connect.
+using WssAttempt = UpgradeAttempt<WssClient>;
 
 // A WebSocket client over TLS (wss://), the counterpart of WsClient for what it needs.
 class WssClient {
@@ -69,14 +71,6 @@ class WssClient {
     struct Impl;
     explicit WssClient(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
-};
-
-// The outcome of WssClient::try_connect.
-struct WssAttempt {
-    unsigned status = 0;                        // 101 when upgraded
-    std::map<std::string, std::string> headers; // response headers, names in lower case
-    std::string body;                           // a refusal's body
-    std::optional<WssClient> client;            // the open client, when upgraded
 };
 
 // next_text_or_why for a WssClient.

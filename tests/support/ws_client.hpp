@@ -21,7 +21,20 @@ struct WsMessage {
     std::string payload;
 };
 
-struct WsAttempt;
+class WsClient;
+
+// The outcome of a client's try_connect: the answer to the upgrade request and, when it
+// was 101, the open client. One template for WsClient and WssClient, which answer alike.
+template <class Client>
+struct UpgradeAttempt {
+    unsigned status = 0;                        // 101 when upgraded
+    std::map<std::string, std::string> headers; // response headers, names in lower case
+    std::string body;                           // a refusal's body
+    std::optional<Client> client;               // the open client, when upgraded
+};
+
+// The outcome of WsClient::try_connect.
+using WsAttempt = UpgradeAttempt<WsClient>;
 
 class WsClient {
   public:
@@ -73,14 +86,6 @@ class WsClient {
     bool send(bool binary, std::string_view payload, std::chrono::milliseconds timeout);
 
     std::unique_ptr<Impl> impl_;
-};
-
-// The outcome of WsClient::try_connect.
-struct WsAttempt {
-    unsigned status = 0;                        // 101 when upgraded
-    std::map<std::string, std::string> headers; // response headers, names in lower case
-    std::string body;                           // a refusal's body
-    std::optional<WsClient> client;             // the open client, when upgraded
 };
 
 // The text of the next message within `timeout`, or a description of what came instead
