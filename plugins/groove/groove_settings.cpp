@@ -1,21 +1,10 @@
 #include "groove_settings.hpp"
 
 #include <switchyard/json.hpp>
-
-#include <array>
+#include <switchyard/plugin.hpp>
 
 namespace switchyard::groove {
 namespace {
-
-// Keys of the plugin's table that the kernel reads; the plugin may be handed them.
-constexpr std::array<std::string_view, 3> kKernelKeys{"enabled", "library", "listen"};
-
-bool is_kernel_key(std::string_view key) {
-    for (std::string_view known : kKernelKeys) {
-        if (key == known) return true;
-    }
-    return false;
-}
 
 std::vector<std::string> parse_host_list(const json::Value& value, std::string_view key) {
     const std::string problem =
@@ -42,7 +31,7 @@ GrooveSettings parse_settings(std::string_view config_json) {
     for (const auto& [key, value] : config->as_object()) {
         if (key == "allowed_origins") {
             settings.allowed_origins = parse_host_list(value, key);
-        } else if (!is_kernel_key(key)) {
+        } else if (!sdk::is_kernel_config_key(key)) {
             throw std::invalid_argument("unknown config key '" + key +
                                         "' (groove knows: allowed_origins)");
         }

@@ -3,22 +3,12 @@
 #include "jarvis_auth.hpp"
 
 #include <switchyard/json.hpp>
+#include <switchyard/plugin.hpp>
 
-#include <array>
 #include <cstdint>
 
 namespace switchyard::jarvis {
 namespace {
-
-// Keys of the plugin's table that the kernel reads; the plugin may be handed them.
-constexpr std::array<std::string_view, 3> kKernelKeys{"enabled", "library", "listen"};
-
-bool is_kernel_key(std::string_view key) {
-    for (std::string_view known : kKernelKeys) {
-        if (key == known) return true;
-    }
-    return false;
-}
 
 // RFC 6265 cookie-octet: what `Set-Cookie: token=<value>` may carry unquoted.
 bool is_cookie_octet(char c) {
@@ -120,7 +110,7 @@ JarvisSettings parse_settings(std::string_view config_json) {
             settings.ping_interval_ms = milliseconds(value, key);
         } else if (key == "pong_timeout_ms") {
             settings.pong_timeout_ms = milliseconds(value, key);
-        } else if (!is_kernel_key(key)) {
+        } else if (!sdk::is_kernel_config_key(key)) {
             throw std::invalid_argument(
                 "unknown config key '" + key +
                 "' (jarvis knows: auth_token, public_origin, dashboard_dir, backend_commands, "

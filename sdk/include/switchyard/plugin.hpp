@@ -404,13 +404,21 @@ class Host {
 
 // What create() hands to the plugin's constructor. Views: copy what you keep.
 struct Config {
-    // The plugin's config table as a JSON object text (its own keys).
+    // The plugin's config table as a JSON object text. It may also hold the keys the
+    // kernel reads from every plugin table (see is_kernel_config_key): skip those when
+    // refusing unknown keys.
     std::string_view json;
     // The previous generation's snapshot(); empty on a first start.
     std::string_view snapshot;
     // 1 on the first start, +1 on every reload.
     uint64_t generation = 0;
 };
+
+// True for the keys of a [plugins.<name>] table that the kernel itself reads (enabled,
+// library, listen): a plugin that refuses unknown keys must let these pass.
+inline bool is_kernel_config_key(std::string_view key) noexcept {
+    return key == "enabled" || key == "library" || key == "listen";
+}
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
 // accept connections, ignore messages and events, and answer HTTP with 404. The
