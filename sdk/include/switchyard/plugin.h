@@ -21,8 +21,22 @@
  *  - Whoever allocates frees. Frames are created by the host (frame_create), are
  *    reference counted, and are sent to one connection or broadcast to a group without
  *    being copied.
+ *  - Arrays of versioned structs that cross the boundary (the descriptor's endpoints,
+ *    an endpoint's routes) are walked by each element's own struct_size, never by the
+ *    reader's sizeof: a 1.0 plugin's sy_endpoint_v1 array is smaller per element than a
+ *    1.1 kernel's, and is read correctly. Fill struct_size of every element.
  *  - Threading: the kernel never calls into one plugin instance concurrently, so a
- *    plugin needs no locks. Host functions may be called from any hook.
+ *    plugin needs no locks. Each host function says where it may be called from:
+ *      [hooks]  only from inside one of this instance's own hooks (create, destroy and
+ *               snapshot included), on the thread that called the hook. Called from
+ *               anywhere else (a thread the plugin started, a static destructor) it does
+ *               nothing, returns SY_ERR_WRONG_THREAD (or NULL, 0, an empty string) and
+ *               the kernel logs a line naming the plugin.
+ *      [any]    from any thread, at any time while the host table is valid.
+ *  - Frames and ids are checked: a frame released twice or never created by the host,
+ *    a stale connection, group or timer id, a frame of the wrong kind for the transport
+ *    (a raw SSE frame to a WebSocket, a WebSocket frame to an SSE stream) get an error
+ *    status and a log line naming the plugin; nothing reaches the wire.
  *  - Errors: hooks return sy_status. A hook that fails on a connection closes that
  *    connection with 1011 (WebSocket) and the kernel carries on.
  *
@@ -40,9 +54,14 @@ extern "C" {
 #endif
 
 /* ABI version. A kernel refuses a plugin of another major, or of a newer minor than it
- * knows. Minor versions only append fields and host functions. */
+ * knows. Minor versions only append fields and host functions; what each minor added is
+ * marked "1.1:" (and so on) where it is declared.
+ *   1.0  the first release.
+ *   1.1  deferred HTTP answers and kernel-served files (sy_request_v1.request_id,
+ *        SY_DEFERRED, respond, respond_file), sy_endpoint_v1.max_queued_bytes,
+ *        sy_event_v1.gap, SY_ERR_WRONG_THREAD, SY_ERR_DENIED. */
 #define SY_ABI_MAJOR 1
-#define SY_ABI_MINOR 0
+#define SY_ABI_MINOR 1
 
 /* The symbol every plugin exports (see SWITCHYARD_PLUGIN in plugin.hpp). */
 #define SY_ENTRY_POINT_V1 "switchyard_plugin_v1"
@@ -69,9 +88,10 @@ typedef struct sy_str {
 } sy_str;
 
 /* Opaque ids. 0 is never a valid id. */
-typedef uint64_t sy_conn_id;  /* a client connection (WebSocket or SSE) */
-typedef uint64_t sy_group_id; /* a set of connections the kernel fans out to */
-typedef uint64_t sy_timer_id; /* a kernel timer that calls on_timer */
+typedef uint64_t sy_conn_id;    /* a client connection (WebSocket or SSE) */
+typedef uint64_t sy_group_id;   /* a set of connections the kernel fans out to */
+typedef uint64_t sy_timer_id;   /* a kernel timer that calls on_timer */
+typedef uint64_t sy_request_id; /* 1.1: an HTTP request awaiting a deferred answer */
 
 /* Result of a hook or a host function. */
 typedef int32_t sy_status;
@@ -82,6 +102,12 @@ typedef int32_t sy_status;
 #define SY_ERR_CLOSED (-4)      /* the connection is closing or closed */
 #define SY_ERR_FULL (-5)        /* a bounded queue is full; the frame was not queued */
 #define SY_ERR_UNSUPPORTED (-6) /* not available in this kernel or on this transport */
+#define SY_ERR_WRONG_THREAD (-7) /* 1.1: a [hooks] function called outside the plugin's hooks */
+#define SY_ERR_DENIED (-8)       /* 1.1: not this plugin's to do (another plugin's stream) */
+/* 1.1: returned by on_http (not an error): the plugin answers later, with respond() or
+ * respond_file(), using request->request_id. Until then the client waits; the kernel
+ * answers 504 itself if nothing comes within its deadline. */
+#define SY_DEFERRED 1
 
 /* Log levels, the same as spdlog's. */
 typedef enum sy_log_level {
@@ -137,6 +163,9 @@ typedef struct sy_request_v1 {
     sy_str endpoint;         /* the endpoint's name, as declared by the plugin */
     uint32_t route_kind;     /* sy_route_kind of the matched route */
     uint32_t route_index;    /* index of the matched route in its endpoint */
+    /* 1.1: names this request for respond()/respond_file(); non-zero on SY_ROUTE_HTTP
+     * routes, 0 for upgrades and SSE requests. */
+    sy_request_id request_id;
 } sy_request_v1;
 
 /* A bus event delivered to on_event, or returned by bus_replay.
@@ -153,6 +182,10 @@ typedef struct sy_event_v1 {
     uint32_t internal; /* 1 when visibility is "internal" */
     uint64_t seq;      /* per-stream sequence number, from 1 */
     int64_t ts;        /* ms since the Unix epoch, assigned by the bus */
+    /* 1.1: 1 when events of this stream published before this one never reached the
+     * plugin (its queue was full): the same signal as bus_replay's out_gap. Replay from
+     * the last seq you handled to recover what is still held. Always 0 in bus_replay. */
+    uint32_t gap;
 } sy_event_v1;
 
 /* An event a plugin publishes (host->publish). Ownership: the plugin; read during the
@@ -182,6 +215,24 @@ typedef struct sy_response_v1 {
     sy_str body;
 } sy_response_v1;
 
+/* 1.1: A file the kernel sends as the answer to a request (respond_file). The kernel
+ * reads it off the network threads and answers with its MIME type (from the extension,
+ * unless content_type is set), Content-Length, Last-Modified and ETag; If-None-Match
+ * gets 304, HEAD the headers alone, Range one 206 part or 416. `path` is looked up
+ * under `root` one name at a time without following links out of it; "..", NUL, names
+ * starting with '.', a folder, a missing or unreadable file, or one larger than
+ * max_bytes (when not 0) get 404. Ownership: the plugin; read during the call. */
+typedef struct sy_file_response_v1 {
+    uint32_t struct_size;
+    sy_str root;              /* an absolute folder */
+    sy_str path;              /* '/'-separated path under root, percent-encoded as in a
+                                 request target ("/css/app%20v2.css") */
+    sy_str content_type;      /* empty: from the file name's extension */
+    const sy_header* headers; /* extra headers (Cache-Control, ...) */
+    size_t header_count;
+    uint64_t max_bytes;       /* 0: no bound */
+} sy_file_response_v1;
+
 /* A byte sink the host hands to snapshot(). Ownership: the host. */
 typedef struct sy_sink {
     void* ctx;
@@ -202,59 +253,67 @@ typedef struct sy_host_v1 {
     uint32_t abi_minor;
     void* ctx; /* pass back as the first argument of every function below */
 
-    /* Logs a line tagged with the plugin's name. */
+    /* [any] Logs a line tagged with the plugin's name. */
     void (*log)(void* ctx, sy_log_level level, sy_str message);
-    /* Wall-clock time in ms since the Unix epoch. */
+    /* [any] Wall-clock time in ms since the Unix epoch. */
     int64_t (*now_ms)(void* ctx);
 
     /* -- frames and sending ------------------------------------------------------ */
 
-    /* Encodes `payload` once as a frame of `kind`; returns NULL when it is too large.
-     * The caller owns one reference. */
+    /* [hooks] Encodes `payload` once as a frame of `kind`; returns NULL when it is too
+     * large. The caller owns one reference. */
     sy_frame* (*frame_create)(void* ctx, sy_frame_kind kind, sy_str payload);
-    /* Drops one reference. */
+    /* [hooks] Drops one reference the plugin owns. A frame the plugin holds no
+     * reference to (released already, or never created) is left alone and logged. */
     void (*frame_release)(void* ctx, sy_frame* frame);
-    /* Queues the frame on one connection (the frame is shared, not copied). */
+    /* [hooks] Queues the frame on one connection (the frame is shared, not copied).
+     * SY_ERR_INVALID for a frame of the wrong kind for the connection's transport. */
     sy_status (*send)(void* ctx, sy_conn_id conn, sy_frame* frame);
-    /* frame_create + send + frame_release in one call, for one-off replies. */
+    /* [hooks] frame_create + send + frame_release in one call, for one-off replies. */
     sy_status (*send_text)(void* ctx, sy_conn_id conn, sy_str text);
-    /* Queues the frame on every member of the group but `except` (0: none). One call
-     * for any number of members: the plugin is not called per recipient. */
+    /* [hooks] Queues the frame on every member of the group but `except` (0: none). One
+     * call for any number of members: the plugin is not called per recipient. A frame
+     * of the wrong kind for any member's transport is refused whole (SY_ERR_INVALID):
+     * keep WebSocket and SSE connections in separate groups. */
     sy_status (*broadcast)(void* ctx, sy_group_id group, sy_frame* frame,
                            sy_conn_id except);
-    /* Closes a connection: WebSocket close code and reason; SSE ignores both. Frames
-     * queued before are written first. */
+    /* [hooks] Closes a connection: WebSocket close code and reason; SSE ignores both.
+     * Frames queued before are written first. */
     sy_status (*close)(void* ctx, sy_conn_id conn, uint16_t code, sy_str reason);
 
     /* -- groups ------------------------------------------------------------------- */
 
-    /* The group of that name for this plugin, created on first use. The same name
-     * gives the same id for the plugin's life, across reloads. A connection leaves
-     * every group when it closes. */
+    /* [hooks] The group of that name for this plugin, created on first use. The same
+     * name gives the same id for the plugin's life, across reloads. A connection leaves
+     * every group when it closes. The group functions below are [hooks] too. */
     sy_group_id (*group)(void* ctx, sy_str name);
     sy_status (*group_add)(void* ctx, sy_group_id group, sy_conn_id conn);
     sy_status (*group_remove)(void* ctx, sy_group_id group, sy_conn_id conn);
-    /* Number of open connections in the group. */
+    /* [hooks] Number of open connections in the group. */
     size_t (*group_size)(void* ctx, sy_group_id group);
 
     /* -- per-connection state ----------------------------------------------------- */
 
-    /* Stores bytes with the connection, kept by the kernel so they survive a reload.
-     * Replaces what was stored before. */
+    /* [hooks] Stores bytes with the connection, kept by the kernel so they survive a
+     * reload. Replaces what was stored before. */
     sy_status (*conn_state_set)(void* ctx, sy_conn_id conn, sy_str bytes);
-    /* The bytes stored with the connection (empty if none); valid until the next
-     * conn_state_set on it or until it closes. */
+    /* [hooks] The bytes stored with the connection (empty if none); valid until the
+     * next conn_state_set on it or until it closes. */
     sy_str (*conn_state_get)(void* ctx, sy_conn_id conn);
-    /* Makes the kernel ping the connection every interval_ms and close it when no
-     * pong arrives within timeout_ms (0, 0: off, the default). WebSocket only. */
+    /* [hooks] Makes the kernel ping the connection every interval_ms and close it when
+     * no pong arrives within timeout_ms (0, 0: off). WebSocket only. Overrides the
+     * endpoint's keepalive (by default every 30 s, closed after 10 s without a pong). */
     sy_status (*conn_keepalive)(void* ctx, sy_conn_id conn, uint32_t interval_ms,
                                 uint32_t timeout_ms);
 
     /* -- the bus ------------------------------------------------------------------ */
 
-    /* Publishes an event; the assigned sequence number goes to *out_seq (may be NULL). */
+    /* [hooks] Publishes an event; the assigned sequence number goes to *out_seq (may be
+     * NULL). A plugin publishes to its own streams ("<name>", "<name>/...") and to
+     * "inbound/<name>" (and to what the deployment's config grants it); elsewhere
+     * SY_ERR_DENIED. A scope.conn must name one of the plugin's own connections. */
     sy_status (*publish)(void* ctx, const sy_publish_v1* event, uint64_t* out_seq);
-    /* Visits the events of `stream` still held with seq > after_seq, oldest first.
+    /* [hooks] Visits the events of `stream` still held with seq > after_seq, oldest first.
      * *out_gap (may be NULL) is set to 1 when events after after_seq are no longer
      * held, or when after_seq is ahead of the stream; *out_last_seq (may be NULL) gets
      * the stream's latest sequence number. */
@@ -264,13 +323,14 @@ typedef struct sy_host_v1 {
 
     /* -- timers ------------------------------------------------------------------- */
 
-    /* Calls on_timer(tag) after delay_ms, then every interval_ms when it is not 0.
-     * Returns 0 on failure. Timers are owned by the kernel and survive a reload. */
+    /* [hooks] Calls on_timer(tag) after delay_ms, then every interval_ms when it is not
+     * 0. Returns 0 on failure. Timers are owned by the kernel and survive a reload. */
     sy_timer_id (*timer_start)(void* ctx, uint64_t delay_ms, uint64_t interval_ms,
                                uint64_t tag);
     sy_status (*timer_cancel)(void* ctx, sy_timer_id timer);
 
     /* -- request and auth helpers (pure functions; ctx may be NULL) ------------------ */
+    /* All [any]: they read only their arguments. */
 
     /* Value of the first header of that name (case-insensitive); empty if absent. */
     sy_str (*request_header)(const sy_request_v1* request, sy_str name);
@@ -285,6 +345,20 @@ typedef struct sy_host_v1 {
     /* 1 when the Origin header is absent or its host is one of `hosts`. */
     int (*origin_host_allowed)(const sy_request_v1* request, const sy_str* hosts,
                                size_t host_count);
+
+    /* -- 1.1: answering later, and files served by the kernel --------------------------
+     * Check host->abi_minor >= 1 (or SY_HAS_FIELD(host, sy_host_v1, respond)) first. */
+
+    /* [hooks] Answers a request that on_http deferred (returned SY_DEFERRED). The
+     * response is copied during the call. SY_ERR_NOT_FOUND for an unknown id or one
+     * answered already; SY_ERR_CLOSED when the client has gone. */
+    sy_status (*respond)(void* ctx, sy_request_id request, const sy_response_v1* response);
+    /* [hooks] Answers a request with a file (sy_file_response_v1), read and sent by the
+     * kernel without blocking a network thread. From inside on_http, call it with
+     * request->request_id and return SY_DEFERRED; or call it later for a deferred
+     * request. Same statuses as respond. */
+    sy_status (*respond_file)(void* ctx, sy_request_id request,
+                              const sy_file_response_v1* file);
 } sy_host_v1;
 
 /* ---------------------------------------------------------------------------------
@@ -310,6 +384,10 @@ typedef struct sy_endpoint_v1 {
     size_t route_count;
     uint64_t max_message_bytes; /* largest client message; 0: the kernel's 1 MiB */
     uint32_t max_queued_frames; /* write queue bound per connection; 0: 1024 */
+    /* 1.1: bytes that may wait in one connection's write queue before it is cut off as
+     * a slow consumer; 0: twice the largest message (max_message_bytes), at least 1 MiB.
+     * The config's max_queued_bytes overrides it. */
+    uint64_t max_queued_bytes;
 } sy_endpoint_v1;
 
 /* Arguments of create(). Ownership: the host; valid for the call. */
@@ -345,7 +423,8 @@ typedef struct sy_plugin_v1 {
     /* Writes the instance's state for the next generation (reload). */
     sy_status (*snapshot)(void* instance, const sy_sink* out);
 
-    /* A plain HTTP request on an SY_ROUTE_HTTP route. Fill *response. */
+    /* A plain HTTP request on an SY_ROUTE_HTTP route. Fill *response and return SY_OK,
+     * or return SY_DEFERRED (1.1) and answer later with respond or respond_file. */
     sy_status (*on_http)(void* instance, const sy_request_v1* request,
                          sy_response_v1* response);
     /* A WebSocket upgrade or SSE request, before any byte is answered. Leave

@@ -74,14 +74,14 @@ constexpr sy_route_v1 sse_route(const char* path) noexcept {
 
 // An endpoint (one listening port) named `name`, listening on `default_listen` unless
 // the config says otherwise, serving `routes` in order. 0 limits mean the kernel's
-// defaults (1 MiB messages, 1024 queued frames).
+// defaults (1 MiB messages, 1024 queued frames, twice the largest message queued).
 template <size_t N>
 constexpr sy_endpoint_v1 endpoint(const char* name, const char* default_listen,
                                   const sy_route_v1 (&routes)[N], uint64_t max_message_bytes = 0,
-                                  uint32_t max_queued_frames = 0) noexcept {
-    return sy_endpoint_v1{
-        sizeof(sy_endpoint_v1), name, default_listen, routes, N, max_message_bytes,
-        max_queued_frames};
+                                  uint32_t max_queued_frames = 0,
+                                  uint64_t max_queued_bytes = 0) noexcept {
+    return sy_endpoint_v1{sizeof(sy_endpoint_v1), name, default_listen, routes, N,
+                          max_message_bytes, max_queued_frames, max_queued_bytes};
 }
 
 // ---------------------------------------------------------------------------------
