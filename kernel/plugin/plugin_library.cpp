@@ -1,5 +1,7 @@
 #include "plugin/plugin_library.hpp"
 
+#include "plugin/abi_arrays.hpp"
+
 #include "plugin/elf_check.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -97,22 +99,36 @@ std::string route_problem(const sy_route_v1& route, const std::string& where) {
     return {};
 }
 
+// An array is walked by its elements' struct_size (abi_arrays.hpp), so they must all
+// have the one its first element has: what a C array of one struct type has.
+std::string stride_problem(std::string_view what, uint32_t size, uint32_t first_size) {
+    if (size == first_size) return {};
+    return std::string(what) + " is " + std::to_string(size) + " bytes, but element 0 of its " +
+           "array is " + std::to_string(first_size) + ": one array holds one struct version";
+}
+
 std::string endpoint_problem(const sy_plugin_v1& d, size_t index) {
-    const sy_endpoint_v1& endpoint = d.endpoints[index];
+    const sy_endpoint_v1& endpoint = endpoint_at(d, index);
     const std::string where = "endpoint " + std::to_string(index);
     std::string problem =
         struct_size_problem(where, endpoint.struct_size, kEndpointV1_0Size, sizeof(sy_endpoint_v1));
+    if (problem.empty()) problem = stride_problem(where, endpoint.struct_size, d.endpoints->struct_size);
     if (!problem.empty()) return problem;
     if (endpoint.name == nullptr || *endpoint.name == '\0') return where + " has no name";
     const std::string named = "endpoint " + in_quotes(endpoint.name);
     for (size_t i = 0; i < index; ++i) {
-        if (std::string_view(d.endpoints[i].name) == endpoint.name) {
+        if (std::string_view(endpoint_at(d, i).name) == endpoint.name) {
             return "two endpoints are named " + in_quotes(endpoint.name);
         }
     }
     if (endpoint.routes == nullptr || endpoint.route_count == 0) return named + " has no routes";
     for (size_t r = 0; r < endpoint.route_count; ++r) {
-        problem = route_problem(endpoint.routes[r], named + " route " + std::to_string(r));
+        const std::string route_where = named + " route " + std::to_string(r);
+        const sy_route_v1& route = route_at(endpoint, r);
+        problem = route_problem(route, route_where);
+        if (problem.empty()) {
+            problem = stride_problem(route_where, route.struct_size, endpoint.routes->struct_size);
+        }
         if (!problem.empty()) return problem;
     }
     return {};
@@ -136,14 +152,14 @@ std::string declared_endpoints(const sy_plugin_v1& d) {
     std::string names;
     for (size_t i = 0; i < d.endpoint_count; ++i) {
         if (!names.empty()) names += ", ";
-        names += d.endpoints[i].name;
+        names += endpoint_at(d, i).name;
     }
     return names;
 }
 
 bool declares_endpoint(const sy_plugin_v1& d, std::string_view name) {
     for (size_t i = 0; i < d.endpoint_count; ++i) {
-        if (d.endpoints[i].name == name) return true;
+        if (endpoint_at(d, i).name == name) return true;
     }
     return false;
 }

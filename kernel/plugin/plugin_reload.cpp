@@ -5,6 +5,7 @@
 // client frames, bus events, timers — queues behind it while it runs, and runs in order
 // on the new instance afterwards: that is the pause. Connections, their state, groups,
 // timers and bus subscriptions belong to the runtime, so they carry over untouched.
+#include "plugin/abi_arrays.hpp"
 #include "plugin/plugin_runtime.hpp"
 #include "plugin/shadow_copy.hpp"
 
@@ -32,7 +33,7 @@ void check_same_endpoints(const sy_plugin_v1& current, const PluginLibrary& next
     const sy_plugin_v1& desc = next.descriptor();
     bool same = desc.endpoint_count == current.endpoint_count;
     for (size_t i = 0; same && i < desc.endpoint_count; ++i) {
-        same = std::string_view(desc.endpoints[i].name) == current.endpoints[i].name;
+        same = std::string_view(endpoint_at(desc, i).name) == endpoint_at(current, i).name;
     }
     if (!same) {
         throw PluginLoadError(source,
@@ -146,7 +147,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     instance_ = created;
     desc_ = &next;
     std::swap(library_, library); // `library` now holds the old image
-    for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &desc_->endpoints[i];
+    for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &endpoint_at(*desc_, i);
     settings_json_ = settings_json;
     {
         // Everything GET /api/v1/plugins shows of a generation changes in one step.

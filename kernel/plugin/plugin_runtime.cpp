@@ -1,6 +1,7 @@
 #include "plugin/plugin_runtime.hpp"
 
 #include "net/close_code.hpp"
+#include "plugin/abi_arrays.hpp"
 #include "plugin/abi_event.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/route_match.hpp"
@@ -98,7 +99,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       dispatcher_(home_.io(), kDispatchLimit) {
     init_host_table();
     for (size_t i = 0; i < desc_->endpoint_count; ++i) {
-        const sy_endpoint_v1& decl = desc_->endpoints[i];
+        const sy_endpoint_v1& decl = endpoint_at(*desc_, i);
         EndpointState state;
         state.name = decl.name;
         state.decl = &decl;
@@ -330,7 +331,7 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
         refuse_stopping(*exchange);
         return;
     }
-    const sy_endpoint_v1& endpoint = desc_->endpoints[endpoint_index];
+    const sy_endpoint_v1& endpoint = endpoint_at(*desc_, endpoint_index);
     const auto& request = exchange->request();
     const std::string_view method(request.method_string().data(), request.method_string().size());
     const RouteMatch match = match_route(endpoint, method, exchange->path());
@@ -343,7 +344,7 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
         }
         return;
     }
-    const sy_route_v1& route = endpoint.routes[*match.route];
+    const sy_route_v1& route = route_at(endpoint, *match.route);
     exchange->set_route(static_cast<sy_route_kind>(route.kind),
                         static_cast<uint32_t>(*match.route));
     switch (route.kind) {

@@ -1,5 +1,7 @@
 #include "plugin/route_match.hpp"
 
+#include "plugin/abi_arrays.hpp"
+
 namespace switchyard {
 namespace {
 
@@ -17,7 +19,7 @@ RouteMatch match_route(const sy_endpoint_v1& endpoint, std::string_view method,
                        std::string_view path) {
     RouteMatch result;
     for (size_t i = 0; i < endpoint.route_count; ++i) {
-        const sy_route_v1& route = endpoint.routes[i];
+        const sy_route_v1& route = route_at(endpoint, i);
         if (route.path == nullptr || !path_matches(route.path, path)) continue;
         result.path_matched = true;
         const std::string_view wanted = route.method != nullptr ? route.method : "*";
