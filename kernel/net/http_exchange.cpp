@@ -71,9 +71,11 @@ void HttpExchange::build_abi_request() {
     abi_.route_index = 0;
 }
 
-void HttpExchange::set_route(sy_route_kind kind, uint32_t index) noexcept {
+void HttpExchange::set_route(sy_route_kind kind, uint32_t index,
+                             std::string_view endpoint) noexcept {
     abi_.route_kind = kind;
     abi_.route_index = index;
+    abi_.endpoint = view(endpoint);
 }
 
 bool HttpExchange::peer_is_loopback() const noexcept {

@@ -40,8 +40,9 @@ class HttpExchange {
     bool peer_is_loopback() const noexcept;
     bool is_websocket_upgrade() const;
 
-    // Sets which route matched (reported to the plugin in abi_request()).
-    void set_route(sy_route_kind kind, uint32_t index) noexcept;
+    // Sets which route of which endpoint matched (reported to the plugin in
+    // abi_request()). `endpoint` is the name the plugin declared; it must outlive this.
+    void set_route(sy_route_kind kind, uint32_t index, std::string_view endpoint) noexcept;
 
     // Answers with a complete response.
     void respond(unsigned status, std::string_view content_type, std::string body,

@@ -345,8 +345,10 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
         return;
     }
     const sy_route_v1& route = route_at(endpoint, *match.route);
+    // The endpoint's name as the plugin declared it (the listener's label is
+    // "<plugin>/<endpoint>", for logs).
     exchange->set_route(static_cast<sy_route_kind>(route.kind),
-                        static_cast<uint32_t>(*match.route));
+                        static_cast<uint32_t>(*match.route), endpoints_[endpoint_index].name);
     switch (route.kind) {
         case SY_ROUTE_WEBSOCKET:
             if (!exchange->is_websocket_upgrade()) {
