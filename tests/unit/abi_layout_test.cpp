@@ -1,5 +1,6 @@
 // A plugin may be written in C or C++ and the kernel is C++: both must lay the ABI's
-// structs out identically. abi_baseline.c also freezes the v1.0 layout at compile time.
+// structs out identically. abi_baseline.c also freezes the v1 layout, values and
+// signatures at compile time.
 #include <switchyard/plugin.h>
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,7 @@ TEST_CASE("C and C++ lay out every ABI struct the same", "[abi]") {
     CHECK(sy_test_c_sizeof(6) == sizeof(sy_endpoint_v1));
     CHECK(sy_test_c_sizeof(7) == sizeof(sy_create_args_v1));
     CHECK(sy_test_c_sizeof(8) == sizeof(sy_plugin_v1));
+    CHECK(sy_test_c_sizeof(9) == sizeof(sy_file_response_v1));
 }
 
 TEST_CASE("SY_HAS_FIELD reads struct_size, not the reader's own layout", "[abi]") {
