@@ -158,6 +158,8 @@ class ConfigReader {
             else if (name == "hot_reload") kernel.hot_reload = expect_bool(node, dotted);
             else if (name == "log_level")
                 kernel.log_level = expect_one_of(node, dotted, log_levels);
+            else if (name == "slow_hook_ms")
+                kernel.slow_hook_ms = static_cast<uint64_t>(expect_integer(node, dotted, 0, 3'600'000));
             else fail_unknown(key, dotted);
         }
     }

@@ -37,6 +37,8 @@ struct KernelSettings {
     std::string plugin_dir; // "" = next to the binary (resolved by main)
     bool hot_reload = false;
     std::string log_level = "info";
+    // A plugin hook running longer than this is logged and counted (0: never).
+    uint64_t slow_hook_ms = 100;
 };
 
 // [control]: the operator's HTTP API.

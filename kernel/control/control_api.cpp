@@ -198,7 +198,8 @@ void ControlApi::list_plugins(HttpExchange& exchange) {
                                        {"generation", info.generation},
                                        {"state", info.state},
                                        {"endpoints", std::move(endpoints)},
-                                       {"connections", info.connections}});
+                                       {"connections", info.connections},
+                                       {"slow_hooks", info.slow_hooks}});
     }
     exchange.respond(200, kJson, json::serialize(json::object{{"plugins", std::move(plugins)}}));
 }
@@ -217,6 +218,14 @@ void ControlApi::metrics(HttpExchange& exchange) {
     for (const auto& info : context_.plugins()) {
         out += "switchyard_plugin_generation{plugin=\"" + info.name + "\"} " +
                std::to_string(info.generation) + "\n";
+    }
+    out +=
+        "# HELP switchyard_plugin_slow_hooks_total Plugin hooks that ran longer than "
+        "slow_hook_ms.\n"
+        "# TYPE switchyard_plugin_slow_hooks_total counter\n";
+    for (const auto& info : context_.plugins()) {
+        out += "switchyard_plugin_slow_hooks_total{plugin=\"" + info.name + "\"} " +
+               std::to_string(info.slow_hooks) + "\n";
     }
     exchange.respond(200, "text/plain; version=0.0.4", std::move(out));
 }

@@ -1,13 +1,21 @@
-// Every function here is called by a plugin from inside one of its hooks, that is on the
-// plugin's dispatcher: they may touch the runtime's dispatcher-only state freely.
+// The kernel's side of the host table. plugin.h marks each function [hooks] or [any]:
+// a [hooks] function first checks that the calling thread is inside one of this plugin's
+// hooks (HookScope), which is what lets it touch the runtime's dispatcher-only state;
+// called from anywhere else it refuses with SY_ERR_WRONG_THREAD. Every refusal caused by
+// a plugin's mistake (a stale id, a frame released twice or never made, a frame of the
+// wrong kind for the transport, a topic outside its lanes) is logged naming the plugin,
+// rate-limited, and leaves the kernel and the wire untouched.
 #include "plugin/host_api.hpp"
 
 #include "auth/auth.hpp"
+#include "log/rate_limited_log.hpp"
 #include "plugin/abi_event.hpp"
+#include "plugin/hook_scope.hpp"
 #include "plugin/plugin_runtime.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -30,6 +38,25 @@ sy_str to_sy(std::string_view s) {
 
 PluginRuntime& rt(void* ctx) {
     return *static_cast<PluginRuntime*>(ctx);
+}
+
+// A plugin's misuse of the host table: a bug in the plugin, which could be called in a
+// loop, so its lines are rate-limited.
+RateLimitedLog g_misuse("plugin host-table misuse");
+
+// The connection id a scope's "conn" names ("42" or 42); 0 when absent or not an id.
+sy_conn_id scope_conn(const boost::json::object& scope) {
+    const auto* conn = scope.if_contains("conn");
+    if (conn == nullptr) return 0;
+    if (conn->is_uint64()) return conn->as_uint64();
+    if (conn->is_int64()) return conn->as_int64() > 0 ? static_cast<sy_conn_id>(conn->as_int64()) : 0;
+    if (!conn->is_string()) return 0;
+    sy_conn_id id = 0;
+    for (const char c : conn->as_string()) {
+        if (c < '0' || c > '9' || id > (UINT64_MAX - 9) / 10) return 0;
+        id = id * 10 + static_cast<sy_conn_id>(c - '0');
+    }
+    return id;
 }
 
 // Close codes a plugin may send: the registered ones and the application range.
@@ -55,6 +82,69 @@ std::string_view header_of(const sy_request_v1* request, std::string_view name) 
 } // namespace
 
 struct HostApi {
+    // The runtime, when the caller is inside one of its plugin's hooks; otherwise the call
+    // is logged and refused (nullptr).
+    static PluginRuntime* in_hook(void* ctx, const char* function) {
+        auto& r = rt(ctx);
+        if (HookScope::current() == &r.hooks_) return &r;
+        g_misuse.warn("plugin {}: {} called outside the plugin's hooks (another thread, or "
+                      "after destroy); refused with SY_ERR_WRONG_THREAD",
+                      r.name(), function);
+        return nullptr;
+    }
+
+    // The plugin's record of `conn`, or nullptr with a log line (a stale or foreign id).
+    static PluginRuntime::ConnRecord* conn_of(PluginRuntime& r, sy_conn_id conn,
+                                              const char* function) {
+        auto it = r.conns_.find(conn);
+        auto* record = it == r.conns_.end() ? nullptr : &it->second;
+        if (record == nullptr) {
+            g_misuse.info("plugin {}: {} on connection {}, which is not one of its open "
+                          "connections; SY_ERR_NOT_FOUND",
+                          r.name(), function, conn);
+        }
+        return record;
+    }
+
+    // The plugin's group `group`, or nullptr with a log line.
+    static PluginRuntime::GroupRecord* group_of(PluginRuntime& r, sy_group_id group,
+                                                const char* function) {
+        auto it = r.groups_.find(group);
+        if (it != r.groups_.end()) return &it->second;
+        g_misuse.warn("plugin {}: {} on group {}, which is not one of its groups; "
+                      "SY_ERR_NOT_FOUND",
+                      r.name(), function, group);
+        return nullptr;
+    }
+
+    // True when the plugin owns a reference to `frame` (made by frame_create, not yet
+    // released); otherwise logs: a frame released already, or a pointer the host never
+    // handed out, must never reach a connection.
+    static bool owns_frame(PluginRuntime& r, const sy_frame* frame, const char* function) {
+        if (frame != nullptr && r.frame_refs_.count(frame) != 0) return true;
+        g_misuse.warn("plugin {}: {} with a frame it holds no reference to (released "
+                      "already, or not made by frame_create); SY_ERR_INVALID",
+                      r.name(), function);
+        return false;
+    }
+
+    // True when a frame of `kind` fits the transport (raw bytes to event streams only,
+    // WebSocket messages to WebSockets only); otherwise logs.
+    static bool fits(PluginRuntime& r, sy_frame_kind kind, bool sse, const char* function) {
+        if ((kind == SY_FRAME_RAW) == sse) return true;
+        g_misuse.warn("plugin {}: {} of a {} frame to {}; SY_ERR_INVALID, nothing sent",
+                      r.name(), function, kind == SY_FRAME_RAW ? "raw (SSE)" : "WebSocket",
+                      sse ? "an event stream" : "a WebSocket");
+        return false;
+    }
+
+    static sy_status worker_queue_full(PluginRuntime& r, const char* function) {
+        g_misuse.warn("plugin {}: {}: too many requests waiting for the network workers; "
+                      "SY_ERR_FULL",
+                      r.name(), function);
+        return SY_ERR_FULL;
+    }
+
     static void log(void* ctx, sy_log_level level, sy_str message) {
         spdlog::log(static_cast<spdlog::level::level_enum>(level), "plugin {}: {}", rt(ctx).name(),
                     sv(message));
@@ -65,128 +155,198 @@ struct HostApi {
         return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
     }
 
-    static sy_frame* frame_create(void*, sy_frame_kind kind, sy_str payload) {
+    static sy_frame* frame_create(void* ctx, sy_frame_kind kind, sy_str payload) {
+        auto* r = in_hook(ctx, "frame_create");
+        if (r == nullptr) return nullptr;
         if (payload.len > kMaxFrameBytes) return nullptr;
         if (kind != SY_FRAME_TEXT && kind != SY_FRAME_BINARY && kind != SY_FRAME_RAW)
             return nullptr;
-        return make_wire_frame(kind, sv(payload));
+        sy_frame* frame = make_wire_frame(kind, sv(payload));
+        ++r->frame_refs_[frame];
+        return frame;
     }
 
-    static void frame_release(void*, sy_frame* frame) {
-        if (frame != nullptr) release(frame);
+    static void frame_release(void* ctx, sy_frame* frame) {
+        auto* r = in_hook(ctx, "frame_release");
+        if (r == nullptr || frame == nullptr) return;
+        auto it = r->frame_refs_.find(frame);
+        if (it == r->frame_refs_.end()) {
+            g_misuse.warn("plugin {}: frame_release of a frame it holds no reference to "
+                          "(released twice, or not made by frame_create); ignored",
+                          r->name());
+            return;
+        }
+        if (--it->second == 0) r->frame_refs_.erase(it);
+        release(frame);
     }
 
     static sy_status send(void* ctx, sy_conn_id conn, sy_frame* frame) {
-        auto& r = rt(ctx);
-        if (frame == nullptr) return SY_ERR_INVALID;
-        if (r.find_conn(conn) == nullptr) return SY_ERR_NOT_FOUND;
-        r.on_conn_worker(conn, [f = FrameRef::share(frame)](Connection& c) { c.send(f); });
+        auto* r = in_hook(ctx, "send");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (!owns_frame(*r, frame, "send")) return SY_ERR_INVALID;
+        return send_owned(*r, conn, frame, "send");
+    }
+
+    // Queues a frame the kernel knows is valid on `conn`, through the worker's bounded
+    // inbox (past its bound the connection is closed as a slow consumer: SY_ERR_FULL).
+    static sy_status send_owned(PluginRuntime& r, sy_conn_id conn, sy_frame* frame,
+                                const char* function) {
+        const auto* record = conn_of(r, conn, function);
+        if (record == nullptr) return SY_ERR_NOT_FOUND;
+        if (!fits(r, frame->kind, record->sse, function)) return SY_ERR_INVALID;
+        if (!r.pool_.owner_of(conn).post_send(conn, FrameRef::share(frame))) return SY_ERR_FULL;
         return SY_OK;
     }
 
     static sy_status send_text(void* ctx, sy_conn_id conn, sy_str text) {
-        sy_frame* frame = frame_create(ctx, SY_FRAME_TEXT, text);
-        if (frame == nullptr) return SY_ERR_INVALID;
-        const sy_status status = send(ctx, conn, frame);
-        release(frame);
-        return status;
+        auto* r = in_hook(ctx, "send_text");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (text.len > kMaxFrameBytes) return SY_ERR_INVALID;
+        const FrameRef frame = FrameRef::adopt(make_wire_frame(SY_FRAME_TEXT, sv(text)));
+        return send_owned(*r, conn, frame.get(), "send_text");
     }
 
     static sy_status broadcast(void* ctx, sy_group_id group, sy_frame* frame, sy_conn_id except) {
-        auto& r = rt(ctx);
-        if (frame == nullptr) return SY_ERR_INVALID;
-        auto size = r.group_sizes_.find(group);
-        if (size == r.group_sizes_.end()) return SY_ERR_NOT_FOUND;
-        if (size->second == 0) return SY_OK;
+        auto* r = in_hook(ctx, "broadcast");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (!owns_frame(*r, frame, "broadcast")) return SY_ERR_INVALID;
+        auto* members = group_of(*r, group, "broadcast");
+        if (members == nullptr) return SY_ERR_NOT_FOUND;
+        if (members->size() == 0) return SY_OK;
+        // A mixed group would get bytes that are not its protocol's on some members.
+        if ((members->websocket != 0 && !fits(*r, frame->kind, false, "broadcast")) ||
+            (members->sse != 0 && !fits(*r, frame->kind, true, "broadcast"))) {
+            return SY_ERR_INVALID;
+        }
         // One task per worker, whatever the number of members: the frame is shared.
-        for (size_t i = 0; i < r.pool_.size(); ++i) {
-            Worker& worker = r.pool_.at(i);
-            boost::asio::post(worker.io(), [&worker, group, except, f = FrameRef::share(frame)] {
-                worker.broadcast(group, f, except);
-            });
+        for (size_t i = 0; i < r->pool_.size(); ++i) {
+            Worker& worker = r->pool_.at(i);
+            const bool queued = r->plugin_task_on_worker(
+                worker, [&worker, group, except, f = FrameRef::share(frame)] {
+                    worker.broadcast(group, f, except);
+                });
+            if (!queued) return worker_queue_full(*r, "broadcast");
         }
         return SY_OK;
     }
 
     static sy_status close(void* ctx, sy_conn_id conn, uint16_t code, sy_str reason) {
-        auto& r = rt(ctx);
+        auto* r = in_hook(ctx, "close");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (!is_valid_close_code(code)) return SY_ERR_INVALID;
-        if (r.find_conn(conn) == nullptr) return SY_ERR_NOT_FOUND;
-        r.on_conn_worker(
+        if (conn_of(*r, conn, "close") == nullptr) return SY_ERR_NOT_FOUND;
+        const bool queued = r->plugin_task_on_conn_worker(
             conn, [code, why = std::string(sv(reason))](Connection& c) { c.close(code, why); });
-        return SY_OK;
+        return queued ? SY_OK : worker_queue_full(*r, "close");
     }
 
     static sy_group_id group(void* ctx, sy_str name) {
-        auto& r = rt(ctx);
-        auto [it, added] = r.group_ids_.try_emplace(std::string(sv(name)), 0);
+        auto* r = in_hook(ctx, "group");
+        if (r == nullptr) return 0;
+        auto [it, added] = r->group_ids_.try_emplace(std::string(sv(name)), 0);
         if (added) {
             it->second = g_next_group.fetch_add(1);
-            r.group_sizes_.emplace(it->second, 0);
+            r->groups_.emplace(it->second, PluginRuntime::GroupRecord{});
         }
         return it->second;
     }
 
     static sy_status group_add(void* ctx, sy_group_id group, sy_conn_id conn) {
-        auto& r = rt(ctx);
-        auto size = r.group_sizes_.find(group);
-        auto record = r.conns_.find(conn);
-        if (size == r.group_sizes_.end() || record == r.conns_.end()) return SY_ERR_NOT_FOUND;
-        auto& groups = record->second.groups;
+        auto* r = in_hook(ctx, "group_add");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        auto* members = group_of(*r, group, "group_add");
+        if (members == nullptr) return SY_ERR_NOT_FOUND;
+        auto* record = conn_of(*r, conn, "group_add");
+        if (record == nullptr) return SY_ERR_NOT_FOUND;
+        auto& groups = record->groups;
         if (std::find(groups.begin(), groups.end(), group) != groups.end()) return SY_OK;
+        const bool queued = r->plugin_task_on_conn_worker(
+            conn, [group](Connection& c) { c.worker().group_add(group, &c); });
+        if (!queued) return worker_queue_full(*r, "group_add");
         groups.push_back(group);
-        ++size->second;
-        r.on_conn_worker(conn, [group](Connection& c) { c.worker().group_add(group, &c); });
+        ++members->count_of(*record);
         return SY_OK;
     }
 
     static sy_status group_remove(void* ctx, sy_group_id group, sy_conn_id conn) {
-        auto& r = rt(ctx);
-        auto size = r.group_sizes_.find(group);
-        auto record = r.conns_.find(conn);
-        if (size == r.group_sizes_.end() || record == r.conns_.end()) return SY_ERR_NOT_FOUND;
-        auto& groups = record->second.groups;
+        auto* r = in_hook(ctx, "group_remove");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        auto* members = group_of(*r, group, "group_remove");
+        if (members == nullptr) return SY_ERR_NOT_FOUND;
+        auto* record = conn_of(*r, conn, "group_remove");
+        if (record == nullptr) return SY_ERR_NOT_FOUND;
+        auto& groups = record->groups;
         auto pos = std::find(groups.begin(), groups.end(), group);
         if (pos == groups.end()) return SY_OK;
+        const bool queued = r->plugin_task_on_conn_worker(
+            conn, [group](Connection& c) { c.worker().group_remove(group, &c); });
+        if (!queued) return worker_queue_full(*r, "group_remove");
         groups.erase(pos);
-        --size->second;
-        r.on_conn_worker(conn, [group](Connection& c) { c.worker().group_remove(group, &c); });
+        --members->count_of(*record);
         return SY_OK;
     }
 
     static size_t group_size(void* ctx, sy_group_id group) {
-        auto& r = rt(ctx);
-        auto size = r.group_sizes_.find(group);
-        return size == r.group_sizes_.end() ? 0 : size->second;
+        auto* r = in_hook(ctx, "group_size");
+        if (r == nullptr) return 0;
+        auto it = r->groups_.find(group);
+        return it == r->groups_.end() ? 0 : it->second.size();
     }
 
     static sy_status conn_state_set(void* ctx, sy_conn_id conn, sy_str bytes) {
-        auto& r = rt(ctx);
-        auto record = r.conns_.find(conn);
-        if (record == r.conns_.end()) return SY_ERR_NOT_FOUND;
-        record->second.state.assign(sv(bytes));
+        auto* r = in_hook(ctx, "conn_state_set");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        auto* record = conn_of(*r, conn, "conn_state_set");
+        if (record == nullptr) return SY_ERR_NOT_FOUND;
+        record->state.assign(sv(bytes));
         return SY_OK;
     }
 
     static sy_str conn_state_get(void* ctx, sy_conn_id conn) {
-        auto& r = rt(ctx);
-        auto record = r.conns_.find(conn);
-        if (record == r.conns_.end()) return sy_str{nullptr, 0};
+        auto* r = in_hook(ctx, "conn_state_get");
+        if (r == nullptr) return sy_str{nullptr, 0};
+        auto record = r->conns_.find(conn);
+        if (record == r->conns_.end()) return sy_str{nullptr, 0};
         return to_sy(record->second.state);
     }
 
     static sy_status conn_keepalive(void* ctx, sy_conn_id conn, uint32_t interval_ms,
                                     uint32_t timeout_ms) {
-        auto& r = rt(ctx);
-        if (r.find_conn(conn) == nullptr) return SY_ERR_NOT_FOUND;
-        r.on_conn_worker(conn, [interval_ms, timeout_ms](Connection& c) {
-            c.set_keepalive(interval_ms, timeout_ms);
-        });
-        return SY_OK;
+        auto* r = in_hook(ctx, "conn_keepalive");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (conn_of(*r, conn, "conn_keepalive") == nullptr) return SY_ERR_NOT_FOUND;
+        const bool queued =
+            r->plugin_task_on_conn_worker(conn, [interval_ms, timeout_ms](Connection& c) {
+                c.set_keepalive(interval_ms, timeout_ms);
+            });
+        return queued ? SY_OK : worker_queue_full(*r, "conn_keepalive");
+    }
+
+    // The plugin may publish `e` (its lanes; a scope.conn of its own): SY_OK, or why not.
+    static sy_status publish_allowed(PluginRuntime& r, const Event& e) {
+        if (!r.lanes_.allows(e.topic)) {
+            g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
+                          "to {}, {}/..., inbound/{} and what publish_to grants it",
+                          r.name(), e.topic, r.name(), r.name(), r.name());
+            return SY_ERR_DENIED;
+        }
+        if (e.scope.empty()) return SY_OK;
+        boost::system::error_code ec;
+        const auto scope = boost::json::parse(e.scope, ec);
+        if (ec || !scope.is_object()) return SY_ERR_INVALID;
+        if (!scope.as_object().contains("conn")) return SY_OK;
+        const sy_conn_id conn = scope_conn(scope.as_object());
+        if (conn != 0 && (conn == r.closing_conn_ || r.find_conn(conn) != nullptr)) return SY_OK;
+        g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
+                      "one of its connections",
+                      r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
+        return SY_ERR_DENIED;
     }
 
     static sy_status publish(void* ctx, const sy_publish_v1* event, uint64_t* out_seq) {
-        auto& r = rt(ctx);
+        auto* hooked = in_hook(ctx, "publish");
+        if (hooked == nullptr) return SY_ERR_WRONG_THREAD;
+        auto& r = *hooked;
         if (event == nullptr || !SY_HAS_FIELD(event, sy_publish_v1, type)) return SY_ERR_INVALID;
         Event e;
         e.topic = sv(event->topic);
@@ -204,6 +364,7 @@ struct HostApi {
                          r.name(), e.topic);
             return SY_ERR_INVALID;
         }
+        if (const sy_status allowed = publish_allowed(r, e); allowed != SY_OK) return allowed;
         try {
             auto stored = r.bus_.publish(std::move(e));
             if (out_seq != nullptr) *out_seq = stored->seq;
@@ -217,7 +378,9 @@ struct HostApi {
     static sy_status bus_replay(void* ctx, sy_str stream, uint64_t after_seq,
                                 sy_event_visitor visit, void* user, int* out_gap,
                                 uint64_t* out_last_seq) {
-        auto& r = rt(ctx);
+        auto* hooked = in_hook(ctx, "bus_replay");
+        if (hooked == nullptr) return SY_ERR_WRONG_THREAD;
+        auto& r = *hooked;
         const ReplayResult replay = r.bus_.replay_after(sv(stream), after_seq);
         if (out_gap != nullptr) *out_gap = replay.gap ? 1 : 0;
         if (out_last_seq != nullptr) *out_last_seq = replay.last_seq;
@@ -231,7 +394,9 @@ struct HostApi {
 
     static sy_timer_id timer_start(void* ctx, uint64_t delay_ms, uint64_t interval_ms,
                                    uint64_t tag) {
-        auto& r = rt(ctx);
+        auto* hooked = in_hook(ctx, "timer_start");
+        if (hooked == nullptr) return 0;
+        auto& r = *hooked;
         const sy_timer_id id = r.next_timer_++;
         PluginRuntime::TimerRecord record;
         record.timer = std::make_unique<boost::asio::steady_timer>(r.home_.io());
@@ -243,8 +408,13 @@ struct HostApi {
     }
 
     static sy_status timer_cancel(void* ctx, sy_timer_id timer) {
-        auto& r = rt(ctx);
-        return r.timers_.erase(timer) != 0 ? SY_OK : SY_ERR_NOT_FOUND;
+        auto* r = in_hook(ctx, "timer_cancel");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (r->timers_.erase(timer) != 0) return SY_OK;
+        g_misuse.info("plugin {}: timer_cancel of timer {}, which is not running; "
+                      "SY_ERR_NOT_FOUND",
+                      r->name(), timer);
+        return SY_ERR_NOT_FOUND;
     }
 
     static sy_str request_header(const sy_request_v1* request, sy_str name) {

@@ -7,6 +7,7 @@
 // timers and bus subscriptions belong to the runtime, so they carry over untouched.
 #include "plugin/abi_arrays.hpp"
 #include "plugin/plugin_runtime.hpp"
+#include "plugin/hook_scope.hpp"
 #include "plugin/shadow_copy.hpp"
 
 #include <spdlog/spdlog.h>
@@ -118,11 +119,21 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     std::string snapshot;
     if (desc_->snapshot != nullptr) {
         const sy_sink sink{&snapshot, &append_to_string};
+        HookScope scope(hooks_, "snapshot");
         const sy_status status = desc_->snapshot(instance_, &sink);
         if (status != SY_OK) {
             return refused("snapshot() of generation " + std::to_string(current) +
                                " failed with status " + std::to_string(status),
                            current);
+        }
+    }
+    // A new config may grant other publish lanes; one it cannot read refuses the reload.
+    std::optional<PublishLanes> lanes;
+    if (changed != nullptr) {
+        try {
+            lanes.emplace(config_.name, publish_grants_of(settings_json));
+        } catch (const std::exception& e) {
+            return refused(e.what(), current);
         }
     }
     const sy_plugin_v1& next = library->descriptor();
@@ -132,7 +143,11 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;
-    const sy_status status = next.create(&host_, &args, &created);
+    sy_status status = SY_ERR_FAILED;
+    {
+        HookScope scope(hooks_, "create");
+        status = next.create(&host_, &args, &created);
+    }
     if (status != SY_OK || created == nullptr) {
         return refused("create() of the new generation failed with status " +
                            std::to_string(status) +
@@ -149,6 +164,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     std::swap(library_, library); // `library` now holds the old image
     for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &endpoint_at(*desc_, i);
     settings_json_ = settings_json;
+    if (lanes) lanes_ = std::move(*lanes);
     {
         // Everything GET /api/v1/plugins shows of a generation changes in one step.
         std::lock_guard lock(metadata_mutex_);
@@ -166,7 +182,10 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
         same_streams = std::string_view(old_desc->streams[i]) == desc_->streams[i];
     }
     if (!same_streams) subscribe_streams();
-    old_desc->destroy(old_instance);
+    {
+        HookScope scope(hooks_, "destroy");
+        old_desc->destroy(old_instance);
+    }
 
     ReloadOutcome outcome;
     outcome.ok = true;

@@ -3,8 +3,10 @@
 #include "net/close_code.hpp"
 #include "plugin/abi_arrays.hpp"
 #include "plugin/abi_event.hpp"
+#include "plugin/hook_scope.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/route_match.hpp"
+#include "log/rate_limited_log.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -20,6 +22,11 @@ namespace {
 
 // A plugin that falls this far behind refuses new work instead of growing memory.
 constexpr size_t kDispatchLimit = 65536;
+// Tasks a plugin's host calls (close, group changes, broadcasts) may have waiting on the
+// workers; past it the call fails with SY_ERR_FULL.
+constexpr size_t kMaxWorkerTasks = size_t{1} << 18;
+
+RateLimitedLog g_lost_events("events lost to a full plugin queue");
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
 
@@ -96,7 +103,9 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       desc_(&library_->descriptor()),
       settings_json_(config_.settings_json),
       home_(pool.next()),
-      dispatcher_(home_.io(), kDispatchLimit) {
+      dispatcher_(home_.io(), kDispatchLimit),
+      hooks_(config_.name),
+      lanes_(config_.name, publish_grants_of(config_.settings_json)) {
     init_host_table();
     for (size_t i = 0; i < desc_->endpoint_count; ++i) {
         const sy_endpoint_v1& decl = endpoint_at(*desc_, i);
@@ -146,7 +155,11 @@ void PluginRuntime::start() {
     args.snapshot = sy_str{nullptr, 0};
     args.generation = 1;
     void* instance = nullptr;
-    const sy_status status = desc_->create(&host_, &args, &instance);
+    sy_status status = SY_ERR_FAILED;
+    {
+        HookScope scope(hooks_, "create");
+        status = desc_->create(&host_, &args, &instance);
+    }
     if (status != SY_OK || instance == nullptr) {
         throw std::runtime_error("plugin " + config_.name + " (" + source_.string() +
                                  "): create() failed with status " + std::to_string(status));
@@ -169,10 +182,16 @@ void PluginRuntime::subscribe_streams() {
     for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
     for (size_t i = 0; i < desc_->stream_count; ++i) {
         std::string stream = desc_->streams[i];
-        subscriptions_.push_back(bus_.subscribe(stream, [this](const EventPtr& event) {
-            if (!dispatcher_.post([this, event] { deliver_event(*event); })) {
-                spdlog::error("plugin {}: {} calls waiting; dropped event {} seq {}", config_.name,
-                              kDispatchLimit, event->topic, event->seq);
+        // Set when an event of the stream could not be queued: the next one delivered
+        // carries sy_event_v1.gap, so the plugin learns of the loss and can replay.
+        auto lost = std::make_shared<std::atomic<bool>>(false);
+        subscriptions_.push_back(bus_.subscribe(stream, [this, lost](const EventPtr& event) {
+            const bool gap = lost->exchange(false);
+            if (!dispatcher_.post([this, event, gap] { deliver_event(*event, gap); })) {
+                lost->store(true);
+                g_lost_events.warn("plugin {}: {} calls waiting; event {} seq {} dropped, the "
+                                   "plugin is told of the gap with the next one",
+                                   config_.name, kDispatchLimit, event->topic, event->seq);
             }
         }));
     }
@@ -193,7 +212,10 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();
     dispatcher_.post_always([this, done] {
-        if (instance_ != nullptr && desc_->on_shutdown != nullptr) desc_->on_shutdown(instance_);
+        if (instance_ != nullptr && desc_->on_shutdown != nullptr) {
+            HookScope scope(hooks_, "on_shutdown");
+            desc_->on_shutdown(instance_);
+        }
         done->set_value();
     });
     return future;
@@ -202,8 +224,18 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
 void PluginRuntime::destroy_instance() {
     timers_.clear();
     if (instance_ != nullptr) {
+        HookScope scope(hooks_, "destroy");
         desc_->destroy(instance_);
         instance_ = nullptr;
+    }
+    // References the plugin never released would pin their frames for the kernel's life.
+    if (!frame_refs_.empty()) {
+        spdlog::warn("plugin {}: {} frames were never released; the kernel releases them",
+                     config_.name, frame_refs_.size());
+        for (auto& [frame, refs] : frame_refs_) {
+            for (uint32_t i = 0; i < refs; ++i) release(const_cast<sy_frame*>(frame));
+        }
+        frame_refs_.clear();
     }
 }
 
@@ -229,6 +261,7 @@ PluginInfo PluginRuntime::info() const {
         info.endpoints.push_back(std::move(e));
     }
     info.connections = connection_count_.load();
+    info.slow_hooks = hooks_.slow_hooks();
     return info;
 }
 
@@ -371,7 +404,11 @@ void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
     }
     sy_response_v1 response{};
     response.struct_size = sizeof response;
-    const sy_status status = desc_->on_http(instance_, &exchange->abi_request(), &response);
+    sy_status status = SY_ERR_FAILED;
+    {
+        HookScope scope(hooks_, "on_http");
+        status = desc_->on_http(instance_, &exchange->abi_request(), &response);
+    }
     if (status != SY_OK) {
         hook_failed("on_http", status, 0);
         exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
@@ -386,8 +423,11 @@ void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoi
     sy_response_v1 response{};
     response.struct_size = sizeof response;
     if (instance_ != nullptr && desc_->on_accept != nullptr) {
-        const sy_status status =
-            desc_->on_accept(instance_, &exchange->abi_request(), &response);
+        sy_status status = SY_ERR_FAILED;
+        {
+            HookScope scope(hooks_, "on_accept");
+            status = desc_->on_accept(instance_, &exchange->abi_request(), &response);
+        }
         if (status != SY_OK) {
             hook_failed("on_accept", status, 0);
             exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
@@ -437,8 +477,10 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
         ConnRecord record;
         record.peer = std::move(peer);
         record.endpoint = static_cast<uint32_t>(endpoint_index);
+        record.sse = exchange->abi_request().route_kind == SY_ROUTE_SSE;
         conns_.emplace(id, std::move(record));
         if (instance_ == nullptr || desc_->on_open == nullptr) return;
+        HookScope scope(hooks_, "on_open");
         const sy_status status = desc_->on_open(instance_, id, &exchange->abi_request());
         if (status != SY_OK) hook_failed("on_open", status, id);
     });
@@ -449,6 +491,7 @@ void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string
     const size_t bytes = payload.size();
     const bool queued = dispatcher_.post([this, id, kind, data = std::string(payload)] {
         if (instance_ != nullptr && desc_->on_message != nullptr && conns_.count(id)) {
+            HookScope scope(hooks_, "on_message");
             const sy_status status = desc_->on_message(instance_, id, kind, view(data));
             if (status != SY_OK) hook_failed("on_message", status, id);
         }
@@ -474,10 +517,13 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
                          config_.name, id, it->second.peer,
                          endpoints_[it->second.endpoint].name, code, reason);
         }
-        for (sy_group_id group : it->second.groups) --group_sizes_[group];
+        for (sy_group_id group : it->second.groups) --groups_[group].count_of(it->second);
         conns_.erase(it);
         if (instance_ != nullptr && desc_->on_close != nullptr) {
+            HookScope scope(hooks_, "on_close");
+            closing_conn_ = id;
             desc_->on_close(instance_, id, code, view(reason));
+            closing_conn_ = 0;
         }
     });
 }
@@ -487,6 +533,26 @@ void PluginRuntime::on_conn_worker(sy_conn_id conn, std::function<void(Connectio
     asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
         if (Connection* c = worker.find(conn)) fn(*c);
     });
+}
+
+bool PluginRuntime::plugin_task_on_conn_worker(sy_conn_id conn,
+                                               std::function<void(Connection&)> fn) {
+    Worker& worker = pool_.owner_of(conn);
+    return plugin_task_on_worker(worker, [&worker, conn, fn = std::move(fn)] {
+        if (Connection* c = worker.find(conn)) fn(*c);
+    });
+}
+
+bool PluginRuntime::plugin_task_on_worker(Worker& worker, std::function<void()> fn) {
+    if (worker_tasks_.fetch_add(1, std::memory_order_relaxed) >= kMaxWorkerTasks) {
+        worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    asio::post(worker.io(), [this, fn = std::move(fn)] {
+        worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
+        fn();
+    });
+    return true;
 }
 
 const PluginRuntime::ConnRecord* PluginRuntime::find_conn(sy_conn_id id) const {
@@ -511,9 +577,11 @@ void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id c
 
 // -- bus and timers --------------------------------------------------------------------
 
-void PluginRuntime::deliver_event(const Event& event) {
+void PluginRuntime::deliver_event(const Event& event, bool gap) {
     if (instance_ == nullptr || desc_->on_event == nullptr) return;
-    const sy_event_v1 e = abi_event(event);
+    sy_event_v1 e = abi_event(event);
+    e.gap = gap ? 1 : 0;
+    HookScope scope(hooks_, "on_event");
     const sy_status status = desc_->on_event(instance_, &e);
     if (status != SY_OK) {
         spdlog::error("plugin {}: on_event failed (status {}) for {} seq {}", config_.name, status,
@@ -537,6 +605,7 @@ void PluginRuntime::arm_timer(sy_timer_id id, uint64_t delay_ms) {
                 timers_.erase(it);
             }
             if (instance_ == nullptr || desc_->on_timer == nullptr) return;
+            HookScope scope(hooks_, "on_timer");
             const sy_status status = desc_->on_timer(instance_, id, tag);
             if (status != SY_OK) hook_failed("on_timer", status, 0);
         });

@@ -12,8 +12,10 @@
 #include "net/http_exchange.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
+#include "plugin/hook_scope.hpp"
 #include "plugin/plugin_dispatcher.hpp"
 #include "plugin/plugin_library.hpp"
+#include "plugin/publish_lanes.hpp"
 
 #include <switchyard/plugin.h>
 
@@ -48,6 +50,7 @@ struct PluginInfo {
     std::string state;
     std::vector<EndpointInfo> endpoints;
     size_t connections = 0;
+    uint64_t slow_hooks = 0; // hooks that ran longer than [kernel] slow_hook_ms
 };
 
 // What a reload did: the new generation and the pause it caused, or why it was refused
@@ -126,6 +129,14 @@ class PluginRuntime final : public ConnectionObserver {
         std::vector<sy_group_id> groups;
         std::string peer;
         uint32_t endpoint = 0;
+        bool sse = false; // an event stream (raw frames), else a WebSocket
+    };
+    // A group's members, by transport: a frame must fit every member's.
+    struct GroupRecord {
+        size_t websocket = 0;
+        size_t sse = 0;
+        size_t size() const noexcept { return websocket + sse; }
+        size_t& count_of(const ConnRecord& conn) noexcept { return conn.sse ? sse : websocket; }
     };
     struct TimerRecord {
         std::unique_ptr<boost::asio::steady_timer> timer;
@@ -147,12 +158,19 @@ class PluginRuntime final : public ConnectionObserver {
     void open_connection(Connection& conn, const HttpExchangePtr& exchange, size_t endpoint_index);
     void accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index, bool websocket);
     void answer_http(const HttpExchangePtr& exchange);
-    void deliver_event(const Event& event);
+    // `gap`: events of the stream before this one were lost on the way (queue full).
+    void deliver_event(const Event& event, bool gap);
     void arm_timer(sy_timer_id id, uint64_t delay_ms);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
-    // Runs `fn` on the worker that owns `conn`, if it is still open there.
+    // Runs `fn` on the worker that owns `conn`, if it is still open there. Kernel code's
+    // own hand-offs; never refused.
     void on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
+    // The same for what a plugin asks for (close, group changes, keepalive): bounded by
+    // kMaxWorkerTasks waiting across the plugin; false (nothing queued) past it.
+    bool plugin_task_on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
+    // Runs `fn` on `worker` within the same bound.
+    bool plugin_task_on_worker(Worker& worker, std::function<void()> fn);
     const ConnRecord* find_conn(sy_conn_id id) const;
 
     WorkerPool& pool_;
@@ -180,11 +198,20 @@ class PluginRuntime final : public ConnectionObserver {
     std::atomic<size_t> connection_count_{0};
     std::atomic<int> state_{0}; // 0 starting, 1 running, 2 stopping, 3 disabled
     std::atomic<bool> reloading_{false};
+    HookWatch hooks_; // which hook runs now; slow hooks
+    PublishLanes lanes_;
+    // Tasks the plugin's host calls have queued on workers and not yet run.
+    std::atomic<size_t> worker_tasks_{0};
 
     // Dispatcher thread only:
     std::unordered_map<sy_conn_id, ConnRecord> conns_;
     std::unordered_map<std::string, sy_group_id> group_ids_;
-    std::unordered_map<sy_group_id, size_t> group_sizes_;
+    std::unordered_map<sy_group_id, GroupRecord> groups_;
+    // References the plugin owns to frames it made with frame_create: what lets the host
+    // refuse a frame released twice or never made.
+    std::unordered_map<const sy_frame*, uint32_t> frame_refs_;
+    // The connection whose on_close runs now: the plugin may still publish for it.
+    sy_conn_id closing_conn_ = 0;
     std::unordered_map<sy_timer_id, TimerRecord> timers_;
     sy_timer_id next_timer_ = 1;
 };

@@ -130,6 +130,8 @@ void Server::start() {
         throw StartError(e.what());
     }
     pool_ = std::make_unique<WorkerPool>(config_.kernel.workers);
+    set_slow_hook_bound(std::chrono::milliseconds(config_.kernel.slow_hook_ms));
+    hook_watchdog_ = std::make_unique<HookWatchdog>();
     load_plugins();
 
     ControlContext context{*bus_, config_.control,

@@ -81,6 +81,7 @@ class Server {
     std::vector<std::unique_ptr<PluginRuntime>> plugins_;
     std::vector<std::unique_ptr<PluginRuntime>> retired_;
     std::unique_ptr<LibraryWatcher> watcher_;
+    std::unique_ptr<HookWatchdog> hook_watchdog_; // reports plugin hooks that run too long
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
     std::atomic<bool> ready_{false};

@@ -415,9 +415,9 @@ struct Config {
 };
 
 // True for the keys of a [plugins.<name>] table that the kernel itself reads (enabled,
-// library, listen): a plugin that refuses unknown keys must let these pass.
+// library, listen, publish_to): a plugin that refuses unknown keys must let these pass.
 inline bool is_kernel_config_key(std::string_view key) noexcept {
-    return key == "enabled" || key == "library" || key == "listen";
+    return key == "enabled" || key == "library" || key == "listen" || key == "publish_to";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
