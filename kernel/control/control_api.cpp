@@ -199,7 +199,8 @@ void ControlApi::list_plugins(HttpExchange& exchange) {
                                        {"state", info.state},
                                        {"endpoints", std::move(endpoints)},
                                        {"connections", info.connections},
-                                       {"slow_hooks", info.slow_hooks}});
+                                       {"slow_hooks", info.slow_hooks},
+                                       {"queued_calls", info.queued_calls}});
     }
     exchange.respond(200, kJson, json::serialize(json::object{{"plugins", std::move(plugins)}}));
 }

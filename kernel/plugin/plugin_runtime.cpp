@@ -262,6 +262,7 @@ PluginInfo PluginRuntime::info() const {
     }
     info.connections = connection_count_.load();
     info.slow_hooks = hooks_.slow_hooks();
+    info.queued_calls = dispatcher_.pending();
     return info;
 }
 

@@ -51,6 +51,7 @@ struct PluginInfo {
     std::vector<EndpointInfo> endpoints;
     size_t connections = 0;
     uint64_t slow_hooks = 0; // hooks that ran longer than [kernel] slow_hook_ms
+    size_t queued_calls = 0; // calls into the plugin waiting on its dispatcher
 };
 
 // What a reload did: the new generation and the pause it caused, or why it was refused

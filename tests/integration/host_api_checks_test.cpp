@@ -27,15 +27,20 @@ constexpr int kNotFound = -3;
 constexpr int kWrongThread = -7;
 constexpr int kDenied = -8;
 
-KernelProcess start_misuse(std::string_view extra_lines = {},
-                           std::string_view kernel_toml = {}) {
+KernelOptions misuse_options(std::string_view extra_lines = {},
+                             std::string_view kernel_toml = {}) {
     KernelOptions options;
     options.kernel_toml = std::string(kernel_toml);
     options.extra_toml = enabled_plugin_table(
         "host_misuse", "library = " +
                            toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/host_misuse.so") +
                            "\n" + std::string(extra_lines));
-    return KernelProcess::start(options);
+    return options;
+}
+
+KernelProcess start_misuse(std::string_view extra_lines = {},
+                           std::string_view kernel_toml = {}) {
+    return KernelProcess::start(misuse_options(extra_lines, kernel_toml));
 }
 
 WsClient connect(const KernelProcess& kernel) {
@@ -170,6 +175,30 @@ TEST_CASE("lanes: a plugin cannot publish with another connection's scope.conn",
     REQUIRE(wait_until([&] { return status_of(ws, "scope " + theirs) == kDenied; }, kWait));
     CHECK(status_of(ws, "scope 123456789") == kDenied);
     CHECK(logged(kernel, {"plugin host_misuse", "scope.conn", "not one of its connections"}));
+}
+
+TEST_CASE("lanes: bus events a plugin's full queue lost reach it as a gap",
+          "[integration][abi][lanes]") {
+    auto kernel = start_misuse();
+    auto ws = connect(kernel);
+    // Published from inside one hook, nothing drains the plugin's queue (65,536 calls)
+    // meanwhile: the last 1,000 events are lost to it.
+    constexpr uint64_t kQueue = 65536;
+    constexpr uint64_t kBurst = kQueue + 1000;
+    CHECK(status_of(ws, "burst " + std::to_string(kBurst)) == 0);
+    REQUIRE(wait_until(
+        [&] {
+            const auto plugins = parse_json(kernel.control().get("/api/v1/plugins").body);
+            return plugins.as_object().at("plugins").as_array().at(0).as_object().at(
+                       "queued_calls") == 0;
+        },
+        kWait));
+    const uint64_t after = publish(kernel, R"({"topic":"host_misuse","type":"after"})");
+    CHECK(after == kBurst + 1);
+    REQUIRE(ws.send_text("events"));
+    CHECK(next_text_or_why(ws, kWait) == "events " + std::to_string(kQueue + 1) + " 1 " +
+                                             std::to_string(after));
+    CHECK(logged(kernel, {"plugin host_misuse", "dropped", "told of the gap"}));
 }
 
 TEST_CASE("watchdog: a hook that runs past slow_hook_ms is logged and counted",

@@ -19,6 +19,10 @@
 //   spin <ms>        busy for <ms> milliseconds inside the hook
 //   echo <text>      replies "echo <text>" (the connection still works)
 //   whoami           replies "whoami <this connection's id>"
+//   burst <n>        publishes n events to its own stream host_misuse, all within this
+//                    hook: past 65,536 its own queue is full and the rest are lost
+//   events           replies "events <received> <gaps> <seq of the first event with gap>"
+//                    about the bus events of stream host_misuse it was given
 #include <switchyard/plugin.h>
 
 #include <chrono>
@@ -36,6 +40,9 @@ sy_str str(std::string_view s) {
 struct Instance {
     const sy_host_v1* host = nullptr;
     sy_conn_id newest_sse = 0;
+    uint64_t events = 0;
+    uint64_t gaps = 0;
+    uint64_t first_gap_seq = 0;
 };
 
 sy_status create(const sy_host_v1* host, const sy_create_args_v1*, void** out_instance) {
@@ -51,6 +58,15 @@ void destroy(void* instance) {
 
 sy_status on_open(void* instance, sy_conn_id conn, const sy_request_v1* request) {
     if (request->route_kind == SY_ROUTE_SSE) static_cast<Instance*>(instance)->newest_sse = conn;
+    return SY_OK;
+}
+
+sy_status on_event(void* instance, const sy_event_v1* event) {
+    auto& self = *static_cast<Instance*>(instance);
+    ++self.events;
+    if (SY_HAS_FIELD(event, sy_event_v1, gap) && event->gap != 0) {
+        if (self.gaps++ == 0) self.first_gap_seq = event->seq;
+    }
     return SY_OK;
 }
 
@@ -117,6 +133,13 @@ sy_status run(Instance& self, sy_conn_id conn, std::string_view command, std::st
         return status;
     }
     if (command == "publish") return publish(h, arg, "");
+    if (command == "burst") {
+        const long n = std::atol(std::string(arg).c_str());
+        for (long i = 0; i < n; ++i) {
+            if (const sy_status status = publish(h, "host_misuse", ""); status != SY_OK) return status;
+        }
+        return SY_OK;
+    }
     if (command == "scope") {
         return publish(h, "inbound/host_misuse", "{\"conn\":\"" + std::string(arg) + "\"}");
     }
@@ -127,7 +150,7 @@ sy_status run(Instance& self, sy_conn_id conn, std::string_view command, std::st
         }
         return SY_OK;
     }
-    if (command == "echo" || command == "whoami") return SY_OK;
+    if (command == "echo" || command == "whoami" || command == "events") return SY_OK;
     return SY_ERR_INVALID;
 }
 
@@ -141,6 +164,10 @@ sy_status on_message(void* instance, sy_conn_id conn, sy_frame_kind, sy_str payl
     std::string reply = std::string(command) + " " + std::to_string(status);
     if (command == "echo") reply = std::string(message);
     if (command == "whoami") reply = "whoami " + std::to_string(conn);
+    if (command == "events") {
+        reply = "events " + std::to_string(self.events) + " " + std::to_string(self.gaps) + " " +
+                std::to_string(self.first_gap_seq);
+    }
     return self.host->send_text(self.host->ctx, conn, str(reply));
 }
 
@@ -151,6 +178,8 @@ constexpr sy_route_v1 kRoutes[] = {
 constexpr sy_endpoint_v1 kEndpoints[] = {
     {sizeof(sy_endpoint_v1), "default", "127.0.0.1:0", kRoutes, 2, 0, 0, 0},
 };
+
+constexpr const char* kStreams[] = {"host_misuse"};
 
 constexpr sy_plugin_v1 descriptor() {
     sy_plugin_v1 d{};
@@ -166,6 +195,9 @@ constexpr sy_plugin_v1 descriptor() {
     d.destroy = &destroy;
     d.on_open = &on_open;
     d.on_message = &on_message;
+    d.on_event = &on_event;
+    d.streams = kStreams;
+    d.stream_count = 1;
     return d;
 }
 
