@@ -233,8 +233,8 @@ void ControlApi::metrics(HttpExchange& exchange) {
 
 void ControlApi::reload(const HttpExchangePtr& exchange, std::string name) {
     // A reload blocks until the plugin's dispatcher, which runs on a worker, has swapped
-    // the instance: it must not block this worker, so it gets a thread of its own.
-    std::thread([reload = context_.reload, exchange, name = std::move(name)] {
+    // the instance: it must not block this worker, so it waits for the reload thread.
+    const bool queued = reloads_.submit([reload = context_.reload, exchange, name] {
         const auto outcome = reload(name);
         if (!outcome) {
             respond_error(*exchange, 404, "NOT_FOUND", "no plugin named '" + name + "'");
@@ -251,7 +251,16 @@ void ControlApi::reload(const HttpExchangePtr& exchange, std::string name) {
                                                            {"name", name},
                                                            {"generation", outcome->generation}}));
         }
-    }).detach();
+    });
+    if (!queued) {
+        exchange->respond(503, kJson,
+                          json::serialize(json::object{
+                              {"error", "BUSY"},
+                              {"message", std::to_string(ReloadQueue::kMaxWaiting) +
+                                              " reload requests are waiting already; retry "
+                                              "once they are done"}}),
+                          {{"Retry-After", "1"}});
+    }
 }
 
 void ControlApi::on_message(Connection&, sy_frame_kind, std::string_view) {}

@@ -5,6 +5,7 @@
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
 #include "control/event_stream_frames.hpp"
+#include "control/reload_queue.hpp"
 #include "net/http_exchange.hpp"
 #include "plugin/plugin_runtime.hpp"
 
@@ -47,6 +48,8 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     EventStreamFrames frames_;
     std::mutex mutex_;
     std::unordered_map<sy_conn_id, SubscriptionId> subscriptions_;
+    // Last member: destroyed first, so a running reload finishes while the rest is alive.
+    ReloadQueue reloads_;
 };
 
 } // namespace switchyard
