@@ -6,7 +6,6 @@
 #include "plugin/abi_event.hpp"
 #include "plugin/plugin_runtime.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <spdlog/spdlog.h>
 
@@ -98,13 +97,7 @@ struct HostApi {
         auto size = r.group_sizes_.find(group);
         if (size == r.group_sizes_.end()) return SY_ERR_NOT_FOUND;
         if (size->second == 0) return SY_OK;
-        // One task per worker, whatever the number of members: the frame is shared.
-        for (size_t i = 0; i < r.pool_.size(); ++i) {
-            Worker& worker = r.pool_.at(i);
-            boost::asio::post(worker.io(), [&worker, group, except, f = FrameRef::share(frame)] {
-                worker.broadcast(group, f, except);
-            });
-        }
+        r.broadcast_on_workers(group, frame, except);
         return SY_OK;
     }
 
@@ -123,6 +116,7 @@ struct HostApi {
         if (added) {
             it->second = g_next_group.fetch_add(1);
             r.group_sizes_.emplace(it->second, 0);
+            r.record_group_created(it->first, it->second);
         }
         return it->second;
     }
@@ -136,6 +130,7 @@ struct HostApi {
         if (std::find(groups.begin(), groups.end(), group) != groups.end()) return SY_OK;
         groups.push_back(group);
         ++size->second;
+        r.record_group_joined(group, conn);
         r.on_conn_worker(conn, [group](Connection& c) { c.worker().group_add(group, &c); });
         return SY_OK;
     }
@@ -150,6 +145,7 @@ struct HostApi {
         if (pos == groups.end()) return SY_OK;
         groups.erase(pos);
         --size->second;
+        r.record_group_left(group, conn);
         r.on_conn_worker(conn, [group](Connection& c) { c.worker().group_remove(group, &c); });
         return SY_OK;
     }
@@ -164,6 +160,7 @@ struct HostApi {
         auto& r = rt(ctx);
         auto record = r.conns_.find(conn);
         if (record == r.conns_.end()) return SY_ERR_NOT_FOUND;
+        r.record_state_before(conn, record->second.state);
         record->second.state.assign(sv(bytes));
         return SY_OK;
     }
@@ -232,19 +229,12 @@ struct HostApi {
     static sy_timer_id timer_start(void* ctx, uint64_t delay_ms, uint64_t interval_ms,
                                    uint64_t tag) {
         auto& r = rt(ctx);
-        const sy_timer_id id = r.next_timer_++;
-        PluginRuntime::TimerRecord record;
-        record.timer = std::make_unique<boost::asio::steady_timer>(r.home_.io());
-        record.tag = tag;
-        record.interval_ms = interval_ms;
-        r.timers_.emplace(id, std::move(record));
-        r.arm_timer(id, delay_ms);
-        return id;
+        return r.start_timer(delay_ms, interval_ms, tag);
     }
 
     static sy_status timer_cancel(void* ctx, sy_timer_id timer) {
         auto& r = rt(ctx);
-        return r.timers_.erase(timer) != 0 ? SY_OK : SY_ERR_NOT_FOUND;
+        return r.cancel_timer(timer) ? SY_OK : SY_ERR_NOT_FOUND;
     }
 
     static sy_str request_header(const sy_request_v1* request, sy_str name) {

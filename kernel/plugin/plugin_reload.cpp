@@ -5,12 +5,16 @@
 // client frames, bus events, timers — queues behind it while it runs, and runs in order
 // on the new instance afterwards: that is the pause. Connections, their state, groups,
 // timers and bus subscriptions belong to the runtime, so they carry over untouched.
+//
+// A swap either happens whole or leaves nothing behind: what the new generation's
+// create() started is undone when it fails (create_journal.hpp).
 #include "plugin/abi_arrays.hpp"
 #include "plugin/plugin_runtime.hpp"
 #include "plugin/shadow_copy.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -132,8 +136,10 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;
+    creating_.open(next_timer_);
     const sy_status status = next.create(&host_, &args, &created);
     if (status != SY_OK || created == nullptr) {
+        creating_.roll_back();
         return refused("create() of the new generation failed with status " +
                            std::to_string(status) +
                            " (its log line says why: settings it refuses, or a snapshot it "
@@ -141,13 +147,14 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
                        current);
     }
 
-    // Commit: from here on every call goes to the new instance.
+    // Commit: from here on every call goes to the new instance, and what its create()
+    // held back (frames, closes...) goes out.
+    creating_.commit();
     void* old_instance = instance_;
     const sy_plugin_v1* old_desc = desc_;
     instance_ = created;
     desc_ = &next;
     std::swap(library_, library); // `library` now holds the old image
-    for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &endpoint_at(*desc_, i);
     settings_json_ = settings_json;
     {
         // Everything GET /api/v1/plugins shows of a generation changes in one step.
@@ -176,6 +183,38 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     return outcome;
+}
+
+// -- undoing a failed create() ---------------------------------------------------------
+
+void PluginRuntime::record_group_created(const std::string& name, sy_group_id group) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, name, group] {
+        group_ids_.erase(name);
+        group_sizes_.erase(group);
+    });
+}
+
+void PluginRuntime::record_group_joined(sy_group_id group, sy_conn_id conn) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, group, conn] {
+        auto& groups = conns_.at(conn).groups;
+        groups.erase(std::find(groups.begin(), groups.end(), group));
+        --group_sizes_.at(group);
+    });
+}
+
+void PluginRuntime::record_group_left(sy_group_id group, sy_conn_id conn) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, group, conn] {
+        conns_.at(conn).groups.push_back(group);
+        ++group_sizes_.at(group);
+    });
+}
+
+void PluginRuntime::record_state_before(sy_conn_id conn, const std::string& state) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, conn, state] { conns_.at(conn).state = state; });
 }
 
 } // namespace switchyard

@@ -12,6 +12,7 @@
 #include "net/http_exchange.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
+#include "plugin/create_journal.hpp"
 #include "plugin/plugin_dispatcher.hpp"
 #include "plugin/plugin_library.hpp"
 
@@ -21,10 +22,10 @@
 
 #include <atomic>
 #include <filesystem>
-#include <mutex>
-#include <optional>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -89,8 +90,9 @@ class PluginRuntime final : public ConnectionObserver {
 
     // Swaps in a new generation built from the library file as it is now, carrying the
     // instance's state and every connection across; on any failure the running
-    // generation keeps serving. Blocks until done: never call it on a worker thread.
-    // With `next`, the new generation gets its settings (and library path) instead.
+    // generation keeps serving, and whatever the new generation's create() started is
+    // undone. Blocks until done: never call it on a worker thread. With `next`, the new
+    // generation gets its settings (and library path) instead.
     ReloadOutcome reload(const PluginConfig* next = nullptr);
     // Moves endpoints whose listen address `next` changes to their new address: the new
     // listener is bound first, then the old one stops; open connections stay. Returns
@@ -114,7 +116,6 @@ class PluginRuntime final : public ConnectionObserver {
     struct EndpointState {
         std::string name;
         std::string default_listen;
-        const sy_endpoint_v1* decl = nullptr; // into the current image: dispatcher only
         std::string host;
         uint16_t port = 0;
         ConnectionLimits limits;
@@ -148,7 +149,18 @@ class PluginRuntime final : public ConnectionObserver {
     void accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index, bool websocket);
     void answer_http(const HttpExchangePtr& exchange);
     void deliver_event(const Event& event);
+    // Timers of the instance (host functions timer_start and timer_cancel).
+    sy_timer_id start_timer(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag);
+    bool cancel_timer(sy_timer_id id);
     void arm_timer(sy_timer_id id, uint64_t delay_ms);
+    // While a new generation's create() runs (creating_ is open), the host functions
+    // record how to undo what they change in the tables below; see create_journal.hpp.
+    void record_group_created(const std::string& name, sy_group_id group);
+    void record_group_joined(sy_group_id group, sy_conn_id conn);
+    void record_group_left(sy_group_id group, sy_conn_id conn);
+    void record_state_before(sy_conn_id conn, const std::string& state);
+    // Queues `frame` to the members of `group` on every worker but `except`.
+    void broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
     // Runs `fn` on the worker that owns `conn`, if it is still open there.
@@ -187,6 +199,7 @@ class PluginRuntime final : public ConnectionObserver {
     std::unordered_map<sy_group_id, size_t> group_sizes_;
     std::unordered_map<sy_timer_id, TimerRecord> timers_;
     sy_timer_id next_timer_ = 1;
+    CreateJournal creating_; // open while a new generation's create() runs
 };
 
 } // namespace switchyard

@@ -6,6 +6,7 @@
 // every event's seq whether a client lost, doubled or reordered one.
 #include "counter_kernel.hpp"
 #include "http_connection.hpp"
+#include "kernel_log_lines.hpp"
 #include "library_file.hpp"
 #include "plugin_control.hpp"
 #include "publish.hpp"
@@ -244,6 +245,15 @@ int64_t integer(const json::object& object, std::string_view key) {
     return member != nullptr && (member->is_int64() || member->is_uint64())
                ? member->to_number<int64_t>()
                : -1;
+}
+
+// The id counter 4's failed create() logged for the group "v4" it made, or -1.
+int64_t logged_v4_group(const KernelProcess& kernel) {
+    constexpr std::string_view kMark = "counter 4 made group v4 = ";
+    const std::string log = kernel_stderr(kernel);
+    const size_t at = log.find(kMark);
+    if (at == std::string::npos) return -1;
+    return std::stoll(log.substr(at + kMark.size()));
 }
 
 // A failed reload's answer: an error status, RELOAD_FAILED, the generation still serving.
@@ -558,4 +568,47 @@ TEST_CASE(
     const CounterMessage answer = echo(ws, "two");
     CHECK(answer.v == 1);
     CHECK(answer.n == 2);
+}
+
+TEST_CASE(
+    "reload: a create() that fails after starting a timer, a group and a send leaves none of "
+    "it behind",
+    "[integration][reload]") {
+    CounterKernel counter;
+    WsClient ws = connect_ws(counter);
+    CHECK(echo(ws, "1").mine == 1);
+
+    // counter 4's create() starts a 1 ms interval timer, makes group "v4" with this
+    // connection in it, sets its state to "1000" and sends it {"v":4,...}; then refuses.
+    check_refused(counter.reload_with("counter_v4_fails_late.so"), 1);
+    const int64_t v4_group = logged_v4_group(counter.kernel());
+    REQUIRE(v4_group > 0);
+
+    // Round trips on the connection, each long enough for a timer left running to fire
+    // into generation 1 many times (it would answer {"v":1,"timer":4}): every message that
+    // comes is generation 1's echo, with the connection's own count carried on.
+    for (int64_t i = 2; i <= 5; ++i) {
+        const CounterMessage answer = echo(ws, std::to_string(i));
+        INFO("answer to " << i);
+        CHECK(answer.v == 1);
+        CHECK(answer.echo == std::to_string(i));
+        CHECK(answer.mine == i);
+    }
+    // Group "v4" is gone with the create() that made it: the name gives a new, empty group.
+    REQUIRE(ws.send_text("probe"));
+    const auto probe = ws.read(kWait);
+    REQUIRE(probe.has_value());
+    INFO("probe answered " << probe->payload);
+    const json::value answer = parse_json(probe->payload);
+    REQUIRE(answer.is_object());
+    CHECK(integer(answer.as_object(), "v4_size") == 0);
+    CHECK(integer(answer.as_object(), "v4_group") != v4_group);
+
+    // A good build still swaps in and carries on where generation 1 stopped.
+    const HttpResponse reloaded = counter.reload_with("counter_v2.so");
+    INFO("reload answered " << reloaded.status << ": " << reloaded.body);
+    REQUIRE(reloaded.status == 200);
+    const CounterMessage after = echo(ws, "7");
+    CHECK(after.v == 2);
+    CHECK(after.mine == 7);
 }
