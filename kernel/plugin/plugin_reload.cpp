@@ -7,7 +7,8 @@
 // timers and bus subscriptions belong to the runtime, so they carry over untouched.
 //
 // A swap either happens whole or leaves nothing behind: what the new generation's
-// create() started is undone when it fails (create_journal.hpp).
+// create() started is undone when it fails (create_journal.hpp), and a swap the
+// dispatcher has not reached when the reload gives up waiting never runs.
 #include "plugin/abi_arrays.hpp"
 #include "plugin/plugin_runtime.hpp"
 #include "plugin/shadow_copy.hpp"
@@ -15,15 +16,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 
 namespace switchyard {
 
 namespace {
-
-// How long a reload waits for the dispatcher to reach its swap task.
-constexpr auto kSwapTimeout = std::chrono::seconds(30);
 
 sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
 
@@ -77,10 +76,15 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
         return refused(e.what(), current);
     }
 
+    // The swap task and this thread agree once, on `phase`, whether the swap runs: the
+    // task starts it only if the reload still waits; the reload gives up only if the task
+    // has not started. So a reload that answers "gave up" never swaps later.
+    enum Phase { kQueued, kStarted, kAbandoned };
     struct Swap {
         std::unique_ptr<PluginLibrary> library;
         ReloadOutcome outcome;
         std::promise<void> done;
+        std::atomic<int> phase{kQueued};
     };
     auto swap = std::make_shared<Swap>();
     swap->library = std::move(library);
@@ -89,15 +93,29 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
     std::optional<PluginConfig> changed;
     if (next_config != nullptr) changed = *next_config;
     dispatcher_.post_always([this, swap, next, changed = std::move(changed)] {
+        int queued = kQueued;
+        if (!swap->phase.compare_exchange_strong(queued, kStarted)) return; // given up
         swap->outcome = swap_instance(swap->library, next, changed ? &*changed : nullptr);
         swap->done.set_value();
     });
-    const bool finished = done.wait_for(kSwapTimeout) == std::future_status::ready;
-    reloading_ = false;
-    if (!finished) {
-        // The swap still happens when the dispatcher gets to it; say so rather than guess.
-        return refused("the plugin's dispatcher did not reach the swap within 30 s", current);
+    if (done.wait_for(swap_timeout_) != std::future_status::ready) {
+        int queued = kQueued;
+        if (swap->phase.compare_exchange_strong(queued, kAbandoned)) {
+            reloading_ = false;
+            swap->library.reset(); // the task will not touch it
+            const std::string error = "the plugin's dispatcher did not reach the swap within " +
+                                      std::to_string(swap_timeout_.count()) +
+                                      " ms (a hook that does not return?); the reload was "
+                                      "given up and nothing changed";
+            spdlog::error("plugin {}: reload given up: {}; generation {} keeps serving",
+                          config_.name, error, current);
+            return refused(error, current);
+        }
+        // The swap started just now: it is short (snapshot and create), and its outcome is
+        // what this reload did.
+        done.wait();
     }
+    reloading_ = false;
     ReloadOutcome outcome = swap->outcome;
     // On success the old image is in swap->library; on failure the new one. Either way it
     // is unloaded here, outside the pause.

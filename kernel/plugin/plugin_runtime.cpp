@@ -86,7 +86,8 @@ class EndpointService final : public HttpService {
 
 PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
                              std::unique_ptr<PluginLibrary> library, std::filesystem::path source,
-                             std::filesystem::path shadow_dir)
+                             std::filesystem::path shadow_dir,
+                             std::chrono::milliseconds swap_timeout)
     : pool_(pool),
       bus_(bus),
       config_(std::move(config)),
@@ -94,6 +95,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       shadow_dir_(std::move(shadow_dir)),
       library_(std::move(library)),
       desc_(&library_->descriptor()),
+      swap_timeout_(swap_timeout),
       settings_json_(config_.settings_json),
       home_(pool.next()),
       dispatcher_(home_.io(), kDispatchLimit) {

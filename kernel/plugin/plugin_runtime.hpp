@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -63,11 +64,16 @@ struct ReloadOutcome {
 
 class PluginRuntime final : public ConnectionObserver {
   public:
+    // How long a reload waits for the dispatcher to reach its swap before giving it up.
+    static constexpr std::chrono::milliseconds kSwapTimeout{30000};
+
     // `library` was loaded from a shadow copy of `source` (the configured library file);
-    // reloads copy `source` again into `shadow_dir`.
+    // reloads copy `source` again into `shadow_dir`. A reload whose swap has not started
+    // within `swap_timeout` is given up (tests shorten it).
     PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
                   std::unique_ptr<PluginLibrary> library, std::filesystem::path source,
-                  std::filesystem::path shadow_dir);
+                  std::filesystem::path shadow_dir,
+                  std::chrono::milliseconds swap_timeout = kSwapTimeout);
     ~PluginRuntime() override;
     PluginRuntime(const PluginRuntime&) = delete;
     PluginRuntime& operator=(const PluginRuntime&) = delete;
@@ -91,8 +97,10 @@ class PluginRuntime final : public ConnectionObserver {
     // Swaps in a new generation built from the library file as it is now, carrying the
     // instance's state and every connection across; on any failure the running
     // generation keeps serving, and whatever the new generation's create() started is
-    // undone. Blocks until done: never call it on a worker thread. With `next`, the new
-    // generation gets its settings (and library path) instead.
+    // undone. A swap that has not started within the swap timeout never happens (the
+    // outcome says so); one that has started is waited for and reported. Blocks until
+    // done: never call it on a worker thread. With `next`, the new generation gets its
+    // settings (and library path) instead.
     ReloadOutcome reload(const PluginConfig* next = nullptr);
     // Moves endpoints whose listen address `next` changes to their new address: the new
     // listener is bound first, then the old one stops; open connections stay. Returns
@@ -177,6 +185,7 @@ class PluginRuntime final : public ConnectionObserver {
     void* instance_ = nullptr;           // dispatcher thread (and start/stop)
     std::atomic<uint64_t> generation_{0};
     std::mutex reload_mutex_; // one reload at a time
+    std::chrono::milliseconds swap_timeout_;
     // What info() reports, written at start and on each swap.
     mutable std::mutex metadata_mutex_;
     std::string version_;
