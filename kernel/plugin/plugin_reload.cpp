@@ -66,7 +66,7 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
         next_config != nullptr ? std::filesystem::path(next_config->library) : source_;
     std::unique_ptr<PluginLibrary> library;
     try {
-        library = load_shadow_copy(source, shadow_dir_, config, next);
+        library = load_shadow_copy(source, shadow_dir_, config);
         // desc_ belongs to the dispatcher, but the endpoints it declares never change
         // under a running runtime (this check is what keeps them so).
         check_same_endpoints(*desc_, *library, source);

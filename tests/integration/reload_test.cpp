@@ -9,6 +9,7 @@
 #include "kernel_log_lines.hpp"
 #include "library_file.hpp"
 #include "plugin_control.hpp"
+#include "process_memory.hpp"
 #include "publish.hpp"
 #include "sse_client.hpp"
 #include "temp_dir.hpp"
@@ -611,4 +612,52 @@ TEST_CASE(
     const CounterMessage after = echo(ws, "7");
     CHECK(after.v == 2);
     CHECK(after.mine == 7);
+}
+
+TEST_CASE(
+    "reload: builds refused while they stay mapped do not make the next reload load them "
+    "again",
+    "[integration][reload]") {
+    CounterKernel counter;
+    WsClient ws = connect_ws(counter);
+    CHECK(echo(ws, "one").n == 1);
+
+    // counter_v3_pinned.so refuses the snapshot, and the loader never unmaps it
+    // (-z nodelete): twice refused, it stays mapped twice. The dynamic loader hands back
+    // the image it has for a path it has mapped, so a third reload that copied v2 to a
+    // path one of those images came from would get v3 again, and be refused.
+    check_refused(counter.reload_with("counter_v3_pinned.so"), 1);
+    check_refused(counter.reload_with("counter_v3_pinned.so"), 1);
+    const HttpResponse reloaded = counter.reload_with("counter_v2.so");
+    INFO("reload answered " << reloaded.status << ": " << reloaded.body);
+    REQUIRE(reloaded.status == 200);
+    const json::value body = parse_json(reloaded.body);
+    CHECK(string_field(body, "version") == "2.0.0");
+    CHECK(integer(body.as_object(), "generation") == 2);
+    const CounterMessage answer = echo(ws, "two");
+    CHECK(answer.v == 2);
+    CHECK(answer.n == 2);
+
+    // Generation 1 is unloaded; the two pinned copies stay, each under its own name.
+    const auto mapped = mapped_files(counter.kernel().pid(), "/counter.");
+    std::string listed;
+    for (const auto& path : mapped) listed += path + "\n";
+    INFO("mapped:\n" << listed);
+    CHECK(mapped.size() == 3);
+}
+
+TEST_CASE("reload: a library exporting STB_GNU_UNIQUE symbols is refused, naming -fno-gnu-unique",
+          "[integration][reload]") {
+    CounterKernel counter;
+    WsClient ws = connect_ws(counter);
+
+    // gnu_unique.so is built without -fno-gnu-unique: once mapped, never unloaded.
+    const HttpResponse answer = counter.reload_with("gnu_unique.so");
+    check_refused(answer, 1);
+    const std::string message = string_field(parse_json(answer.body), "message");
+    CHECK(message.find("STB_GNU_UNIQUE") != std::string::npos);
+    CHECK(message.find("-fno-gnu-unique") != std::string::npos);
+    // Refused before it was mapped: only generation 1's image is.
+    CHECK(mapped_files(counter.kernel().pid(), "/counter.").size() == 1);
+    CHECK(echo(ws, "one").v == 1);
 }

@@ -54,7 +54,7 @@ TEST_CASE("reload: a swap given up after the timeout never happens later", "[rel
     WorkerPool pool(1);
     auto bus = make_memory_engine(16);
     auto runtime = std::make_unique<PluginRuntime>(pool, *bus, config,
-                                                   load_shadow_copy(library, shadow_dir, config, 1),
+                                                   load_shadow_copy(library, shadow_dir, config),
                                                    library, shadow_dir, kSwapTimeout);
     runtime->bind();
     runtime->start();
