@@ -68,9 +68,9 @@ void Server::reread_config() {
         if (running != nullptr && library == plugin_library_path(config_, running->config()))
             continue;
         try {
-            // Through a shadow copy, like every load: the configured file may be in the
-            // middle of a rebuild, and an image mapped from it could never be replaced.
-            // load_shadow_copy checks the library against `wanted`.
+            // Through a shadow copy, like every load (shadow_copy.hpp): a mapped
+            // configured file could be rewritten in place by a rebuild under the mapping,
+            // and dlopen caches images by path. It also checks the library against `wanted`.
             load_shadow_copy(library, shadow_dir_, wanted);
         } catch (const PluginLoadError& e) {
             spdlog::error("SIGHUP: config refused, nothing changed: [plugins.{}]: {}", wanted.name,
