@@ -59,12 +59,6 @@ void Listener::stop() {
     });
 }
 
-void Listener::set_service(std::shared_ptr<HttpService> service) {
-    asio::post(home_.io(), [self = shared_from_this(), service = std::move(service)]() mutable {
-        self->service_ = std::move(service);
-    });
-}
-
 void Listener::accept() {
     Worker& target = pool_.next();
     acceptor_.async_accept(target.io(), [self = shared_from_this(), &target](

@@ -27,8 +27,6 @@ class Listener : public std::enable_shared_from_this<Listener> {
     void start();
     // Stops accepting; open connections are not touched. Thread-safe.
     void stop();
-    // Swaps the service for new requests (connections already open keep theirs).
-    void set_service(std::shared_ptr<HttpService> service);
 
   private:
     void accept();

@@ -13,7 +13,6 @@
 #include "plugin/hook_scope.hpp"
 #include "plugin/plugin_runtime.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
@@ -194,7 +193,7 @@ struct HostApi {
         const auto* record = conn_of(r, conn, function);
         if (record == nullptr) return SY_ERR_NOT_FOUND;
         if (!fits(r, frame->kind, record->sse, function)) return SY_ERR_INVALID;
-        if (!r.pool_.owner_of(conn).post_send(conn, FrameRef::share(frame))) return SY_ERR_FULL;
+        if (!r.plugin_send(conn, frame)) return SY_ERR_FULL;
         return SY_OK;
     }
 
@@ -218,15 +217,7 @@ struct HostApi {
             (members->sse != 0 && !fits(*r, frame->kind, true, "broadcast"))) {
             return SY_ERR_INVALID;
         }
-        // One task per worker, whatever the number of members: the frame is shared.
-        for (size_t i = 0; i < r->pool_.size(); ++i) {
-            Worker& worker = r->pool_.at(i);
-            const bool queued = r->plugin_task_on_worker(
-                worker, [&worker, group, except, f = FrameRef::share(frame)] {
-                    worker.broadcast(group, f, except);
-                });
-            if (!queued) return worker_queue_full(*r, "broadcast");
-        }
+        if (!r->broadcast_on_workers(group, frame, except)) return worker_queue_full(*r, "broadcast");
         return SY_OK;
     }
 
@@ -247,6 +238,7 @@ struct HostApi {
         if (added) {
             it->second = g_next_group.fetch_add(1);
             r->groups_.emplace(it->second, PluginRuntime::GroupRecord{});
+            r->record_group_created(it->first, it->second);
         }
         return it->second;
     }
@@ -265,6 +257,7 @@ struct HostApi {
         if (!queued) return worker_queue_full(*r, "group_add");
         groups.push_back(group);
         ++members->count_of(*record);
+        r->record_group_joined(group, conn);
         return SY_OK;
     }
 
@@ -283,6 +276,7 @@ struct HostApi {
         if (!queued) return worker_queue_full(*r, "group_remove");
         groups.erase(pos);
         --members->count_of(*record);
+        r->record_group_left(group, conn);
         return SY_OK;
     }
 
@@ -298,6 +292,7 @@ struct HostApi {
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         auto* record = conn_of(*r, conn, "conn_state_set");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
+        r->record_state_before(conn, record->state);
         record->state.assign(sv(bytes));
         return SY_OK;
     }
@@ -394,23 +389,15 @@ struct HostApi {
 
     static sy_timer_id timer_start(void* ctx, uint64_t delay_ms, uint64_t interval_ms,
                                    uint64_t tag) {
-        auto* hooked = in_hook(ctx, "timer_start");
-        if (hooked == nullptr) return 0;
-        auto& r = *hooked;
-        const sy_timer_id id = r.next_timer_++;
-        PluginRuntime::TimerRecord record;
-        record.timer = std::make_unique<boost::asio::steady_timer>(r.home_.io());
-        record.tag = tag;
-        record.interval_ms = interval_ms;
-        r.timers_.emplace(id, std::move(record));
-        r.arm_timer(id, delay_ms);
-        return id;
+        auto* r = in_hook(ctx, "timer_start");
+        if (r == nullptr) return 0;
+        return r->start_timer(delay_ms, interval_ms, tag);
     }
 
     static sy_status timer_cancel(void* ctx, sy_timer_id timer) {
         auto* r = in_hook(ctx, "timer_cancel");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
-        if (r->timers_.erase(timer) != 0) return SY_OK;
+        if (r->cancel_timer(timer)) return SY_OK;
         g_misuse.info("plugin {}: timer_cancel of timer {}, which is not running; "
                       "SY_ERR_NOT_FOUND",
                       r->name(), timer);

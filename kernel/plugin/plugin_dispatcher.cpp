@@ -27,17 +27,6 @@ void PluginDispatcher::post_always(Task task) {
     schedule_locked();
 }
 
-void PluginDispatcher::pause() {
-    std::lock_guard lock(mutex_);
-    paused_ = true;
-}
-
-void PluginDispatcher::resume() {
-    std::lock_guard lock(mutex_);
-    paused_ = false;
-    schedule_locked();
-}
-
 size_t PluginDispatcher::pending() const {
     std::lock_guard lock(mutex_);
     return tasks_.size();
@@ -48,7 +37,7 @@ bool PluginDispatcher::on_home_thread() const {
 }
 
 void PluginDispatcher::schedule_locked() {
-    if (scheduled_ || paused_ || tasks_.empty()) return;
+    if (scheduled_ || tasks_.empty()) return;
     scheduled_ = true;
     boost::asio::post(home_, [this] { drain(); });
 }
@@ -70,7 +59,7 @@ void PluginDispatcher::drain() {
         Task task;
         {
             std::lock_guard lock(mutex_);
-            if (paused_ || tasks_.empty()) {
+            if (tasks_.empty()) {
                 scheduled_ = false;
                 return;
             }

@@ -3,8 +3,8 @@
 //
 // Tasks run one at a time, in the order they were posted, on the plugin's home worker.
 // The queue is bounded (a plugin that cannot keep up makes post() fail, and the caller
-// applies its policy) and can be paused: a hot reload pauses it, swaps the instance, and
-// resumes, and what arrived meanwhile runs in order on the new instance.
+// applies its policy). A hot reload is one task: what arrives while it runs waits behind
+// it and then runs in order on the new instance.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -26,10 +26,6 @@ class PluginDispatcher {
     bool post(Task task);
     // Queues a task even past the limit (lifecycle steps that must not be lost).
     void post_always(Task task);
-    // Stops running tasks after the current one; they queue up.
-    void pause();
-    // Runs what queued while paused, then carries on.
-    void resume();
     // Tasks waiting.
     size_t pending() const;
     // True when called from the thread that runs the tasks.
@@ -45,7 +41,6 @@ class PluginDispatcher {
     mutable std::mutex mutex_;
     std::deque<Task> tasks_;
     bool scheduled_ = false;
-    bool paused_ = false;
 };
 
 } // namespace switchyard

@@ -180,6 +180,7 @@ boost::dll::shared_library open_image(const fs::path& path) {
     // Absolute, so that the dynamic loader never searches the system's library path.
     const fs::path absolute = fs::absolute(path, fs_error);
     if (auto problem = truncated_elf_problem(absolute)) throw PluginLoadError(path, *problem);
+    if (auto problem = gnu_unique_problem(absolute)) throw PluginLoadError(path, *problem);
     boost::dll::shared_library image;
     boost::dll::fs::error_code load_error;
     ::dlerror(); // drop a stale message: the one read below must be about this load

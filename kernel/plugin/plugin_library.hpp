@@ -4,7 +4,9 @@
 // A library that cannot serve is refused here, before any of its code but the entry
 // point has run, with a message naming the library and the reason (nginx-style): a
 // missing or foreign file, a missing entry point, another ABI major, a newer minor or a
-// larger descriptor than this kernel knows, a malformed descriptor.
+// larger descriptor than this kernel knows, a malformed descriptor. A library that could
+// never be unloaded (STB_GNU_UNIQUE symbols: built without -fno-gnu-unique) is refused
+// before it is even mapped, at start as on a reload.
 #pragma once
 
 #include "config/config.hpp"

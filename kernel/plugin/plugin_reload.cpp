@@ -5,6 +5,10 @@
 // client frames, bus events, timers — queues behind it while it runs, and runs in order
 // on the new instance afterwards: that is the pause. Connections, their state, groups,
 // timers and bus subscriptions belong to the runtime, so they carry over untouched.
+//
+// A swap either happens whole or leaves nothing behind: what the new generation's
+// create() started is undone when it fails (create_journal.hpp), and a swap the
+// dispatcher has not reached when the reload gives up waiting never runs.
 #include "plugin/abi_arrays.hpp"
 #include "plugin/plugin_runtime.hpp"
 #include "plugin/hook_scope.hpp"
@@ -12,15 +16,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <future>
 
 namespace switchyard {
 
 namespace {
-
-// How long a reload waits for the dispatcher to reach its swap task.
-constexpr auto kSwapTimeout = std::chrono::seconds(30);
 
 sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
 
@@ -64,7 +67,7 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
         next_config != nullptr ? std::filesystem::path(next_config->library) : source_;
     std::unique_ptr<PluginLibrary> library;
     try {
-        library = load_shadow_copy(source, shadow_dir_, config, next);
+        library = load_shadow_copy(source, shadow_dir_, config);
         // desc_ belongs to the dispatcher, but the endpoints it declares never change
         // under a running runtime (this check is what keeps them so).
         check_same_endpoints(*desc_, *library, source);
@@ -74,10 +77,15 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
         return refused(e.what(), current);
     }
 
+    // The swap task and this thread agree once, on `phase`, whether the swap runs: the
+    // task starts it only if the reload still waits; the reload gives up only if the task
+    // has not started. So a reload that answers "gave up" never swaps later.
+    enum Phase { kQueued, kStarted, kAbandoned };
     struct Swap {
         std::unique_ptr<PluginLibrary> library;
         ReloadOutcome outcome;
         std::promise<void> done;
+        std::atomic<int> phase{kQueued};
     };
     auto swap = std::make_shared<Swap>();
     swap->library = std::move(library);
@@ -86,15 +94,29 @@ ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
     std::optional<PluginConfig> changed;
     if (next_config != nullptr) changed = *next_config;
     dispatcher_.post_always([this, swap, next, changed = std::move(changed)] {
+        int queued = kQueued;
+        if (!swap->phase.compare_exchange_strong(queued, kStarted)) return; // given up
         swap->outcome = swap_instance(swap->library, next, changed ? &*changed : nullptr);
         swap->done.set_value();
     });
-    const bool finished = done.wait_for(kSwapTimeout) == std::future_status::ready;
-    reloading_ = false;
-    if (!finished) {
-        // The swap still happens when the dispatcher gets to it; say so rather than guess.
-        return refused("the plugin's dispatcher did not reach the swap within 30 s", current);
+    if (done.wait_for(swap_timeout_) != std::future_status::ready) {
+        int queued = kQueued;
+        if (swap->phase.compare_exchange_strong(queued, kAbandoned)) {
+            reloading_ = false;
+            swap->library.reset(); // the task will not touch it
+            const std::string error = "the plugin's dispatcher did not reach the swap within " +
+                                      std::to_string(swap_timeout_.count()) +
+                                      " ms (a hook that does not return?); the reload was "
+                                      "given up and nothing changed";
+            spdlog::error("plugin {}: reload given up: {}; generation {} keeps serving",
+                          config_.name, error, current);
+            return refused(error, current);
+        }
+        // The swap started just now: it is short (snapshot and create), and its outcome is
+        // what this reload did.
+        done.wait();
     }
+    reloading_ = false;
     ReloadOutcome outcome = swap->outcome;
     // On success the old image is in swap->library; on failure the new one. Either way it
     // is unloaded here, outside the pause.
@@ -143,12 +165,14 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;
+    creating_.open(next_timer_);
     sy_status status = SY_ERR_FAILED;
     {
         HookScope scope(hooks_, "create");
         status = next.create(&host_, &args, &created);
     }
     if (status != SY_OK || created == nullptr) {
+        creating_.roll_back();
         return refused("create() of the new generation failed with status " +
                            std::to_string(status) +
                            " (its log line says why: settings it refuses, or a snapshot it "
@@ -156,13 +180,14 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
                        current);
     }
 
-    // Commit: from here on every call goes to the new instance.
+    // Commit: from here on every call goes to the new instance, and what its create()
+    // held back (frames, closes...) goes out.
+    creating_.commit();
     void* old_instance = instance_;
     const sy_plugin_v1* old_desc = desc_;
     instance_ = created;
     desc_ = &next;
     std::swap(library_, library); // `library` now holds the old image
-    for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i].decl = &endpoint_at(*desc_, i);
     settings_json_ = settings_json;
     if (lanes) lanes_ = std::move(*lanes);
     {
@@ -195,6 +220,39 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     return outcome;
+}
+
+// -- undoing a failed create() ---------------------------------------------------------
+
+void PluginRuntime::record_group_created(const std::string& name, sy_group_id group) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, name, group] {
+        group_ids_.erase(name);
+        groups_.erase(group);
+    });
+}
+
+void PluginRuntime::record_group_joined(sy_group_id group, sy_conn_id conn) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, group, conn] {
+        auto& record = conns_.at(conn);
+        record.groups.erase(std::find(record.groups.begin(), record.groups.end(), group));
+        --groups_.at(group).count_of(record);
+    });
+}
+
+void PluginRuntime::record_group_left(sy_group_id group, sy_conn_id conn) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, group, conn] {
+        auto& record = conns_.at(conn);
+        record.groups.push_back(group);
+        ++groups_.at(group).count_of(record);
+    });
+}
+
+void PluginRuntime::record_state_before(sy_conn_id conn, const std::string& state) {
+    if (!creating_.is_open()) return;
+    creating_.on_failure([this, conn, state] { conns_.at(conn).state = state; });
 }
 
 } // namespace switchyard

@@ -93,7 +93,8 @@ class EndpointService final : public HttpService {
 
 PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
                              std::unique_ptr<PluginLibrary> library, std::filesystem::path source,
-                             std::filesystem::path shadow_dir)
+                             std::filesystem::path shadow_dir,
+                             std::chrono::milliseconds swap_timeout)
     : pool_(pool),
       bus_(bus),
       config_(std::move(config)),
@@ -101,6 +102,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       shadow_dir_(std::move(shadow_dir)),
       library_(std::move(library)),
       desc_(&library_->descriptor()),
+      swap_timeout_(swap_timeout),
       settings_json_(config_.settings_json),
       home_(pool.next()),
       dispatcher_(home_.io(), kDispatchLimit),
@@ -111,7 +113,6 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         const sy_endpoint_v1& decl = endpoint_at(*desc_, i);
         EndpointState state;
         state.name = decl.name;
-        state.decl = &decl;
         state.default_listen = decl.default_listen != nullptr ? decl.default_listen : "";
         std::tie(state.host, state.port) = listen_address_for(
             config_, state.name, state.default_listen, desc_->endpoint_count);
@@ -530,6 +531,12 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
 }
 
 void PluginRuntime::on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn) {
+    if (creating_.is_open()) {
+        // Reaches a client: only once the create() asking for it has succeeded.
+        creating_.hold(
+            [this, conn, fn = std::move(fn)]() mutable { on_conn_worker(conn, std::move(fn)); });
+        return;
+    }
     Worker& worker = pool_.owner_of(conn);
     asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
         if (Connection* c = worker.find(conn)) fn(*c);
@@ -545,6 +552,13 @@ bool PluginRuntime::plugin_task_on_conn_worker(sy_conn_id conn,
 }
 
 bool PluginRuntime::plugin_task_on_worker(Worker& worker, std::function<void()> fn) {
+    if (creating_.is_open()) {
+        // Reaches the workers: only once the create() asking for it has succeeded.
+        creating_.hold([this, &worker, fn = std::move(fn)]() mutable {
+            plugin_task_on_worker(worker, std::move(fn));
+        });
+        return true;
+    }
     if (worker_tasks_.fetch_add(1, std::memory_order_relaxed) >= kMaxWorkerTasks) {
         worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
         return false;
@@ -588,6 +602,53 @@ void PluginRuntime::deliver_event(const Event& event, bool gap) {
         spdlog::error("plugin {}: on_event failed (status {}) for {} seq {}", config_.name, status,
                       event.topic, event.seq);
     }
+}
+
+bool PluginRuntime::broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except) {
+    // One task per worker, whatever the number of members: the frame is shared.
+    for (size_t i = 0; i < pool_.size(); ++i) {
+        Worker& worker = pool_.at(i);
+        const bool queued =
+            plugin_task_on_worker(worker, [&worker, group, except, f = FrameRef::share(frame)] {
+                worker.broadcast(group, f, except);
+            });
+        if (!queued) return false;
+    }
+    return true;
+}
+
+bool PluginRuntime::plugin_send(sy_conn_id conn, sy_frame* frame) {
+    if (creating_.is_open()) {
+        // Reaches a client: only once the create() asking for it has succeeded.
+        creating_.hold([this, conn, f = FrameRef::share(frame)] { plugin_send(conn, f.get()); });
+        return true;
+    }
+    return pool_.owner_of(conn).post_send(conn, FrameRef::share(frame));
+}
+
+sy_timer_id PluginRuntime::start_timer(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag) {
+    const sy_timer_id id = next_timer_++;
+    TimerRecord record;
+    record.timer = std::make_unique<asio::steady_timer>(home_.io());
+    record.tag = tag;
+    record.interval_ms = interval_ms;
+    timers_.emplace(id, std::move(record));
+    arm_timer(id, delay_ms);
+    // A failed create() takes its timers with it: they never fire into the old instance.
+    if (creating_.is_open()) creating_.on_failure([this, id] { timers_.erase(id); });
+    return id;
+}
+
+bool PluginRuntime::cancel_timer(sy_timer_id id) {
+    auto it = timers_.find(id);
+    if (it == timers_.end()) return false;
+    if (creating_.is_open() && !creating_.started_here(id)) {
+        // A timer of the old instance stays until the create() that cancels it succeeds.
+        creating_.hold([this, id] { timers_.erase(id); });
+        return true;
+    }
+    timers_.erase(it);
+    return true;
 }
 
 void PluginRuntime::arm_timer(sy_timer_id id, uint64_t delay_ms) {

@@ -12,6 +12,7 @@
 #include "net/http_exchange.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
+#include "plugin/create_journal.hpp"
 #include "plugin/hook_scope.hpp"
 #include "plugin/plugin_dispatcher.hpp"
 #include "plugin/plugin_library.hpp"
@@ -22,11 +23,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
-#include <mutex>
-#include <optional>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,11 +68,16 @@ struct ReloadOutcome {
 
 class PluginRuntime final : public ConnectionObserver {
   public:
+    // How long a reload waits for the dispatcher to reach its swap before giving it up.
+    static constexpr std::chrono::milliseconds kSwapTimeout{30000};
+
     // `library` was loaded from a shadow copy of `source` (the configured library file);
-    // reloads copy `source` again into `shadow_dir`.
+    // reloads copy `source` again into `shadow_dir`. A reload whose swap has not started
+    // within `swap_timeout` is given up (tests shorten it).
     PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig config,
                   std::unique_ptr<PluginLibrary> library, std::filesystem::path source,
-                  std::filesystem::path shadow_dir);
+                  std::filesystem::path shadow_dir,
+                  std::chrono::milliseconds swap_timeout = kSwapTimeout);
     ~PluginRuntime() override;
     PluginRuntime(const PluginRuntime&) = delete;
     PluginRuntime& operator=(const PluginRuntime&) = delete;
@@ -93,8 +100,11 @@ class PluginRuntime final : public ConnectionObserver {
 
     // Swaps in a new generation built from the library file as it is now, carrying the
     // instance's state and every connection across; on any failure the running
-    // generation keeps serving. Blocks until done: never call it on a worker thread.
-    // With `next`, the new generation gets its settings (and library path) instead.
+    // generation keeps serving, and whatever the new generation's create() started is
+    // undone. A swap that has not started within the swap timeout never happens (the
+    // outcome says so); one that has started is waited for and reported. Blocks until
+    // done: never call it on a worker thread. With `next`, the new generation gets its
+    // settings (and library path) instead.
     ReloadOutcome reload(const PluginConfig* next = nullptr);
     // Moves endpoints whose listen address `next` changes to their new address: the new
     // listener is bound first, then the old one stops; open connections stay. Returns
@@ -118,7 +128,6 @@ class PluginRuntime final : public ConnectionObserver {
     struct EndpointState {
         std::string name;
         std::string default_listen;
-        const sy_endpoint_v1* decl = nullptr; // into the current image: dispatcher only
         std::string host;
         uint16_t port = 0;
         ConnectionLimits limits;
@@ -161,7 +170,22 @@ class PluginRuntime final : public ConnectionObserver {
     void answer_http(const HttpExchangePtr& exchange);
     // `gap`: events of the stream before this one were lost on the way (queue full).
     void deliver_event(const Event& event, bool gap);
+    // Timers of the instance (host functions timer_start and timer_cancel).
+    sy_timer_id start_timer(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag);
+    bool cancel_timer(sy_timer_id id);
     void arm_timer(sy_timer_id id, uint64_t delay_ms);
+    // While a new generation's create() runs (creating_ is open), the host functions
+    // record how to undo what they change in the tables below; see create_journal.hpp.
+    void record_group_created(const std::string& name, sy_group_id group);
+    void record_group_joined(sy_group_id group, sy_conn_id conn);
+    void record_group_left(sy_group_id group, sy_conn_id conn);
+    void record_state_before(sy_conn_id conn, const std::string& state);
+    // Queues `frame` to the members of `group` on every worker but `except`; false when
+    // the plugin's bound of waiting worker tasks is reached.
+    bool broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except);
+    // Queues `frame` on `conn` through its worker's bounded inbox; false when refused
+    // (the connection is then closed as a slow consumer).
+    bool plugin_send(sy_conn_id conn, sy_frame* frame);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
     // Runs `fn` on the worker that owns `conn`, if it is still open there. Kernel code's
@@ -184,6 +208,7 @@ class PluginRuntime final : public ConnectionObserver {
     void* instance_ = nullptr;           // dispatcher thread (and start/stop)
     std::atomic<uint64_t> generation_{0};
     std::mutex reload_mutex_; // one reload at a time
+    std::chrono::milliseconds swap_timeout_;
     // What info() reports, written at start and on each swap.
     mutable std::mutex metadata_mutex_;
     std::string version_;
@@ -215,6 +240,7 @@ class PluginRuntime final : public ConnectionObserver {
     sy_conn_id closing_conn_ = 0;
     std::unordered_map<sy_timer_id, TimerRecord> timers_;
     sy_timer_id next_timer_ = 1;
+    CreateJournal creating_; // open while a new generation's create() runs
 };
 
 } // namespace switchyard

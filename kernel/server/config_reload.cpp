@@ -1,5 +1,6 @@
 // SIGHUP: the Server members that re-read the config and bring the plugins in line with
 // it, without a restart and without touching the clients of unchanged plugins.
+#include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
 #include "server/server.hpp"
 
@@ -67,7 +68,10 @@ void Server::reread_config() {
         if (running != nullptr && library == plugin_library_path(config_, running->config()))
             continue;
         try {
-            check_config_matches(*PluginLibrary::load(library), wanted);
+            // Through a shadow copy, like every load (shadow_copy.hpp): a mapped
+            // configured file could be rewritten in place by a rebuild under the mapping,
+            // and dlopen caches images by path. It also checks the library against `wanted`.
+            load_shadow_copy(library, shadow_dir_, wanted);
         } catch (const PluginLoadError& e) {
             spdlog::error("SIGHUP: config refused, nothing changed: [plugins.{}]: {}", wanted.name,
                           e.what());

@@ -21,15 +21,15 @@ constexpr auto kGoodbyeTimeout = std::chrono::milliseconds(2000);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
 constexpr auto kShutdownLimit = std::chrono::seconds(20);
 
-// Loads an enabled plugin's library (through a shadow copy when `shadow_dir` is set,
-// generation 1) and checks it against the config and the plugins already loaded.
+// Loads an enabled plugin's library (through a shadow copy when `shadow_dir` is set)
+// and checks it against the config and the plugins already loaded.
 std::unique_ptr<PluginLibrary> load_checked(const Config& config, const PluginConfig& plugin,
                                             const std::vector<std::string>& loaded,
                                             const std::filesystem::path& shadow_dir = {}) {
     const auto path = plugin_library_path(config, plugin);
     try {
         auto library = shadow_dir.empty() ? PluginLibrary::load(path)
-                                          : load_shadow_copy(path, shadow_dir, plugin, 1);
+                                          : load_shadow_copy(path, shadow_dir, plugin);
         check_unique_name(*library, loaded);
         check_config_matches(*library, plugin);
         return library;

@@ -6,8 +6,10 @@
 // every event's seq whether a client lost, doubled or reordered one.
 #include "counter_kernel.hpp"
 #include "http_connection.hpp"
+#include "kernel_log_lines.hpp"
 #include "library_file.hpp"
 #include "plugin_control.hpp"
+#include "process_memory.hpp"
 #include "publish.hpp"
 #include "sse_client.hpp"
 #include "temp_dir.hpp"
@@ -244,6 +246,15 @@ int64_t integer(const json::object& object, std::string_view key) {
     return member != nullptr && (member->is_int64() || member->is_uint64())
                ? member->to_number<int64_t>()
                : -1;
+}
+
+// The id counter 4's failed create() logged for the group "v4" it made, or -1.
+int64_t logged_v4_group(const KernelProcess& kernel) {
+    constexpr std::string_view kMark = "counter 4 made group v4 = ";
+    const std::string log = kernel_stderr(kernel);
+    const size_t at = log.find(kMark);
+    if (at == std::string::npos) return -1;
+    return std::stoll(log.substr(at + kMark.size()));
 }
 
 // A failed reload's answer: an error status, RELOAD_FAILED, the generation still serving.
@@ -558,4 +569,95 @@ TEST_CASE(
     const CounterMessage answer = echo(ws, "two");
     CHECK(answer.v == 1);
     CHECK(answer.n == 2);
+}
+
+TEST_CASE(
+    "reload: a create() that fails after starting a timer, a group and a send leaves none of "
+    "it behind",
+    "[integration][reload]") {
+    CounterKernel counter;
+    WsClient ws = connect_ws(counter);
+    CHECK(echo(ws, "1").mine == 1);
+
+    // counter 4's create() starts a 1 ms interval timer, makes group "v4" with this
+    // connection in it, sets its state to "1000" and sends it {"v":4,...}; then refuses.
+    check_refused(counter.reload_with("counter_v4_fails_late.so"), 1);
+    const int64_t v4_group = logged_v4_group(counter.kernel());
+    REQUIRE(v4_group > 0);
+
+    // Round trips on the connection, each long enough for a timer left running to fire
+    // into generation 1 many times (it would answer {"v":1,"timer":4}): every message that
+    // comes is generation 1's echo, with the connection's own count carried on.
+    for (int64_t i = 2; i <= 5; ++i) {
+        const CounterMessage answer = echo(ws, std::to_string(i));
+        INFO("answer to " << i);
+        CHECK(answer.v == 1);
+        CHECK(answer.echo == std::to_string(i));
+        CHECK(answer.mine == i);
+    }
+    // Group "v4" is gone with the create() that made it: the name gives a new, empty group.
+    REQUIRE(ws.send_text("probe"));
+    const auto probe = ws.read(kWait);
+    REQUIRE(probe.has_value());
+    INFO("probe answered " << probe->payload);
+    const json::value answer = parse_json(probe->payload);
+    REQUIRE(answer.is_object());
+    CHECK(integer(answer.as_object(), "v4_size") == 0);
+    CHECK(integer(answer.as_object(), "v4_group") != v4_group);
+
+    // A good build still swaps in and carries on where generation 1 stopped.
+    const HttpResponse reloaded = counter.reload_with("counter_v2.so");
+    INFO("reload answered " << reloaded.status << ": " << reloaded.body);
+    REQUIRE(reloaded.status == 200);
+    const CounterMessage after = echo(ws, "7");
+    CHECK(after.v == 2);
+    CHECK(after.mine == 7);
+}
+
+TEST_CASE(
+    "reload: builds refused while they stay mapped do not make the next reload load them "
+    "again",
+    "[integration][reload]") {
+    CounterKernel counter;
+    WsClient ws = connect_ws(counter);
+    CHECK(echo(ws, "one").n == 1);
+
+    // counter_v3_pinned.so refuses the snapshot, and the loader never unmaps it
+    // (-z nodelete): twice refused, it stays mapped twice. The dynamic loader hands back
+    // the image it has for a path it has mapped, so a third reload that copied v2 to a
+    // path one of those images came from would get v3 again, and be refused.
+    check_refused(counter.reload_with("counter_v3_pinned.so"), 1);
+    check_refused(counter.reload_with("counter_v3_pinned.so"), 1);
+    const HttpResponse reloaded = counter.reload_with("counter_v2.so");
+    INFO("reload answered " << reloaded.status << ": " << reloaded.body);
+    REQUIRE(reloaded.status == 200);
+    const json::value body = parse_json(reloaded.body);
+    CHECK(string_field(body, "version") == "2.0.0");
+    CHECK(integer(body.as_object(), "generation") == 2);
+    const CounterMessage answer = echo(ws, "two");
+    CHECK(answer.v == 2);
+    CHECK(answer.n == 2);
+
+    // Generation 1 is unloaded; the two pinned copies stay, each under its own name.
+    const auto mapped = mapped_files(counter.kernel().pid(), "/counter.");
+    std::string listed;
+    for (const auto& path : mapped) listed += path + "\n";
+    INFO("mapped:\n" << listed);
+    CHECK(mapped.size() == 3);
+}
+
+TEST_CASE("reload: a library exporting STB_GNU_UNIQUE symbols is refused, naming -fno-gnu-unique",
+          "[integration][reload]") {
+    CounterKernel counter;
+    WsClient ws = connect_ws(counter);
+
+    // gnu_unique.so is built without -fno-gnu-unique: once mapped, never unloaded.
+    const HttpResponse answer = counter.reload_with("gnu_unique.so");
+    check_refused(answer, 1);
+    const std::string message = string_field(parse_json(answer.body), "message");
+    CHECK(message.find("STB_GNU_UNIQUE") != std::string::npos);
+    CHECK(message.find("-fno-gnu-unique") != std::string::npos);
+    // Refused before it was mapped: only generation 1's image is.
+    CHECK(mapped_files(counter.kernel().pid(), "/counter.").size() == 1);
+    CHECK(echo(ws, "one").v == 1);
 }

@@ -7,6 +7,7 @@
 #include "kernel_log_lines.hpp"
 #include "kernel_process.hpp"
 #include "plugin_list.hpp"
+#include "process_memory.hpp"
 #include "publish.hpp"
 #include "test_json.hpp"
 #include "toml_text.hpp"
@@ -133,6 +134,14 @@ std::string publish_groove(const KernelProcess& kernel, std::string_view type) {
     return R"({"event":")" + std::string(type) + R"(","data":{}})";
 }
 
+// [plugins.counter] served from the test plugin `library` ("counter_v1.so"...).
+std::string counter_table(std::string_view library) {
+    return enabled_plugin_table("counter", "library = " +
+                                               toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) +
+                                                          "/" + std::string(library)) +
+                                               "\n");
+}
+
 // Sends `text` to an echo client and returns what came back.
 std::string echo_round_trip(WsClient& client, std::string_view text) {
     if (!client.send_text(text)) return "<send failed: " + client.end_reason() + ">";
@@ -244,13 +253,6 @@ TEST_CASE("sighup: changed plugin settings reload the plugin under its connected
 
 TEST_CASE("sighup: a changed library path reloads the plugin from the new library",
           "[integration][reload][sighup]") {
-    const auto counter_table = [](std::string_view library) {
-        return enabled_plugin_table(
-            "counter",
-            "library = " +
-                toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/" + std::string(library)) +
-                "\n");
-    };
     auto kernel = start_with(counter_table("counter_v1.so"));
     auto client = WsClient::connect(kernel.plugin_port("counter"), "/ws");
     CHECK(contains(next_text_or_why(client), R"("v":1,"hello":true)"));
@@ -267,6 +269,30 @@ TEST_CASE("sighup: a changed library path reloads the plugin from the new librar
     // The same connection, now answered by version 2, which took over v1's counter and
     // the connection's kernel-held state.
     CHECK(echo_round_trip(client, "two") == R"({"v":2,"echo":"two","n":2,"mine":2})");
+}
+
+TEST_CASE("sighup: checking a new library maps a shadow copy of it, never the configured file",
+          "[integration][reload][sighup]") {
+    auto kernel = start_with(counter_table("counter_v1.so"));
+    // counter_v3_pinned.so is never unmapped once loaded (-z nodelete), so every place
+    // the kernel loaded it from stays in its maps: the SIGHUP check, then the reload
+    // (which its create() refuses).
+    reconfigure(kernel, counter_table("counter_v3_pinned.so"));
+    REQUIRE(eventually(
+        kernel,
+        [&] { return logged_line_with(kernel, {"SIGHUP: plugin counter keeps its old settings"}); },
+        kReloadWait));
+
+    const auto configured = mapped_files(kernel.pid(), "counter_v3_pinned");
+    INFO("mapped under the configured name: " << configured.size());
+    CHECK(configured.empty());
+    // Generation 1's copy, the check's and the refused reload's: three shadow copies.
+    const auto shadows = mapped_files(kernel.pid(), "/counter.");
+    std::string listed;
+    for (const auto& path : shadows) listed += path + "\n";
+    INFO("shadow copies mapped:\n" << listed);
+    CHECK(shadows.size() == 3);
+    CHECK(listed_generation(kernel, "counter") == 1);
 }
 
 TEST_CASE("sighup: a changed listen address rebinds the endpoint and keeps its clients",

@@ -97,6 +97,17 @@ TEST_CASE("loader unmaps a refused library", "[loader]") {
     CHECK_FALSE(is_mapped(test_plugin("wrong_major")));
 }
 
+TEST_CASE("loader refuses a library with STB_GNU_UNIQUE symbols, naming the flag, unmapped",
+          "[loader]") {
+    // gnu_unique.so is built without -fno-gnu-unique: glibc would never unload it.
+    const std::string reason = refusal(test_plugin("gnu_unique"));
+    CHECK_THAT(reason, Catch::Matchers::Contains("STB_GNU_UNIQUE symbol"));
+    CHECK_THAT(reason, Catch::Matchers::Contains("-fno-gnu-unique"));
+    CHECK_THAT(reason, Catch::Matchers::Contains("hot reload"));
+    // Refused before dlopen: none of its code ran, nothing of it stays mapped.
+    CHECK_FALSE(is_mapped(test_plugin("gnu_unique")));
+}
+
 TEST_CASE("loader loads groove.so and reports its descriptor", "[loader]") {
     auto library = PluginLibrary::load(groove_path());
     const sy_plugin_v1& d = library->descriptor();
