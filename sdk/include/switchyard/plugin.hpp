@@ -415,9 +415,13 @@ struct Config {
 };
 
 // True for the keys of a [plugins.<name>] table that the kernel itself reads (enabled,
-// library, listen): a plugin that refuses unknown keys must let these pass.
+// library, listen; the connection caps max_connections and max_connections_per_address;
+// the endpoints' default WebSocket keepalive ping_interval_ms and pong_timeout_ms): a
+// plugin that refuses unknown keys must let these pass. A plugin may read them too.
 inline bool is_kernel_config_key(std::string_view key) noexcept {
-    return key == "enabled" || key == "library" || key == "listen";
+    return key == "enabled" || key == "library" || key == "listen" || key == "max_connections" ||
+           key == "max_connections_per_address" || key == "ping_interval_ms" ||
+           key == "pong_timeout_ms";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
