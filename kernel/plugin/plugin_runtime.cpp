@@ -122,6 +122,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
 
 void PluginRuntime::apply_connection_settings(const PluginConfig& next) {
     const EndpointConnectionSettings settings = next.connections;
+    config_.connections = settings; // what a later bind() starts from
     for (auto& endpoint : endpoints_) {
         endpoint.gate->set_caps(settings.max_connections, settings.max_connections_per_address);
     }
