@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,4 +132,29 @@ TEST_CASE("caps: max_connections_per_address refuses a second connection from on
         kWait, std::chrono::milliseconds(20));
     INFO("last answer: " << status);
     CHECK(served);
+}
+
+TEST_CASE("caps: SIGHUP raises an endpoint's max_connections for the next connections",
+          "[integration][caps]") {
+    KernelOptions options;
+    options.extra_toml = enabled_plugin_table("groove", "max_connections = 1\n");
+    auto kernel = KernelProcess::start(options);
+    const uint16_t port = kernel.plugin_port("groove");
+    auto first = WsClient::connect(port);
+    check_refused(WsClient::try_connect(port));
+
+    // The same file with a higher cap (the port stays: listen is the same ephemeral
+    // address, which SIGHUP leaves bound).
+    std::string text = kernel_config_text(options);
+    const std::string cap = "max_connections = 1";
+    text.replace(text.find(cap), cap.size(), "max_connections = 2");
+    {
+        std::ofstream out(kernel.config_path(), std::ios::binary | std::ios::trunc);
+        out << text;
+    }
+    kernel.send_signal(SIGHUP);
+    auto second = wait_accepted(port);
+    REQUIRE(second.has_value());
+    check_refused(WsClient::try_connect(port));
+    CHECK_FALSE(first.closed());
 }
