@@ -123,6 +123,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void finish(uint16_t code, std::string_view reason);
     void shutdown_send();
     bool closing() const noexcept { return closing_; }
+    // True while reading waits for the observer to catch up (message_done).
+    bool read_paused() const noexcept { return read_paused_; }
     size_t queued_frames() const noexcept { return queue_.size(); }
     ConnectionObserver& observer() noexcept { return observer_; }
     const ConnectionLimits& limits() const noexcept { return limits_; }

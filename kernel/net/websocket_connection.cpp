@@ -109,11 +109,17 @@ void WebSocketConnection::set_keepalive(uint32_t interval_ms, uint32_t timeout_m
 void WebSocketConnection::on_sweep(uint32_t now_ms) {
     if (closing()) return;
     const auto io_timeout = static_cast<uint32_t>(worker().io_timeout().count());
-    if (reader_.holds_partial_frame() && Worker::ms_since(last_input_ms_, now_ms) >= io_timeout) {
-        time_outs_log.debug("connection {}: a frame stopped arriving for {} ms; closing", id(),
-                            io_timeout);
-        close(close_code::policy_violation, "incomplete frame timed out");
-        return;
+    if (reader_.holds_partial_frame()) {
+        if (read_paused()) {
+            // The rest of the frame waits in the socket because the kernel stopped
+            // reading (its plugin is behind): that time is not the client's.
+            last_input_ms_ = now_ms;
+        } else if (Worker::ms_since(last_input_ms_, now_ms) >= io_timeout) {
+            time_outs_log.debug("connection {}: a frame stopped arriving for {} ms; closing", id(),
+                                io_timeout);
+            close(close_code::policy_violation, "incomplete frame timed out");
+            return;
+        }
     }
     // One ping at a time: the next goes out once the last was answered and the interval
     // has passed since it (so pings are at least the pong timeout apart).
