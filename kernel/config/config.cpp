@@ -132,6 +132,11 @@ class ConfigReader {
         return *value;
     }
 
+    uint32_t expect_uint32(const toml::node& node, const std::string& key, int64_t min) const {
+        return static_cast<uint32_t>(
+            expect_integer(node, key, min, std::numeric_limits<uint32_t>::max()));
+    }
+
     template <size_t N>
     std::string expect_one_of(const toml::node& node, const std::string& key,
                               const std::array<const char*, N>& allowed) const {
@@ -159,7 +164,11 @@ class ConfigReader {
             else if (name == "log_level")
                 kernel.log_level = expect_one_of(node, dotted, log_levels);
             else if (name == "slow_hook_ms")
-                kernel.slow_hook_ms = static_cast<uint64_t>(expect_integer(node, dotted, 0, 3'600'000));
+                kernel.slow_hook_ms =
+                    static_cast<uint64_t>(expect_integer(node, dotted, 0, 3'600'000));
+            else if (name == "max_connections")
+                kernel.max_connections = expect_uint32(node, dotted, 0);
+            else if (name == "io_timeout_ms") kernel.io_timeout_ms = expect_uint32(node, dotted, 1);
             else fail_unknown(key, dotted);
         }
     }
@@ -174,6 +183,8 @@ class ConfigReader {
             else if (name == "max_body_bytes")
                 control.max_body_bytes =
                     static_cast<uint64_t>(expect_integer(node, dotted, 1, unlimited));
+            else if (name == "max_connections")
+                control.max_connections = expect_uint32(node, dotted, 0);
             else fail_unknown(key, dotted);
         }
     }
@@ -222,10 +233,35 @@ class ConfigReader {
             if (setting_name == "enabled") plugin.enabled = expect_bool(node, dotted);
             else if (setting_name == "library") plugin.library = expect_string(node, dotted);
             else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
-            else append_setting(settings, setting_name, node, dotted);
+            else {
+                read_connection_setting(setting_name, node, dotted, plugin.connections);
+                append_setting(settings, setting_name, node, dotted);
+            }
         }
         plugin.settings_json = settings + "}";
         return plugin;
+    }
+
+    // The plugin-table keys the kernel reads itself (and still hands to the plugin).
+    void read_connection_setting(const std::string& name, const toml::node& node,
+                                 const std::string& dotted,
+                                 EndpointConnectionSettings& connections) const {
+        uint32_t* field = nullptr;
+        if (name == "max_connections") field = &connections.max_connections;
+        else if (name == "max_connections_per_address")
+            field = &connections.max_connections_per_address;
+        else if (name == "ping_interval_ms") field = &connections.ping_interval_ms;
+        else if (name == "pong_timeout_ms") field = &connections.pong_timeout_ms;
+        if (field == nullptr) return;
+        const auto value = node.value_exact<int64_t>();
+        if (!value || *value < 0 || *value > std::numeric_limits<uint32_t>::max()) {
+            // Quoted like a plugin names its keys: the message reads the same whichever
+            // side refuses it.
+            fail(node.source(), dotted,
+                 "'" + name + "' must be an integer from 0 to 4294967295 (0 = " +
+                     (name.starts_with("max_") ? "no cap" : "off") + ")");
+        }
+        *field = static_cast<uint32_t>(*value);
     }
 
     void append_setting(std::string& settings, const std::string& name, const toml::node& node,

@@ -21,6 +21,16 @@ struct EndpointListen {
     ListenAddress address;
 };
 
+// The keys of a [plugins.<name>] table that the kernel reads for each of the plugin's
+// endpoints. They also stay in settings_json, for a plugin that reads them too (jarvis
+// reads the keepalive pair); sdk::is_kernel_config_key names them.
+struct EndpointConnectionSettings {
+    uint32_t max_connections = 0;             // per endpoint; 0 = only the kernel's cap
+    uint32_t max_connections_per_address = 0; // per endpoint and client address; 0 = none
+    uint32_t ping_interval_ms = 30000;        // default keepalive of a WebSocket; 0 = off
+    uint32_t pong_timeout_ms = 10000;         // 0 = never drop for a missing pong
+};
+
 // A [plugins.<name>] table.
 struct PluginConfig {
     std::string name;
@@ -28,6 +38,7 @@ struct PluginConfig {
     std::string library;                // "" = <plugin_dir>/<name>.so
     std::vector<EndpointListen> listen; // empty: the plugin's declared defaults
     std::string settings_json;          // every other key as a JSON object; "{}" if none
+    EndpointConnectionSettings connections;
     int line = 0;                       // line of the [plugins.<name>] table, for messages
 };
 
@@ -39,6 +50,12 @@ struct KernelSettings {
     std::string log_level = "info";
     // A plugin hook running longer than this is logged and counted (0: never).
     uint64_t slow_hook_ms = 100;
+    // Connections open at once over every plugin endpoint; 0 = derived from the
+    // open-file limit at start (see Server::start).
+    uint32_t max_connections = 0;
+    // How long a client may take to send a whole request, or the rest of a WebSocket
+    // frame it started.
+    uint32_t io_timeout_ms = 30000;
 };
 
 // [control]: the operator's HTTP API.
@@ -46,6 +63,7 @@ struct ControlSettings {
     ListenAddress listen{"127.0.0.1", 7700};
     std::string token; // "" = loopback peers only
     uint64_t max_body_bytes = 64ull << 20;
+    uint32_t max_connections = 1024; // its own cap, outside the kernel's; 0 = none
 };
 
 // [bus]

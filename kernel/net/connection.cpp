@@ -1,5 +1,6 @@
 #include "net/connection.hpp"
 
+#include "log/rate_limited_log.hpp"
 #include "net/close_code.hpp"
 
 #include <spdlog/spdlog.h>
@@ -14,6 +15,8 @@ namespace {
 // How much of one client's input may wait for its plugin before reading pauses.
 constexpr size_t kInFlightMessages = 64;
 constexpr size_t kInFlightBytes = 4 << 20;
+
+RateLimitedLog slow_consumers_log("slow consumers");
 } // namespace
 
 Connection::Connection(Worker& worker, Socket socket, ConnectionObserver& observer,
@@ -44,8 +47,9 @@ void Connection::start(std::string_view already_read) {
 bool Connection::send(const FrameRef& frame) {
     if (closing_ || finished_) return false;
     if (!queue_.push(frame)) {
-        spdlog::warn("connection {}: {} frames ({} bytes) queued, client too slow; disconnecting",
-                     id_, queue_.size(), queue_.bytes());
+        slow_consumers_log.warn(
+            "connection {}: {} frames ({} bytes) queued, client too slow; disconnecting", id_,
+            queue_.size(), queue_.bytes());
         close(close_code::policy_violation, "slow consumer");
         return false;
     }
@@ -215,6 +219,7 @@ void Connection::finish(uint16_t code, std::string_view reason) {
     boost::system::error_code ec;
     socket_.shutdown(Socket::shutdown_both, ec);
     socket_.close(ec);
+    slot_.reset();
     queue_.clear();
     auto self = shared_from_this(); // outlive the removal below
     for (sy_group_id group : std::exchange(groups_, {})) worker_.group_remove(group, this);

@@ -12,6 +12,7 @@
 // writability. No asynchronous operation, allocation or handler per message.
 #pragma once
 
+#include "net/connection_gate.hpp"
 #include "net/outbound_queue.hpp"
 #include "net/wire_frame.hpp"
 #include "net/worker.hpp"
@@ -74,8 +75,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     // Closes gracefully: frames queued before are written first.
     virtual void close(uint16_t code, std::string_view reason) = 0;
-    // Ping every interval, close when no pong within timeout (WebSocket only).
+    // Ping every interval, close when no pong within timeout (WebSocket only; 0, 0: off).
     virtual void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms);
+    // The worker's periodic sweep (see Worker::need_sweep): checks this connection's
+    // time-outs at `now_ms` on the worker's clock.
+    virtual void on_sweep(uint32_t now_ms) { (void)now_ms; }
+    // Holds the connection's place under the connection caps until it ends.
+    void keep_slot(ConnectionSlot slot) noexcept { slot_ = std::move(slot); }
     // Drops the connection at once (shutdown deadline passed).
     void abort();
 
@@ -117,6 +123,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void finish(uint16_t code, std::string_view reason);
     void shutdown_send();
     bool closing() const noexcept { return closing_; }
+    // True while reading waits for the observer to catch up (message_done).
+    bool read_paused() const noexcept { return read_paused_; }
     size_t queued_frames() const noexcept { return queue_.size(); }
     ConnectionObserver& observer() noexcept { return observer_; }
     const ConnectionLimits& limits() const noexcept { return limits_; }
@@ -143,6 +151,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t front_written_ = 0; // bytes of the front frame already written
     std::unique_ptr<boost::asio::steady_timer> timer_;
     std::vector<sy_group_id> groups_;
+    ConnectionSlot slot_; // its place under the caps, given back when it finishes
     size_t in_flight_messages_ = 0;
     size_t in_flight_bytes_ = 0;
     bool read_paused_ = false;

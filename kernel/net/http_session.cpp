@@ -1,9 +1,10 @@
 #include "net/http_session.hpp"
 
+#include "log/rate_limited_log.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <spdlog/spdlog.h>
 
 namespace switchyard {
 
@@ -12,7 +13,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 // How much a pipelining session reads at once. Beast reads at most the buffer's free
 // capacity (512 bytes at first): fine for a request at a time, but a backend pipelining
@@ -22,14 +22,18 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 // kept-alive connections stay small. 16 KiB halved fan-out throughput under 64
 // pipelined publishes: a burst then arrives in pieces, each flushed on its own.
 constexpr size_t kPipelineReadBytes = 64 * 1024;
+
+RateLimitedLog bad_requests_log("bad requests");
 } // namespace
 
 HttpSession::HttpSession(Worker& worker, asio::ip::tcp::socket socket,
-                         std::shared_ptr<HttpService> service, std::string endpoint)
+                         std::shared_ptr<HttpService> service, std::string endpoint,
+                         ConnectionSlot slot)
     : worker_(worker),
       stream_(std::move(socket)),
       service_(std::move(service)),
-      endpoint_(std::move(endpoint)) {
+      endpoint_(std::move(endpoint)),
+      slot_(std::move(slot)) {
     boost::system::error_code ec;
     auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -60,7 +64,10 @@ void HttpSession::read_request() {
     if (awaiting_answer_ || closing_ || writing_ || !stream_.socket().is_open()) return;
     // parse_buffered left a parser holding the start of the next request, if any.
     if (pipelining_ && buffer_.capacity() < kPipelineReadBytes) buffer_.reserve(kPipelineReadBytes);
-    stream_.expires_after(kRequestTimeout);
+    // The whole request, head and body, must arrive within the deadline: a client that
+    // sends half of one and stops is cut off (and so is a kept-alive one that sends
+    // nothing more).
+    stream_.expires_after(worker_.io_timeout());
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                          self->on_read(ec);
@@ -118,8 +125,8 @@ void HttpSession::hand_to_service(const boost::system::error_code& ec) {
             status = 431;
             code = "HEADERS_TOO_LARGE";
         }
-        spdlog::debug("{} {}:{}: bad request: {}", endpoint_, peer_address_, peer_port_,
-                      ec.message());
+        bad_requests_log.debug("{} {}:{}: bad request: {}", endpoint_, peer_address_, peer_port_,
+                               ec.message());
         HttpRequest head;
         head.base() = parser_->get().base();
         HttpExchange exchange(shared_from_this(), std::move(head), peer_address_, peer_port_,
@@ -189,7 +196,7 @@ void HttpSession::flush_output() {
     writing_ = true;
     writing_output_.swap(output_);
     output_.clear();
-    stream_.expires_after(kRequestTimeout);
+    stream_.expires_after(worker_.io_timeout());
     asio::async_write(stream_, asio::buffer(writing_output_),
                       [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                           self->writing_ = false;
@@ -214,13 +221,14 @@ void HttpSession::upgrade(std::string head, const ConnectionFactory& make,
     if (writing_) {
         // An upgrade pipelined behind answers the client has not read yet (the socket
         // buffer is full): the new connection cannot take over a write half done.
-        spdlog::debug("{} {}:{}: upgrade behind unread answers; closing", endpoint_, peer_address_,
-                      peer_port_);
+        bad_requests_log.debug("{} {}:{}: upgrade behind unread answers; closing", endpoint_,
+                               peer_address_, peer_port_);
         close_socket();
         return;
     }
     stream_.expires_never();
     auto conn = make(stream_.release_socket());
+    conn->keep_slot(std::move(slot_));
     worker_.add(conn);
     // Answers to requests pipelined before the upgrade go first.
     if (!output_.empty()) conn->send_raw(std::exchange(output_, {}));

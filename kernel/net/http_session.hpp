@@ -10,6 +10,7 @@
 // thread) holds the next one back, so answers always go out in request order.
 #pragma once
 
+#include "net/connection_gate.hpp"
 #include "net/http_exchange.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -23,8 +24,11 @@ namespace switchyard {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
   public:
+    // `slot`: the connection's place under the caps; a WebSocket or SSE connection the
+    // session becomes takes it over.
     HttpSession(Worker& worker, boost::asio::ip::tcp::socket socket,
-                std::shared_ptr<HttpService> service, std::string endpoint);
+                std::shared_ptr<HttpService> service, std::string endpoint,
+                ConnectionSlot slot = {});
 
     // Reads the first request.
     void run();
@@ -63,6 +67,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::shared_ptr<HttpService> service_;
     std::string endpoint_;
+    ConnectionSlot slot_;
     std::string peer_address_;
     uint16_t peer_port_ = 0;
     uint16_t local_port_ = 0;

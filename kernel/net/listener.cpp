@@ -1,5 +1,7 @@
 #include "net/listener.hpp"
 
+#include "log/rate_limited_log.hpp"
+#include "net/connection_refusal.hpp"
 #include "net/http_session.hpp"
 
 #include <boost/asio/post.hpp>
@@ -15,6 +17,8 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 
+RateLimitedLog refusals_log("connections refused by a cap");
+
 asio::ip::address resolve_host(const std::string& host) {
     if (host.empty() || host == "*") return asio::ip::address_v4::any();
     if (host == "localhost") return asio::ip::address_v4::loopback();
@@ -26,13 +30,14 @@ asio::ip::address resolve_host(const std::string& host) {
 } // namespace
 
 Listener::Listener(WorkerPool& pool, const std::string& host, uint16_t port, std::string endpoint,
-                   std::shared_ptr<HttpService> service)
+                   std::shared_ptr<HttpService> service, ConnectionGatePtr gate)
     : pool_(pool),
       home_(pool.next()),
       acceptor_(home_.io()),
       retry_(home_.io()),
       endpoint_(std::move(endpoint)),
-      service_(std::move(service)) {
+      service_(std::move(service)),
+      gate_(std::move(gate)) {
     const tcp::endpoint where(resolve_host(host), port);
     const std::string text = (where.address().is_v6() ? "[" + where.address().to_string() + "]"
                                                       : where.address().to_string()) +
@@ -75,15 +80,33 @@ void Listener::accept() {
                 if (!wait_ec && self->acceptor_.is_open()) self->accept();
             });
             return;
-        } else {
-            asio::post(target.io(), [&target, socket = std::move(socket), service = self->service_,
-                                     endpoint = self->endpoint_]() mutable {
-                std::make_shared<HttpSession>(target, std::move(socket), std::move(service),
-                                              std::move(endpoint))
-                    ->run();
-            });
         }
+        self->admit(target, std::move(socket));
         self->accept();
+    });
+}
+
+void Listener::admit(Worker& target, tcp::socket socket) {
+    boost::system::error_code ec;
+    socket.set_option(asio::socket_base::keep_alive(true), ec);
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) return; // gone already: the socket closes here
+    auto admission = gate_->admit(peer.address());
+    if (!admission.slot) {
+        std::string why = refusal_message(*gate_, admission);
+        refusals_log.warn("{}: refusing {}:{} with 503: {}", endpoint_, peer.address().to_string(),
+                          peer.port(), why);
+        asio::post(target.io(),
+                   [&target, socket = std::move(socket), why = std::move(why)]() mutable {
+                       refuse_connection(target, std::move(socket), why);
+                   });
+        return;
+    }
+    asio::post(target.io(), [&target, socket = std::move(socket), service = service_,
+                             endpoint = endpoint_, slot = std::move(admission.slot)]() mutable {
+        std::make_shared<HttpSession>(target, std::move(socket), std::move(service),
+                                      std::move(endpoint), std::move(slot))
+            ->run();
     });
 }
 

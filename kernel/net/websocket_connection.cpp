@@ -1,8 +1,15 @@
 #include "net/websocket_connection.hpp"
 
-#include <spdlog/spdlog.h>
+#include "log/rate_limited_log.hpp"
+
+#include <algorithm>
 
 namespace switchyard {
+
+namespace {
+RateLimitedLog protocol_errors_log("websocket protocol errors");
+RateLimitedLog time_outs_log("websocket time-outs");
+} // namespace
 
 WebSocketConnection::WebSocketConnection(Worker& worker, Socket socket,
                                          ConnectionObserver& observer,
@@ -18,6 +25,12 @@ void WebSocketConnection::on_bytes(char* data, size_t size) {
     // goes on parsing and on_ws_message discards data.
     if (peer_closed_) return;
     reader_.feed(data, size, *this);
+    if (reader_.holds_partial_frame() && !closing()) {
+        // The sweep watches a frame that stops arriving; each read of it only notes the
+        // time, on the worker's coarse clock.
+        worker().need_sweep(worker().io_timeout());
+        last_input_ms_ = worker().coarse_now_ms();
+    }
 }
 
 void WebSocketConnection::on_read_end() {
@@ -62,7 +75,8 @@ void WebSocketConnection::on_ws_close(uint16_t code, std::string_view reason) {
 }
 
 void WebSocketConnection::on_ws_error(uint16_t code, std::string_view why) {
-    spdlog::debug("connection {}: protocol error: {} (closing with {})", id(), why, code);
+    protocol_errors_log.debug("connection {}: protocol error: {} (closing with {})", id(), why,
+                              code);
     close(code, why);
 }
 
@@ -86,44 +100,45 @@ void WebSocketConnection::set_keepalive(uint32_t interval_ms, uint32_t timeout_m
     ping_interval_ms_ = interval_ms;
     pong_timeout_ms_ = timeout_ms;
     awaiting_pong_ = false;
+    last_ping_ms_ = worker().now_ms();
+    if (interval_ms == 0 || closing()) return;
+    const uint32_t finest = timeout_ms != 0 ? std::min(interval_ms, timeout_ms) : interval_ms;
+    worker().need_sweep(std::chrono::milliseconds(finest));
+}
+
+void WebSocketConnection::on_sweep(uint32_t now_ms) {
     if (closing()) return;
-    timer().cancel();
-    if (interval_ms != 0) schedule_ping();
+    const auto io_timeout = static_cast<uint32_t>(worker().io_timeout().count());
+    if (reader_.holds_partial_frame()) {
+        if (read_paused()) {
+            // The rest of the frame waits in the socket because the kernel stopped
+            // reading (its plugin is behind): that time is not the client's.
+            last_input_ms_ = now_ms;
+        } else if (Worker::ms_since(last_input_ms_, now_ms) >= io_timeout) {
+            time_outs_log.debug("connection {}: a frame stopped arriving for {} ms; closing", id(),
+                                io_timeout);
+            close(close_code::policy_violation, "incomplete frame timed out");
+            return;
+        }
+    }
+    // One ping at a time: the next goes out once the last was answered and the interval
+    // has passed since it (so pings are at least the pong timeout apart).
+    if (awaiting_pong_) {
+        if (Worker::ms_since(last_ping_ms_, now_ms) >= pong_timeout_ms_) {
+            time_outs_log.debug("connection {}: no pong within {} ms; terminating", id(),
+                                pong_timeout_ms_);
+            finish(close_code::abnormal, "pong timeout");
+        }
+        return;
+    }
+    if (ping_interval_ms_ != 0 && Worker::ms_since(last_ping_ms_, now_ms) >= ping_interval_ms_)
+        ping_now(now_ms);
 }
 
-void WebSocketConnection::schedule_ping() {
-    // Two phases: wait the interval and ping; then wait the pong timeout and terminate
-    // when no pong came.
-    const bool pong_phase = awaiting_pong_;
-    timer().expires_after(
-        std::chrono::milliseconds(pong_phase ? pong_timeout_ms_ : ping_interval_ms_));
-    timer().async_wait(
-        [self = shared_from_this(), this, pong_phase](const boost::system::error_code& ec) {
-            if (ec || closing()) return;
-            if (pong_phase) {
-                if (awaiting_pong_) {
-                    spdlog::debug("connection {}: no pong within {} ms; terminating", id(),
-                                  pong_timeout_ms_);
-                    finish(close_code::abnormal, "pong timeout");
-                    return;
-                }
-                const uint32_t rest =
-                    ping_interval_ms_ > pong_timeout_ms_ ? ping_interval_ms_ - pong_timeout_ms_ : 0;
-                timer().expires_after(std::chrono::milliseconds(rest));
-                timer().async_wait([self, this](const boost::system::error_code& ec2) {
-                    if (ec2 || closing()) return;
-                    ping_now();
-                });
-                return;
-            }
-            ping_now();
-        });
-}
-
-void WebSocketConnection::ping_now() {
+void WebSocketConnection::ping_now(uint32_t now_ms) {
     send_control(FrameRef::adopt(make_control_frame(WsOpcode::Ping, {})));
+    last_ping_ms_ = now_ms;
     awaiting_pong_ = pong_timeout_ms_ != 0;
-    schedule_ping();
 }
 
 } // namespace switchyard

@@ -2,6 +2,11 @@
 // socket (RFC 6455), so that a broadcast frame encoded once is written as is, many
 // queued frames go out in one gather write, and pongs and close frames share the same
 // ordered queue as data.
+//
+// Time-outs, checked by the worker's sweep (no timer per connection): keepalive pings
+// and the pong deadline, and a frame the client started but stopped sending (closed
+// with 1008 once no byte of it came for the worker's io_timeout). A connection idle
+// between whole frames is left to keepalive.
 #pragma once
 
 #include "net/connection.hpp"
@@ -17,6 +22,7 @@ class WebSocketConnection final : public Connection, private WebSocketEvents {
     // Sends a close frame with `code` and `reason`, after what is queued.
     void close(uint16_t code, std::string_view reason) override;
     void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms) override;
+    void on_sweep(uint32_t now_ms) override;
 
   private:
     std::string_view wire_bytes(const WireFrame& frame) const override;
@@ -30,12 +36,13 @@ class WebSocketConnection final : public Connection, private WebSocketEvents {
     void on_ws_close(uint16_t code, std::string_view reason) override;
     void on_ws_error(uint16_t code, std::string_view why) override;
 
-    void schedule_ping();
-    void ping_now();
+    void ping_now(uint32_t now_ms);
 
     WebSocketReader reader_;
     uint32_t ping_interval_ms_ = 0;
     uint32_t pong_timeout_ms_ = 0;
+    uint32_t last_ping_ms_ = 0;  // when the last ping left (or keepalive was set)
+    uint32_t last_input_ms_ = 0; // when bytes last came while a frame was incomplete
     bool awaiting_pong_ = false;
     bool peer_closed_ = false; // the client sent its close frame
 };

@@ -38,6 +38,8 @@ class WebSocketReader {
 
     // True while a partial frame or a fragmented message is held.
     bool holds_data() const noexcept { return !pending_.empty() || in_message_; }
+    // True while the start of a frame is held and the rest has not arrived.
+    bool holds_partial_frame() const noexcept { return !pending_.empty(); }
     // Bytes held for partial frames and fragmented messages.
     size_t buffered_bytes() const noexcept { return pending_.capacity() + message_.capacity(); }
 

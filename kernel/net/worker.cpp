@@ -11,9 +11,14 @@ namespace switchyard {
 
 namespace {
 constexpr size_t kScratchBytes = 64 * 1024;
-}
+// The sweep's period bounds: fine enough for the short deadlines tests configure, never
+// more often than needed for the default ones (30 s deadlines, 10 s pong timeouts).
+constexpr auto kFinestSweep = std::chrono::milliseconds(1);
+constexpr auto kCoarsestSweep = std::chrono::milliseconds(1000);
+} // namespace
 
-Worker::Worker(unsigned index) : index_(index), scratch_(kScratchBytes) {}
+Worker::Worker(unsigned index, std::chrono::milliseconds io_timeout)
+    : index_(index), scratch_(kScratchBytes), io_timeout_(io_timeout) {}
 
 sy_conn_id Worker::new_connection_id() noexcept {
     return (next_id_.fetch_add(1, std::memory_order_relaxed) << 8) | (index_ & 0xFF);
@@ -118,6 +123,43 @@ void Worker::run_flush_round() {
     std::swap(to_flush_, flushing_);
     for (const auto& conn : flushing_) conn->flush();
     flushing_.clear();
+}
+
+uint32_t Worker::now_ms() const noexcept {
+    const auto elapsed = std::chrono::steady_clock::now() - epoch_;
+    return static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+}
+
+void Worker::need_sweep(std::chrono::milliseconds resolution) {
+    const auto period = std::clamp(resolution / 4, kFinestSweep, kCoarsestSweep);
+    const bool sooner = period < sweep_period_;
+    if (sooner) sweep_period_ = period;
+    if (sweep_armed_ && !sooner) return;
+    if (!sweep_armed_) coarse_now_ms_ = now_ms(); // the clock was not kept while idle
+    arm_sweep();
+}
+
+void Worker::arm_sweep() {
+    sweep_armed_ = true;
+    // Re-arming cancels a longer wait still pending; its handler sees the abort.
+    sweep_timer_.expires_after(sweep_period_);
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) sweep();
+    });
+}
+
+void Worker::sweep() {
+    sweep_armed_ = false;
+    coarse_now_ms_ = now_ms();
+    // By id: a connection the sweep closes leaves connections_ while it is walked.
+    sweeping_.clear();
+    for (const auto& [id, conn] : connections_) sweeping_.push_back(id);
+    for (sy_conn_id id : sweeping_) {
+        if (Connection* conn = find(id)) conn->on_sweep(coarse_now_ms_);
+    }
+    // Idle workers stop sweeping; the next connection that needs it starts it again.
+    if (!connections_.empty()) arm_sweep();
 }
 
 void Worker::keep_running() {

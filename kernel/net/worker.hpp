@@ -2,6 +2,10 @@
 // its share of every group, the round of connections waiting for a flush, and the
 // scratch buffers its connections read into and gather writes from (so an idle
 // connection holds no buffer of its own).
+//
+// Time-outs of its connections (keepalive pings, pong deadlines, a frame that stops
+// arriving) are checked by one periodic sweep per worker rather than a timer per
+// connection: an idle connection holds no timer, and reading a byte re-arms nothing.
 #pragma once
 
 #include "net/wire_frame.hpp"
@@ -11,9 +15,11 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -30,9 +36,13 @@ inline unsigned worker_index_of(sy_conn_id id) noexcept {
     return static_cast<unsigned>(id & 0xFF);
 }
 
+// How long a client may take to send a request or finish a frame it started, unless the
+// config ([kernel] io_timeout_ms) says otherwise.
+inline constexpr std::chrono::milliseconds kDefaultIoTimeout{30000};
+
 class Worker {
   public:
-    explicit Worker(unsigned index);
+    explicit Worker(unsigned index, std::chrono::milliseconds io_timeout = kDefaultIoTimeout);
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
@@ -76,9 +86,26 @@ class Worker {
     void keep_running();
     void let_finish();
 
+    // -- time-outs (this worker's thread) -----------------------------------------------
+    // The deadline for a request or a started frame to arrive whole.
+    std::chrono::milliseconds io_timeout() const noexcept { return io_timeout_; }
+    // Milliseconds on this worker's clock (wraps after 49 days: compare with
+    // ms_since()). now_ms() reads the clock; coarse_now_ms() is the time of the last
+    // sweep, free to read and at most one sweep period old while sweeps run.
+    uint32_t now_ms() const noexcept;
+    uint32_t coarse_now_ms() const noexcept { return coarse_now_ms_; }
+    // Milliseconds from `then` to `now` on this clock.
+    static uint32_t ms_since(uint32_t then, uint32_t now) noexcept { return now - then; }
+    // Makes the sweep run while the worker has connections, often enough to notice a
+    // deadline of `resolution` within about a quarter of it (every 1 ms to 1 s). Each
+    // sweep calls Connection::on_sweep on every connection.
+    void need_sweep(std::chrono::milliseconds resolution);
+
   private:
     void run_flush_round();
     void run_inbox();
+    void arm_sweep();
+    void sweep();
 
     unsigned index_;
     boost::asio::io_context io_{1};
@@ -97,6 +124,14 @@ class Worker {
     std::vector<std::pair<sy_conn_id, FrameRef>> inbox_running_; // worker thread only
     // 64 frames per writev: enough to amortise the system call, within IOV_MAX.
     std::array<boost::asio::const_buffer, 64> gather_{};
+    // The sweep.
+    std::chrono::milliseconds io_timeout_;
+    std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
+    uint32_t coarse_now_ms_ = 0;
+    boost::asio::steady_timer sweep_timer_{io_};
+    std::chrono::milliseconds sweep_period_{1000};
+    bool sweep_armed_ = false;
+    std::vector<sy_conn_id> sweeping_; // the connections of the sweep running (capacity kept)
 };
 
 } // namespace switchyard

@@ -4,11 +4,12 @@
 
 namespace switchyard {
 
-WorkerPool::WorkerPool(unsigned count) {
+WorkerPool::WorkerPool(unsigned count, std::chrono::milliseconds io_timeout) {
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     count = std::min(count, 256u);
     workers_.reserve(count);
-    for (unsigned i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(i));
+    for (unsigned i = 0; i < count; ++i)
+        workers_.push_back(std::make_unique<Worker>(i, io_timeout));
 }
 
 WorkerPool::~WorkerPool() {

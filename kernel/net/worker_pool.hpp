@@ -2,6 +2,7 @@
 // whole life, so its state needs no lock.
 #pragma once
 
+#include "net/connection_gate.hpp"
 #include "net/worker.hpp"
 
 #include <memory>
@@ -13,7 +14,8 @@ namespace switchyard {
 class WorkerPool {
   public:
     // `count` 0 means one worker per core. At most 256 (connection ids carry the index).
-    explicit WorkerPool(unsigned count);
+    // `io_timeout`: every worker's deadline for a request or frame to arrive whole.
+    explicit WorkerPool(unsigned count, std::chrono::milliseconds io_timeout = kDefaultIoTimeout);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -24,6 +26,9 @@ class WorkerPool {
     Worker& owner_of(sy_conn_id id) noexcept { return *workers_[worker_index_of(id) % size()]; }
     // Round-robin choice for a new connection.
     Worker& next() noexcept;
+    // The kernel-wide connection cap: every plugin endpoint's gate hands its connections
+    // on to it (the control API's does not: see Server::start).
+    const ConnectionGatePtr& kernel_gate() const noexcept { return kernel_gate_; }
 
     // Starts one thread per worker.
     void start();
@@ -34,6 +39,7 @@ class WorkerPool {
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;
     std::atomic<size_t> next_{0};
+    ConnectionGatePtr kernel_gate_{new ConnectionGate("the server")};
 };
 
 } // namespace switchyard

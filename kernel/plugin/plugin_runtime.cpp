@@ -1,5 +1,6 @@
 #include "plugin/plugin_runtime.hpp"
 
+#include "log/rate_limited_log.hpp"
 #include "net/close_code.hpp"
 #include "plugin/abi_arrays.hpp"
 #include "plugin/abi_event.hpp"
@@ -29,6 +30,11 @@ constexpr size_t kMaxWorkerTasks = size_t{1} << 18;
 RateLimitedLog g_lost_events("events lost to a full plugin queue");
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
+
+// Lines a client can cause, however many clients there are.
+RateLimitedLog error_closes_log("connections closed with an error code");
+RateLimitedLog overload_log("connections closed for overload");
+RateLimitedLog refused_streams_log("upgrades refused by plugins");
 
 sy_str view(std::string_view s) {
     return sy_str{s.data(), s.size()};
@@ -120,8 +126,24 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
             decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
         state.limits.max_queued_frames =
             decl.max_queued_frames != 0 ? decl.max_queued_frames : kDefaultQueuedFrames;
+        state.gate = new ConnectionGate(config_.name + "/" + state.name, pool.kernel_gate());
         endpoints_.push_back(std::move(state));
     }
+}
+
+void PluginRuntime::apply_connection_settings(const PluginConfig& next) {
+    const EndpointConnectionSettings settings = next.connections;
+    config_.connections = settings; // what a later bind() starts from
+    for (auto& endpoint : endpoints_) {
+        endpoint.gate->set_caps(settings.max_connections, settings.max_connections_per_address);
+    }
+    // The keepalive defaults are read where upgrades are accepted, on the dispatcher.
+    dispatcher_.post_always([this, settings] {
+        for (auto& endpoint : endpoints_) {
+            endpoint.ping_interval_ms = settings.ping_interval_ms;
+            endpoint.pong_timeout_ms = settings.pong_timeout_ms;
+        }
+    });
 }
 
 PluginRuntime::~PluginRuntime() {
@@ -134,6 +156,12 @@ void PluginRuntime::init_host_table() {
 }
 
 void PluginRuntime::bind() {
+    for (auto& endpoint : endpoints_) {
+        endpoint.gate->set_caps(config_.connections.max_connections,
+                                config_.connections.max_connections_per_address);
+        endpoint.ping_interval_ms = config_.connections.ping_interval_ms;
+        endpoint.pong_timeout_ms = config_.connections.pong_timeout_ms;
+    }
     for (size_t i = 0; i < endpoints_.size(); ++i) {
         auto& endpoint = endpoints_[i];
         auto service =
@@ -141,7 +169,7 @@ void PluginRuntime::bind() {
         try {
             endpoint.listener = std::make_shared<Listener>(pool_, endpoint.host, endpoint.port,
                                                            config_.name + "/" + endpoint.name,
-                                                           std::move(service));
+                                                           std::move(service), endpoint.gate);
         } catch (const std::exception& e) {
             throw std::runtime_error("plugin " + config_.name + ", endpoint " +
                                      endpoint.name + ": " + e.what());
@@ -284,7 +312,8 @@ std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
         try {
             listener = std::make_shared<Listener>(
                 pool_, address.first, address.second, config_.name + "/" + endpoint.name,
-                std::make_shared<EndpointService>(*this, i, endpoint.limits.max_message_bytes));
+                std::make_shared<EndpointService>(*this, i, endpoint.limits.max_message_bytes),
+                endpoint.gate);
         } catch (const std::exception& e) {
             errors.push_back("endpoint " + endpoint.name + ": " + e.what() +
                              " (it keeps listening on its old address)");
@@ -437,16 +466,18 @@ void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoi
         }
     }
     if (response.status != 0 && response.status != 101 && response.status != 200) {
-        spdlog::debug("plugin {}: {} refused {}:{} with {}", config_.name,
-                      websocket ? "upgrade" : "event stream", exchange->peer_address(),
-                      exchange->abi_request().peer_port, response.status);
+        refused_streams_log.debug("plugin {}: {} refused {}:{} with {}", config_.name,
+                                  websocket ? "upgrade" : "event stream", exchange->peer_address(),
+                                  exchange->abi_request().peer_port, response.status);
         exchange->respond(response.status, view(response.content_type),
                           std::string(view(response.body)), copy_headers(response));
         return;
     }
-    const auto& limits = endpoints_[endpoint_index].limits;
-    auto opened = [this, exchange, endpoint_index](Connection& conn) {
-        open_connection(conn, exchange, endpoint_index);
+    const auto& endpoint = endpoints_[endpoint_index];
+    const auto& limits = endpoint.limits;
+    auto opened = [this, exchange, endpoint_index, ping = endpoint.ping_interval_ms,
+                   pong = endpoint.pong_timeout_ms](Connection& conn) {
+        open_connection(conn, exchange, endpoint_index, ping, pong);
     };
     if (websocket) {
         exchange->accept_websocket(*this, limits, opened, copy_headers(response));
@@ -463,7 +494,8 @@ void PluginRuntime::refuse_stopping(HttpExchange& exchange) {
 // -- connections -----------------------------------------------------------------------
 
 void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exchange,
-                                    size_t endpoint_index) {
+                                    size_t endpoint_index, uint32_t ping_interval_ms,
+                                    uint32_t pong_timeout_ms) {
     connection_count_.fetch_add(1, std::memory_order_relaxed);
     const sy_conn_id id = conn.id();
     if (!running()) {
@@ -471,6 +503,9 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
         conn.close(close_code::going_away, "server shutting down");
         return;
     }
+    // The endpoint's keepalive (a WebSocket's; an event stream ignores it), before the
+    // plugin hears of the connection: its own conn_keepalive in on_open overrides it.
+    conn.set_keepalive(ping_interval_ms, pong_timeout_ms);
     std::string peer =
         exchange->peer_address() + ":" + std::to_string(exchange->abi_request().peer_port);
     spdlog::debug("plugin {}: connection {} opened from {} on {}", config_.name, id, peer,
@@ -502,7 +537,7 @@ void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string
     if (queued) {
         conn.message_accepted(bytes);
     } else {
-        spdlog::warn("plugin {}: overloaded; closing connection {} (1013)", config_.name, id);
+        overload_log.warn("plugin {}: overloaded; closing connection {} (1013)", config_.name, id);
         conn.close(close_code::try_again_later, "server overloaded");
     }
 }
@@ -515,9 +550,9 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
         auto it = conns_.find(id);
         if (it == conns_.end()) return;
         if (is_error_close(code)) {
-            spdlog::warn("plugin {}: connection {} from {} at endpoint {} closed with {} ({})",
-                         config_.name, id, it->second.peer,
-                         endpoints_[it->second.endpoint].name, code, reason);
+            error_closes_log.warn(
+                "plugin {}: connection {} from {} at endpoint {} closed with {} ({})", config_.name,
+                id, it->second.peer, endpoints_[it->second.endpoint].name, code, reason);
         }
         for (sy_group_id group : it->second.groups) --groups_[group].count_of(it->second);
         conns_.erase(it);

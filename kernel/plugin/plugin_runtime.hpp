@@ -110,6 +110,9 @@ class PluginRuntime final : public ConnectionObserver {
     // listener is bound first, then the old one stops; open connections stay. Returns
     // the errors (an address that cannot be bound keeps the old one).
     std::vector<std::string> rebind(const PluginConfig& next);
+    // Applies the connection keys of `next` (caps, default keepalive) to every endpoint,
+    // for connections opened from now on.
+    void apply_connection_settings(const PluginConfig& next);
     // Disables the plugin: stops accepting, says goodbye, closes its connections with
     // 1001 (bounded wait), destroys the instance and unloads its image. Workers run.
     void drain_and_unload(std::chrono::milliseconds timeout);
@@ -131,6 +134,10 @@ class PluginRuntime final : public ConnectionObserver {
         std::string host;
         uint16_t port = 0;
         ConnectionLimits limits;
+        ConnectionGatePtr gate; // its caps; shared by the listeners it has had
+        // The keepalive a WebSocket gets unless the plugin sets its own (dispatcher).
+        uint32_t ping_interval_ms = 0;
+        uint32_t pong_timeout_ms = 0;
         std::shared_ptr<Listener> listener;
     };
     // What the kernel keeps of a connection for the plugin (dispatcher thread only).
@@ -165,7 +172,8 @@ class PluginRuntime final : public ConnectionObserver {
     void publish_metadata();
     static void refuse_stopping(HttpExchange& exchange);
     void init_host_table();
-    void open_connection(Connection& conn, const HttpExchangePtr& exchange, size_t endpoint_index);
+    void open_connection(Connection& conn, const HttpExchangePtr& exchange, size_t endpoint_index,
+                         uint32_t ping_interval_ms, uint32_t pong_timeout_ms);
     void accept_stream(const HttpExchangePtr& exchange, size_t endpoint_index, bool websocket);
     void answer_http(const HttpExchangePtr& exchange);
     // `gap`: events of the stream before this one were lost on the way (queue full).

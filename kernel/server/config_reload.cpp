@@ -39,6 +39,7 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     if (next.kernel.plugin_dir != now.kernel.plugin_dir) warn("kernel.plugin_dir");
     if (next.kernel.hot_reload != now.kernel.hot_reload) warn("kernel.hot_reload");
     if (next.kernel.log_level != now.kernel.log_level) warn("kernel.log_level");
+    if (next.kernel.io_timeout_ms != now.kernel.io_timeout_ms) warn("kernel.io_timeout_ms");
     if (!(next.control.listen == now.control.listen)) warn("control.listen");
     if (next.control.token != now.control.token) warn("control.token");
     if (next.control.max_body_bytes != now.control.max_body_bytes) warn("control.max_body_bytes");
@@ -79,6 +80,11 @@ void Server::reread_config() {
         }
     }
     warn_about_restart_only_changes(config_, next);
+    // The caps apply to connections opened from now on.
+    config_.kernel.max_connections = next.kernel.max_connections;
+    config_.control.max_connections = next.control.max_connections;
+    pool_->kernel_gate()->set_caps(kernel_connection_cap(config_), 0);
+    control_gate_->set_caps(config_.control.max_connections, 0);
     apply_plugin_changes(next);
 }
 
@@ -118,6 +124,7 @@ void Server::apply_plugin_changes(const Config& next) {
             }
             continue;
         }
+        plugin->apply_connection_settings(wanted);
         const PluginConfig& running = plugin->config();
         const auto wanted_library = plugin_library_path(config_, wanted);
         if (wanted.settings_json != running.settings_json ||

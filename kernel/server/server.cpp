@@ -1,16 +1,20 @@
 #include "server/server.hpp"
 
 #include "bus/memory_engine.hpp"
+#include "net/close_code.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
-#include "net/close_code.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <future>
+#include <limits>
 
 namespace switchyard {
 
@@ -20,6 +24,9 @@ namespace {
 constexpr auto kGoodbyeTimeout = std::chrono::milliseconds(2000);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
 constexpr auto kShutdownLimit = std::chrono::seconds(20);
+// Descriptors the automatic connection cap leaves to the kernel itself: listeners, the
+// plugin libraries and their shadow copies, files served, the log.
+constexpr uint64_t kReservedDescriptors = 128;
 
 // Loads an enabled plugin's library (through a shadow copy when `shadow_dir` is set)
 // and checks it against the config and the plugins already loaded.
@@ -38,6 +45,20 @@ std::unique_ptr<PluginLibrary> load_checked(const Config& config, const PluginCo
     }
 }
 } // namespace
+
+uint32_t kernel_connection_cap(const Config& config) {
+    if (config.kernel.max_connections != 0) return config.kernel.max_connections;
+    constexpr uint64_t most = std::numeric_limits<uint32_t>::max();
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+        return static_cast<uint32_t>(most);
+    }
+    const uint64_t files = limit.rlim_cur;
+    const uint64_t reserved = kReservedDescriptors + config.control.max_connections;
+    // A tiny limit still lets half of it serve clients.
+    const uint64_t cap = files > 2 * reserved ? files - reserved : files / 2;
+    return static_cast<uint32_t>(std::clamp<uint64_t>(cap, 1, most));
+}
 
 std::filesystem::path plugin_library_path(const Config& config, const PluginConfig& plugin) {
     if (!plugin.library.empty()) return plugin.library;
@@ -95,9 +116,9 @@ void Server::add_plugin(const PluginConfig& plugin, bool start_now) {
     auto library = load_checked(config_, plugin, loaded, shadow_dir_);
     std::unique_ptr<PluginRuntime> runtime;
     try {
-        runtime = std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library),
-                                                  plugin_library_path(config_, plugin),
-                                                  shadow_dir_);
+        runtime =
+            std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library),
+                                            plugin_library_path(config_, plugin), shadow_dir_);
         runtime->bind();
         if (start_now) runtime->start();
     } catch (const std::exception& e) {
@@ -129,7 +150,9 @@ void Server::start() {
     } catch (const std::exception& e) {
         throw StartError(e.what());
     }
-    pool_ = std::make_unique<WorkerPool>(config_.kernel.workers);
+    pool_ = std::make_unique<WorkerPool>(config_.kernel.workers,
+                                         std::chrono::milliseconds(config_.kernel.io_timeout_ms));
+    pool_->kernel_gate()->set_caps(kernel_connection_cap(config_), 0);
     set_slow_hook_bound(std::chrono::milliseconds(config_.kernel.slow_hook_ms));
     hook_watchdog_ = std::make_unique<HookWatchdog>();
     load_plugins();
@@ -144,9 +167,14 @@ void Server::start() {
                            [this] { return ready_.load(); },
                            [this](const std::string& name) { return reload_plugin(name); }};
     control_ = std::make_shared<ControlApi>(std::move(context));
+    // The control API counts apart from the kernel's cap: clients filling the server
+    // must not lock the operator and the backends out of it.
+    control_gate_ = new ConnectionGate("the control API");
+    control_gate_->set_caps(config_.control.max_connections, 0);
     try {
-        control_listener_ = std::make_shared<Listener>(
-            *pool_, config_.control.listen.host, config_.control.listen.port, "control", control_);
+        control_listener_ = std::make_shared<Listener>(*pool_, config_.control.listen.host,
+                                                       config_.control.listen.port, "control",
+                                                       control_, control_gate_);
     } catch (const std::exception& e) {
         throw StartError("control API: " + std::string(e.what()));
     }
@@ -173,6 +201,10 @@ void Server::start() {
     spdlog::info("control API listening on {}:{} ({} workers, bus {})",
                  control_listener_->address(), control_listener_->port(), pool_->size(),
                  bus_->engine_name());
+    spdlog::info("connections: at most {} over the plugins' endpoints{}, {} on the control API",
+                 pool_->kernel_gate()->max_connections(),
+                 config_.kernel.max_connections == 0 ? " (from the open-file limit)" : "",
+                 config_.control.max_connections);
 }
 
 uint16_t Server::control_port() const {

@@ -25,6 +25,11 @@ class StartError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The kernel-wide connection cap: [kernel] max_connections, or when that is 0 the
+// open-file limit less the descriptors kept for the control API's connections and for
+// the kernel itself (listeners, plugin libraries, files).
+uint32_t kernel_connection_cap(const Config& config);
+
 // The library path of a plugin: its explicit `library`, or <plugin_dir>/<name>.so.
 std::filesystem::path plugin_library_path(const Config& config, const PluginConfig& plugin);
 
@@ -84,6 +89,7 @@ class Server {
     std::unique_ptr<HookWatchdog> hook_watchdog_; // reports plugin hooks that run too long
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
+    ConnectionGatePtr control_gate_; // the control API's own cap, outside the kernel's
     std::atomic<bool> ready_{false};
     std::atomic<int> reloads_in_flight_{0};
     std::filesystem::path shadow_dir_; // private copies of the plugin libraries

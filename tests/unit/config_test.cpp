@@ -578,3 +578,60 @@ TEST_CASE("the shipped config files parse", "[config]") {
         CHECK(config.plugins[0].enabled);
     }
 }
+
+TEST_CASE("connection keys: defaults, and the kernel's, the control API's and a plugin's read",
+          "[config]") {
+    SECTION("defaults") {
+        Config config = parse_config("[plugins.groove]\nenabled = true\n", "t");
+        CHECK(config.kernel.max_connections == 0); // from the open-file limit
+        CHECK(config.kernel.io_timeout_ms == 30000);
+        CHECK(config.control.max_connections == 1024);
+        const auto& connections = config.plugins.at(0).connections;
+        CHECK(connections.max_connections == 0);
+        CHECK(connections.max_connections_per_address == 0);
+        CHECK(connections.ping_interval_ms == 30000);
+        CHECK(connections.pong_timeout_ms == 10000);
+    }
+    SECTION("set") {
+        Config config = parse_config(R"([kernel]
+max_connections = 5000
+io_timeout_ms = 250
+[control]
+max_connections = 0
+[plugins.groove]
+max_connections = 100
+max_connections_per_address = 4
+ping_interval_ms = 0
+pong_timeout_ms = 4294967295
+allowed_origins = ["a"]
+)",
+                                     "t");
+        CHECK(config.kernel.max_connections == 5000);
+        CHECK(config.kernel.io_timeout_ms == 250);
+        CHECK(config.control.max_connections == 0);
+        const auto& plugin = config.plugins.at(0);
+        CHECK(plugin.connections.max_connections == 100);
+        CHECK(plugin.connections.max_connections_per_address == 4);
+        CHECK(plugin.connections.ping_interval_ms == 0);
+        CHECK(plugin.connections.pong_timeout_ms == 4294967295u);
+        // Still handed to the plugin, which may read them too (jarvis' keepalive).
+        CHECK(plugin.settings_json ==
+              R"({"allowed_origins":["a"],"max_connections":100,"max_connections_per_address":4,)"
+              R"("ping_interval_ms":0,"pong_timeout_ms":4294967295})");
+    }
+    SECTION("refused out of range, naming the key") {
+        CHECK(config_error_of("[kernel]\nio_timeout_ms = 0\n").key() == "kernel.io_timeout_ms");
+        CHECK(config_error_of("[kernel]\nmax_connections = -1\n").key() ==
+              "kernel.max_connections");
+        CHECK(config_error_of("[control]\nmax_connections = 4294967296\n").key() ==
+              "control.max_connections");
+        const ConfigError error =
+            config_error_of("[plugins.groove]\nmax_connections_per_address = -2\n");
+        CHECK(error.key() == "plugins.groove.max_connections_per_address");
+        CHECK(error.reason() ==
+              "'max_connections_per_address' must be an integer from 0 to 4294967295 (0 = no "
+              "cap)");
+        CHECK(config_error_of("[plugins.jarvis]\nping_interval_ms = \"30s\"\n").reason() ==
+              "'ping_interval_ms' must be an integer from 0 to 4294967295 (0 = off)");
+    }
+}

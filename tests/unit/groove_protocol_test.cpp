@@ -67,3 +67,11 @@ TEST_CASE("groove settings refuse a wrong value or an unknown key, naming the ke
     CHECK_THROWS_WITH(groove::parse_settings("[1]"), Contains("not a JSON object"));
     CHECK_THROWS_WITH(groove::parse_settings("{"), Contains("not valid JSON"));
 }
+
+TEST_CASE("groove settings let the keys the kernel reads pass", "[groove]") {
+    // The connection caps and the default keepalive are the kernel's (they reach the
+    // plugin with the rest of its table).
+    CHECK_NOTHROW(groove::parse_settings(
+        R"({"max_connections":10,"max_connections_per_address":2,"ping_interval_ms":0,)"
+        R"("pong_timeout_ms":0,"allowed_origins":["a"]})"));
+}

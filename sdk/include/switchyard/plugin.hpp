@@ -80,8 +80,14 @@ constexpr sy_endpoint_v1 endpoint(const char* name, const char* default_listen,
                                   const sy_route_v1 (&routes)[N], uint64_t max_message_bytes = 0,
                                   uint32_t max_queued_frames = 0,
                                   uint64_t max_queued_bytes = 0) noexcept {
-    return sy_endpoint_v1{sizeof(sy_endpoint_v1), name, default_listen, routes, N,
-                          max_message_bytes, max_queued_frames, max_queued_bytes};
+    return sy_endpoint_v1{sizeof(sy_endpoint_v1),
+                          name,
+                          default_listen,
+                          routes,
+                          N,
+                          max_message_bytes,
+                          max_queued_frames,
+                          max_queued_bytes};
 }
 
 // ---------------------------------------------------------------------------------
@@ -415,9 +421,13 @@ struct Config {
 };
 
 // True for the keys of a [plugins.<name>] table that the kernel itself reads (enabled,
-// library, listen, publish_to): a plugin that refuses unknown keys must let these pass.
+// library, listen, publish_to; the connection caps max_connections and max_connections_per_address;
+// the endpoints' default WebSocket keepalive ping_interval_ms and pong_timeout_ms): a
+// plugin that refuses unknown keys must let these pass. A plugin may read them too.
 inline bool is_kernel_config_key(std::string_view key) noexcept {
-    return key == "enabled" || key == "library" || key == "listen" || key == "publish_to";
+    return key == "enabled" || key == "library" || key == "listen" || key == "publish_to" ||
+           key == "max_connections" || key == "max_connections_per_address" ||
+           key == "ping_interval_ms" || key == "pong_timeout_ms";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
