@@ -22,6 +22,8 @@ namespace {
 constexpr size_t kDispatchLimit = 65536;
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
+// respond_file requests waiting for the plugin's file thread; past it, 503.
+constexpr size_t kFileQueueLimit = 1024;
 
 sy_str view(std::string_view s) {
     return sy_str{s.data(), s.size()};
@@ -96,7 +98,9 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       desc_(&library_->descriptor()),
       settings_json_(config_.settings_json),
       home_(pool.next()),
-      dispatcher_(home_.io(), kDispatchLimit) {
+      dispatcher_(home_.io(), kDispatchLimit),
+      deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
+      files_(kFileQueueLimit) {
     init_host_table();
     for (size_t i = 0; i < desc_->endpoint_count; ++i) {
         const sy_endpoint_v1& decl = endpoint_at(*desc_, i);
@@ -302,6 +306,7 @@ void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
     auto unloaded = std::make_shared<std::promise<void>>();
     auto future = unloaded->get_future();
     dispatcher_.post_always([this, unloaded] {
+        deferred_.answer_all(503, "PLUGIN_DISABLED", "the plugin was disabled");
         destroy_instance();
         library_.reset();
         desc_ = nullptr;
@@ -367,9 +372,16 @@ void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
         exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
         return;
     }
+    const sy_request_id id = deferred_.open(exchange);
     sy_response_v1 response{};
     response.struct_size = sizeof response;
     const sy_status status = desc_->on_http(instance_, &exchange->abi_request(), &response);
+    // SY_DEFERRED is 1.1's: to a 1.0 plugin, 1 was just another failure.
+    if (status == SY_DEFERRED && desc_->abi_minor >= 1) {
+        deferred_.hold(id);
+        return;
+    }
+    if (!deferred_.take(id)) return; // answered from inside on_http (respond_file, respond)
     if (status != SY_OK) {
         hook_failed("on_http", status, 0);
         exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));

@@ -8,10 +8,12 @@
 
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
+#include "files/file_responder.hpp"
 #include "net/connection.hpp"
 #include "net/http_exchange.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
+#include "plugin/deferred_requests.hpp"
 #include "plugin/plugin_dispatcher.hpp"
 #include "plugin/plugin_library.hpp"
 
@@ -187,6 +189,8 @@ class PluginRuntime final : public ConnectionObserver {
     std::unordered_map<sy_group_id, size_t> group_sizes_;
     std::unordered_map<sy_timer_id, TimerRecord> timers_;
     sy_timer_id next_timer_ = 1;
+    DeferredRequests deferred_; // requests answered later (respond, respond_file)
+    FileResponder files_;       // reads the files respond_file names, off the workers
 };
 
 } // namespace switchyard
