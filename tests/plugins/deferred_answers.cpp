@@ -5,7 +5,7 @@
 //   GET /answer          answers every held request ("answered <n>"); the body lists the
 //                        status each respond() returned, in order: [0,-4]
 //   GET /respond/<id>    respond(<id>) from this later hook; the body is its status
-//   GET /files/<path>    respond_file(<path> under ?root=) from inside on_http
+//   GET /files/<path>    respond_file(<path> under ?root=) from inside on_http (HEAD too)
 //   GET /ws              WebSocket echo
 // A bus event on stream "deferred_answers" answers every held request with its data.
 #include <switchyard/plugin.hpp>
@@ -23,7 +23,7 @@ class DeferredAnswers final : public sdk::Plugin {
     static constexpr const char* kName = "deferred_answers";
     static constexpr const char* kVersion = "0.0.1";
     static constexpr sy_route_v1 kRoutes[] = {sdk::websocket_route("/ws"),
-                                              sdk::http_route("GET", "*")};
+                                              sdk::http_route("*", "*")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:0", kRoutes)};
     static constexpr const char* kStreams[] = {"deferred_answers"};
