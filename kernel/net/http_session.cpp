@@ -320,6 +320,8 @@ void HttpSession::watch_peer() {
                 return;
             }
             // End of stream or a failed connection: nobody is left to answer.
+            spdlog::debug("{} {}:{}: client left while its answer was deferred",
+                          self->endpoint_, self->peer_address_, self->peer_port_);
             self->peer_gone_ = true;
             self->close_socket();
         });
