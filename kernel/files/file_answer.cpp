@@ -80,8 +80,8 @@ FileAnswer prepare_file_answer(const FileRequest& request) {
     if (request.max_bytes != 0 && size > request.max_bytes) return answer;
 
     const auto& mtime = opened->info.st_mtim;
-    const auto mtime_ns = static_cast<uint64_t>(mtime.tv_sec) * 1'000'000'000u +
-                          static_cast<uint64_t>(mtime.tv_nsec);
+    const auto mtime_ns =
+        static_cast<uint64_t>(mtime.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(mtime.tv_nsec);
     const std::string etag = file_etag(size, mtime_ns);
     answer.headers.emplace_back("ETag", etag);
     answer.headers.emplace_back("Last-Modified", http_date(mtime.tv_sec));
@@ -109,8 +109,8 @@ FileAnswer prepare_file_answer(const FileRequest& request) {
         answer.status = 206;
         answer.offset = range.first;
         answer.length = range.last - range.first + 1;
-        answer.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) +
-                                                         "-" + std::to_string(range.last) + "/" +
+        answer.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                         std::to_string(range.last) + "/" +
                                                          std::to_string(size));
     }
     answer.content_length = answer.length;

@@ -31,12 +31,12 @@ struct FileRequest {
 // The answer: a status with its headers, and for 200/206 to a GET the open file and the
 // bytes of it to send after the head.
 struct FileAnswer {
-    unsigned status = 404;  // 200, 206, 304, 404, 416
-    FileHeaders headers;    // everything but Content-Length
+    unsigned status = 404;       // 200, 206, 304, 404, 416
+    FileHeaders headers;         // everything but Content-Length
     uint64_t content_length = 0; // of the body (for HEAD: of the body GET would get)
-    UniqueFd file;          // open when bytes are to be sent (a GET's 200 or 206)
-    uint64_t offset = 0;    // the first byte sent
-    uint64_t length = 0;    // how many bytes are sent from `offset`
+    UniqueFd file;               // open when bytes are to be sent (a GET's 200 or 206)
+    uint64_t offset = 0;         // the first byte sent
+    uint64_t length = 0;         // how many bytes are sent from `offset`
 };
 
 // Opens and describes the file `request` names (blocking file-system calls).

@@ -109,9 +109,8 @@ void HttpExchange::respond_file(FileAnswer answer) {
         body->remaining = answer.length;
     }
     auto session = session_;
-    session->on_worker([session, head, body] {
-        session->write_file_response(head, std::move(*body));
-    });
+    session->on_worker(
+        [session, head, body] { session->write_file_response(head, std::move(*body)); });
 }
 
 void HttpExchange::set_route(sy_route_kind kind, uint32_t index) noexcept {

@@ -312,16 +312,16 @@ void HttpSession::watch_peer() {
                 return;
             }
             char byte = 0;
-            const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
-                                     MSG_PEEK | MSG_DONTWAIT);
+            const ssize_t n =
+                ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
             if (n > 0) return; // a pipelined request: the client is there
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
                 self->watch_peer();
                 return;
             }
             // End of stream or a failed connection: nobody is left to answer.
-            spdlog::debug("{} {}:{}: client left while its answer was deferred",
-                          self->endpoint_, self->peer_address_, self->peer_port_);
+            spdlog::debug("{} {}:{}: client left while its answer was deferred", self->endpoint_,
+                          self->peer_address_, self->peer_port_);
             self->peer_gone_ = true;
             self->close_socket();
         });

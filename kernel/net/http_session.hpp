@@ -103,7 +103,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::string writing_output_;   // what the asynchronous write is writing
     std::optional<FileBody> file_; // a file answer's bytes, sent after output_
     std::unique_ptr<boost::asio::steady_timer> file_stall_; // a reader that stopped reading
-    bool watching_peer_ = false;   // watch_peer() waits for the socket
+    bool watching_peer_ = false;                            // watch_peer() waits for the socket
     std::atomic<bool> peer_gone_{false};
 };
 

@@ -91,10 +91,10 @@ HttpExchangePtr DeferredRequests::take(sy_request_id id) {
 void DeferredRequests::expire(sy_request_id id) {
     HttpExchangePtr exchange = take(id);
     if (!exchange) return;
-    spdlog::warn("plugin {}: no answer to {} {} within {} ms; answering 504", plugin_,
-                 std::string_view(exchange->abi_request().method.ptr,
-                                  exchange->abi_request().method.len),
-                 exchange->path(), limits_.deadline.count());
+    spdlog::warn(
+        "plugin {}: no answer to {} {} within {} ms; answering 504", plugin_,
+        std::string_view(exchange->abi_request().method.ptr, exchange->abi_request().method.len),
+        exchange->path(), limits_.deadline.count());
     exchange->respond(504, "application/json",
                       error_json("TIMEOUT", "the plugin did not answer in time"));
 }

@@ -25,7 +25,8 @@ std::string shipped_dashboard_dir() {
     std::error_code ec;
     std::vector<fs::path> candidates;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(self.parent_path().parent_path() / "plugins" / kShippedDashboardName);
+    if (!ec)
+        candidates.push_back(self.parent_path().parent_path() / "plugins" / kShippedDashboardName);
     candidates.emplace_back(JARVIS_SHIPPED_DASHBOARD_DIR);
     for (const fs::path& candidate : candidates) {
         if (candidate.empty() || !candidate.is_absolute()) continue;

@@ -73,7 +73,8 @@ class JarvisPlugin final : public sdk::Plugin {
         if (!settings_.dashboard_dir_given) {
             settings_.dashboard_dir = shipped_dashboard_dir();
             if (settings_.dashboard_dir.empty())
-                host.warn("no dashboard_dir and no shipped dashboard beside jarvis.so; pages are 404");
+                host.warn(
+                    "no dashboard_dir and no shipped dashboard beside jarvis.so; pages are 404");
         } else if (!settings_.dashboard_dir.empty()) {
             check_dashboard_dir(settings_.dashboard_dir);
             // The file service takes absolute folders only.

@@ -98,9 +98,10 @@ TEST_CASE("deferred: a request answered from a later hook, pipelined requests ke
     CHECK(count_of(exchange.received, "HTTP/1.1 200") == 2);
 }
 
-TEST_CASE("deferred: request ids are non-zero and never reused, and unknown or answered ids are "
-          "SY_ERR_NOT_FOUND",
-          "[integration][deferred]") {
+TEST_CASE(
+    "deferred: request ids are non-zero and never reused, and unknown or answered ids are "
+    "SY_ERR_NOT_FOUND",
+    "[integration][deferred]") {
     auto kernel = start_plugin();
     const HttpClient http(port_of(kernel));
     const std::string a = http.get("/now").body;
@@ -119,9 +120,10 @@ TEST_CASE("deferred: request ids are non-zero and never reused, and unknown or a
     CHECK(pending.get().received.find("answered") != std::string::npos);
 }
 
-TEST_CASE("deferred: no answer within respond_timeout_ms gets 504 and the late respond is "
-          "SY_ERR_NOT_FOUND",
-          "[integration][deferred]") {
+TEST_CASE(
+    "deferred: no answer within respond_timeout_ms gets 504 and the late respond is "
+    "SY_ERR_NOT_FOUND",
+    "[integration][deferred]") {
     auto kernel = start_plugin("respond_timeout_ms = 200\n");
     const HttpClient http(port_of(kernel));
     const HttpResponse answer = http.get("/defer");
@@ -146,7 +148,10 @@ TEST_CASE("deferred: respond after the client left is SY_ERR_CLOSED", "[integrat
     REQUIRE(holds(http, 1));
     ::close(fd);
     REQUIRE(wait_until(
-        [&] { return count_log_lines(kernel, {"client left", "deferred"}) > 0; }, kWait));
+        [&] {
+            return count_log_lines(kernel, {"client left", "deferred"}) > 0;
+        },
+        kWait));
     CHECK(http.get("/answer").body == "[" + kClosed + "]");
 }
 

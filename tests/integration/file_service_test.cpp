@@ -160,14 +160,13 @@ TEST_CASE("file service: MIME type, Content-Length, Last-Modified, ETag and the 
         std::string path;
         std::string type;
     };
-    for (const Case& c : {Case{"/app.js", "text/javascript; charset=utf-8"},
-                          Case{"/app%2Ejs", "text/javascript; charset=utf-8"},
-                          Case{"/style.css", "text/css; charset=utf-8"},
-                          Case{"/data.json", "application/json"},
-                          Case{"/logo.png", "image/png"},
-                          Case{"/notes.unknownext", "application/octet-stream"},
-                          Case{"/docs/guide.html", "text/html; charset=utf-8"},
-                          Case{"/alias.txt", "text/plain; charset=utf-8"}}) {
+    for (const Case& c :
+         {Case{"/app.js", "text/javascript; charset=utf-8"},
+          Case{"/app%2Ejs", "text/javascript; charset=utf-8"},
+          Case{"/style.css", "text/css; charset=utf-8"}, Case{"/data.json", "application/json"},
+          Case{"/logo.png", "image/png"}, Case{"/notes.unknownext", "application/octet-stream"},
+          Case{"/docs/guide.html", "text/html; charset=utf-8"},
+          Case{"/alias.txt", "text/plain; charset=utf-8"}}) {
         INFO("GET " << c.path);
         const HttpResponse file = http.get(site.target(c.path));
         CHECK(file.status == 200);
@@ -184,7 +183,8 @@ TEST_CASE("file service: If-None-Match gets 304, a changed file a new tag",
     const std::string etag = http.get(site.target("/index.html")).header("etag");
     for (const std::string& header : {etag, "W/" + etag, R"("other", )" + etag, std::string("*")}) {
         INFO("If-None-Match: " << header);
-        const HttpResponse unchanged = http.get(site.target("/index.html"), {{"If-None-Match", header}});
+        const HttpResponse unchanged =
+            http.get(site.target("/index.html"), {{"If-None-Match", header}});
         CHECK(unchanged.status == 304);
         CHECK(unchanged.body.empty());
         CHECK(unchanged.header("etag") == etag);
@@ -231,12 +231,10 @@ TEST_CASE("file service: one Range gets 206 with Content-Range, outside the file
         std::string body;
         std::string content_range;
     };
-    for (const Case& c : {Case{"bytes=2-5", "2345", "bytes 2-5/10"},
-                          Case{"bytes=7-", "789", "bytes 7-9/10"},
-                          Case{"bytes=-3", "789", "bytes 7-9/10"},
-                          Case{"bytes=-30", "0123456789", "bytes 0-9/10"},
-                          Case{"bytes=8-100", "89", "bytes 8-9/10"},
-                          Case{"bytes=0-0", "0", "bytes 0-0/10"}}) {
+    for (const Case& c :
+         {Case{"bytes=2-5", "2345", "bytes 2-5/10"}, Case{"bytes=7-", "789", "bytes 7-9/10"},
+          Case{"bytes=-3", "789", "bytes 7-9/10"}, Case{"bytes=-30", "0123456789", "bytes 0-9/10"},
+          Case{"bytes=8-100", "89", "bytes 8-9/10"}, Case{"bytes=0-0", "0", "bytes 0-0/10"}}) {
         INFO("Range: " << c.range);
         const HttpResponse part = http.get(site.target("/digits.txt"), {{"Range", c.range}});
         CHECK(part.status == 206);
@@ -264,12 +262,31 @@ TEST_CASE("file service: paths that leave the root or name no regular file get 4
     Site site;
     auto kernel = start_plugin();
     const HttpClient http(kernel.plugin_port("deferred_answers"));
-    for (const std::string path :
-         {"/../secret.txt", "/docs/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
-          "/%2e%2e%2fsecret.txt", "/docs%2f..%2f..%2fsecret.txt", "/..%5csecret.txt",
-          "/%252e%252e/secret.txt", "/index.html%00", "/index.html%00.js", "/%00", "/%zz",
-          "/.env", "/%2eenv", "/./index.html", "/leak.txt", "/relleak.txt", "/leakdir/index.html",
-          "/pipe", "/docs", "/docs/", "/", "/missing.html", "/app.js/", "/app.js/x"}) {
+    for (const std::string path : {"/../secret.txt",
+                                   "/docs/../../secret.txt",
+                                   "/%2e%2e/secret.txt",
+                                   "/%2E%2E/secret.txt",
+                                   "/%2e%2e%2fsecret.txt",
+                                   "/docs%2f..%2f..%2fsecret.txt",
+                                   "/..%5csecret.txt",
+                                   "/%252e%252e/secret.txt",
+                                   "/index.html%00",
+                                   "/index.html%00.js",
+                                   "/%00",
+                                   "/%zz",
+                                   "/.env",
+                                   "/%2eenv",
+                                   "/./index.html",
+                                   "/leak.txt",
+                                   "/relleak.txt",
+                                   "/leakdir/index.html",
+                                   "/pipe",
+                                   "/docs",
+                                   "/docs/",
+                                   "/",
+                                   "/missing.html",
+                                   "/app.js/",
+                                   "/app.js/x"}) {
         INFO("GET " << path);
         const HttpResponse answer = http.get(site.target(path));
         CHECK(answer.status == 404);
@@ -300,9 +317,10 @@ TEST_CASE("file service: a file of several MiB is sent intact, whole and in a ra
     CHECK(part.body == content.substr(3000000, 4000001));
 }
 
-TEST_CASE("file service: a worker serves its WebSocket clients while a client that does not "
-          "read holds a large file's answer",
-          "[integration][files]") {
+TEST_CASE(
+    "file service: a worker serves its WebSocket clients while a client that does not "
+    "read holds a large file's answer",
+    "[integration][files]") {
     Site site;
     const std::string content = patterned(16 * 1024 * 1024);
     site.write(site.root() / "big.bin", content);

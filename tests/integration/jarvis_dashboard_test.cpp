@@ -222,9 +222,10 @@ TEST_CASE("jarvis: without dashboard_dir it serves the dashboard it ships",
     CHECK(WsClient::try_connect(port).status == 101);
 }
 
-TEST_CASE("jarvis: dashboard_dir = \"\" turns the dashboard off: every page is 404 while /health "
-          "and /ws still serve",
-          "[integration][jarvis][dashboard]") {
+TEST_CASE(
+    "jarvis: dashboard_dir = \"\" turns the dashboard off: every page is 404 while /health "
+    "and /ws still serve",
+    "[integration][jarvis][dashboard]") {
     auto kernel = KernelProcess::start(enabled_plugin_table("jarvis", "dashboard_dir = \"\"\n"));
     const uint16_t port = kernel.plugin_port("jarvis");
     const HttpClient http(port);

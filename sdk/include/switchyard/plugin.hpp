@@ -482,8 +482,8 @@ struct Config {
 // library, listen, respond_timeout_ms, max_deferred): a plugin that refuses unknown keys
 // must let these pass.
 inline bool is_kernel_config_key(std::string_view key) noexcept {
-    return key == "enabled" || key == "library" || key == "listen" ||
-           key == "respond_timeout_ms" || key == "max_deferred";
+    return key == "enabled" || key == "library" || key == "listen" || key == "respond_timeout_ms" ||
+           key == "max_deferred";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
