@@ -71,6 +71,48 @@ void HttpExchange::build_abi_request() {
     abi_.route_index = 0;
 }
 
+bool HttpExchange::client_gone() const noexcept {
+    return session_->peer_gone();
+}
+
+void HttpExchange::await_later_answer() {
+    auto session = session_;
+    session->on_worker([session] { session->watch_peer(); });
+}
+
+void HttpExchange::respond_file(FileAnswer answer) {
+    switch (answer.status) {
+        case 200:
+        case 206: break;
+        case 304: respond(304, {}, {}, answer.headers); return;
+        case 416:
+            respond(416, "application/json",
+                    error_json("RANGE_NOT_SATISFIABLE", "the range is outside the file"),
+                    answer.headers);
+            return;
+        case 404: respond(404, "application/json", error_json("NOT_FOUND", "no such file")); return;
+        default:
+            respond(500, "application/json", error_json("INTERNAL", "the file cannot be read"));
+            return;
+    }
+    auto head = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(answer.status), request_.version());
+    head->set(http::field::server, "switchyard");
+    for (const auto& [name, value] : answer.headers) head->insert(name, value);
+    // The body is sent from the file after this head, so the length is set by hand.
+    head->content_length(answer.content_length);
+    const bool send_bytes = request_.method() != http::verb::head && answer.file;
+    auto body = std::make_shared<HttpSession::FileBody>();
+    if (send_bytes) {
+        body->file = std::move(answer.file);
+        body->offset = answer.offset;
+        body->remaining = answer.length;
+    }
+    auto session = session_;
+    session->on_worker(
+        [session, head, body] { session->write_file_response(head, std::move(*body)); });
+}
+
 void HttpExchange::set_route(sy_route_kind kind, uint32_t index,
                              std::string_view endpoint) noexcept {
     abi_.route_kind = kind;

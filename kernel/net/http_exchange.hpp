@@ -3,6 +3,7 @@
 // socket to a WebSocket or SSE connection.
 #pragma once
 
+#include "files/file_answer.hpp"
 #include "net/connection.hpp"
 
 #include <switchyard/plugin.h>
@@ -43,10 +44,21 @@ class HttpExchange {
     // Sets which route of which endpoint matched (reported to the plugin in
     // abi_request()). `endpoint` is the name the plugin declared; it must outlive this.
     void set_route(sy_route_kind kind, uint32_t index, std::string_view endpoint) noexcept;
+    // Names the request for a deferred answer (abi_request().request_id).
+    void set_request_id(sy_request_id id) noexcept { abi_.request_id = id; }
+    // True once the client has gone (it closed, or the connection failed): an answer now
+    // reaches no one. Any thread.
+    bool client_gone() const noexcept;
+    // The answer will come later: watch the connection meanwhile, so client_gone() learns
+    // of a client that leaves before it.
+    void await_later_answer();
 
     // Answers with a complete response.
     void respond(unsigned status, std::string_view content_type, std::string body,
                  const HeaderList& headers = {});
+    // Answers with a file (the file service's answer): its head, then its bytes sent
+    // from the open file by the session's worker. 404 and 416 get the kernel's JSON error.
+    void respond_file(FileAnswer answer);
     // Answers 101 and turns the socket into a WebSocket connection. `opened` runs on
     // the connection's worker before it reads its first byte. A handshake that is not
     // valid WebSocket is answered 400 (or 426 for a wrong version) instead.

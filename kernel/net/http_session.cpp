@@ -6,6 +6,12 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace switchyard {
 
 namespace asio = boost::asio;
@@ -24,6 +30,11 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 constexpr size_t kPipelineReadBytes = 64 * 1024;
 
 RateLimitedLog bad_requests_log("bad requests");
+
+// How much of a file one turn of the worker sends before it lets its other connections
+// run: a client on loopback takes a large file as fast as sendfile gives it, which would
+// otherwise hold the worker for the whole file.
+constexpr uint64_t kFileSliceBytes = 1 << 20;
 } // namespace
 
 HttpSession::HttpSession(Worker& worker, asio::ip::tcp::socket socket,
@@ -56,12 +67,12 @@ void HttpSession::read_request() {
     // Bytes behind a request already served: this client pipelines.
     if (served_ > 0 && buffer_.size() > 0) pipelining_ = true;
     boost::system::error_code ec;
-    while (!awaiting_answer_ && !closing_ && stream_.socket().is_open() && !writing_ &&
+    while (!awaiting_answer_ && !closing_ && stream_.socket().is_open() && !writing_ && !file_ &&
            parse_buffered(ec)) {
         serve(ec);
     }
     flush_output();
-    if (awaiting_answer_ || closing_ || writing_ || !stream_.socket().is_open()) return;
+    if (awaiting_answer_ || closing_ || writing_ || file_ || !stream_.socket().is_open()) return;
     // parse_buffered left a parser holding the start of the next request, if any.
     if (pipelining_ && buffer_.capacity() < kPipelineReadBytes) buffer_.reserve(kPipelineReadBytes);
     // The whole request, head and body, must arrive within the deadline: a client that
@@ -98,6 +109,7 @@ void HttpSession::on_read(const boost::system::error_code& ec) {
         ec == asio::error::connection_reset || ec == asio::error::eof) {
         boost::system::error_code ignored;
         stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        peer_gone_ = true;
         return;
     }
     serve(ec);
@@ -174,9 +186,16 @@ void HttpSession::write_response(std::shared_ptr<Response> response) {
     read_request();
 }
 
+void HttpSession::write_file_response(std::shared_ptr<Response> head, FileBody body) {
+    if (!awaiting_answer_) return; // answered already: the file closes unsent
+    if (body.remaining > 0) file_ = std::move(body);
+    write_response(std::move(head));
+}
+
 void HttpSession::flush_output() {
-    if (writing_ || output_.empty()) {
-        if (!writing_ && closing_) close_socket();
+    if (writing_) return;
+    if (output_.empty()) {
+        output_written();
         return;
     }
     // Answers are small and the socket is usually writable: try a plain write first.
@@ -190,7 +209,7 @@ void HttpSession::flush_output() {
     }
     output_.erase(0, written);
     if (output_.empty()) {
-        if (closing_) close_socket();
+        output_written();
         return;
     }
     writing_ = true;
@@ -209,7 +228,115 @@ void HttpSession::flush_output() {
                       });
 }
 
+void HttpSession::output_written() {
+    if (file_) {
+        send_file();
+        return;
+    }
+    if (closing_) close_socket();
+}
+
+void HttpSession::send_file() {
+    auto& socket = stream_.socket();
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    uint64_t budget = kFileSliceBytes;
+    bool failed = static_cast<bool>(ec);
+    while (!failed && file_->remaining > 0 && budget > 0) {
+        auto offset = static_cast<off_t>(file_->offset);
+        const size_t want = static_cast<size_t>(std::min(file_->remaining, budget));
+        const ssize_t sent = ::sendfile(socket.native_handle(), file_->file.get(), &offset, want);
+        if (sent > 0) {
+            file_->offset += static_cast<uint64_t>(sent);
+            file_->remaining -= static_cast<uint64_t>(sent);
+            budget -= static_cast<uint64_t>(sent);
+            continue;
+        }
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            wait_writable_for_file();
+            return;
+        }
+        // 0: the file shrank since it was measured; an error: the socket or the disk
+        // failed. The Content-Length sent cannot be kept, so the connection ends here.
+        spdlog::debug("{} {}:{}: file answer cut short at byte {}", endpoint_, peer_address_,
+                      peer_port_, file_->offset);
+        failed = true;
+    }
+    if (failed) {
+        file_.reset();
+        close_socket();
+        return;
+    }
+    // A slice is sent: let the worker's other connections run before the next one.
+    writing_ = true;
+    asio::post(worker_.io(), [self = shared_from_this()] {
+        self->writing_ = false;
+        if (!self->stream_.socket().is_open()) {
+            self->file_.reset();
+            return;
+        }
+        if (self->file_ && self->file_->remaining > 0) {
+            self->send_file();
+            return;
+        }
+        self->file_.reset();
+        self->read_request(); // the answers queued behind it, the close, or the next read
+    });
+}
+
+void HttpSession::wait_writable_for_file() {
+    writing_ = true;
+    // A client that stops reading holds a descriptor and a worker's attention: cut it
+    // off after the same deadline as any other write.
+    if (!file_stall_) file_stall_ = std::make_unique<asio::steady_timer>(worker_.io());
+    file_stall_->expires_after(worker_.io_timeout());
+    file_stall_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->close_socket();
+    });
+    stream_.socket().async_wait(asio::ip::tcp::socket::wait_write,
+                                [self = shared_from_this()](const boost::system::error_code& ec) {
+                                    self->writing_ = false;
+                                    self->file_stall_->cancel();
+                                    if (ec || !self->stream_.socket().is_open()) {
+                                        self->file_.reset();
+                                        self->close_socket();
+                                        return;
+                                    }
+                                    self->send_file();
+                                });
+}
+
+void HttpSession::watch_peer() {
+    if (!awaiting_answer_ || watching_peer_ || !stream_.socket().is_open()) return;
+    watching_peer_ = true;
+    stream_.socket().async_wait(
+        asio::ip::tcp::socket::wait_read,
+        [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->watching_peer_ = false;
+            if (!self->awaiting_answer_) return; // answered: reading goes on as usual
+            if (ec) {
+                self->peer_gone_ = true;
+                return;
+            }
+            char byte = 0;
+            const ssize_t n =
+                ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if (n > 0) return; // a pipelined request: the client is there
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                self->watch_peer();
+                return;
+            }
+            // End of stream or a failed connection: nobody is left to answer.
+            spdlog::debug("{} {}:{}: client left while its answer was deferred", self->endpoint_,
+                          self->peer_address_, self->peer_port_);
+            self->peer_gone_ = true;
+            self->close_socket();
+        });
+}
+
 void HttpSession::close_socket() {
+    peer_gone_ = true;
     boost::system::error_code ignored;
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     stream_.close();

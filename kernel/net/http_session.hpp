@@ -10,14 +10,18 @@
 // thread) holds the next one back, so answers always go out in request order.
 #pragma once
 
+#include "files/unique_fd.hpp"
 #include "net/connection_gate.hpp"
 #include "net/http_exchange.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <atomic>
+#include <memory>
 #include <optional>
 
 namespace switchyard {
@@ -32,11 +36,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     // Reads the first request.
     void run();
+    // True once the client has gone or the socket was closed. Any thread.
+    bool peer_gone() const noexcept { return peer_gone_.load(std::memory_order_relaxed); }
 
   private:
     friend class HttpExchange;
 
     using Response = boost::beast::http::response<boost::beast::http::string_body>;
+    // The bytes of a file that follow a response head: sent with sendfile(2) from the
+    // open file, a slice at a time, so a large file neither sits in memory nor holds the
+    // worker from its other connections.
+    struct FileBody {
+        UniqueFd file;
+        uint64_t offset = 0;
+        uint64_t remaining = 0;
+    };
 
     // Serves the requests already buffered, then reads for the next one.
     void read_request();
@@ -50,6 +64,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // Queues the answer to the request being served and writes it (or, while requests
     // are served from the buffer, after the last of them).
     void write_response(std::shared_ptr<Response> response);
+    // write_response for a head whose body is sent from a file afterwards.
+    void write_file_response(std::shared_ptr<Response> head, FileBody body);
+    // Sends the next slice of file_ (output_ is written): at once while the socket takes
+    // it, then when it is writable again; reads on when the file is sent.
+    void send_file();
+    void wait_writable_for_file();
+    // After output_ is written: the file behind it, or the close of a last answer.
+    void output_written();
+    // While a deferred answer is awaited (nothing is read meanwhile), waits for the
+    // socket to become readable and peeks: end of stream or an error means the client has
+    // gone (peer_gone_). Bytes of a pipelined request end the watch: they wait their turn.
+    void watch_peer();
     // Writes what is queued: at once if the socket takes it, otherwise asynchronously.
     void flush_output();
     void close_socket();
@@ -80,6 +106,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool closing_ = false;         // the last answer is queued: close once written
     std::string output_;           // answers not written yet
     std::string writing_output_;   // what the asynchronous write is writing
+    std::optional<FileBody> file_; // a file answer's bytes, sent after output_
+    std::unique_ptr<boost::asio::steady_timer> file_stall_; // a reader that stopped reading
+    bool watching_peer_ = false;                            // watch_peer() waits for the socket
+    std::atomic<bool> peer_gone_{false};
 };
 
 } // namespace switchyard

@@ -449,6 +449,75 @@ struct HostApi {
         for (size_t i = 0; i < host_count; ++i) allowed.emplace_back(sv(hosts[i]));
         return auth::origin_host_allowed(origin, present, allowed) ? 1 : 0;
     }
+
+    // -- 1.1: deferred answers and files ---------------------------------------------
+
+    // The deferred request `id`, taken out of the plugin's held requests for its answer;
+    // `status` says why there is none to answer.
+    static HttpExchangePtr take_deferred(void* ctx, sy_request_id id, sy_status& status,
+                                         const char* function) {
+        auto* hooked = in_hook(ctx, function);
+        if (hooked == nullptr) {
+            status = SY_ERR_WRONG_THREAD;
+            return nullptr;
+        }
+        HttpExchangePtr exchange = hooked->deferred_.take(id);
+        if (!exchange) {
+            status = SY_ERR_NOT_FOUND;
+            return nullptr;
+        }
+        // Taken all the same: an answer to a client that has gone is no answer.
+        if (exchange->client_gone()) {
+            status = SY_ERR_CLOSED;
+            return nullptr;
+        }
+        status = SY_OK;
+        return exchange;
+    }
+
+    static sy_status respond(void* ctx, sy_request_id request, const sy_response_v1* response) {
+        if (response == nullptr || !SY_HAS_FIELD(response, sy_response_v1, body))
+            return SY_ERR_INVALID;
+        sy_status status = SY_OK;
+        HttpExchangePtr exchange = take_deferred(ctx, request, status, "respond");
+        if (!exchange) return status;
+        HeaderList headers;
+        for (size_t i = 0; i < response->header_count; ++i) {
+            headers.emplace_back(sv(response->headers[i].name), sv(response->headers[i].value));
+        }
+        exchange->respond(response->status != 0 ? response->status : 200,
+                          sv(response->content_type), std::string(sv(response->body)), headers);
+        return SY_OK;
+    }
+
+    static sy_status respond_file(void* ctx, sy_request_id request,
+                                  const sy_file_response_v1* file) {
+        auto& r = rt(ctx);
+        if (file == nullptr || !SY_HAS_FIELD(file, sy_file_response_v1, max_bytes))
+            return SY_ERR_INVALID;
+        sy_status status = SY_OK;
+        HttpExchangePtr exchange = take_deferred(ctx, request, status, "respond_file");
+        if (!exchange) return status;
+        const sy_request_v1& abi = exchange->abi_request();
+        FileRequest job;
+        job.root = sv(file->root);
+        job.path = sv(file->path);
+        job.content_type = sv(file->content_type);
+        for (size_t i = 0; i < file->header_count; ++i) {
+            job.extra_headers.emplace_back(sv(file->headers[i].name), sv(file->headers[i].value));
+        }
+        job.max_bytes = file->max_bytes;
+        job.head = sv(abi.method) == "HEAD";
+        job.if_none_match = header_of(&abi, "if-none-match");
+        job.range = header_of(&abi, "range");
+        auto done = [exchange](FileAnswer answer) { exchange->respond_file(std::move(answer)); };
+        if (!r.files_.submit(std::move(job), std::move(done))) {
+            exchange->respond(503, "application/json",
+                              error_json("BUSY", "too many files are waiting to be read"));
+            return SY_ERR_FULL;
+        }
+        return SY_OK;
+    }
 };
 
 sy_host_v1 make_host_table(PluginRuntime* runtime) {
@@ -481,6 +550,8 @@ sy_host_v1 make_host_table(PluginRuntime* runtime) {
     host.request_cookie = &HostApi::request_cookie;
     host.secure_equals = &HostApi::secure_equals;
     host.origin_host_allowed = &HostApi::origin_host_allowed;
+    host.respond = &HostApi::respond;
+    host.respond_file = &HostApi::respond_file;
     return host;
 }
 

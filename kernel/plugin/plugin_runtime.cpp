@@ -30,6 +30,8 @@ constexpr size_t kMaxWorkerTasks = size_t{1} << 18;
 RateLimitedLog g_lost_events("events lost to a full plugin queue");
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
+// respond_file requests waiting for the plugin's file thread; past it, 503.
+constexpr size_t kFileQueueLimit = 1024;
 
 // Lines a client can cause, however many clients there are.
 RateLimitedLog error_closes_log("connections closed with an error code");
@@ -113,7 +115,9 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       home_(pool.next()),
       dispatcher_(home_.io(), kDispatchLimit),
       hooks_(config_.name),
-      lanes_(config_.name, publish_grants_of(config_.settings_json)) {
+      lanes_(config_.name, publish_grants_of(config_.settings_json)),
+      deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
+      files_(kFileQueueLimit) {
     init_host_table();
     for (size_t i = 0; i < desc_->endpoint_count; ++i) {
         const sy_endpoint_v1& decl = endpoint_at(*desc_, i);
@@ -366,6 +370,7 @@ void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
     auto unloaded = std::make_shared<std::promise<void>>();
     auto future = unloaded->get_future();
     dispatcher_.post_always([this, unloaded] {
+        deferred_.answer_all(503, "PLUGIN_DISABLED", "the plugin was disabled");
         destroy_instance();
         library_.reset();
         desc_ = nullptr;
@@ -433,6 +438,7 @@ void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
         exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
         return;
     }
+    const sy_request_id id = deferred_.open(exchange);
     sy_response_v1 response{};
     response.struct_size = sizeof response;
     sy_status status = SY_ERR_FAILED;
@@ -440,6 +446,12 @@ void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
         HookScope scope(hooks_, "on_http");
         status = desc_->on_http(instance_, &exchange->abi_request(), &response);
     }
+    // SY_DEFERRED is 1.1's: to a 1.0 plugin, 1 was just another failure.
+    if (status == SY_DEFERRED && desc_->abi_minor >= 1) {
+        deferred_.hold(id);
+        return;
+    }
+    if (!deferred_.take(id)) return; // answered from inside on_http (respond_file, respond)
     if (status != SY_OK) {
         hook_failed("on_http", status, 0);
         exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));

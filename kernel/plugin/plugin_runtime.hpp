@@ -8,12 +8,14 @@
 
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
+#include "files/file_responder.hpp"
 #include "net/connection.hpp"
 #include "net/http_exchange.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
 #include "plugin/create_journal.hpp"
 #include "plugin/hook_scope.hpp"
+#include "plugin/deferred_requests.hpp"
 #include "plugin/plugin_dispatcher.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/publish_lanes.hpp"
@@ -249,6 +251,8 @@ class PluginRuntime final : public ConnectionObserver {
     std::unordered_map<sy_timer_id, TimerRecord> timers_;
     sy_timer_id next_timer_ = 1;
     CreateJournal creating_; // open while a new generation's create() runs
+    DeferredRequests deferred_; // requests answered later (respond, respond_file)
+    FileResponder files_;       // reads the files respond_file names, off the workers
 };
 
 } // namespace switchyard

@@ -7,20 +7,22 @@
 // event of stream `jarvis` into an envelope, for every client or, with scope.conn, for
 // one. A connection that closes mid voice session gets a voice_end published for it; the
 // kernel pings every connection and drops dead ones (ping_interval_ms, pong_timeout_ms).
-// Every other GET serves the dashboard's files from dashboard_dir. With auth_token
+// Every other GET serves the dashboard's files from dashboard_dir (or the dashboard jarvis
+// ships), through the kernel's file service: the plugin reads no file. With auth_token
 // set, a browser presents the token once as ?token=... on any page, gets it back as
 // cookie `token`, and the WebSocket upgrade checks that cookie; pages and /api/* take it
 // as a Bearer header too.
 #include "jarvis_auth.hpp"
+#include "jarvis_dashboard.hpp"
 #include "jarvis_protocol.hpp"
 #include "jarvis_settings.hpp"
 #include "jarvis_snapshot.hpp"
-#include "jarvis_static_files.hpp"
 #include "jarvis_text.hpp"
 
 #include <switchyard/plugin.hpp>
 
 #include <charconv>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,8 +68,19 @@ class JarvisPlugin final : public sdk::Plugin {
     JarvisPlugin(sdk::Host host, const sdk::Config& config)
         : Plugin(host), settings_(parse_settings(config.json)), clients_(host.group("clients")) {
         // A dashboard folder that is not there is a config mistake: refuse the start (or
-        // the reload) rather than answer 404 for every page.
-        if (!settings_.dashboard_dir.empty()) check_dashboard_dir(settings_.dashboard_dir);
+        // the reload) rather than answer 404 for every page. Without the key, the
+        // dashboard jarvis ships, when it is installed.
+        if (!settings_.dashboard_dir_given) {
+            settings_.dashboard_dir = shipped_dashboard_dir();
+            if (settings_.dashboard_dir.empty())
+                host.warn(
+                    "no dashboard_dir and no shipped dashboard beside jarvis.so; pages are 404");
+        } else if (!settings_.dashboard_dir.empty()) {
+            check_dashboard_dir(settings_.dashboard_dir);
+            // The file service takes absolute folders only.
+            settings_.dashboard_dir =
+                std::filesystem::absolute(settings_.dashboard_dir).lexically_normal().string();
+        }
         // A reload hands on the start time (uptime counts from the first generation) and
         // the open voice sessions.
         std::optional<Snapshot> previous;
@@ -296,30 +309,21 @@ class JarvisPlugin final : public sdk::Plugin {
             respond(response, 404, kNotFound);
             return SY_OK;
         }
-        StaticAnswer file = serve_static_file(settings_.dashboard_dir, request.path(),
-                                              request.query(), request.header("If-None-Match"));
-        switch (file.status) {
-            case 200:
-            case 304:
-                response.status = file.status;
-                response.content_type = std::move(file.content_type);
-                // no-cache: the browser keeps the file but asks every time, so a changed
-                // dashboard is seen at once and an unchanged one costs a 304.
-                response.headers = {{"ETag", std::move(file.etag)},
-                                    {"Cache-Control", "no-cache"},
-                                    {"X-Content-Type-Options", "nosniff"}};
-                response.body = std::move(file.body);
-                return SY_OK;
-            case 301:
-                response.status = 301;
-                response.headers = {{"Location", std::move(file.location)}};
-                return SY_OK;
-            case 500:
-                host().warn(file.problem);
-                respond(response, 500, R"({"error":"Internal server error"})");
-                return SY_OK;
-            default: respond(response, 404, kNotFound); return SY_OK;
+        // The kernel reads and sends the file off the network threads; its MIME type,
+        // ETag/304, HEAD and Range come with it. no-cache: the browser keeps the file but
+        // asks every time, so a changed dashboard is seen at once and an unchanged one
+        // costs a 304.
+        sdk::FileResponse file;
+        file.root = settings_.dashboard_dir;
+        file.path = dashboard_file(request.path());
+        file.headers = {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}};
+        const sy_status status = host().respond_file(request.id(), file);
+        if (status == SY_ERR_UNSUPPORTED) {
+            respond(response, 500, R"({"error":"Internal server error"})");
+            return SY_OK;
         }
+        // Answered, or answered 503 by the kernel (SY_ERR_FULL), or nobody to answer.
+        return SY_DEFERRED;
     }
 
     uint16_t port_of(sy_conn_id conn) const {

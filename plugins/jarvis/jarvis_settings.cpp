@@ -101,6 +101,7 @@ JarvisSettings parse_settings(std::string_view config_json) {
             }
         } else if (key == "dashboard_dir") {
             settings.dashboard_dir = string_value(value, key);
+            settings.dashboard_dir_given = true;
             // A NUL would cut the path short in every system call that opens it.
             if (settings.dashboard_dir.find('\0') != std::string::npos)
                 throw std::invalid_argument("config key 'dashboard_dir' holds a NUL character");

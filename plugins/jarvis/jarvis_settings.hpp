@@ -19,10 +19,13 @@ struct JarvisSettings {
     // The browser Origin accepted on /ws besides one whose host equals the Host header,
     // normalized to lower-case "scheme://host[:port]". Empty: "http://localhost:<port>".
     std::string public_origin;
-    // The folder whose files are served at / (index.html for a folder). Empty: no
-    // dashboard, every page is 404. The kernel hands it over already resolved against the
-    // config file's folder when it was relative (keys ending in _dir).
+    // The folder whose files are served at / (index.html for a path ending in '/'). The
+    // kernel hands it over already resolved against the config file's folder when it was
+    // relative (keys ending in _dir). Absent: the dashboard jarvis ships (installed beside
+    // jarvis.so); given as "": no dashboard, every page is 404.
     std::string dashboard_dir;
+    // Whether the config named dashboard_dir at all (even as "").
+    bool dashboard_dir_given = false;
     // `command` names the backend answers: a client's command with one of these names goes
     // to the bus stream `inbound` like a chat. "*" stands for every command. Commands in
     // neither this list nor the plugin's own (health, ping) are answered "Unknown command".

@@ -186,6 +186,11 @@ class Request {
     }
     // The index of the matched route in its endpoint's routes.
     uint32_t route_index() const noexcept { return request_->route_index; }
+    // The id that names this request for Host::respond and Host::respond_file (1.1);
+    // non-zero on HTTP routes, 0 for upgrades, SSE requests and a 1.0 kernel.
+    sy_request_id id() const noexcept {
+        return SY_HAS_FIELD(request_, sy_request_v1, request_id) ? request_->request_id : 0;
+    }
     // The ABI struct.
     const sy_request_v1& raw() const noexcept { return *request_; }
 
@@ -238,6 +243,22 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;
     // The response body.
     std::string body;
+};
+
+// A file for the kernel to answer a request with (Host::respond_file): looked up under
+// `root` one name at a time, links out of it, dotfiles, folders and missing files are 404.
+struct FileResponse {
+    // An absolute folder.
+    std::string root;
+    // '/'-separated path under root, percent-encoded as in a request target; usually the
+    // request's path().
+    std::string path;
+    // Empty: from the file name's extension.
+    std::string content_type;
+    // Extra headers (Cache-Control, ...).
+    std::vector<std::pair<std::string, std::string>> headers;
+    // Files larger than this are 404; 0: no bound.
+    uint64_t max_bytes = 0;
 };
 
 // An event to publish on the bus. Views: they must stay valid for the publish() call.
@@ -395,6 +416,49 @@ class Host {
         return table_->timer_cancel(table_->ctx, timer);
     }
 
+    // True when the kernel offers respond and respond_file (ABI 1.1 and later).
+    bool can_respond_later() const noexcept {
+        return SY_HAS_FIELD(table_, sy_host_v1, respond_file) && table_->respond != nullptr &&
+               table_->respond_file != nullptr;
+    }
+    // Answers a request that on_http deferred (returned SY_DEFERRED), from a later hook.
+    // SY_ERR_NOT_FOUND for an unknown id or one answered already (or timed out),
+    // SY_ERR_CLOSED when the client has gone.
+    sy_status respond(sy_request_id request, const Response& response) const {
+        if (!can_respond_later()) return SY_ERR_UNSUPPORTED;
+        std::vector<sy_header> headers;
+        headers.reserve(response.headers.size());
+        for (const auto& [name, value] : response.headers)
+            headers.push_back(sy_header{to_sy_str(name), to_sy_str(value)});
+        sy_response_v1 abi{};
+        abi.struct_size = sizeof abi;
+        abi.status = response.status;
+        abi.content_type = to_sy_str(response.content_type);
+        abi.headers = headers.data();
+        abi.header_count = headers.size();
+        abi.body = to_sy_str(response.body);
+        return table_->respond(table_->ctx, request, &abi);
+    }
+    // Answers a request with a file the kernel reads and sends off the network threads
+    // (MIME type, ETag/304, HEAD, Range). From on_http: call it with request.id() and
+    // return SY_DEFERRED. Same statuses as respond.
+    sy_status respond_file(sy_request_id request, const FileResponse& file) const {
+        if (!can_respond_later()) return SY_ERR_UNSUPPORTED;
+        std::vector<sy_header> headers;
+        headers.reserve(file.headers.size());
+        for (const auto& [name, value] : file.headers)
+            headers.push_back(sy_header{to_sy_str(name), to_sy_str(value)});
+        sy_file_response_v1 abi{};
+        abi.struct_size = sizeof abi;
+        abi.root = to_sy_str(file.root);
+        abi.path = to_sy_str(file.path);
+        abi.content_type = to_sy_str(file.content_type);
+        abi.headers = headers.data();
+        abi.header_count = headers.size();
+        abi.max_bytes = file.max_bytes;
+        return table_->respond_file(table_->ctx, request, &abi);
+    }
+
     // Compares secrets in time that depends only on their lengths.
     bool secure_equals(std::string_view a, std::string_view b) const noexcept {
         return table_->secure_equals(to_sy_str(a), to_sy_str(b)) != 0;
@@ -421,13 +485,16 @@ struct Config {
 };
 
 // True for the keys of a [plugins.<name>] table that the kernel itself reads (enabled,
-// library, listen, publish_to; the connection caps max_connections and max_connections_per_address;
-// the endpoints' default WebSocket keepalive ping_interval_ms and pong_timeout_ms): a
-// plugin that refuses unknown keys must let these pass. A plugin may read them too.
+// library, listen, publish_to; the connection caps max_connections and
+// max_connections_per_address; the endpoints' default WebSocket keepalive
+// ping_interval_ms and pong_timeout_ms; the deferred answers' respond_timeout_ms and
+// max_deferred): a plugin that refuses unknown keys must let these pass. A plugin may
+// read them too.
 inline bool is_kernel_config_key(std::string_view key) noexcept {
     return key == "enabled" || key == "library" || key == "listen" || key == "publish_to" ||
            key == "max_connections" || key == "max_connections_per_address" ||
-           key == "ping_interval_ms" || key == "pong_timeout_ms";
+           key == "ping_interval_ms" || key == "pong_timeout_ms" ||
+           key == "respond_timeout_ms" || key == "max_deferred";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
@@ -442,7 +509,9 @@ class Plugin {
     Plugin(const Plugin&) = delete;
     Plugin& operator=(const Plugin&) = delete;
 
-    // A plain HTTP request on an HTTP route.
+    // A plain HTTP request on an HTTP route. Fill `response` and return SY_OK, or return
+    // SY_DEFERRED and answer later with host().respond or host().respond_file using
+    // request.id() (`response` is then ignored).
     virtual sy_status on_http(const Request& request, Response& response) {
         (void)request;
         response.status = 404;
