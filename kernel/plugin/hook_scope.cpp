@@ -25,8 +25,7 @@ std::vector<HookWatch*> g_watches;
 RateLimitedLog g_slow_log("slow plugin hooks", 5);
 
 int64_t now_ns() noexcept {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               Clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
         .count();
 }
 
@@ -72,9 +71,10 @@ HookScope::~HookScope() {
     if (bound_ms == 0 || took_ns <= bound_ms * 1'000'000) return;
     watch_.slow_hooks_.fetch_add(1, std::memory_order_relaxed);
     if (watch_.reported_.exchange(false, std::memory_order_relaxed)) return;
-    g_slow_log.warn("plugin {}: hook {} ran {} ms, longer than slow_hook_ms = {}: it stalled "
-                    "every connection of its worker meanwhile",
-                    watch_.plugin(), hook != nullptr ? hook : "?", took_ns / 1'000'000, bound_ms);
+    g_slow_log.warn(
+        "plugin {}: hook {} ran {} ms, longer than slow_hook_ms = {}: it stalled "
+        "every connection of its worker meanwhile",
+        watch_.plugin(), hook != nullptr ? hook : "?", took_ns / 1'000'000, bound_ms);
 }
 
 const HookWatch* HookScope::current() noexcept {
@@ -107,9 +107,10 @@ void HookWatchdog::run() {
             const int64_t started = watch->started_ns_.load(std::memory_order_relaxed);
             if (hook == nullptr || now - started <= bound_ms * 1'000'000) continue;
             if (watch->reported_.exchange(true, std::memory_order_relaxed)) continue;
-            g_slow_log.warn("plugin {}: hook {} has been running for {} ms (slow_hook_ms = {}); "
-                            "every connection of its worker waits",
-                            watch->plugin(), hook, (now - started) / 1'000'000, bound_ms);
+            g_slow_log.warn(
+                "plugin {}: hook {} has been running for {} ms (slow_hook_ms = {}); "
+                "every connection of its worker waits",
+                watch->plugin(), hook, (now - started) / 1'000'000, bound_ms);
         }
     }
 }

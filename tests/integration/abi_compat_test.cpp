@@ -9,9 +9,8 @@
 #include "toml_text.hpp"
 #include "ws_client.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 
 #include <map>
 #include <string>
@@ -36,10 +35,9 @@ constexpr ProbeEndpoint kProbeEndpoints[] = {
 };
 
 std::string probe_table(std::string_view name) {
-    const std::string library = std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/" +
-                                std::string(name) + ".so";
-    return "[plugins." + std::string(name) + "]\nenabled = true\nlibrary = " +
-           toml_quote(library) +
+    const std::string library =
+        std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/" + std::string(name) + ".so";
+    return "[plugins." + std::string(name) + "]\nenabled = true\nlibrary = " + toml_quote(library) +
            "\nlisten = { alpha = \"127.0.0.1:0\", beta = \"127.0.0.1:0\", gamma = "
            "\"127.0.0.1:0\" }\n\n";
 }
@@ -100,8 +98,7 @@ TEST_CASE("abi: the same plugin built against the current header serves the same
     check_serves_every_route(kernel, "abi_current_probe", "1.1");
 }
 
-TEST_CASE("abi: the control API reports each probe's ABI version",
-          "[integration][abi]") {
+TEST_CASE("abi: the control API reports each probe's ABI version", "[integration][abi]") {
     auto kernel = start_probes();
     const auto plugins = parse_json(kernel.plugins_json()).as_object().at("plugins").as_array();
     std::map<std::string, std::string> abi_of;

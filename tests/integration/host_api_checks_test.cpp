@@ -27,19 +27,17 @@ constexpr int kNotFound = -3;
 constexpr int kWrongThread = -7;
 constexpr int kDenied = -8;
 
-KernelOptions misuse_options(std::string_view extra_lines = {},
-                             std::string_view kernel_toml = {}) {
+KernelOptions misuse_options(std::string_view extra_lines = {}, std::string_view kernel_toml = {}) {
     KernelOptions options;
     options.kernel_toml = std::string(kernel_toml);
     options.extra_toml = enabled_plugin_table(
-        "host_misuse", "library = " +
-                           toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/host_misuse.so") +
-                           "\n" + std::string(extra_lines));
+        "host_misuse",
+        "library = " + toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/host_misuse.so") +
+            "\n" + std::string(extra_lines));
     return options;
 }
 
-KernelProcess start_misuse(std::string_view extra_lines = {},
-                           std::string_view kernel_toml = {}) {
+KernelProcess start_misuse(std::string_view extra_lines = {}, std::string_view kernel_toml = {}) {
     return KernelProcess::start(misuse_options(extra_lines, kernel_toml));
 }
 
@@ -98,8 +96,7 @@ TEST_CASE("host checks: stale connection and group ids get SY_ERR_NOT_FOUND and 
     check_still_serves(ws);
 }
 
-TEST_CASE("host checks: a raw SSE frame never reaches a WebSocket",
-          "[integration][abi][host]") {
+TEST_CASE("host checks: a raw SSE frame never reaches a WebSocket", "[integration][abi][host]") {
     auto kernel = start_misuse();
     auto ws = connect(kernel);
     CHECK(status_of(ws, "raw_to_ws") == kInvalid);
@@ -196,8 +193,8 @@ TEST_CASE("lanes: bus events a plugin's full queue lost reach it as a gap",
     const uint64_t after = publish(kernel, R"({"topic":"host_misuse","type":"after"})");
     CHECK(after == kBurst + 1);
     REQUIRE(ws.send_text("events"));
-    CHECK(next_text_or_why(ws, kWait) == "events " + std::to_string(kQueue + 1) + " 1 " +
-                                             std::to_string(after));
+    CHECK(next_text_or_why(ws, kWait) ==
+          "events " + std::to_string(kQueue + 1) + " 1 " + std::to_string(after));
     CHECK(logged(kernel, {"plugin host_misuse", "dropped", "told of the gap"}));
 }
 
@@ -213,6 +210,7 @@ TEST_CASE("watchdog: a hook that runs past slow_hook_ms is logged and counted",
     // A quick hook is not counted.
     CHECK(status_of(ws, "spin 0") == 0);
     const auto again = parse_json(kernel.control().get("/api/v1/plugins").body);
-    CHECK(again.as_object().at("plugins").as_array().at(0).as_object().at("slow_hooks").as_int64() ==
-          1);
+    CHECK(
+        again.as_object().at("plugins").as_array().at(0).as_object().at("slow_hooks").as_int64() ==
+        1);
 }

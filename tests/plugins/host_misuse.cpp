@@ -136,7 +136,8 @@ sy_status run(Instance& self, sy_conn_id conn, std::string_view command, std::st
     if (command == "burst") {
         const long n = std::atol(std::string(arg).c_str());
         for (long i = 0; i < n; ++i) {
-            if (const sy_status status = publish(h, "host_misuse", ""); status != SY_OK) return status;
+            if (const sy_status status = publish(h, "host_misuse", ""); status != SY_OK)
+                return status;
         }
         return SY_OK;
     }
@@ -146,8 +147,7 @@ sy_status run(Instance& self, sy_conn_id conn, std::string_view command, std::st
     if (command == "spin") {
         const auto until = std::chrono::steady_clock::now() +
                            std::chrono::milliseconds(std::atoi(std::string(arg).c_str()));
-        while (std::chrono::steady_clock::now() < until) {
-        }
+        while (std::chrono::steady_clock::now() < until) {}
         return SY_OK;
     }
     if (command == "echo" || command == "whoami" || command == "events") return SY_OK;
