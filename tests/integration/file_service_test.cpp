@@ -36,12 +36,7 @@ struct Site {
     TempDir dir{"file-service"};
 
     fs::path root() const { return dir.path() / "site"; }
-    void write(const fs::path& path, std::string_view text) const {
-        fs::create_directories(path.parent_path());
-        std::ofstream out(path, std::ios::binary);
-        out.write(text.data(), std::streamsize(text.size()));
-        REQUIRE(out.good());
-    }
+    void write(const fs::path& path, std::string_view text) const { write_file(path, text); }
 
     Site() {
         write(root() / "index.html", "<!doctype html><title>home</title>");

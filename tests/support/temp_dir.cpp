@@ -45,11 +45,16 @@ void TempDir::remove() noexcept {
 
 std::filesystem::path TempDir::write(std::string_view name, std::string_view text) const {
     const auto file = path_ / name;
+    write_file(file, text);
+    return file;
+}
+
+void write_file(const std::filesystem::path& file, std::string_view text) {
+    std::filesystem::create_directories(file.parent_path());
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(text.data(), std::streamsize(text.size()));
     out.close();
     if (!out) throw std::runtime_error("cannot write " + file.string());
-    return file;
 }
 
 } // namespace switchyard::test

@@ -28,4 +28,8 @@ class TempDir {
     std::filesystem::path path_;
 };
 
+// Writes `text` to `file` (replacing it), creating the folders above it. Throws
+// std::runtime_error when it cannot.
+void write_file(const std::filesystem::path& file, std::string_view text);
+
 } // namespace switchyard::test
