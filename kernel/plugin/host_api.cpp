@@ -1,9 +1,10 @@
 // The kernel's side of the host table. plugin.h marks each function [hooks] or [any]:
 // a [hooks] function first checks that the calling thread is inside one of this plugin's
-// hooks (HookScope), which is what lets it touch the runtime's dispatcher-only state;
-// called from anywhere else it refuses with SY_ERR_WRONG_THREAD. Every refusal caused by
-// a plugin's mistake (a stale id, a frame released twice or never made, a frame of the
-// wrong kind for the transport, a topic outside its lanes) is logged naming the plugin,
+// hooks (HookScope), which is what lets it touch the runtime's dispatcher-only parts
+// (connections, groups, frames, timers: PluginRuntime's public accessors); called from
+// anywhere else it refuses with SY_ERR_WRONG_THREAD. Every refusal caused by a plugin's
+// mistake (a stale id, a frame released twice or never made, a frame of the wrong kind
+// for the transport, a topic outside its lanes) is logged naming the plugin,
 // rate-limited, and leaves the kernel and the wire untouched.
 #include "plugin/host_api.hpp"
 
@@ -25,8 +26,6 @@ namespace switchyard {
 namespace {
 
 constexpr size_t kMaxFrameBytes = size_t{1} << 30;
-
-std::atomic<sy_group_id> g_next_group{1};
 
 std::string_view sv(sy_str s) {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
@@ -78,14 +77,13 @@ std::string_view header_of(const sy_request_v1* request, std::string_view name) 
     return {};
 }
 
-} // namespace
-
+// The host functions, as the table's entries (make_host_table).
 struct HostApi {
     // The runtime, when the caller is inside one of its plugin's hooks; otherwise the call
     // is logged and refused (nullptr).
     static PluginRuntime* in_hook(void* ctx, const char* function) {
         auto& r = rt(ctx);
-        if (HookScope::current() == &r.hooks_) return &r;
+        if (HookScope::current() == &r.hooks()) return &r;
         g_misuse.warn("plugin {}: {} called outside the plugin's hooks (another thread, or "
                       "after destroy); refused with SY_ERR_WRONG_THREAD",
                       r.name(), function);
@@ -93,10 +91,8 @@ struct HostApi {
     }
 
     // The plugin's record of `conn`, or nullptr with a log line (a stale or foreign id).
-    static PluginRuntime::ConnRecord* conn_of(PluginRuntime& r, sy_conn_id conn,
-                                              const char* function) {
-        auto it = r.conns_.find(conn);
-        auto* record = it == r.conns_.end() ? nullptr : &it->second;
+    static ConnRecord* conn_of(PluginRuntime& r, sy_conn_id conn, const char* function) {
+        auto* record = r.connections().find(conn);
         if (record == nullptr) {
             g_misuse.info("plugin {}: {} on connection {}, which is not one of its open "
                           "connections; SY_ERR_NOT_FOUND",
@@ -106,10 +102,8 @@ struct HostApi {
     }
 
     // The plugin's group `group`, or nullptr with a log line.
-    static PluginRuntime::GroupRecord* group_of(PluginRuntime& r, sy_group_id group,
-                                                const char* function) {
-        auto it = r.groups_.find(group);
-        if (it != r.groups_.end()) return &it->second;
+    static GroupMembers* group_of(PluginRuntime& r, sy_group_id group, const char* function) {
+        if (auto* members = r.groups().find(group)) return members;
         g_misuse.warn("plugin {}: {} on group {}, which is not one of its groups; "
                       "SY_ERR_NOT_FOUND",
                       r.name(), function, group);
@@ -120,7 +114,7 @@ struct HostApi {
     // released); otherwise logs: a frame released already, or a pointer the host never
     // handed out, must never reach a connection.
     static bool owns_frame(PluginRuntime& r, const sy_frame* frame, const char* function) {
-        if (frame != nullptr && r.frame_refs_.count(frame) != 0) return true;
+        if (r.frames().owns(frame)) return true;
         g_misuse.warn("plugin {}: {} with a frame it holds no reference to (released "
                       "already, or not made by frame_create); SY_ERR_INVALID",
                       r.name(), function);
@@ -160,23 +154,16 @@ struct HostApi {
         if (payload.len > kMaxFrameBytes) return nullptr;
         if (kind != SY_FRAME_TEXT && kind != SY_FRAME_BINARY && kind != SY_FRAME_RAW)
             return nullptr;
-        sy_frame* frame = make_wire_frame(kind, sv(payload));
-        ++r->frame_refs_[frame];
-        return frame;
+        return r->frames().create(kind, sv(payload));
     }
 
     static void frame_release(void* ctx, sy_frame* frame) {
         auto* r = in_hook(ctx, "frame_release");
         if (r == nullptr || frame == nullptr) return;
-        auto it = r->frame_refs_.find(frame);
-        if (it == r->frame_refs_.end()) {
-            g_misuse.warn("plugin {}: frame_release of a frame it holds no reference to "
-                          "(released twice, or not made by frame_create); ignored",
-                          r->name());
-            return;
-        }
-        if (--it->second == 0) r->frame_refs_.erase(it);
-        release(frame);
+        if (r->frames().release(frame)) return;
+        g_misuse.warn("plugin {}: frame_release of a frame it holds no reference to "
+                      "(released twice, or not made by frame_create); ignored",
+                      r->name());
     }
 
     static sy_status send(void* ctx, sy_conn_id conn, sy_frame* frame) {
@@ -234,13 +221,7 @@ struct HostApi {
     static sy_group_id group(void* ctx, sy_str name) {
         auto* r = in_hook(ctx, "group");
         if (r == nullptr) return 0;
-        auto [it, added] = r->group_ids_.try_emplace(std::string(sv(name)), 0);
-        if (added) {
-            it->second = g_next_group.fetch_add(1);
-            r->groups_.emplace(it->second, PluginRuntime::GroupRecord{});
-            r->record_group_created(it->first, it->second);
-        }
-        return it->second;
+        return r->groups().id_of(sv(name));
     }
 
     static sy_status group_add(void* ctx, sy_group_id group, sy_conn_id conn) {
@@ -250,14 +231,11 @@ struct HostApi {
         if (members == nullptr) return SY_ERR_NOT_FOUND;
         auto* record = conn_of(*r, conn, "group_add");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
-        auto& groups = record->groups;
-        if (std::find(groups.begin(), groups.end(), group) != groups.end()) return SY_OK;
+        if (GroupTable::has_member(*record, group)) return SY_OK;
         const bool queued = r->plugin_task_on_conn_worker(
             conn, [group](Connection& c) { c.worker().group_add(group, &c); });
         if (!queued) return worker_queue_full(*r, "group_add");
-        groups.push_back(group);
-        ++members->count_of(*record);
-        r->record_group_joined(group, conn);
+        r->groups().join(*members, group, conn, *record);
         return SY_OK;
     }
 
@@ -268,23 +246,18 @@ struct HostApi {
         if (members == nullptr) return SY_ERR_NOT_FOUND;
         auto* record = conn_of(*r, conn, "group_remove");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
-        auto& groups = record->groups;
-        auto pos = std::find(groups.begin(), groups.end(), group);
-        if (pos == groups.end()) return SY_OK;
+        if (!GroupTable::has_member(*record, group)) return SY_OK;
         const bool queued = r->plugin_task_on_conn_worker(
             conn, [group](Connection& c) { c.worker().group_remove(group, &c); });
         if (!queued) return worker_queue_full(*r, "group_remove");
-        groups.erase(pos);
-        --members->count_of(*record);
-        r->record_group_left(group, conn);
+        r->groups().leave(*members, group, conn, *record);
         return SY_OK;
     }
 
     static size_t group_size(void* ctx, sy_group_id group) {
         auto* r = in_hook(ctx, "group_size");
         if (r == nullptr) return 0;
-        auto it = r->groups_.find(group);
-        return it == r->groups_.end() ? 0 : it->second.size();
+        return r->groups().size(group);
     }
 
     static sy_status conn_state_set(void* ctx, sy_conn_id conn, sy_str bytes) {
@@ -292,17 +265,16 @@ struct HostApi {
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         auto* record = conn_of(*r, conn, "conn_state_set");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
-        r->record_state_before(conn, record->state);
-        record->state.assign(sv(bytes));
+        r->connections().set_state(conn, *record, sv(bytes));
         return SY_OK;
     }
 
     static sy_str conn_state_get(void* ctx, sy_conn_id conn) {
         auto* r = in_hook(ctx, "conn_state_get");
         if (r == nullptr) return sy_str{nullptr, 0};
-        auto record = r->conns_.find(conn);
-        if (record == r->conns_.end()) return sy_str{nullptr, 0};
-        return to_sy(record->second.state);
+        const auto* record = r->connections().find(conn);
+        if (record == nullptr) return sy_str{nullptr, 0};
+        return to_sy(record->state);
     }
 
     static sy_status conn_keepalive(void* ctx, sy_conn_id conn, uint32_t interval_ms,
@@ -319,7 +291,7 @@ struct HostApi {
 
     // The plugin may publish `e` (its lanes; a scope.conn of its own): SY_OK, or why not.
     static sy_status publish_allowed(PluginRuntime& r, const Event& e) {
-        if (!r.lanes_.allows(e.topic)) {
+        if (!r.lanes().allows(e.topic)) {
             g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
                           "to {}, {}/..., inbound/{} and what publish_to grants it",
                           r.name(), e.topic, r.name(), r.name(), r.name());
@@ -331,7 +303,7 @@ struct HostApi {
         if (ec || !scope.is_object()) return SY_ERR_INVALID;
         if (!scope.as_object().contains("conn")) return SY_OK;
         const sy_conn_id conn = scope_conn(scope.as_object());
-        if (conn != 0 && (conn == r.closing_conn_ || r.find_conn(conn) != nullptr)) return SY_OK;
+        if (r.connections().is_known(conn)) return SY_OK;
         g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
                       "one of its connections",
                       r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
@@ -361,7 +333,7 @@ struct HostApi {
         }
         if (const sy_status allowed = publish_allowed(r, e); allowed != SY_OK) return allowed;
         try {
-            auto stored = r.bus_.publish(std::move(e));
+            auto stored = r.bus().publish(std::move(e));
             if (out_seq != nullptr) *out_seq = stored->seq;
             return SY_OK;
         } catch (const std::invalid_argument& error) {
@@ -376,7 +348,7 @@ struct HostApi {
         auto* hooked = in_hook(ctx, "bus_replay");
         if (hooked == nullptr) return SY_ERR_WRONG_THREAD;
         auto& r = *hooked;
-        const ReplayResult replay = r.bus_.replay_after(sv(stream), after_seq);
+        const ReplayResult replay = r.bus().replay_after(sv(stream), after_seq);
         if (out_gap != nullptr) *out_gap = replay.gap ? 1 : 0;
         if (out_last_seq != nullptr) *out_last_seq = replay.last_seq;
         if (visit == nullptr) return SY_OK;
@@ -391,13 +363,13 @@ struct HostApi {
                                    uint64_t tag) {
         auto* r = in_hook(ctx, "timer_start");
         if (r == nullptr) return 0;
-        return r->start_timer(delay_ms, interval_ms, tag);
+        return r->timers().start(delay_ms, interval_ms, tag);
     }
 
     static sy_status timer_cancel(void* ctx, sy_timer_id timer) {
         auto* r = in_hook(ctx, "timer_cancel");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
-        if (r->cancel_timer(timer)) return SY_OK;
+        if (r->timers().cancel(timer)) return SY_OK;
         g_misuse.info("plugin {}: timer_cancel of timer {}, which is not running; "
                       "SY_ERR_NOT_FOUND",
                       r->name(), timer);
@@ -461,7 +433,7 @@ struct HostApi {
             status = SY_ERR_WRONG_THREAD;
             return nullptr;
         }
-        HttpExchangePtr exchange = hooked->deferred_.take(id);
+        HttpExchangePtr exchange = hooked->deferred().take(id);
         if (!exchange) {
             status = SY_ERR_NOT_FOUND;
             return nullptr;
@@ -511,7 +483,7 @@ struct HostApi {
         job.if_none_match = header_of(&abi, "if-none-match");
         job.range = header_of(&abi, "range");
         auto done = [exchange](FileAnswer answer) { exchange->respond_file(std::move(answer)); };
-        if (!r.files_.submit(std::move(job), std::move(done))) {
+        if (!r.files().submit(std::move(job), std::move(done))) {
             exchange->respond(503, "application/json",
                               error_json("BUSY", "too many files are waiting to be read"));
             return SY_ERR_FULL;
@@ -519,6 +491,8 @@ struct HostApi {
         return SY_OK;
     }
 };
+
+} // namespace
 
 sy_host_v1 make_host_table(PluginRuntime* runtime) {
     sy_host_v1 host{};

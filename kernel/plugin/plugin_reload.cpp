@@ -165,7 +165,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;
-    creating_.open(next_timer_);
+    creating_.open(timers_.next_id());
     sy_status status = SY_ERR_FAILED;
     {
         HookScope scope(hooks_, "create");
@@ -220,39 +220,6 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     return outcome;
-}
-
-// -- undoing a failed create() ---------------------------------------------------------
-
-void PluginRuntime::record_group_created(const std::string& name, sy_group_id group) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, name, group] {
-        group_ids_.erase(name);
-        groups_.erase(group);
-    });
-}
-
-void PluginRuntime::record_group_joined(sy_group_id group, sy_conn_id conn) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, group, conn] {
-        auto& record = conns_.at(conn);
-        record.groups.erase(std::find(record.groups.begin(), record.groups.end(), group));
-        --groups_.at(group).count_of(record);
-    });
-}
-
-void PluginRuntime::record_group_left(sy_group_id group, sy_conn_id conn) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, group, conn] {
-        auto& record = conns_.at(conn);
-        record.groups.push_back(group);
-        ++groups_.at(group).count_of(record);
-    });
-}
-
-void PluginRuntime::record_state_before(sy_conn_id conn, const std::string& state) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, conn, state] { conns_.at(conn).state = state; });
 }
 
 } // namespace switchyard

@@ -7,7 +7,6 @@
 #include "plugin/hook_scope.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/route_match.hpp"
-#include "log/rate_limited_log.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -27,7 +26,6 @@ constexpr size_t kDispatchLimit = 65536;
 // workers; past it the call fails with SY_ERR_FULL.
 constexpr size_t kMaxWorkerTasks = size_t{1} << 18;
 
-RateLimitedLog g_lost_events("events lost to a full plugin queue");
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
 // respond_file requests waiting for the plugin's file thread; past it, 503.
@@ -114,8 +112,13 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       settings_json_(config_.settings_json),
       home_(pool.next()),
       dispatcher_(home_.io(), kDispatchLimit),
+      streams_(bus, dispatcher_, config_.name, kDispatchLimit),
       hooks_(config_.name),
       lanes_(config_.name, publish_grants_of(config_.settings_json)),
+      connections_(creating_),
+      groups_(connections_, creating_),
+      timers_(home_.io(), dispatcher_, creating_,
+              [this](sy_timer_id id, uint64_t tag) { fire_timer(id, tag); }),
       deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
       files_(kFileQueueLimit) {
     init_host_table();
@@ -151,7 +154,7 @@ void PluginRuntime::apply_connection_settings(const PluginConfig& next) {
 }
 
 PluginRuntime::~PluginRuntime() {
-    for (auto id : subscriptions_) bus_.unsubscribe(id);
+    streams_.clear();
     destroy_instance();
 }
 
@@ -212,22 +215,8 @@ void PluginRuntime::start() {
 }
 
 void PluginRuntime::subscribe_streams() {
-    for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
-    for (size_t i = 0; i < desc_->stream_count; ++i) {
-        std::string stream = desc_->streams[i];
-        // Set when an event of the stream could not be queued: the next one delivered
-        // carries sy_event_v1.gap, so the plugin learns of the loss and can replay.
-        auto lost = std::make_shared<std::atomic<bool>>(false);
-        subscriptions_.push_back(bus_.subscribe(stream, [this, lost](const EventPtr& event) {
-            const bool gap = lost->exchange(false);
-            if (!dispatcher_.post([this, event, gap] { deliver_event(*event, gap); })) {
-                lost->store(true);
-                g_lost_events.warn("plugin {}: {} calls waiting; event {} seq {} dropped, the "
-                                   "plugin is told of the gap with the next one",
-                                   config_.name, kDispatchLimit, event->topic, event->seq);
-            }
-        }));
-    }
+    streams_.subscribe(*desc_,
+                       [this](const Event& event, bool gap) { deliver_event(event, gap); });
 }
 
 void PluginRuntime::publish_metadata() {
@@ -241,7 +230,7 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
     for (auto& endpoint : endpoints_) {
         if (endpoint.listener) endpoint.listener->stop();
     }
-    for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
+    streams_.clear();
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();
     dispatcher_.post_always([this, done] {
@@ -262,13 +251,9 @@ void PluginRuntime::destroy_instance() {
         instance_ = nullptr;
     }
     // References the plugin never released would pin their frames for the kernel's life.
-    if (!frame_refs_.empty()) {
+    if (const size_t frames = frames_.release_all(); frames != 0) {
         spdlog::warn("plugin {}: {} frames were never released; the kernel releases them",
-                     config_.name, frame_refs_.size());
-        for (auto& [frame, refs] : frame_refs_) {
-            for (uint32_t i = 0; i < refs; ++i) release(const_cast<sy_frame*>(frame));
-        }
-        frame_refs_.clear();
+                     config_.name, frames);
     }
 }
 
@@ -527,7 +512,7 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
         record.peer = std::move(peer);
         record.endpoint = static_cast<uint32_t>(endpoint_index);
         record.sse = exchange->abi_request().route_kind == SY_ROUTE_SSE;
-        conns_.emplace(id, std::move(record));
+        connections_.add(id, std::move(record));
         if (instance_ == nullptr || desc_->on_open == nullptr) return;
         HookScope scope(hooks_, "on_open");
         const sy_status status = desc_->on_open(instance_, id, &exchange->abi_request());
@@ -539,7 +524,7 @@ void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string
     const sy_conn_id id = conn.id();
     const size_t bytes = payload.size();
     const bool queued = dispatcher_.post([this, id, kind, data = std::string(payload)] {
-        if (instance_ != nullptr && desc_->on_message != nullptr && conns_.count(id)) {
+        if (instance_ != nullptr && desc_->on_message != nullptr && connections_.contains(id)) {
             HookScope scope(hooks_, "on_message");
             const sy_status status = desc_->on_message(instance_, id, kind, view(data));
             if (status != SY_OK) hook_failed("on_message", status, id);
@@ -559,20 +544,20 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
     const sy_conn_id id = conn.id();
     spdlog::debug("plugin {}: connection {} closed ({} {})", config_.name, id, code, reason);
     dispatcher_.post_always([this, id, code, reason = std::string(reason)] {
-        auto it = conns_.find(id);
-        if (it == conns_.end()) return;
+        const std::optional<ConnRecord> record = connections_.remove(id);
+        if (!record) return;
         if (is_error_close(code)) {
             error_closes_log.warn(
                 "plugin {}: connection {} from {} at endpoint {} closed with {} ({})", config_.name,
-                id, it->second.peer, endpoints_[it->second.endpoint].name, code, reason);
+                id, record->peer, endpoints_[record->endpoint].name, code, reason);
         }
-        for (sy_group_id group : it->second.groups) --groups_[group].count_of(it->second);
-        conns_.erase(it);
+        groups_.forget(*record);
         if (instance_ != nullptr && desc_->on_close != nullptr) {
             HookScope scope(hooks_, "on_close");
-            closing_conn_ = id;
+            // The plugin may still publish for the connection it hears closing.
+            connections_.set_closing(id);
             desc_->on_close(instance_, id, code, view(reason));
-            closing_conn_ = 0;
+            connections_.set_closing(0);
         }
     });
 }
@@ -617,17 +602,12 @@ bool PluginRuntime::plugin_task_on_worker(Worker& worker, std::function<void()> 
     return true;
 }
 
-const PluginRuntime::ConnRecord* PluginRuntime::find_conn(sy_conn_id id) const {
-    auto it = conns_.find(id);
-    return it == conns_.end() ? nullptr : &it->second;
-}
-
 void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id conn) {
     if (conn == 0) {
         spdlog::error("plugin {}: {} failed (status {})", config_.name, hook, status);
         return;
     }
-    const ConnRecord* record = find_conn(conn);
+    const ConnRecord* record = connections_.find(conn);
     spdlog::error(
         "plugin {}: {} failed (status {}) on connection {} from {} at endpoint {}; "
         "closing it with 1011",
@@ -673,52 +653,11 @@ bool PluginRuntime::plugin_send(sy_conn_id conn, sy_frame* frame) {
     return pool_.owner_of(conn).post_send(conn, FrameRef::share(frame));
 }
 
-sy_timer_id PluginRuntime::start_timer(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag) {
-    const sy_timer_id id = next_timer_++;
-    TimerRecord record;
-    record.timer = std::make_unique<asio::steady_timer>(home_.io());
-    record.tag = tag;
-    record.interval_ms = interval_ms;
-    timers_.emplace(id, std::move(record));
-    arm_timer(id, delay_ms);
-    // A failed create() takes its timers with it: they never fire into the old instance.
-    if (creating_.is_open()) creating_.on_failure([this, id] { timers_.erase(id); });
-    return id;
-}
-
-bool PluginRuntime::cancel_timer(sy_timer_id id) {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) return false;
-    if (creating_.is_open() && !creating_.started_here(id)) {
-        // A timer of the old instance stays until the create() that cancels it succeeds.
-        creating_.hold([this, id] { timers_.erase(id); });
-        return true;
-    }
-    timers_.erase(it);
-    return true;
-}
-
-void PluginRuntime::arm_timer(sy_timer_id id, uint64_t delay_ms) {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) return;
-    it->second.timer->expires_after(std::chrono::milliseconds(delay_ms));
-    it->second.timer->async_wait([this, id](const boost::system::error_code& ec) {
-        if (ec) return;
-        dispatcher_.post_always([this, id] {
-            auto it = timers_.find(id);
-            if (it == timers_.end()) return;
-            const uint64_t tag = it->second.tag;
-            if (it->second.interval_ms != 0) {
-                arm_timer(id, it->second.interval_ms);
-            } else {
-                timers_.erase(it);
-            }
-            if (instance_ == nullptr || desc_->on_timer == nullptr) return;
-            HookScope scope(hooks_, "on_timer");
-            const sy_status status = desc_->on_timer(instance_, id, tag);
-            if (status != SY_OK) hook_failed("on_timer", status, 0);
-        });
-    });
+void PluginRuntime::fire_timer(sy_timer_id id, uint64_t tag) {
+    if (instance_ == nullptr || desc_->on_timer == nullptr) return;
+    HookScope scope(hooks_, "on_timer");
+    const sy_status status = desc_->on_timer(instance_, id, tag);
+    if (status != SY_OK) hook_failed("on_timer", status, 0);
 }
 
 } // namespace switchyard
