@@ -47,7 +47,8 @@ sy_conn_id scope_conn(const boost::json::object& scope) {
     const auto* conn = scope.if_contains("conn");
     if (conn == nullptr) return 0;
     if (conn->is_uint64()) return conn->as_uint64();
-    if (conn->is_int64()) return conn->as_int64() > 0 ? static_cast<sy_conn_id>(conn->as_int64()) : 0;
+    if (conn->is_int64())
+        return conn->as_int64() > 0 ? static_cast<sy_conn_id>(conn->as_int64()) : 0;
     if (!conn->is_string()) return 0;
     sy_conn_id id = 0;
     for (const char c : conn->as_string()) {
@@ -84,9 +85,10 @@ struct HostApi {
     static PluginRuntime* in_hook(void* ctx, const char* function) {
         auto& r = rt(ctx);
         if (HookScope::current() == &r.hooks()) return &r;
-        g_misuse.warn("plugin {}: {} called outside the plugin's hooks (another thread, or "
-                      "after destroy); refused with SY_ERR_WRONG_THREAD",
-                      r.name(), function);
+        g_misuse.warn(
+            "plugin {}: {} called outside the plugin's hooks (another thread, or "
+            "after destroy); refused with SY_ERR_WRONG_THREAD",
+            r.name(), function);
         return nullptr;
     }
 
@@ -94,9 +96,10 @@ struct HostApi {
     static ConnRecord* conn_of(PluginRuntime& r, sy_conn_id conn, const char* function) {
         auto* record = r.connections().find(conn);
         if (record == nullptr) {
-            g_misuse.info("plugin {}: {} on connection {}, which is not one of its open "
-                          "connections; SY_ERR_NOT_FOUND",
-                          r.name(), function, conn);
+            g_misuse.info(
+                "plugin {}: {} on connection {}, which is not one of its open "
+                "connections; SY_ERR_NOT_FOUND",
+                r.name(), function, conn);
         }
         return record;
     }
@@ -104,9 +107,10 @@ struct HostApi {
     // The plugin's group `group`, or nullptr with a log line.
     static GroupMembers* group_of(PluginRuntime& r, sy_group_id group, const char* function) {
         if (auto* members = r.groups().find(group)) return members;
-        g_misuse.warn("plugin {}: {} on group {}, which is not one of its groups; "
-                      "SY_ERR_NOT_FOUND",
-                      r.name(), function, group);
+        g_misuse.warn(
+            "plugin {}: {} on group {}, which is not one of its groups; "
+            "SY_ERR_NOT_FOUND",
+            r.name(), function, group);
         return nullptr;
     }
 
@@ -115,9 +119,10 @@ struct HostApi {
     // handed out, must never reach a connection.
     static bool owns_frame(PluginRuntime& r, const sy_frame* frame, const char* function) {
         if (r.frames().owns(frame)) return true;
-        g_misuse.warn("plugin {}: {} with a frame it holds no reference to (released "
-                      "already, or not made by frame_create); SY_ERR_INVALID",
-                      r.name(), function);
+        g_misuse.warn(
+            "plugin {}: {} with a frame it holds no reference to (released "
+            "already, or not made by frame_create); SY_ERR_INVALID",
+            r.name(), function);
         return false;
     }
 
@@ -125,16 +130,17 @@ struct HostApi {
     // WebSocket messages to WebSockets only); otherwise logs.
     static bool fits(PluginRuntime& r, sy_frame_kind kind, bool sse, const char* function) {
         if ((kind == SY_FRAME_RAW) == sse) return true;
-        g_misuse.warn("plugin {}: {} of a {} frame to {}; SY_ERR_INVALID, nothing sent",
-                      r.name(), function, kind == SY_FRAME_RAW ? "raw (SSE)" : "WebSocket",
+        g_misuse.warn("plugin {}: {} of a {} frame to {}; SY_ERR_INVALID, nothing sent", r.name(),
+                      function, kind == SY_FRAME_RAW ? "raw (SSE)" : "WebSocket",
                       sse ? "an event stream" : "a WebSocket");
         return false;
     }
 
     static sy_status worker_queue_full(PluginRuntime& r, const char* function) {
-        g_misuse.warn("plugin {}: {}: too many requests waiting for the network workers; "
-                      "SY_ERR_FULL",
-                      r.name(), function);
+        g_misuse.warn(
+            "plugin {}: {}: too many requests waiting for the network workers; "
+            "SY_ERR_FULL",
+            r.name(), function);
         return SY_ERR_FULL;
     }
 
@@ -161,9 +167,10 @@ struct HostApi {
         auto* r = in_hook(ctx, "frame_release");
         if (r == nullptr || frame == nullptr) return;
         if (r->frames().release(frame)) return;
-        g_misuse.warn("plugin {}: frame_release of a frame it holds no reference to "
-                      "(released twice, or not made by frame_create); ignored",
-                      r->name());
+        g_misuse.warn(
+            "plugin {}: frame_release of a frame it holds no reference to "
+            "(released twice, or not made by frame_create); ignored",
+            r->name());
     }
 
     static sy_status send(void* ctx, sy_conn_id conn, sy_frame* frame) {
@@ -204,7 +211,8 @@ struct HostApi {
             (members->sse != 0 && !fits(*r, frame->kind, true, "broadcast"))) {
             return SY_ERR_INVALID;
         }
-        if (!r->broadcast_on_workers(group, frame, except)) return worker_queue_full(*r, "broadcast");
+        if (!r->broadcast_on_workers(group, frame, except))
+            return worker_queue_full(*r, "broadcast");
         return SY_OK;
     }
 
@@ -282,19 +290,19 @@ struct HostApi {
         auto* r = in_hook(ctx, "conn_keepalive");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (conn_of(*r, conn, "conn_keepalive") == nullptr) return SY_ERR_NOT_FOUND;
-        const bool queued =
-            r->plugin_task_on_conn_worker(conn, [interval_ms, timeout_ms](Connection& c) {
-                c.set_keepalive(interval_ms, timeout_ms);
-            });
+        const bool queued = r->plugin_task_on_conn_worker(
+            conn,
+            [interval_ms, timeout_ms](Connection& c) { c.set_keepalive(interval_ms, timeout_ms); });
         return queued ? SY_OK : worker_queue_full(*r, "conn_keepalive");
     }
 
     // The plugin may publish `e` (its lanes; a scope.conn of its own): SY_OK, or why not.
     static sy_status publish_allowed(PluginRuntime& r, const Event& e) {
         if (!r.lanes().allows(e.topic)) {
-            g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
-                          "to {}, {}/..., inbound/{} and what publish_to grants it",
-                          r.name(), e.topic, r.name(), r.name(), r.name());
+            g_misuse.warn(
+                "plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
+                "to {}, {}/..., inbound/{} and what publish_to grants it",
+                r.name(), e.topic, r.name(), r.name(), r.name());
             return SY_ERR_DENIED;
         }
         if (e.scope.empty()) return SY_OK;
@@ -304,9 +312,10 @@ struct HostApi {
         if (!scope.as_object().contains("conn")) return SY_OK;
         const sy_conn_id conn = scope_conn(scope.as_object());
         if (r.connections().is_known(conn)) return SY_OK;
-        g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
-                      "one of its connections",
-                      r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
+        g_misuse.warn(
+            "plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
+            "one of its connections",
+            r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
         return SY_ERR_DENIED;
     }
 
@@ -370,9 +379,10 @@ struct HostApi {
         auto* r = in_hook(ctx, "timer_cancel");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (r->timers().cancel(timer)) return SY_OK;
-        g_misuse.info("plugin {}: timer_cancel of timer {}, which is not running; "
-                      "SY_ERR_NOT_FOUND",
-                      r->name(), timer);
+        g_misuse.info(
+            "plugin {}: timer_cancel of timer {}, which is not running; "
+            "SY_ERR_NOT_FOUND",
+            r->name(), timer);
         return SY_ERR_NOT_FOUND;
     }
 

@@ -10,8 +10,8 @@
 // create() started is undone when it fails (create_journal.hpp), and a swap the
 // dispatcher has not reached when the reload gives up waiting never runs.
 #include "plugin/abi_arrays.hpp"
-#include "plugin/plugin_runtime.hpp"
 #include "plugin/hook_scope.hpp"
+#include "plugin/plugin_runtime.hpp"
 #include "plugin/shadow_copy.hpp"
 
 #include <spdlog/spdlog.h>
@@ -25,7 +25,9 @@ namespace switchyard {
 
 namespace {
 
-sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+sy_str view(std::string_view s) {
+    return sy_str{s.data(), s.size()};
+}
 
 void append_to_string(void* ctx, const void* data, size_t len) {
     static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), len);

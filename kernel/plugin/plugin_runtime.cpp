@@ -71,8 +71,8 @@ std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
     std::string reason;
     auto fallback = parse_listen_address(default_listen, &reason);
     if (!fallback) {
-        throw std::runtime_error("endpoint '" + endpoint + "' has a bad default address: " +
-                                 reason);
+        throw std::runtime_error("endpoint '" + endpoint +
+                                 "' has a bad default address: " + reason);
     }
     return {fallback->host, fallback->port};
 }
@@ -127,8 +127,8 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         EndpointState state;
         state.name = decl.name;
         state.default_listen = decl.default_listen != nullptr ? decl.default_listen : "";
-        std::tie(state.host, state.port) = listen_address_for(
-            config_, state.name, state.default_listen, desc_->endpoint_count);
+        std::tie(state.host, state.port) =
+            listen_address_for(config_, state.name, state.default_listen, desc_->endpoint_count);
         state.limits.max_message_bytes =
             decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
         state.limits.max_queued_frames =
@@ -178,8 +178,8 @@ void PluginRuntime::bind() {
                                                            config_.name + "/" + endpoint.name,
                                                            std::move(service), endpoint.gate);
         } catch (const std::exception& e) {
-            throw std::runtime_error("plugin " + config_.name + ", endpoint " +
-                                     endpoint.name + ": " + e.what());
+            throw std::runtime_error("plugin " + config_.name + ", endpoint " + endpoint.name +
+                                     ": " + e.what());
         }
     }
 }
@@ -215,8 +215,7 @@ void PluginRuntime::start() {
 }
 
 void PluginRuntime::subscribe_streams() {
-    streams_.subscribe(*desc_,
-                       [this](const Event& event, bool gap) { deliver_event(event, gap); });
+    streams_.subscribe(*desc_, [this](const Event& event, bool gap) { deliver_event(event, gap); });
 }
 
 void PluginRuntime::publish_metadata() {
@@ -290,8 +289,8 @@ std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
         auto& endpoint = endpoints_[i];
         std::pair<std::string, uint16_t> address;
         try {
-            address = listen_address_for(next, endpoint.name, endpoint.default_listen,
-                                         endpoints_.size());
+            address =
+                listen_address_for(next, endpoint.name, endpoint.default_listen, endpoints_.size());
         } catch (const std::exception& e) {
             errors.push_back(e.what());
             continue;
@@ -332,7 +331,8 @@ void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
         Worker& worker = pool_.at(i);
         asio::post(worker.io(), [&worker, this] {
             for (auto& conn : worker.all()) {
-                if (conn->is_observed_by(this)) conn->close(close_code::going_away, "plugin disabled");
+                if (conn->is_observed_by(this))
+                    conn->close(close_code::going_away, "plugin disabled");
             }
         });
     }
@@ -401,8 +401,8 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
     const sy_route_v1& route = route_at(endpoint, *match.route);
     // The endpoint's name as the plugin declared it (the listener's label is
     // "<plugin>/<endpoint>", for logs).
-    exchange->set_route(static_cast<sy_route_kind>(route.kind),
-                        static_cast<uint32_t>(*match.route), endpoints_[endpoint_index].name);
+    exchange->set_route(static_cast<sy_route_kind>(route.kind), static_cast<uint32_t>(*match.route),
+                        endpoints_[endpoint_index].name);
     switch (route.kind) {
         case SY_ROUTE_WEBSOCKET:
             if (!exchange->is_websocket_upgrade()) {
