@@ -187,7 +187,7 @@ struct HostApi {
         const auto* record = conn_of(r, conn, function);
         if (record == nullptr) return SY_ERR_NOT_FOUND;
         if (!fits(r, frame->kind, record->sse, function)) return SY_ERR_INVALID;
-        if (!r.plugin_send(conn, frame)) return SY_ERR_FULL;
+        if (!r.effects().send(conn, frame)) return SY_ERR_FULL;
         return SY_OK;
     }
 
@@ -211,7 +211,7 @@ struct HostApi {
             (members->sse != 0 && !fits(*r, frame->kind, true, "broadcast"))) {
             return SY_ERR_INVALID;
         }
-        if (!r->broadcast_on_workers(group, frame, except))
+        if (!r->effects().broadcast(group, frame, except))
             return worker_queue_full(*r, "broadcast");
         return SY_OK;
     }
@@ -221,7 +221,7 @@ struct HostApi {
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (!is_valid_close_code(code)) return SY_ERR_INVALID;
         if (conn_of(*r, conn, "close") == nullptr) return SY_ERR_NOT_FOUND;
-        const bool queued = r->plugin_task_on_conn_worker(
+        const bool queued = r->effects().on_conn(
             conn, [code, why = std::string(sv(reason))](Connection& c) { c.close(code, why); });
         return queued ? SY_OK : worker_queue_full(*r, "close");
     }
@@ -240,8 +240,8 @@ struct HostApi {
         auto* record = conn_of(*r, conn, "group_add");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
         if (GroupTable::has_member(*record, group)) return SY_OK;
-        const bool queued = r->plugin_task_on_conn_worker(
-            conn, [group](Connection& c) { c.worker().group_add(group, &c); });
+        const bool queued =
+            r->effects().on_conn(conn, [group](Connection& c) { c.worker().group_add(group, &c); });
         if (!queued) return worker_queue_full(*r, "group_add");
         r->groups().join(*members, group, conn, *record);
         return SY_OK;
@@ -255,7 +255,7 @@ struct HostApi {
         auto* record = conn_of(*r, conn, "group_remove");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
         if (!GroupTable::has_member(*record, group)) return SY_OK;
-        const bool queued = r->plugin_task_on_conn_worker(
+        const bool queued = r->effects().on_conn(
             conn, [group](Connection& c) { c.worker().group_remove(group, &c); });
         if (!queued) return worker_queue_full(*r, "group_remove");
         r->groups().leave(*members, group, conn, *record);
@@ -290,9 +290,9 @@ struct HostApi {
         auto* r = in_hook(ctx, "conn_keepalive");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (conn_of(*r, conn, "conn_keepalive") == nullptr) return SY_ERR_NOT_FOUND;
-        const bool queued = r->plugin_task_on_conn_worker(
-            conn,
-            [interval_ms, timeout_ms](Connection& c) { c.set_keepalive(interval_ms, timeout_ms); });
+        const bool queued = r->effects().on_conn(conn, [interval_ms, timeout_ms](Connection& c) {
+            c.set_keepalive(interval_ms, timeout_ms);
+        });
         return queued ? SY_OK : worker_queue_full(*r, "conn_keepalive");
     }
 

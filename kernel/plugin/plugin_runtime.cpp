@@ -22,9 +22,6 @@ namespace {
 
 // A plugin that falls this far behind refuses new work instead of growing memory.
 constexpr size_t kDispatchLimit = 65536;
-// Tasks a plugin's host calls (close, group changes, broadcasts) may have waiting on the
-// workers; past it the call fails with SY_ERR_FULL.
-constexpr size_t kMaxWorkerTasks = size_t{1} << 18;
 
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
@@ -117,6 +114,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       lanes_(config_.name, publish_grants_of(config_.settings_json)),
       connections_(creating_),
       groups_(connections_, creating_),
+      effects_(pool, creating_),
       timers_(home_.io(), dispatcher_, creating_,
               [this](sy_timer_id id, uint64_t tag) { fire_timer(id, tag); }),
       deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
@@ -529,7 +527,7 @@ void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string
             const sy_status status = desc_->on_message(instance_, id, kind, view(data));
             if (status != SY_OK) hook_failed("on_message", status, id);
         }
-        on_conn_worker(id, [n = data.size()](Connection& c) { c.message_done(n); });
+        effects_.kernel_on_conn(id, [n = data.size()](Connection& c) { c.message_done(n); });
     });
     if (queued) {
         conn.message_accepted(bytes);
@@ -562,46 +560,6 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
     });
 }
 
-void PluginRuntime::on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn) {
-    if (creating_.is_open()) {
-        // Reaches a client: only once the create() asking for it has succeeded.
-        creating_.hold(
-            [this, conn, fn = std::move(fn)]() mutable { on_conn_worker(conn, std::move(fn)); });
-        return;
-    }
-    Worker& worker = pool_.owner_of(conn);
-    asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
-        if (Connection* c = worker.find(conn)) fn(*c);
-    });
-}
-
-bool PluginRuntime::plugin_task_on_conn_worker(sy_conn_id conn,
-                                               std::function<void(Connection&)> fn) {
-    Worker& worker = pool_.owner_of(conn);
-    return plugin_task_on_worker(worker, [&worker, conn, fn = std::move(fn)] {
-        if (Connection* c = worker.find(conn)) fn(*c);
-    });
-}
-
-bool PluginRuntime::plugin_task_on_worker(Worker& worker, std::function<void()> fn) {
-    if (creating_.is_open()) {
-        // Reaches the workers: only once the create() asking for it has succeeded.
-        creating_.hold([this, &worker, fn = std::move(fn)]() mutable {
-            plugin_task_on_worker(worker, std::move(fn));
-        });
-        return true;
-    }
-    if (worker_tasks_.fetch_add(1, std::memory_order_relaxed) >= kMaxWorkerTasks) {
-        worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
-        return false;
-    }
-    asio::post(worker.io(), [this, fn = std::move(fn)] {
-        worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
-        fn();
-    });
-    return true;
-}
-
 void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id conn) {
     if (conn == 0) {
         spdlog::error("plugin {}: {} failed (status {})", config_.name, hook, status);
@@ -613,8 +571,8 @@ void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id c
         "closing it with 1011",
         config_.name, hook, status, conn, record ? record->peer : "?",
         record ? endpoints_[record->endpoint].name : "?");
-    on_conn_worker(conn,
-                   [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
+    effects_.kernel_on_conn(
+        conn, [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
 }
 
 // -- bus and timers --------------------------------------------------------------------
@@ -629,28 +587,6 @@ void PluginRuntime::deliver_event(const Event& event, bool gap) {
         spdlog::error("plugin {}: on_event failed (status {}) for {} seq {}", config_.name, status,
                       event.topic, event.seq);
     }
-}
-
-bool PluginRuntime::broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except) {
-    // One task per worker, whatever the number of members: the frame is shared.
-    for (size_t i = 0; i < pool_.size(); ++i) {
-        Worker& worker = pool_.at(i);
-        const bool queued =
-            plugin_task_on_worker(worker, [&worker, group, except, f = FrameRef::share(frame)] {
-                worker.broadcast(group, f, except);
-            });
-        if (!queued) return false;
-    }
-    return true;
-}
-
-bool PluginRuntime::plugin_send(sy_conn_id conn, sy_frame* frame) {
-    if (creating_.is_open()) {
-        // Reaches a client: only once the create() asking for it has succeeded.
-        creating_.hold([this, conn, f = FrameRef::share(frame)] { plugin_send(conn, f.get()); });
-        return true;
-    }
-    return pool_.owner_of(conn).post_send(conn, FrameRef::share(frame));
 }
 
 void PluginRuntime::fire_timer(sy_timer_id id, uint64_t tag) {

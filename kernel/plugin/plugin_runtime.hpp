@@ -6,8 +6,9 @@
 // their state (ConnectionRegistry), its groups (GroupTable), its timers (TimerTable), its
 // bus subscriptions (StreamSubscriptions) and the frames it holds (FrameLedger) are the
 // runtime's, not the instance's, and the instance is called only through the dispatcher,
-// one call at a time. The host table (host_api.cpp) works on them through the public
-// accessors below.
+// one call at a time. What the plugin makes happen on the network workers (sends,
+// broadcasts, closes, group changes) goes through PluginEffects, bounded. The host table
+// (host_api.cpp) works on all of these through the public accessors below.
 #pragma once
 
 #include "bus/bus_engine.hpp"
@@ -24,6 +25,7 @@
 #include "plugin/group_table.hpp"
 #include "plugin/hook_scope.hpp"
 #include "plugin/plugin_dispatcher.hpp"
+#include "plugin/plugin_effects.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/publish_lanes.hpp"
 #include "plugin/stream_subscriptions.hpp"
@@ -146,18 +148,7 @@ class PluginRuntime final : public ConnectionObserver {
     BusEngine& bus() noexcept { return bus_; }
     DeferredRequests& deferred() noexcept { return deferred_; }
     FileResponder& files() noexcept { return files_; }
-    // The plugin's own effects beyond the runtime. While a new generation's create()
-    // runs, they are held until it succeeds (create_journal.hpp).
-    // Queues `frame` to the members of `group` on every worker but `except`; false when
-    // the plugin's bound of waiting worker tasks is reached.
-    bool broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except);
-    // Queues `frame` on `conn` through its worker's bounded inbox; false when refused
-    // (the connection is then closed as a slow consumer).
-    bool plugin_send(sy_conn_id conn, sy_frame* frame);
-    // Runs `fn` on the worker that owns `conn`, if it is still open there, for what a
-    // plugin asks for (close, group changes, keepalive): bounded by kMaxWorkerTasks
-    // waiting across the plugin; false (nothing queued) past it.
-    bool plugin_task_on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
+    PluginEffects& effects() noexcept { return effects_; }
 
   private:
     struct EndpointState {
@@ -193,11 +184,6 @@ class PluginRuntime final : public ConnectionObserver {
     void fire_timer(sy_timer_id id, uint64_t tag);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
-    // Runs `fn` on the worker that owns `conn`, if it is still open there. Kernel code's
-    // own hand-offs; never refused.
-    void on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
-    // Runs `fn` on `worker`, bounded like plugin_task_on_conn_worker.
-    bool plugin_task_on_worker(Worker& worker, std::function<void()> fn);
 
     WorkerPool& pool_;
     BusEngine& bus_;
@@ -227,13 +213,12 @@ class PluginRuntime final : public ConnectionObserver {
     std::atomic<bool> reloading_{false};
     HookWatch hooks_; // which hook runs now; slow hooks
     PublishLanes lanes_;
-    // Tasks the plugin's host calls have queued on workers and not yet run.
-    std::atomic<size_t> worker_tasks_{0};
 
     // Dispatcher thread only:
     CreateJournal creating_; // open while a new generation's create() runs
     ConnectionRegistry connections_;
     GroupTable groups_;
+    PluginEffects effects_; // sends, broadcasts and tasks on the workers
     FrameLedger frames_;
     TimerTable timers_;
     DeferredRequests deferred_; // requests answered later (respond, respond_file)
