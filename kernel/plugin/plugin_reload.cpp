@@ -16,10 +16,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <utility>
 
 namespace switchyard {
 
