@@ -1,9 +1,10 @@
 // The kernel's side of the host table. plugin.h marks each function [hooks] or [any]:
 // a [hooks] function first checks that the calling thread is inside one of this plugin's
-// hooks (HookScope), which is what lets it touch the runtime's dispatcher-only state;
-// called from anywhere else it refuses with SY_ERR_WRONG_THREAD. Every refusal caused by
-// a plugin's mistake (a stale id, a frame released twice or never made, a frame of the
-// wrong kind for the transport, a topic outside its lanes) is logged naming the plugin,
+// hooks (HookScope), which is what lets it touch the runtime's dispatcher-only parts
+// (connections, groups, frames, timers: PluginRuntime's public accessors); called from
+// anywhere else it refuses with SY_ERR_WRONG_THREAD. Every refusal caused by a plugin's
+// mistake (a stale id, a frame released twice or never made, a frame of the wrong kind
+// for the transport, a topic outside its lanes) is logged naming the plugin,
 // rate-limited, and leaves the kernel and the wire untouched.
 #include "plugin/host_api.hpp"
 
@@ -26,8 +27,6 @@ namespace {
 
 constexpr size_t kMaxFrameBytes = size_t{1} << 30;
 
-std::atomic<sy_group_id> g_next_group{1};
-
 std::string_view sv(sy_str s) {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
 }
@@ -48,7 +47,8 @@ sy_conn_id scope_conn(const boost::json::object& scope) {
     const auto* conn = scope.if_contains("conn");
     if (conn == nullptr) return 0;
     if (conn->is_uint64()) return conn->as_uint64();
-    if (conn->is_int64()) return conn->as_int64() > 0 ? static_cast<sy_conn_id>(conn->as_int64()) : 0;
+    if (conn->is_int64())
+        return conn->as_int64() > 0 ? static_cast<sy_conn_id>(conn->as_int64()) : 0;
     if (!conn->is_string()) return 0;
     sy_conn_id id = 0;
     for (const char c : conn->as_string()) {
@@ -78,41 +78,39 @@ std::string_view header_of(const sy_request_v1* request, std::string_view name) 
     return {};
 }
 
-} // namespace
-
+// The host functions, as the table's entries (make_host_table).
 struct HostApi {
     // The runtime, when the caller is inside one of its plugin's hooks; otherwise the call
     // is logged and refused (nullptr).
     static PluginRuntime* in_hook(void* ctx, const char* function) {
         auto& r = rt(ctx);
-        if (HookScope::current() == &r.hooks_) return &r;
-        g_misuse.warn("plugin {}: {} called outside the plugin's hooks (another thread, or "
-                      "after destroy); refused with SY_ERR_WRONG_THREAD",
-                      r.name(), function);
+        if (HookScope::current() == &r.hooks()) return &r;
+        g_misuse.warn(
+            "plugin {}: {} called outside the plugin's hooks (another thread, or "
+            "after destroy); refused with SY_ERR_WRONG_THREAD",
+            r.name(), function);
         return nullptr;
     }
 
     // The plugin's record of `conn`, or nullptr with a log line (a stale or foreign id).
-    static PluginRuntime::ConnRecord* conn_of(PluginRuntime& r, sy_conn_id conn,
-                                              const char* function) {
-        auto it = r.conns_.find(conn);
-        auto* record = it == r.conns_.end() ? nullptr : &it->second;
+    static ConnRecord* conn_of(PluginRuntime& r, sy_conn_id conn, const char* function) {
+        auto* record = r.connections().find(conn);
         if (record == nullptr) {
-            g_misuse.info("plugin {}: {} on connection {}, which is not one of its open "
-                          "connections; SY_ERR_NOT_FOUND",
-                          r.name(), function, conn);
+            g_misuse.info(
+                "plugin {}: {} on connection {}, which is not one of its open "
+                "connections; SY_ERR_NOT_FOUND",
+                r.name(), function, conn);
         }
         return record;
     }
 
     // The plugin's group `group`, or nullptr with a log line.
-    static PluginRuntime::GroupRecord* group_of(PluginRuntime& r, sy_group_id group,
-                                                const char* function) {
-        auto it = r.groups_.find(group);
-        if (it != r.groups_.end()) return &it->second;
-        g_misuse.warn("plugin {}: {} on group {}, which is not one of its groups; "
-                      "SY_ERR_NOT_FOUND",
-                      r.name(), function, group);
+    static GroupMembers* group_of(PluginRuntime& r, sy_group_id group, const char* function) {
+        if (auto* members = r.groups().find(group)) return members;
+        g_misuse.warn(
+            "plugin {}: {} on group {}, which is not one of its groups; "
+            "SY_ERR_NOT_FOUND",
+            r.name(), function, group);
         return nullptr;
     }
 
@@ -120,10 +118,11 @@ struct HostApi {
     // released); otherwise logs: a frame released already, or a pointer the host never
     // handed out, must never reach a connection.
     static bool owns_frame(PluginRuntime& r, const sy_frame* frame, const char* function) {
-        if (frame != nullptr && r.frame_refs_.count(frame) != 0) return true;
-        g_misuse.warn("plugin {}: {} with a frame it holds no reference to (released "
-                      "already, or not made by frame_create); SY_ERR_INVALID",
-                      r.name(), function);
+        if (r.frames().owns(frame)) return true;
+        g_misuse.warn(
+            "plugin {}: {} with a frame it holds no reference to (released "
+            "already, or not made by frame_create); SY_ERR_INVALID",
+            r.name(), function);
         return false;
     }
 
@@ -131,16 +130,17 @@ struct HostApi {
     // WebSocket messages to WebSockets only); otherwise logs.
     static bool fits(PluginRuntime& r, sy_frame_kind kind, bool sse, const char* function) {
         if ((kind == SY_FRAME_RAW) == sse) return true;
-        g_misuse.warn("plugin {}: {} of a {} frame to {}; SY_ERR_INVALID, nothing sent",
-                      r.name(), function, kind == SY_FRAME_RAW ? "raw (SSE)" : "WebSocket",
+        g_misuse.warn("plugin {}: {} of a {} frame to {}; SY_ERR_INVALID, nothing sent", r.name(),
+                      function, kind == SY_FRAME_RAW ? "raw (SSE)" : "WebSocket",
                       sse ? "an event stream" : "a WebSocket");
         return false;
     }
 
     static sy_status worker_queue_full(PluginRuntime& r, const char* function) {
-        g_misuse.warn("plugin {}: {}: too many requests waiting for the network workers; "
-                      "SY_ERR_FULL",
-                      r.name(), function);
+        g_misuse.warn(
+            "plugin {}: {}: too many requests waiting for the network workers; "
+            "SY_ERR_FULL",
+            r.name(), function);
         return SY_ERR_FULL;
     }
 
@@ -160,23 +160,17 @@ struct HostApi {
         if (payload.len > kMaxFrameBytes) return nullptr;
         if (kind != SY_FRAME_TEXT && kind != SY_FRAME_BINARY && kind != SY_FRAME_RAW)
             return nullptr;
-        sy_frame* frame = make_wire_frame(kind, sv(payload));
-        ++r->frame_refs_[frame];
-        return frame;
+        return r->frames().create(kind, sv(payload));
     }
 
     static void frame_release(void* ctx, sy_frame* frame) {
         auto* r = in_hook(ctx, "frame_release");
         if (r == nullptr || frame == nullptr) return;
-        auto it = r->frame_refs_.find(frame);
-        if (it == r->frame_refs_.end()) {
-            g_misuse.warn("plugin {}: frame_release of a frame it holds no reference to "
-                          "(released twice, or not made by frame_create); ignored",
-                          r->name());
-            return;
-        }
-        if (--it->second == 0) r->frame_refs_.erase(it);
-        release(frame);
+        if (r->frames().release(frame)) return;
+        g_misuse.warn(
+            "plugin {}: frame_release of a frame it holds no reference to "
+            "(released twice, or not made by frame_create); ignored",
+            r->name());
     }
 
     static sy_status send(void* ctx, sy_conn_id conn, sy_frame* frame) {
@@ -193,7 +187,7 @@ struct HostApi {
         const auto* record = conn_of(r, conn, function);
         if (record == nullptr) return SY_ERR_NOT_FOUND;
         if (!fits(r, frame->kind, record->sse, function)) return SY_ERR_INVALID;
-        if (!r.plugin_send(conn, frame)) return SY_ERR_FULL;
+        if (!r.effects().send(conn, frame)) return SY_ERR_FULL;
         return SY_OK;
     }
 
@@ -217,7 +211,8 @@ struct HostApi {
             (members->sse != 0 && !fits(*r, frame->kind, true, "broadcast"))) {
             return SY_ERR_INVALID;
         }
-        if (!r->broadcast_on_workers(group, frame, except)) return worker_queue_full(*r, "broadcast");
+        if (!r->effects().broadcast(group, frame, except))
+            return worker_queue_full(*r, "broadcast");
         return SY_OK;
     }
 
@@ -226,7 +221,7 @@ struct HostApi {
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (!is_valid_close_code(code)) return SY_ERR_INVALID;
         if (conn_of(*r, conn, "close") == nullptr) return SY_ERR_NOT_FOUND;
-        const bool queued = r->plugin_task_on_conn_worker(
+        const bool queued = r->effects().on_conn(
             conn, [code, why = std::string(sv(reason))](Connection& c) { c.close(code, why); });
         return queued ? SY_OK : worker_queue_full(*r, "close");
     }
@@ -234,13 +229,7 @@ struct HostApi {
     static sy_group_id group(void* ctx, sy_str name) {
         auto* r = in_hook(ctx, "group");
         if (r == nullptr) return 0;
-        auto [it, added] = r->group_ids_.try_emplace(std::string(sv(name)), 0);
-        if (added) {
-            it->second = g_next_group.fetch_add(1);
-            r->groups_.emplace(it->second, PluginRuntime::GroupRecord{});
-            r->record_group_created(it->first, it->second);
-        }
-        return it->second;
+        return r->groups().id_of(sv(name));
     }
 
     static sy_status group_add(void* ctx, sy_group_id group, sy_conn_id conn) {
@@ -250,14 +239,11 @@ struct HostApi {
         if (members == nullptr) return SY_ERR_NOT_FOUND;
         auto* record = conn_of(*r, conn, "group_add");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
-        auto& groups = record->groups;
-        if (std::find(groups.begin(), groups.end(), group) != groups.end()) return SY_OK;
-        const bool queued = r->plugin_task_on_conn_worker(
-            conn, [group](Connection& c) { c.worker().group_add(group, &c); });
+        if (GroupTable::has_member(*record, group)) return SY_OK;
+        const bool queued =
+            r->effects().on_conn(conn, [group](Connection& c) { c.worker().group_add(group, &c); });
         if (!queued) return worker_queue_full(*r, "group_add");
-        groups.push_back(group);
-        ++members->count_of(*record);
-        r->record_group_joined(group, conn);
+        r->groups().join(*members, group, conn, *record);
         return SY_OK;
     }
 
@@ -268,23 +254,18 @@ struct HostApi {
         if (members == nullptr) return SY_ERR_NOT_FOUND;
         auto* record = conn_of(*r, conn, "group_remove");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
-        auto& groups = record->groups;
-        auto pos = std::find(groups.begin(), groups.end(), group);
-        if (pos == groups.end()) return SY_OK;
-        const bool queued = r->plugin_task_on_conn_worker(
+        if (!GroupTable::has_member(*record, group)) return SY_OK;
+        const bool queued = r->effects().on_conn(
             conn, [group](Connection& c) { c.worker().group_remove(group, &c); });
         if (!queued) return worker_queue_full(*r, "group_remove");
-        groups.erase(pos);
-        --members->count_of(*record);
-        r->record_group_left(group, conn);
+        r->groups().leave(*members, group, conn, *record);
         return SY_OK;
     }
 
     static size_t group_size(void* ctx, sy_group_id group) {
         auto* r = in_hook(ctx, "group_size");
         if (r == nullptr) return 0;
-        auto it = r->groups_.find(group);
-        return it == r->groups_.end() ? 0 : it->second.size();
+        return r->groups().size(group);
     }
 
     static sy_status conn_state_set(void* ctx, sy_conn_id conn, sy_str bytes) {
@@ -292,17 +273,16 @@ struct HostApi {
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         auto* record = conn_of(*r, conn, "conn_state_set");
         if (record == nullptr) return SY_ERR_NOT_FOUND;
-        r->record_state_before(conn, record->state);
-        record->state.assign(sv(bytes));
+        r->connections().set_state(conn, *record, sv(bytes));
         return SY_OK;
     }
 
     static sy_str conn_state_get(void* ctx, sy_conn_id conn) {
         auto* r = in_hook(ctx, "conn_state_get");
         if (r == nullptr) return sy_str{nullptr, 0};
-        auto record = r->conns_.find(conn);
-        if (record == r->conns_.end()) return sy_str{nullptr, 0};
-        return to_sy(record->second.state);
+        const auto* record = r->connections().find(conn);
+        if (record == nullptr) return sy_str{nullptr, 0};
+        return to_sy(record->state);
     }
 
     static sy_status conn_keepalive(void* ctx, sy_conn_id conn, uint32_t interval_ms,
@@ -310,19 +290,19 @@ struct HostApi {
         auto* r = in_hook(ctx, "conn_keepalive");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
         if (conn_of(*r, conn, "conn_keepalive") == nullptr) return SY_ERR_NOT_FOUND;
-        const bool queued =
-            r->plugin_task_on_conn_worker(conn, [interval_ms, timeout_ms](Connection& c) {
-                c.set_keepalive(interval_ms, timeout_ms);
-            });
+        const bool queued = r->effects().on_conn(conn, [interval_ms, timeout_ms](Connection& c) {
+            c.set_keepalive(interval_ms, timeout_ms);
+        });
         return queued ? SY_OK : worker_queue_full(*r, "conn_keepalive");
     }
 
     // The plugin may publish `e` (its lanes; a scope.conn of its own): SY_OK, or why not.
     static sy_status publish_allowed(PluginRuntime& r, const Event& e) {
-        if (!r.lanes_.allows(e.topic)) {
-            g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
-                          "to {}, {}/..., inbound/{} and what publish_to grants it",
-                          r.name(), e.topic, r.name(), r.name(), r.name());
+        if (!r.lanes().allows(e.topic)) {
+            g_misuse.warn(
+                "plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
+                "to {}, {}/..., inbound/{} and what publish_to grants it",
+                r.name(), e.topic, r.name(), r.name(), r.name());
             return SY_ERR_DENIED;
         }
         if (e.scope.empty()) return SY_OK;
@@ -331,10 +311,11 @@ struct HostApi {
         if (ec || !scope.is_object()) return SY_ERR_INVALID;
         if (!scope.as_object().contains("conn")) return SY_OK;
         const sy_conn_id conn = scope_conn(scope.as_object());
-        if (conn != 0 && (conn == r.closing_conn_ || r.find_conn(conn) != nullptr)) return SY_OK;
-        g_misuse.warn("plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
-                      "one of its connections",
-                      r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
+        if (r.connections().is_known(conn)) return SY_OK;
+        g_misuse.warn(
+            "plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
+            "one of its connections",
+            r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
         return SY_ERR_DENIED;
     }
 
@@ -361,7 +342,7 @@ struct HostApi {
         }
         if (const sy_status allowed = publish_allowed(r, e); allowed != SY_OK) return allowed;
         try {
-            auto stored = r.bus_.publish(std::move(e));
+            auto stored = r.bus().publish(std::move(e));
             if (out_seq != nullptr) *out_seq = stored->seq;
             return SY_OK;
         } catch (const std::invalid_argument& error) {
@@ -376,7 +357,7 @@ struct HostApi {
         auto* hooked = in_hook(ctx, "bus_replay");
         if (hooked == nullptr) return SY_ERR_WRONG_THREAD;
         auto& r = *hooked;
-        const ReplayResult replay = r.bus_.replay_after(sv(stream), after_seq);
+        const ReplayResult replay = r.bus().replay_after(sv(stream), after_seq);
         if (out_gap != nullptr) *out_gap = replay.gap ? 1 : 0;
         if (out_last_seq != nullptr) *out_last_seq = replay.last_seq;
         if (visit == nullptr) return SY_OK;
@@ -391,16 +372,17 @@ struct HostApi {
                                    uint64_t tag) {
         auto* r = in_hook(ctx, "timer_start");
         if (r == nullptr) return 0;
-        return r->start_timer(delay_ms, interval_ms, tag);
+        return r->timers().start(delay_ms, interval_ms, tag);
     }
 
     static sy_status timer_cancel(void* ctx, sy_timer_id timer) {
         auto* r = in_hook(ctx, "timer_cancel");
         if (r == nullptr) return SY_ERR_WRONG_THREAD;
-        if (r->cancel_timer(timer)) return SY_OK;
-        g_misuse.info("plugin {}: timer_cancel of timer {}, which is not running; "
-                      "SY_ERR_NOT_FOUND",
-                      r->name(), timer);
+        if (r->timers().cancel(timer)) return SY_OK;
+        g_misuse.info(
+            "plugin {}: timer_cancel of timer {}, which is not running; "
+            "SY_ERR_NOT_FOUND",
+            r->name(), timer);
         return SY_ERR_NOT_FOUND;
     }
 
@@ -461,7 +443,7 @@ struct HostApi {
             status = SY_ERR_WRONG_THREAD;
             return nullptr;
         }
-        HttpExchangePtr exchange = hooked->deferred_.take(id);
+        HttpExchangePtr exchange = hooked->deferred().take(id);
         if (!exchange) {
             status = SY_ERR_NOT_FOUND;
             return nullptr;
@@ -511,7 +493,7 @@ struct HostApi {
         job.if_none_match = header_of(&abi, "if-none-match");
         job.range = header_of(&abi, "range");
         auto done = [exchange](FileAnswer answer) { exchange->respond_file(std::move(answer)); };
-        if (!r.files_.submit(std::move(job), std::move(done))) {
+        if (!r.files().submit(std::move(job), std::move(done))) {
             exchange->respond(503, "application/json",
                               error_json("BUSY", "too many files are waiting to be read"));
             return SY_ERR_FULL;
@@ -519,6 +501,8 @@ struct HostApi {
         return SY_OK;
     }
 };
+
+} // namespace
 
 sy_host_v1 make_host_table(PluginRuntime* runtime) {
     sy_host_v1 host{};

@@ -10,22 +10,24 @@
 // create() started is undone when it fails (create_journal.hpp), and a swap the
 // dispatcher has not reached when the reload gives up waiting never runs.
 #include "plugin/abi_arrays.hpp"
-#include "plugin/plugin_runtime.hpp"
 #include "plugin/hook_scope.hpp"
+#include "plugin/plugin_runtime.hpp"
 #include "plugin/shadow_copy.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <utility>
 
 namespace switchyard {
 
 namespace {
 
-sy_str view(std::string_view s) { return sy_str{s.data(), s.size()}; }
+sy_str view(std::string_view s) {
+    return sy_str{s.data(), s.size()};
+}
 
 void append_to_string(void* ctx, const void* data, size_t len) {
     static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), len);
@@ -165,7 +167,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;
-    creating_.open(next_timer_);
+    creating_.open(timers_.next_id());
     sy_status status = SY_ERR_FAILED;
     {
         HookScope scope(hooks_, "create");
@@ -220,39 +222,6 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count();
     return outcome;
-}
-
-// -- undoing a failed create() ---------------------------------------------------------
-
-void PluginRuntime::record_group_created(const std::string& name, sy_group_id group) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, name, group] {
-        group_ids_.erase(name);
-        groups_.erase(group);
-    });
-}
-
-void PluginRuntime::record_group_joined(sy_group_id group, sy_conn_id conn) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, group, conn] {
-        auto& record = conns_.at(conn);
-        record.groups.erase(std::find(record.groups.begin(), record.groups.end(), group));
-        --groups_.at(group).count_of(record);
-    });
-}
-
-void PluginRuntime::record_group_left(sy_group_id group, sy_conn_id conn) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, group, conn] {
-        auto& record = conns_.at(conn);
-        record.groups.push_back(group);
-        ++groups_.at(group).count_of(record);
-    });
-}
-
-void PluginRuntime::record_state_before(sy_conn_id conn, const std::string& state) {
-    if (!creating_.is_open()) return;
-    creating_.on_failure([this, conn, state] { conns_.at(conn).state = state; });
 }
 
 } // namespace switchyard

@@ -7,7 +7,6 @@
 #include "plugin/hook_scope.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/route_match.hpp"
-#include "log/rate_limited_log.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -23,11 +22,7 @@ namespace {
 
 // A plugin that falls this far behind refuses new work instead of growing memory.
 constexpr size_t kDispatchLimit = 65536;
-// Tasks a plugin's host calls (close, group changes, broadcasts) may have waiting on the
-// workers; past it the call fails with SY_ERR_FULL.
-constexpr size_t kMaxWorkerTasks = size_t{1} << 18;
 
-RateLimitedLog g_lost_events("events lost to a full plugin queue");
 constexpr uint64_t kDefaultMaxMessage = 1 << 20;
 constexpr size_t kDefaultQueuedFrames = 1024;
 // respond_file requests waiting for the plugin's file thread; past it, 503.
@@ -73,8 +68,8 @@ std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
     std::string reason;
     auto fallback = parse_listen_address(default_listen, &reason);
     if (!fallback) {
-        throw std::runtime_error("endpoint '" + endpoint + "' has a bad default address: " +
-                                 reason);
+        throw std::runtime_error("endpoint '" + endpoint +
+                                 "' has a bad default address: " + reason);
     }
     return {fallback->host, fallback->port};
 }
@@ -114,8 +109,14 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       settings_json_(config_.settings_json),
       home_(pool.next()),
       dispatcher_(home_.io(), kDispatchLimit),
+      streams_(bus, dispatcher_, config_.name, kDispatchLimit),
       hooks_(config_.name),
       lanes_(config_.name, publish_grants_of(config_.settings_json)),
+      connections_(creating_),
+      groups_(connections_, creating_),
+      effects_(pool, creating_),
+      timers_(home_.io(), dispatcher_, creating_,
+              [this](sy_timer_id id, uint64_t tag) { fire_timer(id, tag); }),
       deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
       files_(kFileQueueLimit) {
     init_host_table();
@@ -124,8 +125,8 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         EndpointState state;
         state.name = decl.name;
         state.default_listen = decl.default_listen != nullptr ? decl.default_listen : "";
-        std::tie(state.host, state.port) = listen_address_for(
-            config_, state.name, state.default_listen, desc_->endpoint_count);
+        std::tie(state.host, state.port) =
+            listen_address_for(config_, state.name, state.default_listen, desc_->endpoint_count);
         state.limits.max_message_bytes =
             decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
         state.limits.max_queued_frames =
@@ -151,7 +152,7 @@ void PluginRuntime::apply_connection_settings(const PluginConfig& next) {
 }
 
 PluginRuntime::~PluginRuntime() {
-    for (auto id : subscriptions_) bus_.unsubscribe(id);
+    streams_.clear();
     destroy_instance();
 }
 
@@ -175,8 +176,8 @@ void PluginRuntime::bind() {
                                                            config_.name + "/" + endpoint.name,
                                                            std::move(service), endpoint.gate);
         } catch (const std::exception& e) {
-            throw std::runtime_error("plugin " + config_.name + ", endpoint " +
-                                     endpoint.name + ": " + e.what());
+            throw std::runtime_error("plugin " + config_.name + ", endpoint " + endpoint.name +
+                                     ": " + e.what());
         }
     }
 }
@@ -212,22 +213,7 @@ void PluginRuntime::start() {
 }
 
 void PluginRuntime::subscribe_streams() {
-    for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
-    for (size_t i = 0; i < desc_->stream_count; ++i) {
-        std::string stream = desc_->streams[i];
-        // Set when an event of the stream could not be queued: the next one delivered
-        // carries sy_event_v1.gap, so the plugin learns of the loss and can replay.
-        auto lost = std::make_shared<std::atomic<bool>>(false);
-        subscriptions_.push_back(bus_.subscribe(stream, [this, lost](const EventPtr& event) {
-            const bool gap = lost->exchange(false);
-            if (!dispatcher_.post([this, event, gap] { deliver_event(*event, gap); })) {
-                lost->store(true);
-                g_lost_events.warn("plugin {}: {} calls waiting; event {} seq {} dropped, the "
-                                   "plugin is told of the gap with the next one",
-                                   config_.name, kDispatchLimit, event->topic, event->seq);
-            }
-        }));
-    }
+    streams_.subscribe(*desc_, [this](const Event& event, bool gap) { deliver_event(event, gap); });
 }
 
 void PluginRuntime::publish_metadata() {
@@ -241,7 +227,7 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
     for (auto& endpoint : endpoints_) {
         if (endpoint.listener) endpoint.listener->stop();
     }
-    for (auto id : std::exchange(subscriptions_, {})) bus_.unsubscribe(id);
+    streams_.clear();
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();
     dispatcher_.post_always([this, done] {
@@ -262,13 +248,9 @@ void PluginRuntime::destroy_instance() {
         instance_ = nullptr;
     }
     // References the plugin never released would pin their frames for the kernel's life.
-    if (!frame_refs_.empty()) {
+    if (const size_t frames = frames_.release_all(); frames != 0) {
         spdlog::warn("plugin {}: {} frames were never released; the kernel releases them",
-                     config_.name, frame_refs_.size());
-        for (auto& [frame, refs] : frame_refs_) {
-            for (uint32_t i = 0; i < refs; ++i) release(const_cast<sy_frame*>(frame));
-        }
-        frame_refs_.clear();
+                     config_.name, frames);
     }
 }
 
@@ -305,8 +287,8 @@ std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
         auto& endpoint = endpoints_[i];
         std::pair<std::string, uint16_t> address;
         try {
-            address = listen_address_for(next, endpoint.name, endpoint.default_listen,
-                                         endpoints_.size());
+            address =
+                listen_address_for(next, endpoint.name, endpoint.default_listen, endpoints_.size());
         } catch (const std::exception& e) {
             errors.push_back(e.what());
             continue;
@@ -347,7 +329,8 @@ void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
         Worker& worker = pool_.at(i);
         asio::post(worker.io(), [&worker, this] {
             for (auto& conn : worker.all()) {
-                if (conn->is_observed_by(this)) conn->close(close_code::going_away, "plugin disabled");
+                if (conn->is_observed_by(this))
+                    conn->close(close_code::going_away, "plugin disabled");
             }
         });
     }
@@ -416,8 +399,8 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
     const sy_route_v1& route = route_at(endpoint, *match.route);
     // The endpoint's name as the plugin declared it (the listener's label is
     // "<plugin>/<endpoint>", for logs).
-    exchange->set_route(static_cast<sy_route_kind>(route.kind),
-                        static_cast<uint32_t>(*match.route), endpoints_[endpoint_index].name);
+    exchange->set_route(static_cast<sy_route_kind>(route.kind), static_cast<uint32_t>(*match.route),
+                        endpoints_[endpoint_index].name);
     switch (route.kind) {
         case SY_ROUTE_WEBSOCKET:
             if (!exchange->is_websocket_upgrade()) {
@@ -527,7 +510,7 @@ void PluginRuntime::open_connection(Connection& conn, const HttpExchangePtr& exc
         record.peer = std::move(peer);
         record.endpoint = static_cast<uint32_t>(endpoint_index);
         record.sse = exchange->abi_request().route_kind == SY_ROUTE_SSE;
-        conns_.emplace(id, std::move(record));
+        connections_.add(id, std::move(record));
         if (instance_ == nullptr || desc_->on_open == nullptr) return;
         HookScope scope(hooks_, "on_open");
         const sy_status status = desc_->on_open(instance_, id, &exchange->abi_request());
@@ -539,12 +522,12 @@ void PluginRuntime::on_message(Connection& conn, sy_frame_kind kind, std::string
     const sy_conn_id id = conn.id();
     const size_t bytes = payload.size();
     const bool queued = dispatcher_.post([this, id, kind, data = std::string(payload)] {
-        if (instance_ != nullptr && desc_->on_message != nullptr && conns_.count(id)) {
+        if (instance_ != nullptr && desc_->on_message != nullptr && connections_.contains(id)) {
             HookScope scope(hooks_, "on_message");
             const sy_status status = desc_->on_message(instance_, id, kind, view(data));
             if (status != SY_OK) hook_failed("on_message", status, id);
         }
-        on_conn_worker(id, [n = data.size()](Connection& c) { c.message_done(n); });
+        effects_.kernel_on_conn(id, [n = data.size()](Connection& c) { c.message_done(n); });
     });
     if (queued) {
         conn.message_accepted(bytes);
@@ -559,67 +542,22 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
     const sy_conn_id id = conn.id();
     spdlog::debug("plugin {}: connection {} closed ({} {})", config_.name, id, code, reason);
     dispatcher_.post_always([this, id, code, reason = std::string(reason)] {
-        auto it = conns_.find(id);
-        if (it == conns_.end()) return;
+        const std::optional<ConnRecord> record = connections_.remove(id);
+        if (!record) return;
         if (is_error_close(code)) {
             error_closes_log.warn(
                 "plugin {}: connection {} from {} at endpoint {} closed with {} ({})", config_.name,
-                id, it->second.peer, endpoints_[it->second.endpoint].name, code, reason);
+                id, record->peer, endpoints_[record->endpoint].name, code, reason);
         }
-        for (sy_group_id group : it->second.groups) --groups_[group].count_of(it->second);
-        conns_.erase(it);
+        groups_.forget(*record);
         if (instance_ != nullptr && desc_->on_close != nullptr) {
             HookScope scope(hooks_, "on_close");
-            closing_conn_ = id;
+            // The plugin may still publish for the connection it hears closing.
+            connections_.set_closing(id);
             desc_->on_close(instance_, id, code, view(reason));
-            closing_conn_ = 0;
+            connections_.set_closing(0);
         }
     });
-}
-
-void PluginRuntime::on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn) {
-    if (creating_.is_open()) {
-        // Reaches a client: only once the create() asking for it has succeeded.
-        creating_.hold(
-            [this, conn, fn = std::move(fn)]() mutable { on_conn_worker(conn, std::move(fn)); });
-        return;
-    }
-    Worker& worker = pool_.owner_of(conn);
-    asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
-        if (Connection* c = worker.find(conn)) fn(*c);
-    });
-}
-
-bool PluginRuntime::plugin_task_on_conn_worker(sy_conn_id conn,
-                                               std::function<void(Connection&)> fn) {
-    Worker& worker = pool_.owner_of(conn);
-    return plugin_task_on_worker(worker, [&worker, conn, fn = std::move(fn)] {
-        if (Connection* c = worker.find(conn)) fn(*c);
-    });
-}
-
-bool PluginRuntime::plugin_task_on_worker(Worker& worker, std::function<void()> fn) {
-    if (creating_.is_open()) {
-        // Reaches the workers: only once the create() asking for it has succeeded.
-        creating_.hold([this, &worker, fn = std::move(fn)]() mutable {
-            plugin_task_on_worker(worker, std::move(fn));
-        });
-        return true;
-    }
-    if (worker_tasks_.fetch_add(1, std::memory_order_relaxed) >= kMaxWorkerTasks) {
-        worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
-        return false;
-    }
-    asio::post(worker.io(), [this, fn = std::move(fn)] {
-        worker_tasks_.fetch_sub(1, std::memory_order_relaxed);
-        fn();
-    });
-    return true;
-}
-
-const PluginRuntime::ConnRecord* PluginRuntime::find_conn(sy_conn_id id) const {
-    auto it = conns_.find(id);
-    return it == conns_.end() ? nullptr : &it->second;
 }
 
 void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id conn) {
@@ -627,14 +565,14 @@ void PluginRuntime::hook_failed(const char* hook, sy_status status, sy_conn_id c
         spdlog::error("plugin {}: {} failed (status {})", config_.name, hook, status);
         return;
     }
-    const ConnRecord* record = find_conn(conn);
+    const ConnRecord* record = connections_.find(conn);
     spdlog::error(
         "plugin {}: {} failed (status {}) on connection {} from {} at endpoint {}; "
         "closing it with 1011",
         config_.name, hook, status, conn, record ? record->peer : "?",
         record ? endpoints_[record->endpoint].name : "?");
-    on_conn_worker(conn,
-                   [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
+    effects_.kernel_on_conn(
+        conn, [](Connection& c) { c.close(close_code::internal_error, "internal error"); });
 }
 
 // -- bus and timers --------------------------------------------------------------------
@@ -651,74 +589,11 @@ void PluginRuntime::deliver_event(const Event& event, bool gap) {
     }
 }
 
-bool PluginRuntime::broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except) {
-    // One task per worker, whatever the number of members: the frame is shared.
-    for (size_t i = 0; i < pool_.size(); ++i) {
-        Worker& worker = pool_.at(i);
-        const bool queued =
-            plugin_task_on_worker(worker, [&worker, group, except, f = FrameRef::share(frame)] {
-                worker.broadcast(group, f, except);
-            });
-        if (!queued) return false;
-    }
-    return true;
-}
-
-bool PluginRuntime::plugin_send(sy_conn_id conn, sy_frame* frame) {
-    if (creating_.is_open()) {
-        // Reaches a client: only once the create() asking for it has succeeded.
-        creating_.hold([this, conn, f = FrameRef::share(frame)] { plugin_send(conn, f.get()); });
-        return true;
-    }
-    return pool_.owner_of(conn).post_send(conn, FrameRef::share(frame));
-}
-
-sy_timer_id PluginRuntime::start_timer(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag) {
-    const sy_timer_id id = next_timer_++;
-    TimerRecord record;
-    record.timer = std::make_unique<asio::steady_timer>(home_.io());
-    record.tag = tag;
-    record.interval_ms = interval_ms;
-    timers_.emplace(id, std::move(record));
-    arm_timer(id, delay_ms);
-    // A failed create() takes its timers with it: they never fire into the old instance.
-    if (creating_.is_open()) creating_.on_failure([this, id] { timers_.erase(id); });
-    return id;
-}
-
-bool PluginRuntime::cancel_timer(sy_timer_id id) {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) return false;
-    if (creating_.is_open() && !creating_.started_here(id)) {
-        // A timer of the old instance stays until the create() that cancels it succeeds.
-        creating_.hold([this, id] { timers_.erase(id); });
-        return true;
-    }
-    timers_.erase(it);
-    return true;
-}
-
-void PluginRuntime::arm_timer(sy_timer_id id, uint64_t delay_ms) {
-    auto it = timers_.find(id);
-    if (it == timers_.end()) return;
-    it->second.timer->expires_after(std::chrono::milliseconds(delay_ms));
-    it->second.timer->async_wait([this, id](const boost::system::error_code& ec) {
-        if (ec) return;
-        dispatcher_.post_always([this, id] {
-            auto it = timers_.find(id);
-            if (it == timers_.end()) return;
-            const uint64_t tag = it->second.tag;
-            if (it->second.interval_ms != 0) {
-                arm_timer(id, it->second.interval_ms);
-            } else {
-                timers_.erase(it);
-            }
-            if (instance_ == nullptr || desc_->on_timer == nullptr) return;
-            HookScope scope(hooks_, "on_timer");
-            const sy_status status = desc_->on_timer(instance_, id, tag);
-            if (status != SY_OK) hook_failed("on_timer", status, 0);
-        });
-    });
+void PluginRuntime::fire_timer(sy_timer_id id, uint64_t tag) {
+    if (instance_ == nullptr || desc_->on_timer == nullptr) return;
+    HookScope scope(hooks_, "on_timer");
+    const sy_status status = desc_->on_timer(instance_, id, tag);
+    if (status != SY_OK) hook_failed("on_timer", status, 0);
 }
 
 } // namespace switchyard

@@ -1,9 +1,14 @@
-// One enabled plugin, running: its loaded library and instance, its endpoints and their
-// listeners, the connections it serves, its groups, timers and bus subscriptions.
+// One enabled plugin, running: its generation (loaded library and instance, swapped by a
+// hot reload in plugin_reload.cpp), its dispatcher, its endpoints and their listeners,
+// and the calls into the instance (requests, connection events, bus events, timers).
 //
-// Everything a plugin can see survives a change of instance (a hot reload): connection
-// ids, per-connection state, group ids and timers are held here, in the kernel, and the
-// instance is called only through the dispatcher, one call at a time.
+// Everything a plugin can see survives a change of instance: its open connections and
+// their state (ConnectionRegistry), its groups (GroupTable), its timers (TimerTable), its
+// bus subscriptions (StreamSubscriptions) and the frames it holds (FrameLedger) are the
+// runtime's, not the instance's, and the instance is called only through the dispatcher,
+// one call at a time. What the plugin makes happen on the network workers (sends,
+// broadcasts, closes, group changes) goes through PluginEffects, bounded. The host table
+// (host_api.cpp) works on all of these through the public accessors below.
 #pragma once
 
 #include "bus/bus_engine.hpp"
@@ -13,16 +18,20 @@
 #include "net/http_exchange.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
+#include "plugin/connection_registry.hpp"
 #include "plugin/create_journal.hpp"
-#include "plugin/hook_scope.hpp"
 #include "plugin/deferred_requests.hpp"
+#include "plugin/frame_ledger.hpp"
+#include "plugin/group_table.hpp"
+#include "plugin/hook_scope.hpp"
 #include "plugin/plugin_dispatcher.hpp"
+#include "plugin/plugin_effects.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/publish_lanes.hpp"
+#include "plugin/stream_subscriptions.hpp"
+#include "plugin/timer_table.hpp"
 
 #include <switchyard/plugin.h>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -32,7 +41,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace switchyard {
@@ -127,9 +135,21 @@ class PluginRuntime final : public ConnectionObserver {
     void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override;
     void on_closed(Connection& conn, uint16_t code, std::string_view reason) override;
 
-  private:
-    friend struct HostApi;
+    // -- for the host table (host_api.cpp) ---------------------------------------------
+    // Its [hooks] functions touch these only from inside one of the plugin's hooks (the
+    // thread's HookScope::current() is hooks()), that is on the dispatcher.
+    const HookWatch& hooks() const noexcept { return hooks_; }
+    ConnectionRegistry& connections() noexcept { return connections_; }
+    GroupTable& groups() noexcept { return groups_; }
+    FrameLedger& frames() noexcept { return frames_; }
+    TimerTable& timers() noexcept { return timers_; }
+    const PublishLanes& lanes() const noexcept { return lanes_; }
+    BusEngine& bus() noexcept { return bus_; }
+    DeferredRequests& deferred() noexcept { return deferred_; }
+    FileResponder& files() noexcept { return files_; }
+    PluginEffects& effects() noexcept { return effects_; }
 
+  private:
     struct EndpointState {
         std::string name;
         std::string default_listen;
@@ -142,27 +162,6 @@ class PluginRuntime final : public ConnectionObserver {
         uint32_t pong_timeout_ms = 0;
         std::shared_ptr<Listener> listener;
     };
-    // What the kernel keeps of a connection for the plugin (dispatcher thread only).
-    struct ConnRecord {
-        std::string state;
-        std::vector<sy_group_id> groups;
-        std::string peer;
-        uint32_t endpoint = 0;
-        bool sse = false; // an event stream (raw frames), else a WebSocket
-    };
-    // A group's members, by transport: a frame must fit every member's.
-    struct GroupRecord {
-        size_t websocket = 0;
-        size_t sse = 0;
-        size_t size() const noexcept { return websocket + sse; }
-        size_t& count_of(const ConnRecord& conn) noexcept { return conn.sse ? sse : websocket; }
-    };
-    struct TimerRecord {
-        std::unique_ptr<boost::asio::steady_timer> timer;
-        uint64_t tag = 0;
-        uint64_t interval_ms = 0;
-    };
-
     bool running() const noexcept { return state_.load() == 1; }
     void route_request(const HttpExchangePtr& exchange, size_t endpoint_index);
     // Runs on the dispatcher: snapshot, create the new instance, swap, destroy the old.
@@ -180,33 +179,10 @@ class PluginRuntime final : public ConnectionObserver {
     void answer_http(const HttpExchangePtr& exchange);
     // `gap`: events of the stream before this one were lost on the way (queue full).
     void deliver_event(const Event& event, bool gap);
-    // Timers of the instance (host functions timer_start and timer_cancel).
-    sy_timer_id start_timer(uint64_t delay_ms, uint64_t interval_ms, uint64_t tag);
-    bool cancel_timer(sy_timer_id id);
-    void arm_timer(sy_timer_id id, uint64_t delay_ms);
-    // While a new generation's create() runs (creating_ is open), the host functions
-    // record how to undo what they change in the tables below; see create_journal.hpp.
-    void record_group_created(const std::string& name, sy_group_id group);
-    void record_group_joined(sy_group_id group, sy_conn_id conn);
-    void record_group_left(sy_group_id group, sy_conn_id conn);
-    void record_state_before(sy_conn_id conn, const std::string& state);
-    // Queues `frame` to the members of `group` on every worker but `except`; false when
-    // the plugin's bound of waiting worker tasks is reached.
-    bool broadcast_on_workers(sy_group_id group, sy_frame* frame, sy_conn_id except);
-    // Queues `frame` on `conn` through its worker's bounded inbox; false when refused
-    // (the connection is then closed as a slow consumer).
-    bool plugin_send(sy_conn_id conn, sy_frame* frame);
+    // Calls the instance's on_timer for a timer that is due (dispatcher).
+    void fire_timer(sy_timer_id id, uint64_t tag);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
-    // Runs `fn` on the worker that owns `conn`, if it is still open there. Kernel code's
-    // own hand-offs; never refused.
-    void on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
-    // The same for what a plugin asks for (close, group changes, keepalive): bounded by
-    // kMaxWorkerTasks waiting across the plugin; false (nothing queued) past it.
-    bool plugin_task_on_conn_worker(sy_conn_id conn, std::function<void(Connection&)> fn);
-    // Runs `fn` on `worker` within the same bound.
-    bool plugin_task_on_worker(Worker& worker, std::function<void()> fn);
-    const ConnRecord* find_conn(sy_conn_id id) const;
 
     WorkerPool& pool_;
     BusEngine& bus_;
@@ -230,27 +206,20 @@ class PluginRuntime final : public ConnectionObserver {
     Worker& home_;
     PluginDispatcher dispatcher_;
     std::vector<EndpointState> endpoints_;
-    std::vector<SubscriptionId> subscriptions_;
+    StreamSubscriptions streams_;
     std::atomic<size_t> connection_count_{0};
     std::atomic<int> state_{0}; // 0 starting, 1 running, 2 stopping, 3 disabled
     std::atomic<bool> reloading_{false};
     HookWatch hooks_; // which hook runs now; slow hooks
     PublishLanes lanes_;
-    // Tasks the plugin's host calls have queued on workers and not yet run.
-    std::atomic<size_t> worker_tasks_{0};
 
     // Dispatcher thread only:
-    std::unordered_map<sy_conn_id, ConnRecord> conns_;
-    std::unordered_map<std::string, sy_group_id> group_ids_;
-    std::unordered_map<sy_group_id, GroupRecord> groups_;
-    // References the plugin owns to frames it made with frame_create: what lets the host
-    // refuse a frame released twice or never made.
-    std::unordered_map<const sy_frame*, uint32_t> frame_refs_;
-    // The connection whose on_close runs now: the plugin may still publish for it.
-    sy_conn_id closing_conn_ = 0;
-    std::unordered_map<sy_timer_id, TimerRecord> timers_;
-    sy_timer_id next_timer_ = 1;
     CreateJournal creating_; // open while a new generation's create() runs
+    ConnectionRegistry connections_;
+    GroupTable groups_;
+    PluginEffects effects_; // sends, broadcasts and tasks on the workers
+    FrameLedger frames_;
+    TimerTable timers_;
     DeferredRequests deferred_; // requests answered later (respond, respond_file)
     FileResponder files_;       // reads the files respond_file names, off the workers
 };

@@ -1,0 +1,68 @@
+#include "plugin/plugin_effects.hpp"
+
+#include "net/connection.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace switchyard {
+
+bool PluginEffects::send(sy_conn_id conn, sy_frame* frame) {
+    if (journal_.is_open()) {
+        // Reaches a client: only once the create() asking for it has succeeded.
+        journal_.hold([this, conn, f = FrameRef::share(frame)] { send(conn, f.get()); });
+        return true;
+    }
+    return pool_.owner_of(conn).post_send(conn, FrameRef::share(frame));
+}
+
+bool PluginEffects::broadcast(sy_group_id group, sy_frame* frame, sy_conn_id except) {
+    // One task per worker, whatever the number of members: the frame is shared.
+    for (size_t i = 0; i < pool_.size(); ++i) {
+        Worker& worker = pool_.at(i);
+        const bool queued = on_worker(worker, [&worker, group, except, f = FrameRef::share(frame)] {
+            worker.broadcast(group, f, except);
+        });
+        if (!queued) return false;
+    }
+    return true;
+}
+
+bool PluginEffects::on_conn(sy_conn_id conn, std::function<void(Connection&)> fn) {
+    Worker& worker = pool_.owner_of(conn);
+    return on_worker(worker, [&worker, conn, fn = std::move(fn)] {
+        if (Connection* c = worker.find(conn)) fn(*c);
+    });
+}
+
+void PluginEffects::kernel_on_conn(sy_conn_id conn, std::function<void(Connection&)> fn) {
+    if (journal_.is_open()) {
+        // Reaches a client: only once the create() asking for it has succeeded.
+        journal_.hold(
+            [this, conn, fn = std::move(fn)]() mutable { kernel_on_conn(conn, std::move(fn)); });
+        return;
+    }
+    Worker& worker = pool_.owner_of(conn);
+    boost::asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
+        if (Connection* c = worker.find(conn)) fn(*c);
+    });
+}
+
+bool PluginEffects::on_worker(Worker& worker, std::function<void()> fn) {
+    if (journal_.is_open()) {
+        // Reaches the workers: only once the create() asking for it has succeeded.
+        journal_.hold(
+            [this, &worker, fn = std::move(fn)]() mutable { on_worker(worker, std::move(fn)); });
+        return true;
+    }
+    if (waiting_.fetch_add(1, std::memory_order_relaxed) >= kMaxTasks) {
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    boost::asio::post(worker.io(), [this, fn = std::move(fn)] {
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        fn();
+    });
+    return true;
+}
+
+} // namespace switchyard
