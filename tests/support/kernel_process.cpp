@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -31,6 +32,17 @@ constexpr std::chrono::milliseconds kCleanExitWait = std::chrono::seconds(10);
 #else
 constexpr std::chrono::milliseconds kCleanExitWait{0};
 #endif
+
+// UBSan (GCC 12) ignores log_path and reports on stderr, which is the kernel's log file: a
+// kernel log with a report is copied into SWITCHYARD_SANITIZER_REPORTS (scripts/test
+// --sanitize), so the run fails on it even when the test never saw the kernel die.
+void keep_sanitizer_report(const std::string& log_text, const std::string& labelled_log,
+                           pid_t pid) {
+    const char* reports = std::getenv("SWITCHYARD_SANITIZER_REPORTS");
+    if (reports == nullptr || log_text.find(": runtime error: ") == std::string::npos) return;
+    std::ofstream(std::filesystem::path(reports) / ("kernel-log." + std::to_string(pid)))
+        << labelled_log;
+}
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -104,6 +116,7 @@ struct KernelProcess::Impl {
             child->wait_exit(kCleanExitWait);
         }
         child->kill();
+        keep_sanitizer_report(read_file(log_file), log(), child->pid());
         remember_kernel_log(log());
     }
 
