@@ -4,6 +4,9 @@
 # - hidden visibility, so the only exported symbol is the ABI entry point;
 # - -fno-gnu-unique, so no STB_GNU_UNIQUE symbol pins the image in memory after dlclose;
 # - no "lib" prefix: the kernel looks for <plugin_dir>/<name>.so.
+# Its options are appended to the directory's, so a tree configured with
+# SWITCHYARD_SANITIZE builds the plugin with the kernel's sanitizers; with GCC the
+# sanitizer runtimes are linked into the module too, which -z defs needs.
 function(switchyard_add_plugin name)
   add_library(${name} MODULE ${ARGN})
   target_link_libraries(${name} PRIVATE switchyard::sdk)

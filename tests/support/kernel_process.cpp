@@ -8,6 +8,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -20,6 +23,26 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kReadyPrefix = "switchyard ready control=";
+
+// In a sanitizer build (scripts/test --sanitize) a kernel is stopped with SIGTERM first,
+// so it leaves through its clean shutdown and LeakSanitizer checks it at exit (its report
+// goes to ASAN_OPTIONS' log_path); SIGKILL only when it has not exited by then.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::chrono::milliseconds kCleanExitWait = std::chrono::seconds(10);
+#else
+constexpr std::chrono::milliseconds kCleanExitWait{0};
+#endif
+
+// UBSan (GCC 12) ignores log_path and reports on stderr, which is the kernel's log file: a
+// kernel log with a report is copied into SWITCHYARD_SANITIZER_REPORTS (scripts/test
+// --sanitize), so the run fails on it even when the test never saw the kernel die.
+void keep_sanitizer_report(const std::string& log_text, const std::string& labelled_log,
+                           pid_t pid) {
+    const char* reports = std::getenv("SWITCHYARD_SANITIZER_REPORTS");
+    if (reports == nullptr || log_text.find(": runtime error: ") == std::string::npos) return;
+    std::ofstream(std::filesystem::path(reports) / ("kernel-log." + std::to_string(pid)))
+        << labelled_log;
+}
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -88,7 +111,12 @@ struct KernelProcess::Impl {
 
     ~Impl() {
         if (!child) return;
+        if (kCleanExitWait.count() > 0 && child->running()) {
+            child->send_signal(SIGTERM);
+            child->wait_exit(kCleanExitWait);
+        }
         child->kill();
+        keep_sanitizer_report(read_file(log_file), log(), child->pid());
         remember_kernel_log(log());
     }
 
