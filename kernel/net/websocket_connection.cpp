@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace switchyard {
 
 WebSocketConnection::WebSocketConnection(Worker& worker, Socket socket,
@@ -13,17 +15,35 @@ std::string_view WebSocketConnection::wire_bytes(const WireFrame& frame) const {
     return ws_bytes(frame);
 }
 
+class WebSocketConnection::ReaderEvents final : public WebSocketEvents {
+  public:
+    explicit ReaderEvents(WebSocketConnection& conn) : conn_(conn) {}
+    void on_ws_message(bool binary, std::string_view payload) override {
+        conn_.on_ws_message(binary, payload);
+    }
+    void on_ws_ping(std::string_view payload) override { conn_.on_ws_ping(payload); }
+    void on_ws_pong() override { conn_.on_ws_pong(); }
+    void on_ws_close(uint16_t code, std::string_view reason) override {
+        conn_.on_ws_close(code, reason);
+    }
+    void on_ws_error(uint16_t code, std::string_view why) override { conn_.on_ws_error(code, why); }
+
+  private:
+    WebSocketConnection& conn_;
+};
+
 void WebSocketConnection::on_bytes(char* data, size_t size) {
     // After our close frame only the client's close frame still matters; the reader
     // goes on parsing and on_ws_message discards data.
     if (peer_closed_) return;
-    reader_.feed(data, size, *this);
+    ReaderEvents events(*this);
+    reader_.feed(data, size, events);
 }
 
 void WebSocketConnection::on_read_end() {
     // The client went away: a clean end after the close handshake, 1006 otherwise.
     if (closing() || peer_closed_) {
-        finish(close_code_, close_reason_);
+        finish(close_code(), close_reason());
     } else {
         finish(close_code::abnormal, "connection lost");
     }
@@ -36,7 +56,7 @@ void WebSocketConnection::on_ws_message(bool binary, std::string_view payload) {
 
 void WebSocketConnection::on_ws_ping(std::string_view payload) {
     if (closing()) return;
-    if (queued_frames() >= limits().max_queued_frames) {
+    if (queued_frames() >= max_queued_frames()) {
         // A client that pings but does not read would grow the pong queue forever.
         close(close_code::policy_violation, "too many unanswered pings");
         return;
@@ -52,7 +72,7 @@ void WebSocketConnection::on_ws_close(uint16_t code, std::string_view reason) {
     peer_closed_ = true;
     if (closing()) {
         // The answer to our close frame: the handshake is complete.
-        finish(close_code_, close_reason_);
+        finish(close_code(), close_reason());
         return;
     }
     // Echo the client's code, then close the TCP connection (the server closes first).
@@ -74,7 +94,7 @@ void WebSocketConnection::close(uint16_t code, std::string_view reason) {
 
 void WebSocketConnection::on_drained_while_closing() {
     if (peer_closed_) {
-        finish(close_code_, close_reason_);
+        finish(close_code(), close_reason());
     } else {
         // Wait for the client's close frame (bounded by the close deadline), but tell
         // the client no more data comes.
@@ -86,44 +106,42 @@ void WebSocketConnection::set_keepalive(uint32_t interval_ms, uint32_t timeout_m
     ping_interval_ms_ = interval_ms;
     pong_timeout_ms_ = timeout_ms;
     awaiting_pong_ = false;
-    if (closing()) return;
-    timer().cancel();
-    if (interval_ms != 0) schedule_ping();
+    pong_phase_ = false;
+    if (interval_ms == 0 || closing()) {
+        leave_keepalive_sweep();
+        return;
+    }
+    keepalive_due_ms_ = Worker::now_ms() + interval_ms;
+    join_keepalive_sweep(timeout_ms != 0 ? std::min(interval_ms, timeout_ms) : interval_ms);
 }
 
-void WebSocketConnection::schedule_ping() {
-    // Two phases: wait the interval and ping; then wait the pong timeout and terminate
-    // when no pong came.
-    const bool pong_phase = awaiting_pong_;
-    timer().expires_after(
-        std::chrono::milliseconds(pong_phase ? pong_timeout_ms_ : ping_interval_ms_));
-    timer().async_wait(
-        [self = shared_from_this(), this, pong_phase](const boost::system::error_code& ec) {
-            if (ec || closing()) return;
-            if (pong_phase) {
-                if (awaiting_pong_) {
-                    spdlog::debug("connection {}: no pong within {} ms; terminating", id(),
-                                  pong_timeout_ms_);
-                    finish(close_code::abnormal, "pong timeout");
-                    return;
-                }
-                const uint32_t rest =
-                    ping_interval_ms_ > pong_timeout_ms_ ? ping_interval_ms_ - pong_timeout_ms_ : 0;
-                timer().expires_after(std::chrono::milliseconds(rest));
-                timer().async_wait([self, this](const boost::system::error_code& ec2) {
-                    if (ec2 || closing()) return;
-                    ping_now();
-                });
-                return;
-            }
-            ping_now();
-        });
+bool WebSocketConnection::keepalive_due(uint64_t now_ms) const noexcept {
+    return ping_interval_ms_ != 0 && !closing() && now_ms >= keepalive_due_ms_;
 }
 
-void WebSocketConnection::ping_now() {
+void WebSocketConnection::run_keepalive(uint64_t now_ms) {
+    if (!keepalive_due(now_ms)) return;
+    if (pong_phase_) {
+        if (awaiting_pong_) {
+            spdlog::debug("connection {}: no pong within {} ms; terminating", id(),
+                          pong_timeout_ms_);
+            finish(close_code::abnormal, "pong timeout");
+            return;
+        }
+        // Answered in time: the next ping is one interval after the last.
+        pong_phase_ = false;
+        keepalive_due_ms_ +=
+            ping_interval_ms_ > pong_timeout_ms_ ? ping_interval_ms_ - pong_timeout_ms_ : 0;
+        if (now_ms < keepalive_due_ms_) return;
+    }
+    ping(now_ms);
+}
+
+void WebSocketConnection::ping(uint64_t now_ms) {
     send_control(FrameRef::adopt(make_control_frame(WsOpcode::Ping, {})));
     awaiting_pong_ = pong_timeout_ms_ != 0;
-    schedule_ping();
+    pong_phase_ = awaiting_pong_;
+    keepalive_due_ms_ = now_ms + (pong_phase_ ? pong_timeout_ms_ : ping_interval_ms_);
 }
 
 } // namespace switchyard

@@ -9,7 +9,7 @@
 
 namespace switchyard {
 
-class WebSocketConnection final : public Connection, private WebSocketEvents {
+class WebSocketConnection final : public Connection {
   public:
     WebSocketConnection(Worker& worker, Socket socket, ConnectionObserver& observer,
                         const ConnectionLimits& limits);
@@ -24,20 +24,30 @@ class WebSocketConnection final : public Connection, private WebSocketEvents {
     void on_read_end() override;
     void on_drained_while_closing() override;
 
-    void on_ws_message(bool binary, std::string_view payload) override;
-    void on_ws_ping(std::string_view payload) override;
-    void on_ws_pong() override;
-    void on_ws_close(uint16_t code, std::string_view reason) override;
-    void on_ws_error(uint16_t code, std::string_view why) override;
+    // What the reader reports, through a forwarder made on the stack for each read (so
+    // the connection carries no second vtable pointer).
+    class ReaderEvents;
+    void on_ws_message(bool binary, std::string_view payload);
+    void on_ws_ping(std::string_view payload);
+    void on_ws_pong();
+    void on_ws_close(uint16_t code, std::string_view reason);
+    void on_ws_error(uint16_t code, std::string_view why);
 
-    void schedule_ping();
-    void ping_now();
+    bool keepalive_due(uint64_t now_ms) const noexcept override;
+    void run_keepalive(uint64_t now_ms) override;
+    void ping(uint64_t now_ms);
 
+    // The flags first: they fit in the tail padding of Connection.
+    bool awaiting_pong_ = false; // a ping went out and its pong has not come
+    bool pong_phase_ = false;    // keepalive_due_ms_ is a pong deadline
+    bool peer_closed_ = false;   // the client sent its close frame
     WebSocketReader reader_;
+    // Keepalive: ping every interval; a ping unanswered after the timeout ends the
+    // connection. `keepalive_due_ms_` is the next ping, or while a pong is awaited, its
+    // deadline (the worker's clock).
+    uint64_t keepalive_due_ms_ = 0;
     uint32_t ping_interval_ms_ = 0;
     uint32_t pong_timeout_ms_ = 0;
-    bool awaiting_pong_ = false;
-    bool peer_closed_ = false; // the client sent its close frame
 };
 
 } // namespace switchyard

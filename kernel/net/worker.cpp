@@ -6,14 +6,125 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace switchyard {
 
 namespace {
 constexpr size_t kScratchBytes = 64 * 1024;
+
+int new_epoll_set() {
+    const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    return fd;
+}
+} // namespace
+
+Worker::Worker(unsigned index)
+    : index_(index), scratch_(kScratchBytes), epoll_(io_, new_epoll_set()), keepalive_timer_(io_) {}
+
+Worker::~Worker() {
+    // Connections first: they still name this worker while they go.
+    to_flush_.clear();
+    flushing_.clear();
+    connections_.clear();
 }
 
-Worker::Worker(unsigned index) : index_(index), scratch_(kScratchBytes) {}
+void Worker::watch(int fd, sy_conn_id id) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.u64 = id;
+    if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
+        // Never for a fresh socket; the connection would hear nothing, so say so.
+        throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
+    }
+    ++watched_;
+    await_events();
+}
+
+void Worker::unwatch(int fd) {
+    ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+    if (watched_ > 0 && --watched_ == 0 && awaiting_events_) {
+        // Nothing left to watch: a pending wait would keep the io_context running.
+        boost::system::error_code ignored;
+        epoll_.cancel(ignored);
+    }
+}
+
+void Worker::await_events() {
+    if (awaiting_events_ || watched_ == 0) return;
+    awaiting_events_ = true;
+    epoll_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                      [this](const boost::system::error_code& ec) {
+                          awaiting_events_ = false;
+                          if (!ec) dispatch_events();
+                          await_events();
+                      });
+}
+
+void Worker::dispatch_events() {
+    const int count =
+        ::epoll_wait(epoll_.native_handle(), events_.data(), static_cast<int>(events_.size()), 0);
+    for (int i = 0; i < count; ++i) {
+        auto it = connections_.find(events_[i].data.u64);
+        if (it == connections_.end()) continue; // gone since (ids are never reused)
+        auto conn = it->second;                 // keep it alive through its own teardown
+        conn->on_ready(events_[i].events);
+    }
+}
+
+uint64_t Worker::now_ms() noexcept {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
+
+void Worker::keepalive_on(uint32_t resolution_ms) {
+    ++keepalive_connections_;
+    resolution_ms = std::clamp<uint32_t>(resolution_ms, 1, kKeepaliveMaxResolutionMs);
+    if (resolution_ms < keepalive_resolution_ms_) {
+        keepalive_resolution_ms_ = resolution_ms;
+        if (keepalive_armed_) keepalive_timer_.cancel(); // re-armed at the finer step
+    }
+    arm_keepalive();
+}
+
+void Worker::keepalive_off() noexcept {
+    if (keepalive_connections_ > 0) --keepalive_connections_;
+    if (keepalive_connections_ == 0) {
+        keepalive_resolution_ms_ = kKeepaliveMaxResolutionMs;
+        if (keepalive_armed_) keepalive_timer_.cancel(); // nothing left: let the loop end
+    }
+}
+
+void Worker::arm_keepalive() {
+    if (keepalive_armed_ || keepalive_connections_ == 0) return;
+    keepalive_armed_ = true;
+    keepalive_timer_.expires_after(std::chrono::milliseconds(keepalive_resolution_ms_));
+    keepalive_timer_.async_wait([this](const boost::system::error_code& ec) {
+        keepalive_armed_ = false;
+        if (!ec) keepalive_sweep();
+        arm_keepalive();
+    });
+}
+
+void Worker::keepalive_sweep() {
+    // Two passes: running a keepalive may end a connection, which leaves the map.
+    const uint64_t now = now_ms();
+    keepalive_due_.clear();
+    for (const auto& [id, conn] : connections_)
+        if (conn->keepalive_due(now)) keepalive_due_.push_back(id);
+    for (sy_conn_id id : keepalive_due_) {
+        auto it = connections_.find(id);
+        if (it == connections_.end()) continue;
+        auto conn = it->second;
+        conn->run_keepalive(now);
+    }
+}
 
 sy_conn_id Worker::new_connection_id() noexcept {
     return (next_id_.fetch_add(1, std::memory_order_relaxed) << 8) | (index_ & 0xFF);
@@ -41,15 +152,12 @@ std::vector<std::shared_ptr<Connection>> Worker::all() const {
 }
 
 void Worker::group_add(sy_group_id group, Connection* conn) {
-    auto& groups = conn->groups();
-    if (std::find(groups.begin(), groups.end(), group) != groups.end()) return;
-    groups.push_back(group);
+    if (!conn->groups().insert(group)) return;
     groups_[group].push_back(conn);
 }
 
 void Worker::group_remove(sy_group_id group, Connection* conn) {
-    auto& groups = conn->groups();
-    groups.erase(std::remove(groups.begin(), groups.end(), group), groups.end());
+    conn->groups().erase(group);
     auto it = groups_.find(group);
     if (it == groups_.end()) return;
     auto& members = it->second;

@@ -1,16 +1,28 @@
 // A worker: one thread, one io_context, and everything pinned to it: its connections,
-// its share of every group, the round of connections waiting for a flush, and the
-// scratch buffers its connections read into and gather writes from (so an idle
-// connection holds no buffer of its own).
+// its share of every group, the round of connections waiting for a flush, the scratch
+// buffers its connections read into and gather writes from (so an idle connection holds
+// no buffer of its own), the epoll set that watches their sockets, and the one timer
+// that runs their keepalive.
+//
+// Why an epoll set of its own: Asio keeps reactor state (about 170 bytes) for every
+// socket it watches and a pending operation (about 250 bytes with its handler) for every
+// wait, which is most of what an idle connection would cost. The worker's epoll set is
+// watched by Asio as one descriptor; each connection's socket is registered in it once,
+// edge-triggered, with its connection id as the event's data, and costs no user-space
+// memory at all.
 #pragma once
 
 #include "net/wire_frame.hpp"
 
 #include <switchyard/plugin.h>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/epoll.h>
+#include <sys/uio.h>
 
 #include <array>
 #include <atomic>
@@ -33,6 +45,7 @@ inline unsigned worker_index_of(sy_conn_id id) noexcept {
 class Worker {
   public:
     explicit Worker(unsigned index);
+    ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
@@ -71,7 +84,21 @@ class Worker {
     // broadcasts queues every frame first, then each connection writes them all at once.
     void schedule_flush(std::shared_ptr<Connection> conn);
     // Shared gather list for one connection's write (used synchronously, never held).
-    std::span<boost::asio::const_buffer> gather_buffers() noexcept { return gather_; }
+    std::span<iovec> gather_buffers() noexcept { return gather_; }
+
+    // Reports the events of socket `fd` to connection `id` (Connection::on_ready) until
+    // unwatch(fd). Edge-triggered: reading and writing, the hang-up included.
+    void watch(int fd, sy_conn_id id);
+    void unwatch(int fd);
+
+    // Keepalive: a connection that pings asks for the sweep (keepalive_on, with how
+    // finely its deadlines need checking) and says when it stops (keepalive_off). While
+    // any asks, one timer walks the connections at the finest resolution asked for
+    // (at most once a second) and runs what is due (Connection::run_keepalive).
+    void keepalive_on(uint32_t resolution_ms);
+    void keepalive_off() noexcept;
+    // Milliseconds on the worker's steady clock, the time keepalive deadlines are in.
+    static uint64_t now_ms() noexcept;
 
     void keep_running();
     void let_finish();
@@ -79,6 +106,11 @@ class Worker {
   private:
     void run_flush_round();
     void run_inbox();
+    // Waits (through Asio) for the epoll set to have events, while sockets are watched.
+    void await_events();
+    void dispatch_events();
+    void arm_keepalive();
+    void keepalive_sweep();
 
     unsigned index_;
     boost::asio::io_context io_{1};
@@ -96,7 +128,19 @@ class Worker {
     bool inbox_posted_ = false;
     std::vector<std::pair<sy_conn_id, FrameRef>> inbox_running_; // worker thread only
     // 64 frames per writev: enough to amortise the system call, within IOV_MAX.
-    std::array<boost::asio::const_buffer, 64> gather_{};
+    std::array<iovec, 64> gather_{};
+
+    boost::asio::posix::stream_descriptor epoll_; // the epoll set, watched by Asio
+    size_t watched_ = 0;                          // sockets in the epoll set
+    bool awaiting_events_ = false;
+    std::array<epoll_event, 256> events_{};
+
+    boost::asio::steady_timer keepalive_timer_;
+    size_t keepalive_connections_ = 0;
+    uint32_t keepalive_resolution_ms_ = kKeepaliveMaxResolutionMs;
+    bool keepalive_armed_ = false;
+    std::vector<sy_conn_id> keepalive_due_; // the sweep's list (capacity kept)
+    static constexpr uint32_t kKeepaliveMaxResolutionMs = 1000;
 };
 
 } // namespace switchyard

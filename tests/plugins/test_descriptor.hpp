@@ -19,7 +19,7 @@ inline constexpr sy_route_v1 kRoutes[] = {
 };
 
 inline constexpr sy_endpoint_v1 kEndpoints[] = {
-    {sizeof(sy_endpoint_v1), "default", "127.0.0.1:0", kRoutes, 1, 0, 0},
+    {sizeof(sy_endpoint_v1), "default", "127.0.0.1:0", kRoutes, 1, 0, 0, 0},
 };
 
 // A descriptor the loader accepts, for a plugin called `name`.

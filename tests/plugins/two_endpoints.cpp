@@ -5,8 +5,8 @@
 namespace {
 
 constexpr sy_endpoint_v1 kTwoEndpoints[] = {
-    {sizeof(sy_endpoint_v1), "core", "127.0.0.1:0", test_plugin::kRoutes, 1, 0, 0},
-    {sizeof(sy_endpoint_v1), "logs", "127.0.0.1:0", test_plugin::kRoutes, 1, 0, 0},
+    {sizeof(sy_endpoint_v1), "core", "127.0.0.1:0", test_plugin::kRoutes, 1, 0, 0, 0},
+    {sizeof(sy_endpoint_v1), "logs", "127.0.0.1:0", test_plugin::kRoutes, 1, 0, 0, 0},
 };
 
 constexpr sy_plugin_v1 descriptor() {

@@ -192,8 +192,8 @@ struct DescriptorUnderTest {
         {sizeof(sy_route_v1), SY_ROUTE_HTTP, "*", "*"},
     };
     sy_endpoint_v1 endpoints[2] = {
-        {sizeof(sy_endpoint_v1), "core", "127.0.0.1:0", routes, 2, 0, 0},
-        {sizeof(sy_endpoint_v1), "logs", "127.0.0.1:0", routes, 1, 0, 0},
+        {sizeof(sy_endpoint_v1), "core", "127.0.0.1:0", routes, 2, 0, 0, 0},
+        {sizeof(sy_endpoint_v1), "logs", "127.0.0.1:0", routes, 1, 0, 0, 0},
     };
     const char* streams[1] = {"tested"};
     sy_plugin_v1 d{};

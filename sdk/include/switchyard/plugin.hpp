@@ -415,9 +415,10 @@ struct Config {
 };
 
 // True for the keys of a [plugins.<name>] table that the kernel itself reads (enabled,
-// library, listen): a plugin that refuses unknown keys must let these pass.
+// library, listen, max_queued_bytes): a plugin that refuses unknown keys must let these
+// pass.
 inline bool is_kernel_config_key(std::string_view key) noexcept {
-    return key == "enabled" || key == "library" || key == "listen";
+    return key == "enabled" || key == "library" || key == "listen" || key == "max_queued_bytes";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
