@@ -78,10 +78,14 @@ void Connection::start(std::string_view already_read) {
         std::string copy(already_read);
         on_bytes(copy.data(), copy.size());
     }
-    started_ = true;
     if (finished_) return;
     // Watching reports what is pending already (bytes the client sent since, a hang-up).
-    worker_.watch(fd_, id_);
+    if (!worker_.watch(fd_, id_)) {
+        spdlog::warn("connection {}: cannot watch its socket: {}", id_, std::strerror(errno));
+        finish(close_code::internal_error, "cannot watch the socket");
+        return;
+    }
+    started_ = true;
     flush();
 }
 

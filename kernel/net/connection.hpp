@@ -121,8 +121,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Group membership, kept here so a closing connection leaves every group.
     GroupSet& groups() noexcept { return groups_; }
 
-    // The bytes an idle connection may cost beyond this object: none (checked by the
-    // memory regression test).
+    // Slots the outbound queue holds on the heap: none for a connection sent one frame
+    // at a time (for the memory regression test).
     size_t queue_capacity() const noexcept { return queue_.capacity(); }
 
   protected:

@@ -34,16 +34,14 @@ Worker::~Worker() {
     connections_.clear();
 }
 
-void Worker::watch(int fd, sy_conn_id id) {
+bool Worker::watch(int fd, sy_conn_id id) {
     epoll_event event{};
     event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     event.data.u64 = id;
-    if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
-        // Never for a fresh socket; the connection would hear nothing, so say so.
-        throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
-    }
+    if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) return false;
     ++watched_;
     await_events();
+    return true;
 }
 
 void Worker::unwatch(int fd) {

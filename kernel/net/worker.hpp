@@ -87,8 +87,9 @@ class Worker {
     std::span<iovec> gather_buffers() noexcept { return gather_; }
 
     // Reports the events of socket `fd` to connection `id` (Connection::on_ready) until
-    // unwatch(fd). Edge-triggered: reading and writing, the hang-up included.
-    void watch(int fd, sy_conn_id id);
+    // unwatch(fd). Edge-triggered: reading and writing, the hang-up included. False (and
+    // errno set) when the epoll set refuses it (out of memory or of epoll watches).
+    bool watch(int fd, sy_conn_id id);
     void unwatch(int fd);
 
     // Keepalive: a connection that pings asks for the sweep (keepalive_on, with how
