@@ -7,7 +7,6 @@
 #include "plugin/hook_scope.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/route_match.hpp"
-#include "log/rate_limited_log.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -73,10 +72,20 @@ std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
     std::string reason;
     auto fallback = parse_listen_address(default_listen, &reason);
     if (!fallback) {
-        throw std::runtime_error("endpoint '" + endpoint + "' has a bad default address: " +
-                                 reason);
+        throw std::runtime_error("endpoint '" + endpoint +
+                                 "' has a bad default address: " + reason);
     }
     return {fallback->host, fallback->port};
+}
+
+// The outbound byte bound of one endpoint: the config's, else the plugin's (a 1.0
+// plugin's endpoint has no such field), else twice the largest message, at least 1 MiB.
+size_t queued_bytes_bound(const PluginConfig& config, const sy_endpoint_v1& decl,
+                          const ConnectionLimits& limits) {
+    if (config.max_queued_bytes != 0) return config.max_queued_bytes;
+    if (SY_HAS_FIELD(&decl, sy_endpoint_v1, max_queued_bytes) && decl.max_queued_bytes != 0)
+        return decl.max_queued_bytes;
+    return default_queued_bytes(limits.max_message_bytes);
 }
 
 // Routes a listener's requests to its plugin endpoint.
@@ -124,12 +133,13 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         EndpointState state;
         state.name = decl.name;
         state.default_listen = decl.default_listen != nullptr ? decl.default_listen : "";
-        std::tie(state.host, state.port) = listen_address_for(
-            config_, state.name, state.default_listen, desc_->endpoint_count);
+        std::tie(state.host, state.port) =
+            listen_address_for(config_, state.name, state.default_listen, desc_->endpoint_count);
         state.limits.max_message_bytes =
             decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
         state.limits.max_queued_frames =
             decl.max_queued_frames != 0 ? decl.max_queued_frames : kDefaultQueuedFrames;
+        state.limits.max_queued_bytes = queued_bytes_bound(config_, decl, state.limits);
         state.gate = new ConnectionGate(config_.name + "/" + state.name, pool.kernel_gate());
         endpoints_.push_back(std::move(state));
     }
@@ -175,8 +185,8 @@ void PluginRuntime::bind() {
                                                            config_.name + "/" + endpoint.name,
                                                            std::move(service), endpoint.gate);
         } catch (const std::exception& e) {
-            throw std::runtime_error("plugin " + config_.name + ", endpoint " +
-                                     endpoint.name + ": " + e.what());
+            throw std::runtime_error("plugin " + config_.name + ", endpoint " + endpoint.name +
+                                     ": " + e.what());
         }
     }
 }
@@ -222,9 +232,10 @@ void PluginRuntime::subscribe_streams() {
             const bool gap = lost->exchange(false);
             if (!dispatcher_.post([this, event, gap] { deliver_event(*event, gap); })) {
                 lost->store(true);
-                g_lost_events.warn("plugin {}: {} calls waiting; event {} seq {} dropped, the "
-                                   "plugin is told of the gap with the next one",
-                                   config_.name, kDispatchLimit, event->topic, event->seq);
+                g_lost_events.warn(
+                    "plugin {}: {} calls waiting; event {} seq {} dropped, the "
+                    "plugin is told of the gap with the next one",
+                    config_.name, kDispatchLimit, event->topic, event->seq);
             }
         }));
     }
@@ -305,8 +316,8 @@ std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
         auto& endpoint = endpoints_[i];
         std::pair<std::string, uint16_t> address;
         try {
-            address = listen_address_for(next, endpoint.name, endpoint.default_listen,
-                                         endpoints_.size());
+            address =
+                listen_address_for(next, endpoint.name, endpoint.default_listen, endpoints_.size());
         } catch (const std::exception& e) {
             errors.push_back(e.what());
             continue;
@@ -347,7 +358,8 @@ void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
         Worker& worker = pool_.at(i);
         asio::post(worker.io(), [&worker, this] {
             for (auto& conn : worker.all()) {
-                if (conn->is_observed_by(this)) conn->close(close_code::going_away, "plugin disabled");
+                if (conn->is_observed_by(this))
+                    conn->close(close_code::going_away, "plugin disabled");
             }
         });
     }
@@ -416,8 +428,8 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
     const sy_route_v1& route = route_at(endpoint, *match.route);
     // The endpoint's name as the plugin declared it (the listener's label is
     // "<plugin>/<endpoint>", for logs).
-    exchange->set_route(static_cast<sy_route_kind>(route.kind),
-                        static_cast<uint32_t>(*match.route), endpoints_[endpoint_index].name);
+    exchange->set_route(static_cast<sy_route_kind>(route.kind), static_cast<uint32_t>(*match.route),
+                        endpoints_[endpoint_index].name);
     switch (route.kind) {
         case SY_ROUTE_WEBSOCKET:
             if (!exchange->is_websocket_upgrade()) {
