@@ -233,6 +233,9 @@ class ConfigReader {
             if (setting_name == "enabled") plugin.enabled = expect_bool(node, dotted);
             else if (setting_name == "library") plugin.library = expect_string(node, dotted);
             else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
+            else if (setting_name == "max_queued_bytes")
+                plugin.max_queued_bytes = static_cast<uint64_t>(
+                    expect_integer(node, dotted, 1, std::numeric_limits<int64_t>::max()));
             else {
                 read_connection_setting(setting_name, node, dotted, plugin.connections);
                 append_setting(settings, setting_name, node, dotted);

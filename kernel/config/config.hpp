@@ -39,7 +39,11 @@ struct PluginConfig {
     std::vector<EndpointListen> listen; // empty: the plugin's declared defaults
     std::string settings_json;          // every other key as a JSON object; "{}" if none
     EndpointConnectionSettings connections;
-    int line = 0;                       // line of the [plugins.<name>] table, for messages
+    int line = 0; // line of the [plugins.<name>] table, for messages
+    // Bytes that may wait in one connection's write queue, for every endpoint of the
+    // plugin; 0: what the plugin declares (sy_endpoint_v1.max_queued_bytes), else twice
+    // the endpoint's largest message, at least 1 MiB.
+    uint64_t max_queued_bytes = 0;
 };
 
 // [kernel]

@@ -3,9 +3,20 @@
 #include "log/rate_limited_log.hpp"
 #include "net/close_code.hpp"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 
 namespace switchyard {
 
@@ -13,43 +24,81 @@ namespace asio = boost::asio;
 
 namespace {
 // How much of one client's input may wait for its plugin before reading pauses.
-constexpr size_t kInFlightMessages = 64;
-constexpr size_t kInFlightBytes = 4 << 20;
+constexpr uint32_t kInFlightMessages = 64;
+constexpr uint32_t kInFlightBytes = 4 << 20;
+// Reads of the scratch buffer one connection may do per turn before the others get
+// theirs (the rest is read on a task posted behind them).
+constexpr int kReadsPerTurn = 4;
+
+uint32_t saturated_ms(std::chrono::milliseconds ms) {
+    return static_cast<uint32_t>(
+        std::clamp<std::chrono::milliseconds::rep>(ms.count(), 0, UINT32_MAX));
+}
+
+// The descriptor taken out of Asio's hands, or -1.
+int release_descriptor(Connection::Socket& socket) {
+    boost::system::error_code ec;
+    const int fd = socket.release(ec);
+    return ec ? -1 : fd;
+}
 
 RateLimitedLog slow_consumers_log("slow consumers");
 } // namespace
 
+struct Connection::CloseState {
+    explicit CloseState(asio::io_context& io) : deadline(io) {}
+    asio::steady_timer deadline;
+    std::string reason;
+};
+
 Connection::Connection(Worker& worker, Socket socket, ConnectionObserver& observer,
                        const ConnectionLimits& limits)
     : worker_(worker),
-      socket_(std::move(socket)),
       observer_(observer),
-      limits_(limits),
       id_(worker.new_connection_id()),
-      queue_(limits.max_queued_frames, limits.max_queued_bytes) {}
+      queue_(limits.max_queued_frames, limits.max_queued_bytes),
+      close_timeout_ms_(saturated_ms(limits.close_timeout)),
+      fd_(release_descriptor(socket)) {}
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+    // Normally finish() closed it. Closing removes it from the worker's epoll set; the
+    // worker itself may be going (shutdown), so it is not touched here.
+    if (fd_ >= 0) ::close(fd_);
+}
 
 void Connection::start(std::string_view already_read) {
-    boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
-    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (fd_ < 0) {
+        started_ = true;
+        finish(1006, "socket lost before start");
+        return;
+    }
+    const int flags = ::fcntl(fd_, F_GETFL, 0);
+    if (flags >= 0) ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+    const int on = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (!already_read.empty()) {
-        // Parse in the scratch buffer: the reader unmasks in place.
+        // Parse in a copy: the reader unmasks in place.
         std::string copy(already_read);
         on_bytes(copy.data(), copy.size());
     }
+    if (finished_) return;
+    // Watching reports what is pending already (bytes the client sent since, a hang-up).
+    if (!worker_.watch(fd_, id_)) {
+        spdlog::warn("connection {}: cannot watch its socket: {}", id_, std::strerror(errno));
+        finish(close_code::internal_error, "cannot watch the socket");
+        return;
+    }
     started_ = true;
     flush();
-    if (!finished_) read_some();
 }
 
 bool Connection::send(const FrameRef& frame) {
     if (closing_ || finished_) return false;
     if (!queue_.push(frame)) {
         slow_consumers_log.warn(
-            "connection {}: {} frames ({} bytes) queued, client too slow; disconnecting", id_,
-            queue_.size(), queue_.bytes());
+            "connection {}: {} frames ({} bytes) queued, client too slow; disconnecting "
+            "(bound: {} frames, {} bytes)",
+            id_, queue_.size(), queue_.bytes(), queue_.limit(), queue_.byte_limit());
         close(close_code::policy_violation, "slow consumer");
         return false;
     }
@@ -64,6 +113,28 @@ void Connection::send_control(FrameRef frame) {
 }
 
 void Connection::set_keepalive(uint32_t, uint32_t) {}
+
+bool Connection::sweep_due(uint32_t) const noexcept {
+    return false;
+}
+
+void Connection::run_sweep(uint32_t) {}
+
+void Connection::join_sweep(uint32_t resolution_ms) {
+    if (finished_) return;
+    if (swept_) {
+        worker_.refine_sweep(resolution_ms);
+        return;
+    }
+    swept_ = true;
+    worker_.join_sweep(resolution_ms);
+}
+
+void Connection::leave_sweep() noexcept {
+    if (!swept_) return;
+    swept_ = false;
+    worker_.leave_sweep();
+}
 
 void Connection::request_flush() {
     if (!started_ || finished_ || waiting_writable_ || flush_requested_) return;
@@ -80,21 +151,26 @@ void Connection::flush() {
         for (size_t i = 0; i < count; ++i) {
             auto bytes = wire_bytes(*queue_.at(i));
             if (i == 0) bytes.remove_prefix(front_written_);
-            gather[i] = asio::const_buffer(bytes.data(), bytes.size());
+            gather[i].iov_base = const_cast<char*>(bytes.data());
+            gather[i].iov_len = bytes.size();
         }
-        boost::system::error_code ec;
-        const size_t written = socket_.write_some(gather.first(count), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) {
-            wait_writable();
-            return;
-        }
-        if (ec) {
+        msghdr message{};
+        message.msg_iov = gather.data();
+        message.msg_iovlen = count;
+        // sendmsg rather than writev: MSG_NOSIGNAL, a client gone is an error, not SIGPIPE.
+        const ssize_t written = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                waiting_writable_ = true; // the socket's EPOLLOUT edge resumes (on_ready)
+                return;
+            }
             finish(close_code_ != 0 ? close_code_ : 1006, "write failed");
             return;
         }
-        consume(written);
+        consume(static_cast<size_t>(written));
         if (front_written_ != 0) { // the socket took part of it: its buffer is full
-            wait_writable();
+            waiting_writable_ = true;
             return;
         }
     }
@@ -116,18 +192,17 @@ void Connection::consume(size_t bytes) {
     queue_.pop(frames);
 }
 
-void Connection::wait_writable() {
-    waiting_writable_ = true;
-    socket_.async_wait(
-        Socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
-            self->waiting_writable_ = false;
-            if (self->finished_) return;
-            if (ec) {
-                self->finish(self->close_code_ != 0 ? self->close_code_ : 1006, "write failed");
-                return;
-            }
-            self->flush();
-        });
+void Connection::on_ready(uint32_t events) {
+    if (finished_) return;
+    if (waiting_writable_ && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
+        waiting_writable_ = false;
+        flush();
+        if (finished_) return;
+    }
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+        readable_ = true;
+        read_available();
+    }
 }
 
 void Connection::on_drained_while_closing() {
@@ -136,93 +211,100 @@ void Connection::on_drained_while_closing() {
 
 void Connection::message_accepted(size_t bytes) noexcept {
     ++in_flight_messages_;
-    in_flight_bytes_ += bytes;
+    in_flight_bytes_ +=
+        static_cast<uint32_t>(std::min<size_t>(bytes, UINT32_MAX - in_flight_bytes_));
 }
 
 void Connection::message_done(size_t bytes) {
-    in_flight_messages_ -= std::min(in_flight_messages_, size_t{1});
-    in_flight_bytes_ -= std::min(in_flight_bytes_, bytes);
+    in_flight_messages_ -= std::min(in_flight_messages_, uint32_t{1});
+    in_flight_bytes_ -= static_cast<uint32_t>(std::min<size_t>(in_flight_bytes_, bytes));
     // Resume at half the budget, not at the edge, so reading does not flap.
     if (read_paused_ && in_flight_messages_ <= kInFlightMessages / 2 &&
         in_flight_bytes_ <= kInFlightBytes / 2) {
         read_paused_ = false;
-        read_some();
+        read_available();
     }
 }
 
-void Connection::read_some() {
-    if (reading_ || finished_) return;
-    if (in_flight_messages_ >= kInFlightMessages || in_flight_bytes_ >= kInFlightBytes) {
-        read_paused_ = true;
+bool Connection::reading_allowed() const noexcept {
+    return in_flight_messages_ < kInFlightMessages && in_flight_bytes_ < kInFlightBytes;
+}
+
+void Connection::read_available() {
+    if (in_read_ || finished_ || !readable_ || !started_) return;
+    auto self = shared_from_this(); // a message may end the connection
+    in_read_ = true;
+    // Edge-triggered: read until the socket says EAGAIN, or the end, or a pause.
+    for (int round = 0; round < kReadsPerTurn; ++round) {
+        if (!reading_allowed()) {
+            read_paused_ = true;
+            break;
+        }
+        const ssize_t n = ::recv(fd_, worker_.scratch(), worker_.scratch_size(), 0);
+        if (n > 0) {
+            on_bytes(worker_.scratch(), static_cast<size_t>(n));
+            if (finished_) break;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            readable_ = false;
+            break;
+        }
+        readable_ = false; // the end of the stream, or an error
+        in_read_ = false;
+        on_read_end();
         return;
     }
-    reading_ = true;
-    // Wait for readability first and read into the worker's shared scratch buffer, so
-    // an idle connection owns no read buffer.
-    socket_.async_wait(
-        Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-            self->reading_ = false;
-            if (self->finished_) return;
-            if (ec) {
-                self->on_read_end();
-                return;
-            }
-            boost::system::error_code read_ec;
-            Worker& worker = self->worker_;
-            const size_t n = self->socket_.read_some(
-                asio::buffer(worker.scratch(), worker.scratch_size()), read_ec);
-            if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
-                self->read_some();
-                return;
-            }
-            if (read_ec) {
-                self->on_read_end();
-                return;
-            }
-            self->on_bytes(worker.scratch(), n);
-            self->read_some();
-        });
+    in_read_ = false;
+    if (readable_ && !read_paused_ && !finished_) {
+        // More may wait: let the worker's other connections have their turn first.
+        asio::post(worker_.io(), [self] { self->read_available(); });
+    }
 }
 
 void Connection::begin_closing(uint16_t code, std::string_view reason) {
     closing_ = true;
     close_code_ = code;
-    close_reason_.assign(reason);
-    auto& deadline = timer();
+    if (!close_state_) close_state_ = std::make_unique<CloseState>(worker_.io());
+    close_state_->reason.assign(reason);
+    auto& deadline = close_state_->deadline;
     deadline.cancel();
-    deadline.expires_after(limits_.close_timeout);
+    deadline.expires_after(std::chrono::milliseconds(close_timeout_ms_));
     deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (ec || self->finished_) return;
-        self->finish(self->close_code_, self->close_reason_);
+        self->finish(self->close_code_, self->close_reason());
     });
 }
 
+std::string_view Connection::close_reason() const noexcept {
+    return close_state_ ? std::string_view(close_state_->reason) : std::string_view();
+}
+
 void Connection::shutdown_send() {
-    boost::system::error_code ec;
-    socket_.shutdown(Socket::shutdown_send, ec);
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
 }
 
 void Connection::abort() {
     finish(close_code_ != 0 ? close_code_ : 1006, "aborted");
 }
 
-asio::steady_timer& Connection::timer() {
-    if (!timer_) timer_ = std::make_unique<asio::steady_timer>(worker_.io());
-    return *timer_;
-}
-
 void Connection::finish(uint16_t code, std::string_view reason) {
     if (finished_) return;
     finished_ = true;
     closing_ = true;
-    if (timer_) timer_->cancel();
-    boost::system::error_code ec;
-    socket_.shutdown(Socket::shutdown_both, ec);
-    socket_.close(ec);
+    if (close_state_) close_state_->deadline.cancel();
+    leave_sweep();
+    if (fd_ >= 0) {
+        if (started_) worker_.unwatch(fd_);
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        fd_ = -1;
+    }
     slot_.reset();
     queue_.clear();
     auto self = shared_from_this(); // outlive the removal below
-    for (sy_group_id group : std::exchange(groups_, {})) worker_.group_remove(group, this);
+    groups_.drain([this](sy_group_id group) { worker_.group_remove(group, this); });
     observer_.on_closed(*this, code, reason);
     worker_.remove(id_);
 }

@@ -15,7 +15,7 @@ void SseConnection::on_bytes(char*, size_t) {
 }
 
 void SseConnection::on_read_end() {
-    finish(closing() ? close_code_ : 1006, closing() ? close_reason_ : "client went away");
+    finish(closing() ? close_code() : 1006, closing() ? close_reason() : "client went away");
 }
 
 void SseConnection::close(uint16_t code, std::string_view reason) {
@@ -25,7 +25,7 @@ void SseConnection::close(uint16_t code, std::string_view reason) {
 }
 
 void SseConnection::on_drained_while_closing() {
-    finish(close_code_, close_reason_);
+    finish(close_code(), close_reason());
 }
 
 std::string sse_response_head() {

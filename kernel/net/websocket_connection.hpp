@@ -14,7 +14,7 @@
 
 namespace switchyard {
 
-class WebSocketConnection final : public Connection, private WebSocketEvents {
+class WebSocketConnection final : public Connection {
   public:
     WebSocketConnection(Worker& worker, Socket socket, ConnectionObserver& observer,
                         const ConnectionLimits& limits);
@@ -22,7 +22,6 @@ class WebSocketConnection final : public Connection, private WebSocketEvents {
     // Sends a close frame with `code` and `reason`, after what is queued.
     void close(uint16_t code, std::string_view reason) override;
     void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms) override;
-    void on_sweep(uint32_t now_ms) override;
 
   private:
     std::string_view wire_bytes(const WireFrame& frame) const override;
@@ -30,21 +29,33 @@ class WebSocketConnection final : public Connection, private WebSocketEvents {
     void on_read_end() override;
     void on_drained_while_closing() override;
 
-    void on_ws_message(bool binary, std::string_view payload) override;
-    void on_ws_ping(std::string_view payload) override;
-    void on_ws_pong() override;
-    void on_ws_close(uint16_t code, std::string_view reason) override;
-    void on_ws_error(uint16_t code, std::string_view why) override;
+    // What the reader reports, through a forwarder made on the stack for each read (so
+    // the connection carries no second vtable pointer).
+    class ReaderEvents;
+    void on_ws_message(bool binary, std::string_view payload);
+    void on_ws_ping(std::string_view payload);
+    void on_ws_pong();
+    void on_ws_close(uint16_t code, std::string_view reason);
+    void on_ws_error(uint16_t code, std::string_view why);
 
-    void ping_now(uint32_t now_ms);
+    bool sweep_due(uint32_t now_ms) const noexcept override;
+    void run_sweep(uint32_t now_ms) override;
+    bool frame_overdue(uint32_t now_ms) const noexcept;
+    bool keepalive_due(uint32_t now_ms) const noexcept;
+    void ping(uint32_t now_ms);
+    // In the worker's sweep while keepalive is on or a frame is half-received.
+    void update_sweep();
 
+    // The flags first: they fit in the tail padding of Connection.
+    bool awaiting_pong_ = false; // a ping went out and its pong has not come
+    bool peer_closed_ = false;   // the client sent its close frame
     WebSocketReader reader_;
+    // Keepalive: ping every interval, one ping at a time; a ping unanswered after the
+    // timeout ends the connection. Times are on the worker's clock (Worker::now_ms).
     uint32_t ping_interval_ms_ = 0;
     uint32_t pong_timeout_ms_ = 0;
     uint32_t last_ping_ms_ = 0;  // when the last ping left (or keepalive was set)
     uint32_t last_input_ms_ = 0; // when bytes last came while a frame was incomplete
-    bool awaiting_pong_ = false;
-    bool peer_closed_ = false; // the client sent its close frame
 };
 
 } // namespace switchyard

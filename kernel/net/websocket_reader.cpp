@@ -28,21 +28,32 @@ bool is_sendable_close_code(uint16_t code) {
 
 } // namespace
 
+WebSocketReader::Held& WebSocketReader::held() {
+    if (!held_) held_ = std::make_unique<Held>();
+    return *held_;
+}
+
+void WebSocketReader::release_if_idle() noexcept {
+    if (held_ && held_->pending.empty() && !in_message_) held_.reset();
+}
+
 bool WebSocketReader::feed(char* data, size_t size, WebSocketEvents& events) {
     if (stopped_) return false;
-    if (!pending_.empty()) {
+    if (held_ && !held_->pending.empty()) {
         // Finish the frame we already hold part of; parse out of the pending buffer.
-        pending_.append(data, size);
+        std::string& pending = held_->pending;
+        pending.append(data, size);
         size_t offset = 0;
-        while (offset < pending_.size()) {
+        while (offset < pending.size()) {
             size_t used = 0;
-            auto step = parse_one(pending_.data() + offset, pending_.size() - offset, used, events);
+            auto step = parse_one(pending.data() + offset, pending.size() - offset, used, events);
             if (step == Step::Stop) return false;
             if (step == Step::NeedMore) break;
             offset += used;
         }
-        pending_.erase(0, offset);
-        if (pending_.empty()) pending_.shrink_to_fit(); // idle connections keep no buffer
+        pending.erase(0, offset);
+        if (pending.empty()) std::string().swap(pending);
+        release_if_idle(); // idle connections keep no buffer
         return true;
     }
     size_t offset = 0;
@@ -51,11 +62,12 @@ bool WebSocketReader::feed(char* data, size_t size, WebSocketEvents& events) {
         auto step = parse_one(data + offset, size - offset, used, events);
         if (step == Step::Stop) return false;
         if (step == Step::NeedMore) {
-            pending_.assign(data + offset, size - offset);
-            break;
+            held().pending.assign(data + offset, size - offset);
+            return true;
         }
         offset += used;
     }
+    release_if_idle(); // a fragmented message completed in this read
     return true;
 }
 
@@ -97,7 +109,7 @@ WebSocketReader::Step WebSocketReader::parse_one(char* data, size_t size, size_t
         return Step::Stop;
     }
     // Refuse an oversized message as soon as its header says so, before buffering it.
-    const uint64_t so_far = in_message_ && !control ? message_.size() : 0;
+    const uint64_t so_far = in_message_ && !control && held_ ? held_->message.size() : 0;
     if (!control && length + so_far > max_message_bytes_) {
         fail(events, close_code::too_big, "message too big");
         return Step::Stop;
@@ -119,14 +131,15 @@ bool WebSocketReader::handle_data(int opcode, bool fin, std::string_view payload
     if (opcode == kContinuation) {
         if (!in_message_)
             return fail(events, close_code::protocol_error, "unexpected continuation");
-        message_.append(payload);
+        std::string& message = held().message;
+        message.append(payload);
         if (!fin) return true;
         in_message_ = false;
-        if (!message_binary_ && !is_valid_utf8(message_)) {
+        if (!message_binary_ && !is_valid_utf8(message)) {
             return fail(events, close_code::invalid_payload, "text message is not UTF-8");
         }
-        events.on_ws_message(message_binary_, message_);
-        std::string().swap(message_);
+        events.on_ws_message(message_binary_, message);
+        if (held_) std::string().swap(held_->message);
         return !stopped_;
     }
     if (opcode != kText && opcode != kBinary) {
@@ -137,7 +150,7 @@ bool WebSocketReader::handle_data(int opcode, bool fin, std::string_view payload
     if (!fin) {
         in_message_ = true;
         message_binary_ = binary;
-        message_.assign(payload);
+        held().message.assign(payload);
         return true;
     }
     if (!binary && !is_valid_utf8(payload)) {

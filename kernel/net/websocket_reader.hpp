@@ -6,6 +6,7 @@
 #include "net/close_code.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -37,11 +38,14 @@ class WebSocketReader {
     bool feed(char* data, size_t size, WebSocketEvents& events);
 
     // True while a partial frame or a fragmented message is held.
-    bool holds_data() const noexcept { return !pending_.empty() || in_message_; }
+    bool holds_data() const noexcept { return holds_partial_frame() || in_message_; }
     // True while the start of a frame is held and the rest has not arrived.
-    bool holds_partial_frame() const noexcept { return !pending_.empty(); }
-    // Bytes held for partial frames and fragmented messages.
-    size_t buffered_bytes() const noexcept { return pending_.capacity() + message_.capacity(); }
+    bool holds_partial_frame() const noexcept { return held_ && !held_->pending.empty(); }
+    // Bytes held for partial frames and fragmented messages (0 once none is: the
+    // buffers are allocated only while needed).
+    size_t buffered_bytes() const noexcept {
+        return held_ ? sizeof(Held) + held_->pending.capacity() + held_->message.capacity() : 0;
+    }
 
   private:
     enum class Step { Consumed, NeedMore, Stop };
@@ -50,9 +54,18 @@ class WebSocketReader {
     bool handle_control(int opcode, std::string_view payload, WebSocketEvents& events);
     bool fail(WebSocketEvents& events, uint16_t code, std::string_view why);
 
+    // What a connection between frames holds; allocated when a frame arrives in
+    // pieces or a message in fragments, freed once both are done with.
+    struct Held {
+        std::string pending; // bytes of a frame not complete yet
+        std::string message; // fragments of a message not complete yet
+    };
+    Held& held();
+    // Frees the buffers once nothing is held any more.
+    void release_if_idle() noexcept;
+
     uint64_t max_message_bytes_;
-    std::string pending_; // bytes of a frame not complete yet
-    std::string message_; // fragments of a message not complete yet
+    std::unique_ptr<Held> held_;
     bool in_message_ = false;
     bool message_binary_ = false;
     bool stopped_ = false;

@@ -6,19 +6,137 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace switchyard {
 
 namespace {
 constexpr size_t kScratchBytes = 64 * 1024;
-// The sweep's period bounds: fine enough for the short deadlines tests configure, never
-// more often than needed for the default ones (30 s deadlines, 10 s pong timeouts).
-constexpr auto kFinestSweep = std::chrono::milliseconds(1);
-constexpr auto kCoarsestSweep = std::chrono::milliseconds(1000);
+
+int new_epoll_set() {
+    const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    return fd;
+}
 } // namespace
 
 Worker::Worker(unsigned index, std::chrono::milliseconds io_timeout)
-    : index_(index), scratch_(kScratchBytes), io_timeout_(io_timeout) {}
+    : index_(index),
+      scratch_(kScratchBytes),
+      epoll_(io_, new_epoll_set()),
+      io_timeout_(io_timeout),
+      sweep_timer_(io_) {}
+
+Worker::~Worker() {
+    // Connections first: they still name this worker while they go.
+    to_flush_.clear();
+    flushing_.clear();
+    connections_.clear();
+}
+
+bool Worker::watch(int fd, sy_conn_id id) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.u64 = id;
+    if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) return false;
+    ++watched_;
+    await_events();
+    return true;
+}
+
+void Worker::unwatch(int fd) {
+    ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+    if (watched_ > 0 && --watched_ == 0 && awaiting_events_) {
+        // Nothing left to watch: a pending wait would keep the io_context running.
+        boost::system::error_code ignored;
+        epoll_.cancel(ignored);
+    }
+}
+
+void Worker::await_events() {
+    if (awaiting_events_ || watched_ == 0) return;
+    awaiting_events_ = true;
+    epoll_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                      [this](const boost::system::error_code& ec) {
+                          awaiting_events_ = false;
+                          if (!ec) dispatch_events();
+                          await_events();
+                      });
+}
+
+void Worker::dispatch_events() {
+    const int count =
+        ::epoll_wait(epoll_.native_handle(), events_.data(), static_cast<int>(events_.size()), 0);
+    for (int i = 0; i < count; ++i) {
+        auto it = connections_.find(events_[i].data.u64);
+        if (it == connections_.end()) continue; // gone since (ids are never reused)
+        auto conn = it->second;                 // keep it alive through its own teardown
+        conn->on_ready(events_[i].events);
+    }
+}
+
+uint32_t Worker::io_timeout_ms() const noexcept {
+    return static_cast<uint32_t>(
+        std::clamp<std::chrono::milliseconds::rep>(io_timeout_.count(), 1, UINT32_MAX));
+}
+
+uint32_t Worker::now_ms() const noexcept {
+    const auto elapsed = std::chrono::steady_clock::now() - epoch_;
+    return static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+}
+
+void Worker::join_sweep(uint32_t resolution_ms) {
+    ++swept_connections_;
+    refine_sweep(resolution_ms);
+}
+
+void Worker::refine_sweep(uint32_t resolution_ms) {
+    resolution_ms = std::clamp<uint32_t>(resolution_ms, 1, kSweepMaxResolutionMs);
+    if (resolution_ms < sweep_resolution_ms_) {
+        sweep_resolution_ms_ = resolution_ms;
+        if (sweep_armed_) sweep_timer_.cancel(); // re-armed at the finer step
+    }
+    arm_sweep();
+}
+
+void Worker::leave_sweep() noexcept {
+    if (swept_connections_ > 0) --swept_connections_;
+    if (swept_connections_ == 0) {
+        sweep_resolution_ms_ = kSweepMaxResolutionMs;
+        if (sweep_armed_) sweep_timer_.cancel(); // nothing left: let the loop end
+    }
+}
+
+void Worker::arm_sweep() {
+    if (sweep_armed_ || swept_connections_ == 0) return;
+    sweep_armed_ = true;
+    sweep_timer_.expires_after(std::chrono::milliseconds(sweep_resolution_ms_));
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+        sweep_armed_ = false;
+        if (!ec) sweep();
+        arm_sweep();
+    });
+}
+
+void Worker::sweep() {
+    // Two passes: what a sweep runs may end a connection, which leaves the map.
+    const uint32_t now = now_ms();
+    sweep_due_.clear();
+    for (const auto& [id, conn] : connections_)
+        if (conn->sweep_due(now)) sweep_due_.push_back(id);
+    for (sy_conn_id id : sweep_due_) {
+        auto it = connections_.find(id);
+        if (it == connections_.end()) continue;
+        auto conn = it->second; // keep it alive through its own teardown
+        conn->run_sweep(now);
+    }
+}
 
 sy_conn_id Worker::new_connection_id() noexcept {
     return (next_id_.fetch_add(1, std::memory_order_relaxed) << 8) | (index_ & 0xFF);
@@ -46,15 +164,12 @@ std::vector<std::shared_ptr<Connection>> Worker::all() const {
 }
 
 void Worker::group_add(sy_group_id group, Connection* conn) {
-    auto& groups = conn->groups();
-    if (std::find(groups.begin(), groups.end(), group) != groups.end()) return;
-    groups.push_back(group);
+    if (!conn->groups().insert(group)) return;
     groups_[group].push_back(conn);
 }
 
 void Worker::group_remove(sy_group_id group, Connection* conn) {
-    auto& groups = conn->groups();
-    groups.erase(std::remove(groups.begin(), groups.end(), group), groups.end());
+    conn->groups().erase(group);
     auto it = groups_.find(group);
     if (it == groups_.end()) return;
     auto& members = it->second;
@@ -123,43 +238,6 @@ void Worker::run_flush_round() {
     std::swap(to_flush_, flushing_);
     for (const auto& conn : flushing_) conn->flush();
     flushing_.clear();
-}
-
-uint32_t Worker::now_ms() const noexcept {
-    const auto elapsed = std::chrono::steady_clock::now() - epoch_;
-    return static_cast<uint32_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
-}
-
-void Worker::need_sweep(std::chrono::milliseconds resolution) {
-    const auto period = std::clamp(resolution / 4, kFinestSweep, kCoarsestSweep);
-    const bool sooner = period < sweep_period_;
-    if (sooner) sweep_period_ = period;
-    if (sweep_armed_ && !sooner) return;
-    if (!sweep_armed_) coarse_now_ms_ = now_ms(); // the clock was not kept while idle
-    arm_sweep();
-}
-
-void Worker::arm_sweep() {
-    sweep_armed_ = true;
-    // Re-arming cancels a longer wait still pending; its handler sees the abort.
-    sweep_timer_.expires_after(sweep_period_);
-    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) sweep();
-    });
-}
-
-void Worker::sweep() {
-    sweep_armed_ = false;
-    coarse_now_ms_ = now_ms();
-    // By id: a connection the sweep closes leaves connections_ while it is walked.
-    sweeping_.clear();
-    for (const auto& [id, conn] : connections_) sweeping_.push_back(id);
-    for (sy_conn_id id : sweeping_) {
-        if (Connection* conn = find(id)) conn->on_sweep(coarse_now_ms_);
-    }
-    // Idle workers stop sweeping; the next connection that needs it starts it again.
-    if (!connections_.empty()) arm_sweep();
 }
 
 void Worker::keep_running() {

@@ -1,7 +1,15 @@
 // A worker: one thread, one io_context, and everything pinned to it: its connections,
-// its share of every group, the round of connections waiting for a flush, and the
-// scratch buffers its connections read into and gather writes from (so an idle
-// connection holds no buffer of its own).
+// its share of every group, the round of connections waiting for a flush, the scratch
+// buffers its connections read into and gather writes from (so an idle connection holds
+// no buffer of its own), the epoll set that watches their sockets, and the one timer
+// that checks their time-outs.
+//
+// Why an epoll set of its own: Asio keeps reactor state (about 170 bytes) for every
+// socket it watches and a pending operation (about 250 bytes with its handler) for every
+// wait, which is most of what an idle connection would cost. The worker's epoll set is
+// watched by Asio as one descriptor; each connection's socket is registered in it once,
+// edge-triggered, with its connection id as the event's data, and costs no user-space
+// memory at all.
 //
 // Time-outs of its connections (keepalive pings, pong deadlines, a frame that stops
 // arriving) are checked by one periodic sweep per worker rather than a timer per
@@ -12,10 +20,13 @@
 
 #include <switchyard/plugin.h>
 
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <sys/epoll.h>
+#include <sys/uio.h>
 
 #include <array>
 #include <atomic>
@@ -43,6 +54,7 @@ inline constexpr std::chrono::milliseconds kDefaultIoTimeout{30000};
 class Worker {
   public:
     explicit Worker(unsigned index, std::chrono::milliseconds io_timeout = kDefaultIoTimeout);
+    ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
@@ -81,7 +93,13 @@ class Worker {
     // broadcasts queues every frame first, then each connection writes them all at once.
     void schedule_flush(std::shared_ptr<Connection> conn);
     // Shared gather list for one connection's write (used synchronously, never held).
-    std::span<boost::asio::const_buffer> gather_buffers() noexcept { return gather_; }
+    std::span<iovec> gather_buffers() noexcept { return gather_; }
+
+    // Reports the events of socket `fd` to connection `id` (Connection::on_ready) until
+    // unwatch(fd). Edge-triggered: reading and writing, the hang-up included. False (and
+    // errno set) when the epoll set refuses it (out of memory or of epoll watches).
+    bool watch(int fd, sy_conn_id id);
+    void unwatch(int fd);
 
     void keep_running();
     void let_finish();
@@ -89,21 +107,26 @@ class Worker {
     // -- time-outs (this worker's thread) -----------------------------------------------
     // The deadline for a request or a started frame to arrive whole.
     std::chrono::milliseconds io_timeout() const noexcept { return io_timeout_; }
-    // Milliseconds on this worker's clock (wraps after 49 days: compare with
-    // ms_since()). now_ms() reads the clock; coarse_now_ms() is the time of the last
-    // sweep, free to read and at most one sweep period old while sweeps run.
+    uint32_t io_timeout_ms() const noexcept;
+    // Milliseconds on this worker's clock (wraps after 49 days: compare with ms_since()).
     uint32_t now_ms() const noexcept;
-    uint32_t coarse_now_ms() const noexcept { return coarse_now_ms_; }
     // Milliseconds from `then` to `now` on this clock.
     static uint32_t ms_since(uint32_t then, uint32_t now) noexcept { return now - then; }
-    // Makes the sweep run while the worker has connections, often enough to notice a
-    // deadline of `resolution` within about a quarter of it (every 1 ms to 1 s). Each
-    // sweep calls Connection::on_sweep on every connection.
-    void need_sweep(std::chrono::milliseconds resolution);
+    // The sweep: a connection with a deadline joins it (join_sweep, with how finely its
+    // deadlines need checking) and says when it has none left (leave_sweep); one already
+    // in it that needs a finer check says so (refine_sweep). While any is in it, one
+    // timer walks the connections at the finest resolution asked for (1 ms to 1 s) and
+    // runs what is due (Connection::sweep_due, Connection::run_sweep).
+    void join_sweep(uint32_t resolution_ms);
+    void refine_sweep(uint32_t resolution_ms);
+    void leave_sweep() noexcept;
 
   private:
     void run_flush_round();
     void run_inbox();
+    // Waits (through Asio) for the epoll set to have events, while sockets are watched.
+    void await_events();
+    void dispatch_events();
     void arm_sweep();
     void sweep();
 
@@ -123,15 +146,22 @@ class Worker {
     bool inbox_posted_ = false;
     std::vector<std::pair<sy_conn_id, FrameRef>> inbox_running_; // worker thread only
     // 64 frames per writev: enough to amortise the system call, within IOV_MAX.
-    std::array<boost::asio::const_buffer, 64> gather_{};
+    std::array<iovec, 64> gather_{};
+
+    boost::asio::posix::stream_descriptor epoll_; // the epoll set, watched by Asio
+    size_t watched_ = 0;                          // sockets in the epoll set
+    bool awaiting_events_ = false;
+    std::array<epoll_event, 256> events_{};
+
     // The sweep.
+    static constexpr uint32_t kSweepMaxResolutionMs = 1000;
     std::chrono::milliseconds io_timeout_;
     std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
-    uint32_t coarse_now_ms_ = 0;
-    boost::asio::steady_timer sweep_timer_{io_};
-    std::chrono::milliseconds sweep_period_{1000};
+    boost::asio::steady_timer sweep_timer_;
+    size_t swept_connections_ = 0;
+    uint32_t sweep_resolution_ms_ = kSweepMaxResolutionMs;
     bool sweep_armed_ = false;
-    std::vector<sy_conn_id> sweeping_; // the connections of the sweep running (capacity kept)
+    std::vector<sy_conn_id> sweep_due_; // the sweep's list (capacity kept)
 };
 
 } // namespace switchyard

@@ -74,6 +74,16 @@ std::pair<std::string, uint16_t> listen_address_for(const PluginConfig& config,
     return {fallback->host, fallback->port};
 }
 
+// The outbound byte bound of one endpoint: the config's, else the plugin's (a 1.0
+// plugin's endpoint has no such field), else twice the largest message, at least 1 MiB.
+size_t queued_bytes_bound(const PluginConfig& config, const sy_endpoint_v1& decl,
+                          const ConnectionLimits& limits) {
+    if (config.max_queued_bytes != 0) return config.max_queued_bytes;
+    if (SY_HAS_FIELD(&decl, sy_endpoint_v1, max_queued_bytes) && decl.max_queued_bytes != 0)
+        return decl.max_queued_bytes;
+    return default_queued_bytes(limits.max_message_bytes);
+}
+
 // Routes a listener's requests to its plugin endpoint.
 class EndpointService final : public HttpService {
   public:
@@ -131,6 +141,7 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
             decl.max_message_bytes != 0 ? decl.max_message_bytes : kDefaultMaxMessage;
         state.limits.max_queued_frames =
             decl.max_queued_frames != 0 ? decl.max_queued_frames : kDefaultQueuedFrames;
+        state.limits.max_queued_bytes = queued_bytes_bound(config_, decl, state.limits);
         state.gate = new ConnectionGate(config_.name + "/" + state.name, pool.kernel_gate());
         endpoints_.push_back(std::move(state));
     }

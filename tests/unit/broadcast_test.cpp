@@ -257,7 +257,9 @@ TEST_CASE("frames sent to one connection arrive in order", "[broadcast]") {
 TEST_CASE("frames a client cannot take yet are written whole and in order once it reads",
           "[broadcast]") {
     Loopback net;
-    auto& a = net.connect();
+    ConnectionLimits limits;
+    limits.max_queued_bytes = 64 << 20; // room for all of it: only the socket holds it back
+    auto& a = net.connect(limits);
     // 15 MB in frames of 60,000 bytes: more than the socket buffers hold, so writes end
     // part-way through a frame and the connection waits for the socket to drain.
     std::string expected;
@@ -304,6 +306,7 @@ TEST_CASE("past the inbox limit a send is refused and its connection closed with
     Loopback net;
     ConnectionLimits limits;
     limits.max_queued_frames = Worker::kInboxLimit + 1; // only the inbox's bound applies
+    limits.max_queued_bytes = 64 << 20;
     auto& a = net.connect(limits);
     auto& b = net.connect();
     const FrameRef frame = FrameRef::adopt(make_wire_frame(SY_FRAME_TEXT, "x"));

@@ -635,3 +635,30 @@ allowed_origins = ["a"]
               "'ping_interval_ms' must be an integer from 0 to 4294967295 (0 = off)");
     }
 }
+
+TEST_CASE("a plugin's max_queued_bytes is read by the kernel, not handed to the plugin",
+          "[config][queue_bound]") {
+    SECTION("a positive integer sets the bound of the plugin's endpoints") {
+        Config config =
+            parse_config("[plugins.groove]\nenabled = true\nmax_queued_bytes = 65536\n", "t");
+        REQUIRE(config.plugins.size() == 1);
+        CHECK(config.plugins[0].max_queued_bytes == 65536);
+        CHECK(config.plugins[0].settings_json == "{}");
+    }
+    SECTION("left out, it is 0: the plugin's or the kernel's default") {
+        Config config = parse_config("[plugins.groove]\nenabled = true\n", "t");
+        CHECK(config.plugins[0].max_queued_bytes == 0);
+    }
+    SECTION("0 and negative values are refused") {
+        for (const char* value : {"0", "-1"}) {
+            ConfigError error =
+                config_error_of(std::string("[plugins.groove]\nmax_queued_bytes = ") + value);
+            CHECK(error.key() == "plugins.groove.max_queued_bytes");
+            CHECK(error.reason() == "out of range, must be at least 1");
+        }
+    }
+    SECTION("a string is refused") {
+        ConfigError error = config_error_of("[plugins.groove]\nmax_queued_bytes = \"1MiB\"\n");
+        CHECK(error.key() == "plugins.groove.max_queued_bytes");
+    }
+}

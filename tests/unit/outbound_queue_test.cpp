@@ -172,11 +172,29 @@ TEST_CASE("a drained queue keeps a burst's worth of slots and gives back more", 
     for (int i = 0; i < 1000; ++i) CHECK(queue.push(text_frame("m")));
     queue.pop(1000);
     CHECK(queue.capacity() == 0); // far more than a burst: released
-    queue.push(text_frame("a"));
-    queue.pop(1);
+    for (int i = 0; i < 2; ++i) queue.push(text_frame("a"));
+    queue.pop(2);
     CHECK(queue.capacity() > 0);
     queue.clear();
     CHECK(queue.capacity() == 0);
+}
+
+TEST_CASE("one frame at a time waits inline and allocates no slots", "[net][memory]") {
+    OutboundQueue queue(4096, 1 << 20);
+    for (int round = 0; round < 3; ++round) {
+        CHECK(queue.push(text_frame("m" + std::to_string(round))));
+        CHECK(queue.capacity() == 0);
+        CHECK(queue.size() == 1);
+        CHECK(contents(queue) == std::vector<std::string>{"m" + std::to_string(round)});
+        queue.pop(1);
+        CHECK(queue.empty());
+        CHECK(queue.bytes() == 0);
+    }
+    // A second waiting frame moves the inline one to the front of a ring.
+    CHECK(queue.push(text_frame("first")));
+    CHECK(queue.push(text_frame("second")));
+    CHECK(queue.capacity() > 0);
+    CHECK(contents(queue) == std::vector<std::string>{"first", "second"});
 }
 
 TEST_CASE("push refuses a frame that would take the queue past its byte limit", "[net]") {

@@ -410,6 +410,7 @@ TEST_CASE("buffered bytes go back to what an idle reader holds", "[net][websocke
     WebSocketReader reader(kDefaultMax);
     Recorder recorder;
     const size_t idle = reader.buffered_bytes();
+    CHECK(idle == 0); // an idle connection's reader holds no buffer at all
     std::string bytes = client_frame(kText, std::string(5000, 'a'), {.fin = false}) +
                         client_frame(kContinuation, std::string(5000, 'b'));
     for (size_t i = 0; i < bytes.size(); i += 1000) {
