@@ -67,6 +67,14 @@ class HookScope {
     int64_t started_ns_;
 };
 
+// Calls `hook_call` (a call into the plugin) inside a HookScope named `hook`, and returns
+// what it returns.
+template <class HookCall>
+auto call_hook(HookWatch& watch, const char* hook, HookCall&& hook_call) {
+    HookScope scope(watch, hook);
+    return hook_call();
+}
+
 // The bound past which a hook is slow (default 100 ms); 0 turns the check off.
 void set_slow_hook_bound(std::chrono::milliseconds bound) noexcept;
 std::chrono::milliseconds slow_hook_bound() noexcept;

@@ -64,10 +64,10 @@ bool is_valid_close_code(uint16_t code) {
            (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
-bool is_json(std::string_view text, bool must_be_object) {
+bool is_json(std::string_view text) {
     boost::system::error_code ec;
-    auto value = boost::json::parse(text, ec);
-    return !ec && (!must_be_object || value.is_object());
+    boost::json::parse(text, ec);
+    return !ec;
 }
 
 std::string_view header_of(const sy_request_v1* request, std::string_view name) {
@@ -297,7 +297,9 @@ struct HostApi {
     }
 
     // The plugin may publish `e` (its lanes; a scope.conn of its own): SY_OK, or why not.
-    static sy_status publish_allowed(PluginRuntime& r, const Event& e) {
+    // `scope`: the event's scope, parsed; null when it has none.
+    static sy_status publish_allowed(PluginRuntime& r, const Event& e,
+                                     const boost::json::object* scope) {
         if (!r.lanes().allows(e.topic)) {
             g_misuse.warn(
                 "plugin {}: publish to {} refused (SY_ERR_DENIED): a plugin publishes "
@@ -305,17 +307,12 @@ struct HostApi {
                 r.name(), e.topic, r.name(), r.name(), r.name());
             return SY_ERR_DENIED;
         }
-        if (e.scope.empty()) return SY_OK;
-        boost::system::error_code ec;
-        const auto scope = boost::json::parse(e.scope, ec);
-        if (ec || !scope.is_object()) return SY_ERR_INVALID;
-        if (!scope.as_object().contains("conn")) return SY_OK;
-        const sy_conn_id conn = scope_conn(scope.as_object());
-        if (r.connections().is_known(conn)) return SY_OK;
+        if (scope == nullptr || !scope->contains("conn")) return SY_OK;
+        if (r.connections().is_known(scope_conn(*scope))) return SY_OK;
         g_misuse.warn(
             "plugin {}: publish to {} refused (SY_ERR_DENIED): scope.conn {} is not "
             "one of its connections",
-            r.name(), e.topic, boost::json::serialize(scope.as_object().at("conn")));
+            r.name(), e.topic, boost::json::serialize(scope->at("conn")));
         return SY_ERR_DENIED;
     }
 
@@ -335,12 +332,17 @@ struct HostApi {
         if (SY_HAS_FIELD(event, sy_publish_v1, internal) && event->internal != 0) {
             e.visibility = Visibility::Internal;
         }
-        if (!is_json(e.data, false) || (!e.scope.empty() && !is_json(e.scope, true))) {
+        boost::system::error_code ec;
+        boost::json::value scope;
+        if (!e.scope.empty()) scope = boost::json::parse(e.scope, ec);
+        if (ec || (!e.scope.empty() && !scope.is_object()) || !is_json(e.data)) {
             spdlog::warn("plugin {}: publish to {} refused: data or scope is not valid JSON",
                          r.name(), e.topic);
             return SY_ERR_INVALID;
         }
-        if (const sy_status allowed = publish_allowed(r, e); allowed != SY_OK) return allowed;
+        const sy_status allowed =
+            publish_allowed(r, e, scope.is_object() ? &scope.as_object() : nullptr);
+        if (allowed != SY_OK) return allowed;
         try {
             auto stored = r.bus().publish(std::move(e));
             if (out_seq != nullptr) *out_seq = stored->seq;

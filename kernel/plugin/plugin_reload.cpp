@@ -168,11 +168,8 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.generation = generation;
     void* created = nullptr;
     creating_.open(timers_.next_id());
-    sy_status status = SY_ERR_FAILED;
-    {
-        HookScope scope(hooks_, "create");
-        status = next.create(&host_, &args, &created);
-    }
+    const sy_status status =
+        call_hook(hooks_, "create", [&] { return next.create(&host_, &args, &created); });
     if (status != SY_OK || created == nullptr) {
         creating_.roll_back();
         return refused("create() of the new generation failed with status " +

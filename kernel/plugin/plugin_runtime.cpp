@@ -200,11 +200,8 @@ void PluginRuntime::start() {
     args.snapshot = sy_str{nullptr, 0};
     args.generation = 1;
     void* instance = nullptr;
-    sy_status status = SY_ERR_FAILED;
-    {
-        HookScope scope(hooks_, "create");
-        status = desc_->create(&host_, &args, &instance);
-    }
+    const sy_status status =
+        call_hook(hooks_, "create", [&] { return desc_->create(&host_, &args, &instance); });
     if (status != SY_OK || instance == nullptr) {
         throw std::runtime_error("plugin " + config_.name + " (" + source_.string() +
                                  "): create() failed with status " + std::to_string(status));
@@ -435,11 +432,9 @@ void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {
     const sy_request_id id = deferred_.open(exchange);
     sy_response_v1 response{};
     response.struct_size = sizeof response;
-    sy_status status = SY_ERR_FAILED;
-    {
-        HookScope scope(hooks_, "on_http");
-        status = desc_->on_http(instance_, &exchange->abi_request(), &response);
-    }
+    const sy_status status = call_hook(hooks_, "on_http", [&] {
+        return desc_->on_http(instance_, &exchange->abi_request(), &response);
+    });
     // SY_DEFERRED is 1.1's: to a 1.0 plugin, 1 was just another failure.
     if (status == SY_DEFERRED && desc_->abi_minor >= 1) {
         deferred_.hold(id);
@@ -460,11 +455,9 @@ void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoi
     sy_response_v1 response{};
     response.struct_size = sizeof response;
     if (instance_ != nullptr && desc_->on_accept != nullptr) {
-        sy_status status = SY_ERR_FAILED;
-        {
-            HookScope scope(hooks_, "on_accept");
-            status = desc_->on_accept(instance_, &exchange->abi_request(), &response);
-        }
+        const sy_status status = call_hook(hooks_, "on_accept", [&] {
+            return desc_->on_accept(instance_, &exchange->abi_request(), &response);
+        });
         if (status != SY_OK) {
             hook_failed("on_accept", status, 0);
             exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
