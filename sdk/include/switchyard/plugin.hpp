@@ -261,6 +261,27 @@ struct FileResponse {
     uint64_t max_bytes = 0;
 };
 
+// ABI views of `headers` written into `out` (valid while `headers` lives).
+inline void export_headers(const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::vector<sy_header>& out) {
+    out.clear();
+    out.reserve(headers.size());
+    for (const auto& [name, value] : headers)
+        out.push_back(sy_header{to_sy_str(name), to_sy_str(value)});
+}
+
+// Fills `out` (all but struct_size) with views of `response`; its headers' views go to
+// `header_storage`, which must live as long as `out` is read.
+inline void export_response(const Response& response, std::vector<sy_header>& header_storage,
+                            sy_response_v1* out) {
+    export_headers(response.headers, header_storage);
+    out->status = response.status;
+    out->content_type = to_sy_str(response.content_type);
+    out->headers = header_storage.data();
+    out->header_count = header_storage.size();
+    out->body = to_sy_str(response.body);
+}
+
 // An event to publish on the bus. Views: they must stay valid for the publish() call.
 struct Publish {
     // "stream" or "stream/subtopic".
@@ -427,16 +448,9 @@ class Host {
     sy_status respond(sy_request_id request, const Response& response) const {
         if (!can_respond_later()) return SY_ERR_UNSUPPORTED;
         std::vector<sy_header> headers;
-        headers.reserve(response.headers.size());
-        for (const auto& [name, value] : response.headers)
-            headers.push_back(sy_header{to_sy_str(name), to_sy_str(value)});
         sy_response_v1 abi{};
         abi.struct_size = sizeof abi;
-        abi.status = response.status;
-        abi.content_type = to_sy_str(response.content_type);
-        abi.headers = headers.data();
-        abi.header_count = headers.size();
-        abi.body = to_sy_str(response.body);
+        export_response(response, headers, &abi);
         return table_->respond(table_->ctx, request, &abi);
     }
     // Answers a request with a file the kernel reads and sends off the network threads
@@ -445,9 +459,7 @@ class Host {
     sy_status respond_file(sy_request_id request, const FileResponse& file) const {
         if (!can_respond_later()) return SY_ERR_UNSUPPORTED;
         std::vector<sy_header> headers;
-        headers.reserve(file.headers.size());
-        for (const auto& [name, value] : file.headers)
-            headers.push_back(sy_header{to_sy_str(name), to_sy_str(value)});
+        export_headers(file.headers, headers);
         sy_file_response_v1 abi{};
         abi.struct_size = sizeof abi;
         abi.root = to_sy_str(file.root);
@@ -609,14 +621,7 @@ inline Instance& instance(void* opaque) noexcept {
 
 // Copies the plugin's Response into the ABI struct; views point into `box`.
 inline void export_response(Instance& box, sy_response_v1* out) {
-    box.response_headers.clear();
-    for (const auto& [name, value] : box.response.headers)
-        box.response_headers.push_back(sy_header{to_sy_str(name), to_sy_str(value)});
-    out->status = box.response.status;
-    out->content_type = to_sy_str(box.response.content_type);
-    out->headers = box.response_headers.data();
-    out->header_count = box.response_headers.size();
-    out->body = to_sy_str(box.response.body);
+    sdk::export_response(box.response, box.response_headers, out);
 }
 
 // The C hooks of the descriptor: each forwards to the Plugin, inside guarded().
