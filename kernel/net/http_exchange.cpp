@@ -1,5 +1,7 @@
 #include "net/http_exchange.hpp"
 
+#include "log/rate_limited_log.hpp"
+#include "net/header_field.hpp"
 #include "net/http_session.hpp"
 #include "net/sse_connection.hpp"
 #include "net/websocket_connection.hpp"
@@ -18,6 +20,26 @@ namespace http = boost::beast::http;
 namespace {
 sy_str view(std::string_view s) {
     return sy_str{s.data(), s.size()};
+}
+
+RateLimitedLog bad_headers_log("response headers dropped");
+
+// The headers of `headers` that are valid fields. The heads of WebSocket and SSE answers
+// are written as raw bytes, and Beast does not check a field's value either: a plugin's
+// header with a CR or LF in it would split the response. It is dropped and logged.
+template <class Headers>
+Headers valid_fields(const Headers& headers) {
+    Headers kept;
+    kept.reserve(headers.size());
+    for (const auto& header : headers) {
+        if (is_valid_header_field(header.first, header.second)) {
+            kept.push_back(header);
+        } else {
+            bad_headers_log.warn("dropped a response header that is not a valid field (\"{}\")",
+                                 std::string_view(header.first).substr(0, 64));
+        }
+    }
+    return kept;
 }
 } // namespace
 
@@ -98,7 +120,7 @@ void HttpExchange::respond_file(FileAnswer answer) {
     auto head = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), request_.version());
     head->set(http::field::server, "switchyard");
-    for (const auto& [name, value] : answer.headers) head->insert(name, value);
+    for (const auto& [name, value] : valid_fields(answer.headers)) head->insert(name, value);
     // The body is sent from the file after this head, so the length is set by hand.
     head->content_length(answer.content_length);
     const bool send_bytes = request_.method() != http::verb::head && answer.file;
@@ -149,7 +171,7 @@ void HttpExchange::respond(unsigned status, std::string_view content_type, std::
         response->set(http::field::content_type,
                       content_type.empty() ? std::string_view("application/json") : content_type);
     }
-    for (const auto& [name, value] : headers) response->insert(name, value);
+    for (const auto& [name, value] : valid_fields(headers)) response->insert(name, value);
     response->body() = std::move(body);
     response->prepare_payload();
     if (request_.method() == http::verb::head) {
@@ -180,7 +202,7 @@ void HttpExchange::accept_websocket(ConnectionObserver& observer, const Connecti
     const auto key = request_[http::field::sec_websocket_key];
     head += websocket_accept_key(std::string_view(key.data(), key.size()));
     head += "\r\n";
-    for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : valid_fields(headers)) head += name + ": " + value + "\r\n";
     head += "\r\n";
     auto session = session_;
     session->on_worker(
@@ -196,11 +218,12 @@ void HttpExchange::accept_websocket(ConnectionObserver& observer, const Connecti
 }
 
 void HttpExchange::accept_sse(ConnectionObserver& observer, const ConnectionLimits& limits,
-                              std::function<void(Connection&)> opened) {
+                              std::function<void(Connection&)> opened, const HeaderList& headers) {
     auto session = session_;
-    session->on_worker([session, &observer, limits, opened = std::move(opened)]() mutable {
+    session->on_worker([session, &observer, limits, opened = std::move(opened),
+                        head = sse_response_head(valid_fields(headers))]() mutable {
         session->upgrade(
-            sse_response_head(),
+            std::move(head),
             [&](boost::asio::ip::tcp::socket socket) -> std::shared_ptr<Connection> {
                 return std::make_shared<SseConnection>(session->worker_, std::move(socket),
                                                        observer, limits);

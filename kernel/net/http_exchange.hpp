@@ -64,9 +64,10 @@ class HttpExchange {
     // valid WebSocket is answered 400 (or 426 for a wrong version) instead.
     void accept_websocket(ConnectionObserver& observer, const ConnectionLimits& limits,
                           std::function<void(Connection&)> opened, const HeaderList& headers = {});
-    // Answers with the SSE response head and turns the socket into an event stream.
+    // Answers with the SSE response head, `headers` appended (the plugin's CORS headers,
+    // ...), and turns the socket into an event stream.
     void accept_sse(ConnectionObserver& observer, const ConnectionLimits& limits,
-                    std::function<void(Connection&)> opened);
+                    std::function<void(Connection&)> opened, const HeaderList& headers = {});
 
   private:
     void build_abi_request();

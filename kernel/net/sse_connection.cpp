@@ -28,13 +28,16 @@ void SseConnection::on_drained_while_closing() {
     finish(close_code(), close_reason());
 }
 
-std::string sse_response_head() {
-    return "HTTP/1.1 200 OK\r\n"
-           "Content-Type: text/event-stream\r\n"
-           "Cache-Control: no-cache, no-transform\r\n"
-           "X-Accel-Buffering: no\r\n"
-           "Connection: keep-alive\r\n"
-           "\r\n";
+std::string sse_response_head(const std::vector<std::pair<std::string, std::string>>& extra) {
+    std::string head =
+        "HTTP/1.1 200 OK\r\n"
+        "Content-Type: text/event-stream\r\n"
+        "Cache-Control: no-cache, no-transform\r\n"
+        "X-Accel-Buffering: no\r\n"
+        "Connection: keep-alive\r\n";
+    for (const auto& [name, value] : extra) head += name + ": " + value + "\r\n";
+    head += "\r\n";
+    return head;
 }
 
 } // namespace switchyard

@@ -4,6 +4,10 @@
 
 #include "net/connection.hpp"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace switchyard {
 
 class SseConnection final : public Connection {
@@ -22,7 +26,8 @@ class SseConnection final : public Connection {
 };
 
 // The response head of an SSE stream, with the headers every proxy needs to pass events
-// through unbuffered.
-std::string sse_response_head();
+// through unbuffered, then `extra` (the plugin's: CORS, ...). The caller has checked the
+// extra headers (is_valid_header_field) and left out those the head already has.
+std::string sse_response_head(const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 } // namespace switchyard

@@ -2,6 +2,7 @@
 
 #include "log/rate_limited_log.hpp"
 #include "net/close_code.hpp"
+#include "net/header_field.hpp"
 #include "plugin/abi_arrays.hpp"
 #include "plugin/abi_event.hpp"
 #include "plugin/hook_scope.hpp"
@@ -47,10 +48,14 @@ std::string_view view(sy_str s) {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
 }
 
-HeaderList copy_headers(const sy_response_v1& response) {
+// The plugin's extra headers (HttpExchange drops any that is not a valid field). On an
+// SSE head (`sse_head`) the ones the kernel writes itself are left out.
+HeaderList copy_headers(const sy_response_v1& response, bool sse_head = false) {
     HeaderList headers;
     for (size_t i = 0; i < response.header_count; ++i) {
-        headers.emplace_back(view(response.headers[i].name), view(response.headers[i].value));
+        const std::string_view name = view(response.headers[i].name);
+        if (sse_head && is_sse_head_header(name)) continue;
+        headers.emplace_back(name, view(response.headers[i].value));
     }
     return headers;
 }
@@ -481,7 +486,7 @@ void PluginRuntime::accept_stream(const HttpExchangePtr& exchange, size_t endpoi
     if (websocket) {
         exchange->accept_websocket(*this, limits, opened, copy_headers(response));
     } else {
-        exchange->accept_sse(*this, limits, opened);
+        exchange->accept_sse(*this, limits, opened, copy_headers(response, /*sse_head=*/true));
     }
 }
 

@@ -29,7 +29,7 @@
 
 /* -- versions ---------------------------------------------------------------------- */
 VALUE(SY_ABI_MAJOR, 1);
-_Static_assert(SY_ABI_MINOR == 1, "SY_ABI_MINOR changed: update the sizes of this baseline");
+_Static_assert(SY_ABI_MINOR == 2, "SY_ABI_MINOR changed: update the sizes of this baseline");
 
 /* -- sizes: 1.0 (minimum) ------------------------------------------------------------ */
 FROZEN_1_0(sy_str, 16);
@@ -44,7 +44,7 @@ FROZEN_1_0(sy_endpoint_v1, 56);
 FROZEN_1_0(sy_create_args_v1, 48);
 FROZEN_1_0(sy_plugin_v1, 160);
 
-/* -- sizes: 1.1 (exact) -------------------------------------------------------------- */
+/* -- sizes: 1.2 (exact) -------------------------------------------------------------- */
 SIZE(sy_str, 16);
 SIZE(sy_header, 32);
 SIZE(sy_request_v1, 160);
@@ -52,11 +52,13 @@ SIZE(sy_event_v1, 152);
 SIZE(sy_publish_v1, 112);
 SIZE(sy_response_v1, 56);
 SIZE(sy_file_response_v1, 80);
-SIZE(sy_host_v1, 232);
+SIZE(sy_host_v1, 248);
 SIZE(sy_route_v1, 24);
 SIZE(sy_endpoint_v1, 64);
 SIZE(sy_create_args_v1, 48);
-SIZE(sy_plugin_v1, 160);
+SIZE(sy_plugin_v1, 168);
+SIZE(sy_follow_v1, 80);
+SIZE(sy_follow_event_v1, 88);
 
 /* -- every field and host function, in order ----------------------------------------- */
 AT(sy_str, ptr, 0);
@@ -138,6 +140,23 @@ AT(sy_host_v1, secure_equals, 200);
 AT(sy_host_v1, origin_host_allowed, 208);
 AT(sy_host_v1, respond, 216);
 AT(sy_host_v1, respond_file, 224);
+AT(sy_host_v1, follow_open, 232);
+AT(sy_host_v1, follow_close, 240);
+AT(sy_follow_v1, url, 8);
+AT(sy_follow_v1, headers, 24);
+AT(sy_follow_v1, header_count, 32);
+AT(sy_follow_v1, last_event_id, 40);
+AT(sy_follow_v1, tag, 56);
+AT(sy_follow_v1, max_event_bytes, 64);
+AT(sy_follow_v1, connect_timeout_ms, 72);
+AT(sy_follow_v1, idle_timeout_ms, 76);
+AT(sy_follow_event_v1, kind, 4);
+AT(sy_follow_event_v1, tag, 8);
+AT(sy_follow_event_v1, id, 16);
+AT(sy_follow_event_v1, event, 32);
+AT(sy_follow_event_v1, data, 48);
+AT(sy_follow_event_v1, http_status, 64);
+AT(sy_follow_event_v1, reason, 72);
 AT(sy_route_v1, kind, 4);
 AT(sy_route_v1, method, 8);
 AT(sy_route_v1, path, 16);
@@ -171,6 +190,7 @@ AT(sy_plugin_v1, on_close, 128);
 AT(sy_plugin_v1, on_event, 136);
 AT(sy_plugin_v1, on_timer, 144);
 AT(sy_plugin_v1, on_shutdown, 152);
+AT(sy_plugin_v1, on_follow, 160);
 
 /* -- signatures of the host functions ------------------------------------------------ */
 SIGNATURE(sy_host_v1, log, void (*)(void*, sy_log_level, sy_str));
@@ -201,6 +221,8 @@ SIGNATURE(sy_host_v1, origin_host_allowed, int (*)(const sy_request_v1*, const s
 SIGNATURE(sy_host_v1, respond, sy_status (*)(void*, sy_request_id, const sy_response_v1*));
 SIGNATURE(sy_host_v1, respond_file,
           sy_status (*)(void*, sy_request_id, const sy_file_response_v1*));
+SIGNATURE(sy_host_v1, follow_open, sy_follow_id (*)(void*, const sy_follow_v1*));
+SIGNATURE(sy_host_v1, follow_close, sy_status (*)(void*, sy_follow_id));
 SIGNATURE(sy_sink, write, void (*)(void*, const void*, size_t));
 
 /* -- signatures of the hooks ---------------------------------------------------------- */
@@ -216,6 +238,8 @@ SIGNATURE(sy_plugin_v1, on_close, void (*)(void*, sy_conn_id, uint16_t, sy_str))
 SIGNATURE(sy_plugin_v1, on_event, sy_status (*)(void*, const sy_event_v1*));
 SIGNATURE(sy_plugin_v1, on_timer, sy_status (*)(void*, sy_timer_id, uint64_t));
 SIGNATURE(sy_plugin_v1, on_shutdown, void (*)(void*));
+SIGNATURE(sy_plugin_v1, on_follow,
+          sy_status (*)(void*, sy_follow_id, const sy_follow_event_v1*));
 _Static_assert(__builtin_types_compatible_p(sy_entry_point_v1, const sy_plugin_v1* (*)(void)),
                "sy_entry_point_v1 changed type: ABI v1 broken");
 
@@ -224,9 +248,10 @@ _Static_assert(__builtin_types_compatible_p(sy_conn_id, uint64_t), "sy_conn_id c
 _Static_assert(__builtin_types_compatible_p(sy_group_id, uint64_t), "sy_group_id changed");
 _Static_assert(__builtin_types_compatible_p(sy_timer_id, uint64_t), "sy_timer_id changed");
 _Static_assert(__builtin_types_compatible_p(sy_request_id, uint64_t), "sy_request_id changed");
+_Static_assert(__builtin_types_compatible_p(sy_follow_id, uint64_t), "sy_follow_id changed");
 _Static_assert(__builtin_types_compatible_p(sy_status, int32_t), "sy_status changed");
 _Static_assert(sizeof(sy_log_level) == 4 && sizeof(sy_route_kind) == 4 &&
-                   sizeof(sy_frame_kind) == 4,
+                   sizeof(sy_frame_kind) == 4 && sizeof(sy_follow_kind) == 4,
                "an ABI enum changed size");
 
 /* -- values ------------------------------------------------------------------------------ */
@@ -251,6 +276,9 @@ VALUE(SY_ROUTE_SSE, 3);
 VALUE(SY_FRAME_TEXT, 1);
 VALUE(SY_FRAME_BINARY, 2);
 VALUE(SY_FRAME_RAW, 3);
+VALUE(SY_FOLLOW_OPEN, 1);
+VALUE(SY_FOLLOW_EVENT, 2);
+VALUE(SY_FOLLOW_CLOSED, 3);
 #endif
 
 /* Sizes as a C compiler lays the structs out, for the C++ side to compare with. */

@@ -59,9 +59,12 @@ extern "C" {
  *   1.0  the first release.
  *   1.1  deferred HTTP answers and kernel-served files (sy_request_v1.request_id,
  *        SY_DEFERRED, respond, respond_file), sy_endpoint_v1.max_queued_bytes,
- *        sy_event_v1.gap, SY_ERR_WRONG_THREAD, SY_ERR_DENIED. */
+ *        sy_event_v1.gap, SY_ERR_WRONG_THREAD, SY_ERR_DENIED.
+ *   1.2  outbound event streams the kernel follows for a plugin (sy_follow_v1,
+ *        sy_follow_event_v1, follow_open, follow_close, on_follow): how a plugin reads
+ *        another server's SSE without owning a socket. */
 #define SY_ABI_MAJOR 1
-#define SY_ABI_MINOR 1
+#define SY_ABI_MINOR 2
 
 /* The symbol every plugin exports (see SWITCHYARD_PLUGIN in plugin.hpp). */
 #define SY_ENTRY_POINT_V1 "switchyard_plugin_v1"
@@ -92,6 +95,7 @@ typedef uint64_t sy_conn_id;    /* a client connection (WebSocket or SSE) */
 typedef uint64_t sy_group_id;   /* a set of connections the kernel fans out to */
 typedef uint64_t sy_timer_id;   /* a kernel timer that calls on_timer */
 typedef uint64_t sy_request_id; /* 1.1: an HTTP request awaiting a deferred answer */
+typedef uint64_t sy_follow_id;  /* 1.2: an outbound event stream the kernel follows */
 
 /* Result of a hook or a host function. */
 typedef int32_t sy_status;
@@ -233,6 +237,49 @@ typedef struct sy_file_response_v1 {
     uint64_t max_bytes;       /* 0: no bound */
 } sy_file_response_v1;
 
+/* 1.2: An outbound Server-Sent Events stream for the kernel to follow (follow_open): it
+ * connects, sends `GET <url>` with `Accept: text/event-stream`, Last-Event-ID and the
+ * extra headers, parses the stream (chunked or not) and hands each event to on_follow.
+ * Ownership: the plugin; read during the call. */
+typedef struct sy_follow_v1 {
+    uint32_t struct_size;
+    sy_str url;                  /* "http://host:port/path?query" (http only; host a name
+                                    or an address, "[::1]" for IPv6) */
+    const sy_header* headers;    /* extra request headers (Authorization, ...) */
+    size_t header_count;
+    sy_str last_event_id;        /* sent as Last-Event-ID when not empty */
+    uint64_t tag;                /* the plugin's own: handed back in every sy_follow_event_v1 */
+    uint64_t max_event_bytes;    /* largest event (its data lines together); larger ends
+                                    the follow. 0: 1 MiB */
+    uint32_t connect_timeout_ms; /* to connect and read the response head; 0: 10 000 */
+    uint32_t idle_timeout_ms;    /* ends the follow when no byte (event or comment) arrives
+                                    for this long: finds a server that vanished. 0: never */
+} sy_follow_v1;
+
+/* 1.2: What on_follow reports. */
+typedef enum sy_follow_kind {
+    SY_FOLLOW_OPEN = 1,   /* the server answered 200 with text/event-stream */
+    SY_FOLLOW_EVENT = 2,  /* one event, dispatched at its blank line */
+    SY_FOLLOW_CLOSED = 3  /* the follow ended (refused, dropped, timed out, bad stream);
+                             its id is dead. The kernel never reconnects by itself. */
+} sy_follow_kind;
+
+/* 1.2: One piece of news about a follow, handed to on_follow. Ownership: the host; valid
+ * for the call. */
+typedef struct sy_follow_event_v1 {
+    uint32_t struct_size;
+    uint32_t kind;         /* sy_follow_kind */
+    uint64_t tag;          /* sy_follow_v1.tag */
+    sy_str id;             /* EVENT: the stream's last event id (SSE keeps an id until
+                              the next id: line); empty when none was sent */
+    sy_str event;          /* EVENT: the event: field; empty when absent ("message") */
+    sy_str data;           /* EVENT: the data: lines joined with '\n' */
+    uint32_t http_status;  /* OPEN: 200. CLOSED: the status when the server refused
+                              (not 200, or not text/event-stream), else 0 */
+    sy_str reason;         /* CLOSED: why, for logs: "connection refused", "HTTP 503",
+                              "end of stream", "idle for 45000 ms", "event too large" */
+} sy_follow_event_v1;
+
 /* A byte sink the host hands to snapshot(). Ownership: the host. */
 typedef struct sy_sink {
     void* ctx;
@@ -359,6 +406,20 @@ typedef struct sy_host_v1 {
      * request. Same statuses as respond. */
     sy_status (*respond_file)(void* ctx, sy_request_id request,
                               const sy_file_response_v1* file);
+
+    /* -- 1.2: following another server's event stream ----------------------------------
+     * Check host->abi_minor >= 2 (or SY_HAS_FIELD(host, sy_host_v1, follow_close)) first. */
+
+    /* [hooks] Starts following an SSE stream (sy_follow_v1); the kernel owns the socket
+     * and calls on_follow with OPEN, each EVENT, then one CLOSED. A follow survives a
+     * reload (the next generation hears of it, like a timer) and ends when the plugin
+     * stops. The kernel does not reconnect: on CLOSED, the plugin decides when to follow
+     * again, with the last id it saw. Returns 0 for a malformed url (logged) or when the
+     * plugin already follows the kernel's maximum (256 at once). */
+    sy_follow_id (*follow_open)(void* ctx, const sy_follow_v1* follow);
+    /* [hooks] Stops a follow at once; on_follow is not called for it again (not even
+     * CLOSED). SY_ERR_NOT_FOUND for an unknown or ended follow. */
+    sy_status (*follow_close)(void* ctx, sy_follow_id follow);
 } sy_host_v1;
 
 /* ---------------------------------------------------------------------------------
@@ -446,6 +507,10 @@ typedef struct sy_plugin_v1 {
     /* The kernel is stopping: last chance to send goodbyes. The kernel then closes
      * every WebSocket with 1001 and every SSE stream. */
     void (*on_shutdown)(void* instance);
+    /* 1.2: News of a follow started with follow_open (sy_follow_event_v1). A status
+     * other than SY_OK ends that follow (the plugin then hears CLOSED). A kernel reads
+     * this field only from a descriptor whose struct_size holds it. */
+    sy_status (*on_follow)(void* instance, sy_follow_id follow, const sy_follow_event_v1* event);
 } sy_plugin_v1;
 
 /* The one symbol a plugin exports. */

@@ -310,6 +310,51 @@ struct ReplayResult {
     uint64_t last_seq = 0;
 };
 
+// An outbound SSE stream for the kernel to follow (Host::follow_open, ABI 1.2).
+struct Follow {
+    // "http://host:port/path?query".
+    std::string url;
+    // Extra request headers (Authorization, ...).
+    std::vector<std::pair<std::string, std::string>> headers;
+    // Sent as Last-Event-ID when not empty: where to resume.
+    std::string last_event_id;
+    // Handed back in every FollowEvent.
+    uint64_t tag = 0;
+    // Largest event accepted; 0: 1 MiB.
+    uint64_t max_event_bytes = 0;
+    // To connect and read the response head; 0: 10 s.
+    uint32_t connect_timeout_ms = 0;
+    // Ends the follow when nothing arrives for this long; 0: never.
+    uint32_t idle_timeout_ms = 0;
+};
+
+// News of a follow (on_follow). A view: valid only during the hook.
+class FollowEvent {
+  public:
+    // Wraps `event`.
+    explicit FollowEvent(const sy_follow_event_v1& event) noexcept : event_(&event) {}
+
+    // SY_FOLLOW_OPEN, SY_FOLLOW_EVENT or SY_FOLLOW_CLOSED.
+    sy_follow_kind kind() const noexcept { return static_cast<sy_follow_kind>(event_->kind); }
+    // Follow::tag.
+    uint64_t tag() const noexcept { return event_->tag; }
+    // EVENT: the stream's last event id; empty when none was sent.
+    std::string_view id() const noexcept { return to_string_view(event_->id); }
+    // EVENT: the event: field; empty when absent.
+    std::string_view event() const noexcept { return to_string_view(event_->event); }
+    // EVENT: the data lines joined with '\n'.
+    std::string_view data() const noexcept { return to_string_view(event_->data); }
+    // OPEN: 200; CLOSED: the refusing server's status, else 0.
+    uint32_t http_status() const noexcept { return event_->http_status; }
+    // CLOSED: why, for logs.
+    std::string_view reason() const noexcept { return to_string_view(event_->reason); }
+    // The ABI struct.
+    const sy_follow_event_v1& raw() const noexcept { return *event_; }
+
+  private:
+    const sy_follow_event_v1* event_;
+};
+
 // The kernel, as the plugin sees it: a thin, copyable handle on the host table. Every
 // id is opaque; a stale id is harmless (SY_ERR_NOT_FOUND).
 class Host {
@@ -471,6 +516,35 @@ class Host {
         return table_->respond_file(table_->ctx, request, &abi);
     }
 
+    // True when the kernel follows outbound event streams (ABI 1.2 and later).
+    bool can_follow() const noexcept {
+        return SY_HAS_FIELD(table_, sy_host_v1, follow_close) && table_->follow_open != nullptr &&
+               table_->follow_close != nullptr;
+    }
+    // Starts following an SSE stream; on_follow hears OPEN, each EVENT, then CLOSED (the
+    // kernel does not reconnect). 0 when refused (malformed url, too many follows).
+    sy_follow_id follow_open(const Follow& follow) const {
+        if (!can_follow()) return 0;
+        std::vector<sy_header> headers;
+        export_headers(follow.headers, headers);
+        sy_follow_v1 abi{};
+        abi.struct_size = sizeof abi;
+        abi.url = to_sy_str(follow.url);
+        abi.headers = headers.data();
+        abi.header_count = headers.size();
+        abi.last_event_id = to_sy_str(follow.last_event_id);
+        abi.tag = follow.tag;
+        abi.max_event_bytes = follow.max_event_bytes;
+        abi.connect_timeout_ms = follow.connect_timeout_ms;
+        abi.idle_timeout_ms = follow.idle_timeout_ms;
+        return table_->follow_open(table_->ctx, &abi);
+    }
+    // Stops a follow; on_follow is not called for it again.
+    sy_status follow_close(sy_follow_id follow) const noexcept {
+        if (!can_follow()) return SY_ERR_UNSUPPORTED;
+        return table_->follow_close(table_->ctx, follow);
+    }
+
     // Compares secrets in time that depends only on their lengths.
     bool secure_equals(std::string_view a, std::string_view b) const noexcept {
         return table_->secure_equals(to_sy_str(a), to_sy_str(b)) != 0;
@@ -568,6 +642,12 @@ class Plugin {
     }
     // The kernel is stopping: last chance to send goodbyes.
     virtual void on_shutdown() {}
+    // News of a follow started with Host::follow_open. A status other than SY_OK ends it.
+    virtual sy_status on_follow(sy_follow_id follow, const FollowEvent& event) {
+        (void)follow;
+        (void)event;
+        return SY_OK;
+    }
     // State for the next generation on a reload; read back as Config::snapshot.
     virtual std::string snapshot() { return {}; }
 
@@ -722,6 +802,13 @@ inline void on_shutdown(void* opaque) noexcept {
     });
 }
 
+inline sy_status on_follow(void* opaque, sy_follow_id follow,
+                           const sy_follow_event_v1* event) noexcept {
+    Instance& box = instance(opaque);
+    return guarded(box.host.table(), "on_follow",
+                   [&] { return box.plugin->on_follow(follow, FollowEvent(*event)); });
+}
+
 // The descriptor of plugin class T, computed at compile time from its static members.
 template <class T>
 constexpr sy_plugin_v1 make_descriptor() noexcept {
@@ -752,6 +839,7 @@ constexpr sy_plugin_v1 make_descriptor() noexcept {
     d.on_event = &on_event;
     d.on_timer = &on_timer;
     d.on_shutdown = &on_shutdown;
+    d.on_follow = &on_follow;
     return d;
 }
 
