@@ -399,7 +399,8 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
     const sy_endpoint_v1& endpoint = endpoint_at(*desc_, endpoint_index);
     const auto& request = exchange->request();
     const std::string_view method(request.method_string().data(), request.method_string().size());
-    const RouteMatch match = match_route(endpoint, method, exchange->path());
+    const RouteMatch match =
+        match_route(endpoint, method, exchange->path(), exchange->is_websocket_upgrade());
     if (!match.route) {
         if (match.path_matched) {
             exchange->respond(405, "application/json",

@@ -14,8 +14,11 @@ struct RouteMatch {
 };
 
 // `path` matches a route exactly, or as a prefix when the route ends with '*'; "*"
-// alone matches anything. `method` "*" matches any method.
+// alone matches anything. `method` "*" matches any method. A WebSocket route serves a
+// request that is not an upgrade (`upgrade` false) only when no later route matches it
+// (it then answers 426): so "upgrade on any path" (a WebSocket route at "*") can stand
+// before the endpoint's plain HTTP routes.
 RouteMatch match_route(const sy_endpoint_v1& endpoint, std::string_view method,
-                       std::string_view path);
+                       std::string_view path, bool upgrade = false);
 
 } // namespace switchyard

@@ -9,9 +9,10 @@ using namespace switchyard;
 
 namespace {
 
-sy_route_v1 route(const char* method, const char* path) {
+sy_route_v1 route(const char* method, const char* path, uint32_t kind = SY_ROUTE_HTTP) {
     sy_route_v1 r{};
     r.struct_size = sizeof(sy_route_v1);
+    r.kind = kind;
     r.method = method;
     r.path = path;
     return r;
@@ -33,8 +34,9 @@ struct Outcome {
     bool operator==(const Outcome&) const = default;
 };
 
-Outcome match(const std::vector<sy_route_v1>& routes, const char* method, const char* path) {
-    const RouteMatch m = match_route(endpoint_of(routes), method, path);
+Outcome match(const std::vector<sy_route_v1>& routes, const char* method, const char* path,
+              bool upgrade = false) {
+    const RouteMatch m = match_route(endpoint_of(routes), method, path, upgrade);
     return {m.route ? static_cast<long>(*m.route) : -1, m.path_matched};
 }
 
@@ -121,4 +123,18 @@ TEST_CASE("a route without a path is skipped, and no routes match nothing", "[ne
     const std::vector<sy_route_v1> routes{route("GET", nullptr), route("GET", "/x")};
     CHECK(match(routes, "GET", "/x") == Outcome{1, true});
     CHECK(match({}, "GET", "/x") == Outcome{-1, false});
+}
+
+TEST_CASE("a WebSocket route on any path leaves plain requests to the routes after it", "[net]") {
+    // CLI-JAW's shape: an event stream, an upgrade on any path, then plain HTTP routes.
+    const std::vector<sy_route_v1> routes{route("GET", "/api/events", SY_ROUTE_SSE),
+                                          route("GET", "*", SY_ROUTE_WEBSOCKET),
+                                          route("GET", "/api/status")};
+    CHECK(match(routes, "GET", "/", /*upgrade=*/true) == Outcome{1, true});
+    CHECK(match(routes, "GET", "/ws", true) == Outcome{1, true});
+    CHECK(match(routes, "GET", "/api/status", true) == Outcome{1, true});
+    CHECK(match(routes, "GET", "/api/status") == Outcome{2, true});
+    // A plain request that only the WebSocket route matches still reaches it (426).
+    CHECK(match(routes, "GET", "/ws") == Outcome{1, true});
+    CHECK(match(routes, "GET", "/api/events", true) == Outcome{0, true});
 }
