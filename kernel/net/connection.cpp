@@ -76,6 +76,12 @@ void Connection::start(std::string_view already_read) {
     if (flags >= 0) ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
     const int on = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    // A peer that vanished without a FIN or an RST never acknowledges what is written to
+    // it; TCP alone would retransmit for about 15 minutes while the connection holds its
+    // slot. Bound how long written bytes may stay unacknowledged by the same deadline as
+    // a half-sent frame: the next write (an event, a heartbeat, a ping) finds it gone.
+    const unsigned user_timeout = worker_.io_timeout_ms();
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
     if (!already_read.empty()) {
         // Parse in a copy: the reader unmasks in place.
         std::string copy(already_read);
