@@ -4,11 +4,12 @@
 //
 // Everything a plugin can see survives a change of instance: its open connections and
 // their state (ConnectionRegistry), its groups (GroupTable), its timers (TimerTable), the
-// event streams it follows (FollowTable), its bus subscriptions (StreamSubscriptions) and the
-// frames it holds (FrameLedger) are the runtime's, not the instance's, and the instance is called
-// only through the dispatcher, one call at a time. What the plugin makes happen on the network
-// workers (sends, broadcasts, closes, group changes) goes through PluginEffects, bounded. The host
-// table (host_api.cpp) works on all of these through the public accessors below.
+// event streams it follows (FollowTable), its bus subscriptions (StreamSubscriptions)
+// and the frames it holds (FrameLedger) are the runtime's, not the instance's, and the
+// instance is called only through the dispatcher, one call at a time. What the plugin
+// makes happen on the network workers (sends, broadcasts, closes, group changes) goes
+// through PluginEffects, bounded. The host table (host_api.cpp) works on all of these
+// through the public accessors below.
 #pragma once
 
 #include "bus/bus_engine.hpp"
