@@ -191,11 +191,10 @@ std::string percent_encoded(std::string_view text) {
     return out;
 }
 
-KernelProcess start_probe() {
-    return KernelProcess::start(enabled_plugin_table(
-        "follow_probe",
-        "library = " + toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/follow_probe.so") +
-            "\n"));
+KernelProcess start_probe(const std::string& name = "follow_probe") {
+    const std::string library = std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/" + name + ".so";
+    return KernelProcess::start(
+        enabled_plugin_table(name, "library = " + toml_quote(library) + "\n"));
 }
 
 // POST /follow with `url` and more query parameters ("&idle_timeout_ms=300"); the id.
@@ -364,6 +363,35 @@ TEST_CASE("follow: an event past max_event_bytes ends the follow, the ones befor
         wait_closed(probe, follow(probe, server.url(), "&max_event_bytes=100"));
     CHECK(events_of(records) == std::vector<std::string>{"||small"});
     CHECK(string_field(records.back(), "reason") == "event too large");
+}
+
+TEST_CASE("follow: a server that accepts and never answers is left after connect_timeout_ms",
+          "[integration][follow]") {
+    ScriptedServer server([](ScriptedServer& s, int) { s.hold(); });
+    auto kernel = start_probe();
+    const HttpClient probe(kernel.plugin_port("follow_probe"));
+    const json::array records =
+        wait_closed(probe, follow(probe, server.url(), "&connect_timeout_ms=300"));
+    REQUIRE(records.size() == 1);
+    CHECK(string_field(records[0], "reason") == "no response within 300 ms");
+}
+
+TEST_CASE("follow: a plugin whose descriptor ends before on_follow is not called",
+          "[integration][follow]") {
+    ScriptedServer server(replies(kStreamHead + "Connection: close\r\n\r\ndata: a\n\n"));
+    auto kernel = start_probe("follow_probe_v1_1");
+    const HttpClient probe(kernel.plugin_port("follow_probe_v1_1"));
+    const std::string id = follow(probe, server.url());
+    REQUIRE(id != "0");
+    // The kernel logs the end of a follow on the dispatcher, just before its hook would
+    // run: the request below is served after it.
+    REQUIRE(wait_until(
+        [&] {
+            return kernel.log().find("follow " + id + " closed: end of stream") !=
+                   std::string::npos;
+        },
+        kWait));
+    CHECK(seen(probe).empty());
 }
 
 TEST_CASE("follow: a server that goes silent is left after idle_timeout_ms",

@@ -17,6 +17,7 @@
 #include <switchyard/plugin.hpp>
 
 #include <charconv>
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -165,4 +166,20 @@ class FollowProbe final : public sdk::Plugin {
 
 } // namespace
 
+#ifdef FOLLOW_PROBE_AS_1_1
+// Built as "follow_probe_v1_1", the probe's descriptor is cut where a 1.1 plugin's ends:
+// its on_follow pointer is still there, past struct_size, where the kernel must not read.
+extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);
+extern "C" SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) {
+    static constexpr sy_plugin_v1 kDescriptor = [] {
+        sy_plugin_v1 d = switchyard::sdk::detail::make_descriptor<FollowProbe>();
+        d.struct_size = offsetof(sy_plugin_v1, on_follow);
+        d.abi_minor = 1;
+        d.name = "follow_probe_v1_1";
+        return d;
+    }();
+    return &kDescriptor;
+}
+#else
 SWITCHYARD_PLUGIN(FollowProbe)
+#endif
