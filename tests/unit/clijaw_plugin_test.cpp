@@ -201,7 +201,7 @@ TEST_CASE("clijaw replays in few large frames, within 3 MiB, then ends the strea
         fill_ring(clijaw.host, 10);
         for (uint64_t seq = 1; seq <= 10; ++seq) clijaw.deliver(seq);
         clijaw.host.ring.erase(clijaw.host.ring.begin(), clijaw.host.ring.begin() + 5);
-        clijaw.open_listener(7, "4"); // one before the oldest held (6 - 1 = 5)? no: 4 < 5
+        clijaw.open_listener(7, "4"); // event 5 is no longer held: a gap
         auto sent = clijaw.host.sent_to(7);
         REQUIRE(sent.size() == 3);
         CHECK(sent[1].payload == "data: {\"topic\":\"system\",\"event\":\"replay_gap\"}\n\n");
