@@ -424,6 +424,29 @@ void EventEncoder::append_ws(std::string& out, std::string_view event, int64_t t
     out.push_back('}');
 }
 
+void EventEncoder::append_worker_data(std::string& out, std::string_view worker_url) const {
+    if (!spliced_) {
+        json::Object members;
+        for (const auto& [key, value] : dom_) {
+            if (key != "topic" && key != "event") members.emplace_back(key, value);
+        }
+        out += worker_event_data(members, worker_url);
+        return;
+    }
+    out.push_back('{');
+    for (const Member& member : members_) {
+        if (member.repeated || member.key == "topic" || member.key == "event" ||
+            member.key == "worker")
+            continue;
+        append_key(out, member.raw_key);
+        out += value(member);
+        out.push_back(',');
+    }
+    out += "\"worker\":";
+    json::append_escaped(out, worker_url);
+    out.push_back('}');
+}
+
 std::optional<uint64_t> parse_cursor(std::string_view text) {
     if (text.empty()) return std::nullopt;
     for (char c : text) {

@@ -65,6 +65,9 @@ class EventEncoder {
                     std::string_view event) const;
     // As append_ws_frame.
     void append_ws(std::string& out, std::string_view event, int64_t ts) const;
+    // The data a manager republishes for a worker's event (read_worker_event said it is
+    // one): `{...data without topic, event and worker, "worker": worker_url}`.
+    void append_worker_data(std::string& out, std::string_view worker_url) const;
     // Whether the data took the splicing path (for the tests).
     bool spliced() const noexcept { return spliced_; }
 
