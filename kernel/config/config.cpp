@@ -233,10 +233,13 @@ class ConfigReader {
             if (setting_name == "enabled") plugin.enabled = expect_bool(node, dotted);
             else if (setting_name == "library") plugin.library = expect_string(node, dotted);
             else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
-            else if (setting_name == "max_queued_bytes")
+            else if (setting_name == "max_queued_bytes") {
                 plugin.max_queued_bytes = static_cast<uint64_t>(
                     expect_integer(node, dotted, 1, std::numeric_limits<int64_t>::max()));
-            else {
+                // Handed on too: a plugin sizing what it queues at once (a replay) needs
+                // the bound its connections really have.
+                append_setting(settings, setting_name, node, dotted);
+            } else {
                 read_connection_setting(setting_name, node, dotted, plugin.connections);
                 append_setting(settings, setting_name, node, dotted);
             }

@@ -40,12 +40,16 @@ constexpr std::string_view kNotFound = R"({"error":"NOT_FOUND"})";
 // Largest WebSocket message a client may send.
 constexpr uint64_t kMaxMessageBytes = 1 << 20;
 // Bytes that may wait in one connection's write queue (the endpoint's default; the
-// config's max_queued_bytes overrides it, unseen by the plugin).
+// config's max_queued_bytes overrides it, and reaches the plugin's settings too).
 constexpr uint64_t kMaxQueuedBytes = 4 << 20;
-// What a replay may queue at once on a new listener: well inside kMaxQueuedBytes, so the
-// live events that follow it have room. More than this is left for the client's next
-// connection (it resumes from the last id it got).
-constexpr size_t kReplayBudgetBytes = 3 << 20;
+// What a replay may queue at once on a new listener: three quarters of the queue bound,
+// so the live events that follow it have room. More than this is left for the client's
+// next connection (it resumes from the last id it got).
+size_t replay_budget_bytes(const ClijawSettings& settings) {
+    const uint64_t bound =
+        settings.max_queued_bytes != 0 ? settings.max_queued_bytes : kMaxQueuedBytes;
+    return static_cast<size_t>(bound - bound / 4);
+}
 // A replay leaves in frames of at least this size (many events each; the last one may be
 // smaller), not one frame per event.
 constexpr size_t kReplayFrameBytes = 64 << 10;
@@ -311,7 +315,7 @@ class ClijawPlugin final : public sdk::Plugin {
                 encoder_.load(event.data());
                 encoder_.append_sse(scratch_, event.seq(), topic, event.type());
                 // One event always goes, however large, so a client always progresses.
-                if (queued + scratch_.size() > kReplayBudgetBytes && !chunks.empty()) {
+                if (queued + scratch_.size() > replay_budget_bytes(settings_) && !chunks.empty()) {
                     complete = false;
                     return;
                 }

@@ -139,6 +139,11 @@ ClijawSettings parse_settings(std::string_view config_json) {
             settings.worker_auth_token = string_value(value, key);
             if (!is_header_token(settings.worker_auth_token))
                 throw key_error(key, "may hold only visible ASCII (no space or control character)");
+        } else if (key == "max_queued_bytes") {
+            // The kernel checked it (a whole number, at least 1).
+            const std::optional<int64_t> n = value.as_int64();
+            if (!n || *n < 1) throw key_error(key, "must be a whole number, at least 1");
+            settings.max_queued_bytes = static_cast<uint64_t>(*n);
         } else if (!sdk::is_kernel_config_key(key)) {
             throw std::invalid_argument(
                 "unknown config key '" + key +

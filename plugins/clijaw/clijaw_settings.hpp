@@ -30,6 +30,10 @@ struct ClijawSettings {
     uint32_t worker_retry_max_ms = 30'000;
     // Sent to every worker as `Authorization: Bearer <token>` when not empty.
     std::string worker_auth_token;
+    // The bound of one connection's write queue (the kernel's key, read by the kernel
+    // too): a replay queues at most three quarters of it at once. 0: the endpoint's
+    // declared default (kMaxQueuedBytes in clijaw_plugin.cpp).
+    uint64_t max_queued_bytes = 0;
 };
 
 // Parses the plugin's config (a JSON object text; empty means {}). The keys the kernel

@@ -196,6 +196,17 @@ TEST_CASE("clijaw replays in few large frames, within 3 MiB, then ends the strea
         REQUIRE_FALSE(next.empty());
         CHECK(next.front() == ids.back() + 1);
     }
+    SECTION("a configured max_queued_bytes sizes the replay: three quarters of it") {
+        LoadedClijaw clijaw(R"({"max_queued_bytes":1048576})");
+        fill_ring(clijaw.host, 200, 32 * 1024);
+        for (uint64_t seq = 1; seq <= 200; ++seq) clijaw.deliver(seq);
+        clijaw.open_listener(7, "1");
+        size_t bytes = 0;
+        for (const auto& frame : clijaw.host.sent_to(7)) bytes += frame.payload.size();
+        CHECK(bytes <= 768 * 1024);
+        CHECK(bytes > 512 * 1024);
+        CHECK(clijaw.host.closed == std::vector<sy_conn_id>{7});
+    }
     SECTION("a cursor older than the ring: replay_gap first, without an id") {
         LoadedClijaw clijaw("{}");
         fill_ring(clijaw.host, 10);
