@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -167,6 +168,58 @@ std::vector<SseEvent> parse_sse_events(std::string_view body) {
         has_fields = true;
     }
     return events;
+}
+
+std::string RawResponse::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (key == name) return value;
+    }
+    return "";
+}
+
+size_t RawResponse::header_count(std::string_view name) const {
+    return size_t(std::count_if(headers.begin(), headers.end(),
+                                [&](const auto& header) { return header.first == name; }));
+}
+
+RawResponse split_response(const std::string& received) {
+    RawResponse response;
+    const auto head_end = received.find("\r\n\r\n");
+    if (head_end == std::string::npos) return response;
+    std::string_view head(received.data(), head_end);
+    const auto line_end = head.find("\r\n");
+    const std::string_view status_line = head.substr(0, line_end);
+    const auto space = status_line.find(' ');
+    if (space != std::string_view::npos && status_line.size() >= space + 4)
+        std::from_chars(status_line.data() + space + 1, status_line.data() + space + 4,
+                        response.status);
+    head = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+    while (!head.empty()) {
+        const auto next = head.find("\r\n");
+        std::string_view line = head.substr(0, next);
+        head = next == std::string_view::npos ? std::string_view() : head.substr(next + 2);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string name(line.substr(0, colon));
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return char(std::tolower(c)); });
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+            value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+            value.remove_suffix(1);
+        response.headers.emplace_back(std::move(name), std::string(value));
+    }
+    response.body = received.substr(head_end + 4);
+    return response;
+}
+
+bool response_complete(const std::string& received) {
+    const RawResponse response = split_response(received);
+    if (response.status == 0) return false;
+    const std::string length = response.header("content-length");
+    if (length.empty()) return true;
+    return response.body.size() >= std::stoull(length);
 }
 
 } // namespace switchyard::test

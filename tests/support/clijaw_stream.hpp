@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace switchyard::test {
@@ -88,5 +89,24 @@ std::string describe(const std::vector<SseEvent>& events);
 // The complete events (blocks ended by a blank line) in `body`, an SSE body received
 // raw; comments are skipped, an unfinished last block is left out.
 std::vector<SseEvent> parse_sse_events(std::string_view body);
+
+// An HTTP response received raw (TcpPeer): its status, headers (names in lower case, in
+// order, repeats kept) and the body bytes that followed the head.
+struct RawResponse {
+    unsigned status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+
+    // The value of the first header `name` (lower case), or "" when absent.
+    std::string header(std::string_view name) const;
+    // How many times header `name` (lower case) was sent.
+    size_t header_count(std::string_view name) const;
+};
+
+// `received` split into status, headers and body; status 0 while the head is incomplete.
+RawResponse split_response(const std::string& received);
+// True once `received` holds a whole head and, when it states a Content-Length, that
+// many body bytes.
+bool response_complete(const std::string& received);
 
 } // namespace switchyard::test
