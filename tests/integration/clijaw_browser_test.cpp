@@ -63,7 +63,7 @@ TEST_CASE(
 
 TEST_CASE(
     "clijaw browser: Chromium's EventSource on a page of another origin reads the stream "
-    "(CORS), reconnects the shipping UI's way without loss; a refused origin gets nothing",
+    "(CORS), reconnects the shipping UI's way without loss, a refused origin gets nothing",
     "[integration][clijaw][browser]") {
     INFO("Debian's chromium is installed by scripts/setup");
     REQUIRE(std::filesystem::exists("/usr/bin/chromium"));

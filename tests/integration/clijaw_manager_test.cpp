@@ -127,7 +127,7 @@ std::optional<json::object> wait_published(SseClient& feed, std::string_view typ
 } // namespace
 
 TEST_CASE(
-    "clijaw manager: a worker's events reach the manager's clients tagged with the worker; "
+    "clijaw manager: a worker's events reach the manager's clients tagged with the worker, "
     "/api/manager/workers reports it",
     "[integration][clijaw][manager]") {
     auto worker = start_clijaw();
@@ -181,7 +181,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "clijaw manager: a killed worker is reported; restarted on its port the manager "
+    "clijaw manager: a killed worker is reported, restarted on its port the manager "
     "reconnects, signals the gap and carries the new events",
     "[integration][clijaw][manager]") {
     std::optional<KernelProcess> worker(start_clijaw());

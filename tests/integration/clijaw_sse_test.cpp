@@ -143,7 +143,7 @@ TEST_CASE("clijaw sse: /api/events answers with the contract's headers and ': co
     CHECK(response.body.rfind(": connected\n\n", 0) == 0);
 }
 
-TEST_CASE("clijaw sse: an event is id + data {...data, topic, event}; no event: or retry: line",
+TEST_CASE("clijaw sse: an event is id + data {...data, topic, event}, no event: or retry: line",
           "[integration][clijaw][sse]") {
     auto kernel = start_clijaw();
     auto peer = TcpPeer::connect(clijaw_port(kernel));
@@ -279,7 +279,7 @@ TEST_CASE("clijaw sse: a cursor ahead of the stream gets replay_gap (no id line)
 }
 
 TEST_CASE(
-    "clijaw sse: a cursor older than the ring gets replay_gap then what is held; one just "
+    "clijaw sse: a cursor older than the ring gets replay_gap then what is held, one just "
     "before the oldest held does not",
     "[integration][clijaw][sse]") {
     constexpr size_t kRing = 10;
@@ -333,6 +333,8 @@ TEST_CASE(
     "live or replayed",
     "[integration][clijaw][sse]") {
     auto kernel = start_clijaw();
+    // Where the replay below starts from (a cursor of 0 would mean no replay).
+    const uint64_t cursor = publish_numbered(kernel, 0);
     auto live = ClijawStream::open(clijaw_port(kernel));
     const uint64_t first = publish_numbered(kernel, 1);
     const uint64_t internal =
@@ -355,7 +357,7 @@ TEST_CASE(
     CHECK(seqs_of(live_events) == std::vector<uint64_t>{first, widget, last});
 
     auto replay = ClijawStream::open(clijaw_port(kernel), "/api/events",
-                                     {{"Last-Event-ID", std::to_string(first - 1)}});
+                                     {{"Last-Event-ID", std::to_string(cursor)}});
     const uint64_t marker = publish_marker(kernel);
     const auto replayed = events_through(replay, marker);
     INFO("replayed:\n" << describe(replayed));
@@ -398,7 +400,7 @@ TEST_CASE("clijaw sse: ': ping' comes every heartbeat_ms while events still flow
 }
 
 TEST_CASE(
-    "clijaw sse: the 257th listener gets 503 SSE_CAPACITY; a slot comes back when a "
+    "clijaw sse: the 257th listener gets 503 SSE_CAPACITY, a slot comes back when a "
     "listener leaves, with a FIN or with a reset",
     "[integration][clijaw][sse][capacity]") {
     constexpr size_t kListeners = 256;
@@ -473,6 +475,8 @@ TEST_CASE(
         return plugin ? plugin->at("connections").to_number<int64_t>() : -1;
     };
 
+    // The cursor a resume starts from when nothing arrived before the cut.
+    const uint64_t start = publish_numbered(kernel, 0);
     // A small receive window, and it never reads after ": connected".
     auto slow = TcpPeer::connect(port, {"127.0.0.1", 4096});
     REQUIRE(slow.write(get_request("/api/events")));
@@ -523,7 +527,7 @@ TEST_CASE(
 
     // Reconnects with Last-Event-ID until it has everything: a large replay may come over
     // several connections, each resumed from the last id received.
-    uint64_t cursor = received.empty() ? published.front() - 1 : received.back();
+    uint64_t cursor = received.empty() ? start : received.back();
     int reconnects = 0;
     bool gap = false;
     while (received.size() < published.size() && reconnects < 500) {
@@ -549,7 +553,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "clijaw sse: a non-loopback peer needs Authorization: Bearer <auth_token>; loopback "
+    "clijaw sse: a non-loopback peer needs Authorization: Bearer <auth_token>, loopback "
     "passes",
     "[integration][clijaw][sse][auth]") {
     const auto address = non_loopback_ipv4();
@@ -611,7 +615,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "clijaw sse: a refused Origin gets 403; an allowed one gets the CORS headers and the "
+    "clijaw sse: a refused Origin gets 403, an allowed one gets the CORS headers and the "
     "preflight is answered",
     "[integration][clijaw][sse][cors]") {
     auto kernel = start_clijaw();
@@ -749,7 +753,7 @@ TEST_CASE(
     (void)last;
 }
 
-TEST_CASE("clijaw sse: other HTTP requests get 404 JSON; /api/manager/workers lists no workers",
+TEST_CASE("clijaw sse: other HTTP requests get 404 JSON, /api/manager/workers lists no workers",
           "[integration][clijaw][sse]") {
     auto kernel = start_clijaw();
     HttpClient http(clijaw_port(kernel));

@@ -219,7 +219,7 @@ TEST_CASE("clijaw ws: send_message and stop reach the backend on inbound/clijaw 
     CHECK(second_conn != first_conn);
 }
 
-TEST_CASE("clijaw ws: bad JSON and wrong types are ignored and logged; the socket stays open",
+TEST_CASE("clijaw ws: bad JSON and wrong types are ignored and logged, the socket stays open",
           "[integration][clijaw][ws]") {
     auto kernel = start_clijaw();
     auto feed = inbound_feed(kernel);
