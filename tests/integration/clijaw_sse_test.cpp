@@ -13,12 +13,14 @@
 #include "http_client.hpp"
 #include "kernel_log_lines.hpp"
 #include "kernel_process.hpp"
+#include "plugin_control.hpp"
 #include "plugin_list.hpp"
 #include "raw_tcp_exchange.hpp"
 #include "tcp_peer.hpp"
 #include "test_json.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
+#include "ws_client.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
@@ -771,4 +773,68 @@ TEST_CASE("clijaw sse: other HTTP requests get 404 JSON, /api/manager/workers li
     const auto workers = http.get("/api/manager/workers");
     CHECK(workers.status == 200);
     CHECK(json::serialize(parse_json(workers.body)) == R"({"workers":[]})");
+}
+
+TEST_CASE("clijaw sse: WebSocket clients do not take SSE listener slots",
+          "[integration][clijaw][sse][capacity]") {
+    auto kernel = start_clijaw("max_listeners = 2\n");
+    const uint16_t port = clijaw_port(kernel);
+    std::vector<WsClient> sockets;
+    for (int i = 0; i < 3; ++i) sockets.push_back(WsClient::connect(port, "/ws"));
+    auto first = ClijawStream::open(port);
+    auto second = ClijawStream::open(port);
+    check_refusal(raw_exchange(port, "127.0.0.1", get_request("/api/events")), 503, "SSE_CAPACITY");
+    // And a full set of listeners does not keep a WebSocket out.
+    CHECK(WsClient::try_connect(port, "/").status == 101);
+}
+
+TEST_CASE("clijaw sse: a reload keeps the listeners, which lose nothing and get nothing twice",
+          "[integration][clijaw][sse][reload]") {
+    auto kernel = start_clijaw();
+    const uint16_t port = clijaw_port(kernel);
+    auto listener = ClijawStream::open(port);
+    std::vector<uint64_t> published;
+    for (int n = 0; n < 20; ++n) published.push_back(publish_numbered(kernel, n));
+    const auto reloaded = reload_plugin(kernel, "clijaw");
+    INFO(reloaded.body);
+    REQUIRE(reloaded.status == 200);
+    for (int n = 20; n < 40; ++n) published.push_back(publish_numbered(kernel, n));
+    const auto events = events_through(listener, published.back());
+    INFO(describe(events));
+    CHECK(seqs_of(events) == published);
+    // A listener that joins after the reload resumes from a cursor as before.
+    auto late =
+        ClijawStream::open(port, "/api/events", {{"Last-Event-ID", std::to_string(published[35])}});
+    const uint64_t marker = publish_marker(kernel);
+    const auto replayed = events_through(late, marker);
+    INFO(describe(replayed));
+    CHECK(seqs_of(replayed) == std::vector<uint64_t>{published[36], published[37], published[38],
+                                                     published[39], marker});
+}
+
+TEST_CASE(
+    "clijaw sse: bound to [::], IPv4 loopback (as ::ffff:127.0.0.1) and ::1 pass without "
+    "a token, other addresses do not",
+    "[integration][clijaw][sse][auth]") {
+    auto kernel = KernelProcess::start(
+        "[plugins.clijaw]\nenabled = true\nlisten = \"[::]:0\"\nauth_token = " +
+        toml_quote(kToken) + "\n");
+    const uint16_t port = clijaw_port(kernel);
+    for (const std::string host : {"127.0.0.1", "::1"}) {
+        INFO("from " << host);
+        auto peer = TcpPeer::connect(port, {host});
+        REQUIRE(peer.write(get_request("/api/events")));
+        peer.read_until(
+            [](const std::string& received) {
+                return received.find("\r\n\r\n") != std::string::npos;
+            },
+            kWait);
+        INFO(peer.received());
+        CHECK(split_response(peer.received()).status == 200);
+    }
+    if (const auto address = non_loopback_ipv4()) {
+        INFO("from " << *address);
+        check_refusal(raw_exchange(port, *address, get_request("/api/events")), 401,
+                      "UNAUTHORIZED");
+    }
 }
