@@ -15,6 +15,7 @@
 #include "test_json.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
+#include "ws_client.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
@@ -283,20 +284,38 @@ TEST_CASE(
         {sse_answer("data: " + std::string(3 * 1024 * 1024, 'x')), false},
         {sse_answer("id: 2\ndata: [1,2,3]\n\nid: 3\ndata: {\"topic\":5,\"event\":null}\n\n"),
          false},
+        {sse_answer("id: 4\ndata: {\"topic\":\"agent\",\"event\":\"agent_output\",\"x\":" +
+                    std::string(200000, '[') + std::string(200000, ']') + "}\n\n"),
+         false},
+        {sse_answer("id: 5\ndata: {\"topic\":\"agent\",\"event\":\"agent_output\","
+                    "\"text\":\"bad \xff\xfe utf-8\"}\n\n"
+                    "id: 6\ndata: {\"topic\":\"../../x\",\"event\":\"agent_output\"}\n\n"),
+         false},
     });
     const std::string url = worker_url(fake.port());
     auto manager = start_manager({url});
     auto stream = ClijawStream::open(manager.plugin_port("clijaw"));
+    auto socket = WsClient::connect(manager.plugin_port("clijaw"), "/ws");
     // Every answer was dropped, and it kept retrying (the last answer repeats).
     INFO("workers: " << workers_text(manager));
-    CHECK(wait_until([&] { return fake.connections() >= 6; }, kWait));
-    CHECK(wait_until([&] { return fake.closed_by_client() >= 3; }, kWait));
+    CHECK(wait_until([&] { return fake.connections() >= 8; }, kWait));
+    CHECK(wait_until([&] { return fake.closed_by_client() >= 5; }, kWait));
 
     // The manager still serves its own clients and routes.
     const uint64_t seq = publish_clijaw(manager, "agent", "agent_output", R"({"text":"local"})");
     const auto local = wait_event(stream, "agent_output", "local");
     REQUIRE(local.has_value());
     CHECK(event_seq(*local) == seq);
+    // Its WebSocket clients too: nothing a worker sent closed them.
+    bool socket_got_local = false;
+    for (int i = 0; i < 1000 && !socket_got_local; ++i) {
+        const std::string text = next_text_or_why(socket);
+        INFO(text);
+        REQUIRE(text.front() == '{');
+        socket_got_local = text.find(R"("text":"local")") != std::string::npos;
+    }
+    CHECK(socket_got_local);
+    CHECK_FALSE(socket.closed());
     const auto entry = worker_entry(manager, url);
     REQUIRE(entry.has_value());
     CHECK(manager.control().get("/healthz").status == 200);

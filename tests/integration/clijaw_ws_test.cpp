@@ -235,6 +235,10 @@ TEST_CASE("clijaw ws: bad JSON and wrong types are ignored and logged, the socke
         INFO("sent " << bad);
         REQUIRE(client.send_text(bad));
     }
+    // Nesting far deeper than any parser should recurse, alone and inside a valid message.
+    REQUIRE(client.send_text(std::string(400000, '[') + std::string(400000, ']')));
+    REQUIRE(client.send_text(R"({"type":"send_message","text":"deep","x":)" +
+                             std::string(100000, '[') + std::string(100000, ']') + "}"));
     REQUIRE(client.send_binary(std::string("\x00\x01\xff{", 4)));
     REQUIRE_FALSE(client.closed());
 
