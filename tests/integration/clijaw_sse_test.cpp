@@ -26,11 +26,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace switchyard::test;
@@ -887,4 +890,64 @@ TEST_CASE(
         CHECK(got.contains("deep"));
     }
     check_still_serving(kernel);
+}
+
+TEST_CASE(
+    "clijaw sse: listeners that connect with a cursor while events flood in get each "
+    "event once, in order, across the replay/live seam",
+    "[integration][clijaw][sse]") {
+    auto kernel = start_clijaw();
+    const uint16_t port = clijaw_port(kernel);
+    constexpr int kEvents = 600;
+    std::vector<uint64_t> published;
+    std::mutex mutex;
+    std::atomic<bool> publishing{true};
+    // The backend publishes in small batches from its own thread.
+    std::thread backend([&] {
+        for (int n = 0; n < kEvents; n += 5) {
+            std::vector<std::string> batch;
+            for (int i = n; i < n + 5; ++i) {
+                batch.push_back(clijaw_event_json("agent", "agent_output",
+                                                  R"({"n":)" + std::to_string(i) + "}"));
+                if (i % 7 == 0) batch.push_back(clijaw_event_json("trace", "t", "{}"));
+            }
+            const auto seqs = publish_all(kernel, batch);
+            std::lock_guard lock(mutex);
+            for (size_t i = 0; i < seqs.size(); ++i) {
+                if (batch[i].find("clijaw/trace") == std::string::npos)
+                    published.push_back(seqs[i]);
+            }
+        }
+        publishing = false;
+    });
+    struct Joiner {
+        std::thread& thread;
+        ~Joiner() { thread.join(); }
+    } joiner{backend};
+
+    // Listeners join at different moments, each from the latest seq it knows of.
+    std::vector<std::pair<uint64_t, ClijawStream>> listeners;
+    while (publishing && listeners.size() < 40) {
+        uint64_t cursor = 0;
+        {
+            std::lock_guard lock(mutex);
+            if (published.size() > 2) cursor = published[published.size() / 2];
+        }
+        if (cursor == 0) continue;
+        listeners.emplace_back(
+            cursor,
+            ClijawStream::open(port, "/api/events", {{"Last-Event-ID", std::to_string(cursor)}}));
+    }
+    REQUIRE(wait_until([&] { return !publishing; }, std::chrono::seconds(60)));
+    const uint64_t last = published.back();
+    INFO(listeners.size() << " listeners");
+    for (auto& [cursor, stream] : listeners) {
+        std::vector<uint64_t> expected;
+        for (const uint64_t seq : published) {
+            if (seq > cursor) expected.push_back(seq);
+        }
+        const auto events = events_through(stream, last);
+        INFO("cursor " << cursor);
+        CHECK(seqs_of(events) == expected);
+    }
 }
