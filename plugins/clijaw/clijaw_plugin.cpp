@@ -306,8 +306,8 @@ class ClijawPlugin final : public sdk::Plugin {
                 const std::string_view topic = clijaw_topic(event.topic());
                 if (is_private_event(event.internal(), topic)) return;
                 scratch_.clear();
-                append_sse_frame(scratch_, event.seq(), topic, event.type(),
-                                 data_members(event.data()));
+                encoder_.load(event.data());
+                encoder_.append_sse(scratch_, event.seq(), topic, event.type());
                 // One event always goes, however large, so a client always progresses.
                 if (queued + scratch_.size() > kReplayBudgetBytes && !chunks.empty()) {
                     complete = false;
@@ -353,10 +353,10 @@ class ClijawPlugin final : public sdk::Plugin {
         const bool to_listeners = host().group_size(listeners_) != 0;
         const bool to_sockets = host().group_size(sockets_) != 0;
         if (!to_listeners && !to_sockets && !slot) return;
-        const json::Object members = data_members(event.data());
+        encoder_.load(event.data());
         if (to_listeners) {
             scratch_.clear();
-            append_sse_frame(scratch_, event.seq(), topic, event.type(), members);
+            encoder_.append_sse(scratch_, event.seq(), topic, event.type());
             sdk::Frame frame = host().frame(SY_FRAME_RAW, scratch_);
             if (frame) {
                 host().broadcast(listeners_, frame);
@@ -366,7 +366,7 @@ class ClijawPlugin final : public sdk::Plugin {
         }
         if (!to_sockets && !slot) return;
         scratch_.clear();
-        append_ws_frame(scratch_, event.type(), members, event.ts());
+        encoder_.append_ws(scratch_, event.type(), event.ts());
         sdk::Frame frame = host().frame(SY_FRAME_TEXT, scratch_);
         if (!frame) {
             too_large(event);
@@ -410,7 +410,9 @@ class ClijawPlugin final : public sdk::Plugin {
     sy_timer_id heartbeat_timer_ = 0;
     std::optional<Manager> manager_;
     LogBudget bad_messages_log_{5};
-    std::string scratch_; // reused so encoding does not allocate once warmed up
+    // Reused so that encoding an event allocates nothing once warmed up.
+    EventEncoder encoder_;
+    std::string scratch_;
 };
 
 } // namespace

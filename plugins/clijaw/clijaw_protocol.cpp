@@ -132,6 +132,162 @@ void append_ws_frame(std::string& out, std::string_view event, const json::Objec
     out.push_back('}');
 }
 
+namespace {
+
+// The most members the splicing path takes (it checks for repeated keys pair by pair).
+constexpr size_t kMaxSplicedMembers = 32;
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t skip_space(std::string_view text, size_t i) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    return i;
+}
+
+// Copies the value starting at text[i] into `out` without whitespace between tokens, up
+// to the ',' or '}' that ends it at depth 0; `i` ends there. False on anything a valid
+// JSON value would not hold, a raw control character in a string included (so the copy
+// can never split an SSE data: line).
+bool copy_value(std::string_view text, size_t& i, std::string& out) {
+    int depth = 0;
+    bool any = false;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"') {
+            out.push_back('"');
+            for (++i; i < text.size() && text[i] != '"'; ++i) {
+                if (static_cast<unsigned char>(text[i]) < 0x20) return false;
+                if (text[i] == '\\') {
+                    if (i + 1 >= text.size() || static_cast<unsigned char>(text[i + 1]) < 0x20)
+                        return false;
+                    out.push_back(text[i++]);
+                }
+                out.push_back(text[i]);
+            }
+            if (i >= text.size()) return false;
+            out.push_back('"');
+            ++i;
+            any = true;
+            continue;
+        }
+        if (is_space(c)) {
+            ++i;
+            continue;
+        }
+        if (depth == 0 && (c == ',' || c == '}')) break;
+        if (static_cast<unsigned char>(c) < 0x20) return false;
+        if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (--depth < 0) return false;
+        }
+        out.push_back(c);
+        ++i;
+        any = true;
+    }
+    return any && depth == 0;
+}
+
+void append_key(std::string& out, std::string_view key) {
+    out.push_back('"');
+    out += key;
+    out += "\":";
+}
+
+} // namespace
+
+void EventEncoder::load(std::string_view data_json) {
+    spliced_ = scan(data_json);
+    dom_.clear();
+    if (!spliced_) dom_ = data_members(data_json);
+}
+
+bool EventEncoder::scan(std::string_view data) {
+    text_.assign(data);
+    values_.clear();
+    members_.clear();
+    const std::string_view text(text_);
+    size_t i = skip_space(text, 0);
+    if (i >= text.size() || text[i] != '{') return false;
+    i = skip_space(text, i + 1);
+    if (i < text.size() && text[i] == '}') return skip_space(text, i + 1) == text.size();
+    for (;;) {
+        if (i >= text.size() || text[i] != '"') return false;
+        const size_t key_begin = ++i;
+        while (i < text.size() && text[i] != '"') {
+            if (text[i] == '\\' || static_cast<unsigned char>(text[i]) < 0x20) return false;
+            ++i;
+        }
+        if (i >= text.size() || members_.size() == kMaxSplicedMembers) return false;
+        const std::string_view key = text.substr(key_begin, i - key_begin);
+        i = skip_space(text, i + 1);
+        if (i >= text.size() || text[i] != ':') return false;
+        i = skip_space(text, i + 1);
+        const size_t begin = values_.size();
+        if (!copy_value(text, i, values_)) return false;
+        for (const Member& seen : members_) {
+            if (seen.key == key) return false;
+        }
+        members_.push_back(Member{key, begin, values_.size()});
+        if (i >= text.size()) return false;
+        if (text[i] == '}') break;
+        i = skip_space(text, i + 1); // past the ','
+    }
+    return skip_space(text, i + 1) == text.size();
+}
+
+void EventEncoder::append_sse(std::string& out, uint64_t seq, std::string_view topic,
+                              std::string_view event) const {
+    if (!spliced_) {
+        append_sse_frame(out, seq, topic, event, dom_);
+        return;
+    }
+    out += "id: ";
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, seq).ptr);
+    out += "\ndata: {";
+    for (const Member& member : members_) {
+        if (member.key == "topic" || member.key == "event") continue;
+        append_key(out, member.key);
+        out += value(member);
+        out.push_back(',');
+    }
+    out += "\"topic\":";
+    json::append_escaped(out, topic);
+    out += ",\"event\":";
+    json::append_escaped(out, event);
+    out += "}\n\n";
+}
+
+void EventEncoder::append_ws(std::string& out, std::string_view event, int64_t ts) const {
+    if (!spliced_) {
+        append_ws_frame(out, event, dom_, ts);
+        return;
+    }
+    out += "{\"type\":";
+    const Member* own_type = nullptr;
+    for (const Member& member : members_) {
+        if (member.key == "type") own_type = &member;
+    }
+    if (own_type != nullptr) {
+        out += value(*own_type);
+    } else {
+        json::append_escaped(out, event);
+    }
+    for (const Member& member : members_) {
+        if (member.key == "type" || member.key == "ts") continue;
+        out.push_back(',');
+        append_key(out, member.key);
+        out += value(member);
+    }
+    out += ",\"ts\":";
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, ts).ptr);
+    out.push_back('}');
+}
+
 std::optional<uint64_t> parse_cursor(std::string_view text) {
     if (text.empty()) return std::nullopt;
     for (char c : text) {
