@@ -143,7 +143,8 @@ TEST_CASE(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
     const uint64_t seq =
-        publish_clijaw(worker, "agent", "agent_output", R"({"text":"from worker","n":7})");
+        publish_clijaw(worker, "agent", "agent_output",
+                       R"({"text":"from worker","n":7,"u64":18446744073709551615,"frac":0.1})");
     const auto event = wait_event(stream, "agent_output", "from worker");
     REQUIRE(event.has_value());
     INFO(event->data);
@@ -151,6 +152,9 @@ TEST_CASE(
     CHECK(string_field(data, "topic") == "agent");
     CHECK(string_field(data, "worker") == url);
     CHECK(data.at("n").to_number<int64_t>() == 7);
+    // The worker's data as it published it.
+    CHECK(json::serialize(data.at("u64")) == "18446744073709551615");
+    CHECK(json::serialize(data.at("frac")) == json::serialize(json::value(0.1)));
     CHECK(event->id.has_value()); // the manager's own sequence
 
     // Internal events of the worker never travel (the worker does not send them).

@@ -870,6 +870,30 @@ TEST_CASE(
         CHECK(json::serialize(*value) == json::serialize(member.value()));
     }
 
+    // The same numbers in data whose keys need decoding (an escaped key, a repeated one),
+    // and in an object of many members.
+    std::string wide = "{";
+    for (int i = 0; i < 40; ++i)
+        wide += "\"m" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    wide += R"("u64":18446744073709551615,"frac":0.1,"int53":9007199254740993})";
+    for (const std::string& other : std::vector<std::string>{
+             R"({"\u0061b":1,"u64":18446744073709551615,"frac":0.1,"int53":9007199254740993})",
+             R"({"k":1,"k":2,"u64":18446744073709551615,"frac":0.1,"int53":9007199254740993})",
+             wide}) {
+        INFO("published " << other);
+        const uint64_t other_seq = publish_clijaw(kernel, "agent", "agent_output", other);
+        const auto got = events_through(stream, other_seq);
+        REQUIRE_FALSE(got.empty());
+        INFO("received " << got.back().data);
+        const json::object members = data_object(got.back());
+        for (const char* key : {"u64", "frac", "int53"}) {
+            INFO("member " << key);
+            REQUIRE(members.contains(key));
+            CHECK(json::serialize(members.at(key)) ==
+                  json::serialize(parse_json(other).as_object().at(key)));
+        }
+    }
+
     // Nesting: as deep as the control API accepts, the data arrives whole, never emptied.
     for (const int depth : {30, 63, 64, 65, 100, 1000}) {
         INFO("nesting depth " << depth);
