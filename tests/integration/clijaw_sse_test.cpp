@@ -894,6 +894,18 @@ TEST_CASE(
         }
     }
 
+    // Data written with line breaks between its tokens still travels as one data: line.
+    for (const std::string& pretty : std::vector<std::string>{
+             "{\n  \"a\": [1,\n 2],\r\n  \"b\": {\"c\":\t\"d\"}\n}", "[\n1,\r2\n]"}) {
+        INFO("published " << pretty);
+        const uint64_t pretty_seq = publish_clijaw(kernel, "agent", "pretty", pretty);
+        const auto got = events_through(stream, pretty_seq);
+        REQUIRE_FALSE(got.empty());
+        INFO("received " << got.back().data);
+        CHECK(got.back().data.find('\n') == std::string::npos);
+        CHECK(string_field(parse_json(got.back().data), "event") == "pretty");
+    }
+
     // Nesting: as deep as the control API accepts, the data arrives whole, never emptied.
     for (const int depth : {30, 63, 64, 65, 100, 1000}) {
         INFO("nesting depth " << depth);
