@@ -46,7 +46,8 @@ constexpr uint64_t kMaxQueuedBytes = 4 << 20;
 // live events that follow it have room. More than this is left for the client's next
 // connection (it resumes from the last id it got).
 constexpr size_t kReplayBudgetBytes = 3 << 20;
-// A replay leaves in frames of about this size (many events each), not one per event.
+// A replay leaves in frames of at least this size (many events each; the last one may be
+// smaller), not one frame per event.
 constexpr size_t kReplayFrameBytes = 64 << 10;
 // An accepted SSE request whose on_open never came (the client vanished in between) gives
 // its slot back after this long.
@@ -294,7 +295,8 @@ class ClijawPlugin final : public sdk::Plugin {
 
     // Sends `conn` the gap notice when there is one, then the public events after
     // `cursor` this plugin has already handled (the later ones reach it through the
-    // group). False when they did not all fit in one connection's queue.
+    // group). False when they did not all fit in one connection's queue, or one could not
+    // be queued: the caller then ends the stream.
     bool replay(sy_conn_id conn, uint64_t cursor) {
         const uint64_t limit = last_handled_seq_;
         std::vector<std::string> chunks;
@@ -314,7 +316,7 @@ class ClijawPlugin final : public sdk::Plugin {
                     return;
                 }
                 queued += scratch_.size();
-                if (chunks.empty() || chunks.back().size() + scratch_.size() > kReplayFrameBytes)
+                if (chunks.empty() || chunks.back().size() >= kReplayFrameBytes)
                     chunks.emplace_back();
                 chunks.back() += scratch_;
             });
@@ -323,10 +325,12 @@ class ClijawPlugin final : public sdk::Plugin {
                         "); the listener starts live");
             return true;
         }
-        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return true;
+        // A frame that could not be queued (the connection is gone, or its queue is
+        // full) ends the stream: the listener must never go live past a hole.
+        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return false;
         for (const std::string& chunk : chunks) {
             sdk::Frame frame = host().frame(SY_FRAME_RAW, chunk);
-            if (!frame || host().send(conn, frame) != SY_OK) return true;
+            if (!frame || host().send(conn, frame) != SY_OK) return false;
         }
         return complete;
     }
