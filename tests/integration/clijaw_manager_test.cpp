@@ -346,3 +346,83 @@ TEST_CASE("clijaw manager: a worker silent past worker_stall_ms is reported work
     INFO(stalled->data);
     CHECK(string_field(data_object(*stalled), "worker") == url);
 }
+
+TEST_CASE(
+    "clijaw manager: a burst from the worker arrives whole and in order, and one worker "
+    "down does not stop another",
+    "[integration][clijaw][manager]") {
+    auto worker = start_clijaw();
+    std::optional<KernelProcess> other(start_clijaw());
+    const std::string url = worker_url(worker.plugin_port("clijaw"));
+    const std::string other_url = worker_url(other->plugin_port("clijaw"));
+    auto manager = start_manager({url, other_url});
+    INFO("workers: " << workers_text(manager));
+    REQUIRE(wait_until(
+        [&] { return connected_is(manager, url, true) && connected_is(manager, other_url, true); },
+        kWait, std::chrono::milliseconds(20)));
+    auto stream = ClijawStream::open(manager.plugin_port("clijaw"));
+
+    other->send_signal(SIGKILL);
+    REQUIRE(other->wait_exit(kWait).has_value());
+    other.reset();
+
+    constexpr int kBurst = 600;
+    for (int start = 0; start < kBurst; start += 50) {
+        std::vector<std::string> batch;
+        for (int n = start; n < start + 50; ++n) {
+            batch.push_back(
+                clijaw_event_json("agent", "agent_output", R"({"n":)" + std::to_string(n) + "}"));
+        }
+        publish_all(worker, batch);
+    }
+    std::vector<int64_t> got;
+    const auto events = stream.until(
+        [&](const SseEvent& event) {
+            const json::value data = parse_json(event.data);
+            if (string_field(data, "event") != "agent_output") return false;
+            if (string_field(data, "worker") != url) return false;
+            got.push_back(data.at("n").to_number<int64_t>());
+            return got.back() == kBurst - 1;
+        },
+        std::chrono::seconds(30));
+    std::vector<int64_t> expected;
+    for (int n = 0; n < kBurst; ++n) expected.push_back(n);
+    CHECK(got == expected);
+    CHECK(connected_is(manager, url, true));
+    CHECK(wait_until([&] { return connected_is(manager, other_url, false); }, kWait,
+                     std::chrono::milliseconds(20)));
+}
+
+TEST_CASE(
+    "clijaw manager: a reload of the manager keeps following its worker without loss or "
+    "duplicates",
+    "[integration][clijaw][manager][reload]") {
+    auto worker = start_clijaw();
+    const std::string url = worker_url(worker.plugin_port("clijaw"));
+    auto manager = start_manager({url});
+    REQUIRE(wait_until([&] { return connected_is(manager, url, true); }, kWait,
+                       std::chrono::milliseconds(20)));
+    auto stream = ClijawStream::open(manager.plugin_port("clijaw"));
+    for (int n = 0; n < 20; ++n) {
+        publish_clijaw(worker, "agent", "agent_output", R"({"n":)" + std::to_string(n) + "}");
+    }
+    const auto reloaded = manager.control().post("/api/v1/plugins/clijaw/reload", "");
+    INFO(reloaded.body);
+    REQUIRE(reloaded.status == 200);
+    for (int n = 20; n < 40; ++n) {
+        publish_clijaw(worker, "agent", "agent_output", R"({"n":)" + std::to_string(n) + "}");
+    }
+    std::vector<int64_t> got;
+    stream.until(
+        [&](const SseEvent& event) {
+            const json::value data = parse_json(event.data);
+            if (string_field(data, "event") != "agent_output") return false;
+            got.push_back(data.at("n").to_number<int64_t>());
+            return got.back() == 39;
+        },
+        kWait);
+    std::vector<int64_t> expected;
+    for (int n = 0; n < 40; ++n) expected.push_back(n);
+    CHECK(got == expected);
+    CHECK(connected_is(manager, url, true));
+}

@@ -10,6 +10,7 @@
 #include "clijaw_stream.hpp"
 #include "kernel_log_lines.hpp"
 #include "kernel_process.hpp"
+#include "plugin_control.hpp"
 #include "tcp_peer.hpp"
 #include "test_json.hpp"
 #include "toml_text.hpp"
@@ -354,4 +355,42 @@ TEST_CASE("clijaw ws: a non-loopback peer needs the Bearer token to upgrade",
     CHECK(missing.status == 401);
     CHECK(upgrade("Bearer wrong").status == 401);
     CHECK(upgrade("Bearer " + std::string(kToken)).status == 101);
+}
+
+TEST_CASE("clijaw ws: the latest statuses survive a reload and a client after it gets them",
+          "[integration][clijaw][ws][reload]") {
+    auto kernel = start_clijaw();
+    auto feed = inbound_feed(kernel);
+    auto before = WsClient::connect(clijaw_port(kernel), "/ws");
+    sync(before, feed);
+    publish_clijaw(kernel, "agent", "agent_status", R"({"status":"evaluating"})");
+    publish_clijaw(kernel, "queue", "queue_update", R"({"pending":5})");
+    publish_clijaw(kernel, "orchestrate", "orc_state", R"({"state":"C"})");
+    publish_clijaw(kernel, "memory", "memory_status", R"({"ok":false})");
+    publish_marker(kernel);
+    CHECK(frames_through_marker(before).size() == 5);
+
+    const auto reloaded = reload_plugin(kernel, "clijaw");
+    INFO(reloaded.body);
+    REQUIRE(reloaded.status == 200);
+
+    // The client from before still gets events, once each.
+    publish_clijaw(kernel, "agent", "agent_output", R"({"text":"after reload"})");
+    publish_marker(kernel);
+    const auto frames = frames_through_marker(before);
+    INFO(types_of(frames));
+    REQUIRE(frames.size() == 2);
+    CHECK(string_field(frames[0], "text") == "after reload");
+
+    auto after = WsClient::connect(clijaw_port(kernel), "/");
+    std::map<std::string, json::object> pushed;
+    for (int i = 0; i < 4; ++i) {
+        const json::object frame = next_frame(after);
+        pushed[string_field(frame, "type")] = frame;
+    }
+    REQUIRE(pushed.size() == 4);
+    CHECK(string_field(pushed["agent_status"], "status") == "evaluating");
+    CHECK(pushed["queue_update"].at("pending").to_number<int64_t>() == 5);
+    CHECK(string_field(pushed["orc_state"], "state") == "C");
+    CHECK(pushed["memory_status"].at("ok").as_bool() == false);
 }
