@@ -256,3 +256,19 @@ TEST_CASE("clijaw snapshot hands the state on across a reload", "[clijaw]") {
     const auto workers = json::parse(next.workers_json());
     CHECK(workers->find("workers")->as_array()[0].find("lastEventId")->as_string() == "9");
 }
+
+TEST_CASE("clijaw manager republishes a worker's data as it was sent", "[clijaw]") {
+    FakeHost fake;
+    const ClijawSettings settings = two_workers();
+    Manager manager(sdk::Host(fake.table()), settings, {});
+    manager.start(0);
+    const sy_follow_id w1 = fake.follow_of("http://127.0.0.1:4001/api/events");
+    tell(manager, w1, 0, SY_FOLLOW_OPEN);
+    tell(
+        manager, w1, 0, SY_FOLLOW_EVENT,
+        R"({"u64":18446744073709551615,"frac":0.10,"topic":"agent","event":"agent_output","worker":"spoofed","k":1,"k":2})",
+        "1");
+    REQUIRE(fake.published.size() == 1);
+    CHECK(fake.published[0].data ==
+          R"({"u64":18446744073709551615,"frac":0.10,"k":2,"worker":"http://127.0.0.1:4001"})");
+}

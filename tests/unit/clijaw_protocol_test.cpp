@@ -241,17 +241,40 @@ TEST_CASE("clijaw's splicing encoder makes the frames the DOM path makes", "[cli
         CHECK(same_json(spliced_ws, ws("agent_status", data, 99)));
     }
 
-    // What the fast path leaves to the DOM.
-    encoder.load(R"({"k":1,"k":2})");
-    CHECK_FALSE(encoder.spliced());
-    encoder.load(R"({"\u0074opic":1})");
-    CHECK_FALSE(encoder.spliced());
-    encoder.load("[]");
-    CHECK_FALSE(encoder.spliced());
+    // Every JSON text splices: repeated keys (first place, last value), escaped keys
+    // (compared unescaped), wide objects, and data that is not an object.
+    const auto spliced_sse = [&](std::string_view data) {
+        encoder.load(data);
+        CHECK(encoder.spliced());
+        std::string frame;
+        encoder.append_sse(frame, 1, "t", "e");
+        return frame;
+    };
+    CHECK(spliced_sse(R"({"k":1,"j":2,"k":3})") ==
+          "id: 1\ndata: {\"k\":3,\"j\":2,\"topic\":\"t\",\"event\":\"e\"}\n\n");
+    CHECK(spliced_sse(R"({"\u0074opic":1,"a\"b":2,"\ud83d\ude00":3})") ==
+          "id: 1\ndata: {\"a\\\"b\":2,\"\\ud83d\\ude00\":3,\"topic\":\"t\",\"event\":\"e\"}\n\n");
+    CHECK(spliced_sse("[1, 2]") ==
+          "id: 1\ndata: {\"data\":[1,2],\"topic\":\"t\",\"event\":\"e\"}\n\n");
     std::string wide = "{";
-    for (int i = 0; i < 33; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+    for (int i = 0; i < 40; ++i)
+        wide += (i ? ",\"k" : "\"k") + std::to_string(i % 30) + "\":" + std::to_string(i);
     wide += "}";
-    encoder.load(wide);
+    const std::string wide_frame = spliced_sse(wide);
+    CHECK(same_json(sse_data_line(wide_frame), sse_data_line(sse(1, "t", "e", wide))));
+    CHECK(wide_frame.find("\"k0\":30,\"k1\":31,") != std::string::npos);
+    // Numbers keep their digits (a DOM rounds integers above 2^63 to doubles).
+    CHECK(spliced_sse(R"({"u64":18446744073709551615,"big":1e400,"frac":0.10})") ==
+          "id: 1\ndata: {\"u64\":18446744073709551615,\"big\":1e400,\"frac\":0.10,\"topic\":"
+          "\"t\",\"event\":\"e\"}\n\n");
+    encoder.load(wide + "");
+    std::string wide_ws;
+    encoder.append_ws(wide_ws, "e", 1);
+    CHECK(same_json(wide_ws, ws("e", wide, 1)));
+    // Keys with escapes JSON does not have, or lone surrogates, are not JSON.
+    encoder.load(R"({"\x":1})");
+    CHECK_FALSE(encoder.spliced());
+    encoder.load(R"({"\ud83d":1})");
     CHECK_FALSE(encoder.spliced());
     // Broken text (the bus validates data; this is defence): never a raw newline out.
     for (const char* broken : {"{\"a\":\"x\ny\"}", "{\"a\":1", "{\"a\" 1}", "{\"a\":}",
