@@ -12,6 +12,7 @@
 #include "http_client.hpp"
 #include "kernel_process.hpp"
 #include "scripted_sse_server.hpp"
+#include "tcp_peer.hpp"
 #include "test_json.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
@@ -425,4 +426,37 @@ TEST_CASE(
     for (int n = 0; n < 40; ++n) expected.push_back(n);
     CHECK(got == expected);
     CHECK(connected_is(manager, url, true));
+}
+
+TEST_CASE(
+    "clijaw manager: a worker on a non-loopback address is followed with "
+    "worker_auth_token, and refused without it",
+    "[integration][clijaw][manager][auth]") {
+    const auto address = non_loopback_ipv4();
+    if (!address) {
+        WARN("this machine has no non-loopback IPv4 address: nothing to test");
+        return;
+    }
+    auto worker = KernelProcess::start(
+        "[plugins.clijaw]\nenabled = true\nlisten = \"0.0.0.0:0\"\nauth_token = \"w-T0ken\"\n");
+    const std::string url =
+        "http://" + *address + ":" + std::to_string(worker.plugin_port("clijaw"));
+    auto with_token = start_manager({url}, "worker_auth_token = \"w-T0ken\"\n");
+    auto without_token = start_manager({url});
+    INFO("with the token: " << workers_text(with_token));
+    CHECK(wait_until([&] { return connected_is(with_token, url, true); }, kWait,
+                     std::chrono::milliseconds(20)));
+    auto stream = ClijawStream::open(with_token.plugin_port("clijaw"));
+    publish_clijaw(worker, "agent", "agent_output", R"({"text":"remote"})");
+    const auto event = wait_event(stream, "agent_output", "remote");
+    REQUIRE(event.has_value());
+    CHECK(string_field(data_object(*event), "worker") == url);
+
+    // Without it the worker answers 401 each time: never connected.
+    auto feed = published_feed(without_token);
+    const auto refused = wait_published(feed, "worker_disconnected");
+    REQUIRE(refused.has_value());
+    INFO(json::serialize(*refused));
+    CHECK(string_field(refused->at("data"), "worker") == url);
+    CHECK(connected_is(without_token, url, false));
 }
