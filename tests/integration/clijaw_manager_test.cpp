@@ -460,3 +460,34 @@ TEST_CASE(
     CHECK(string_field(refused->at("data"), "worker") == url);
     CHECK(connected_is(without_token, url, false));
 }
+
+TEST_CASE(
+    "clijaw manager: a healthy worker that is merely quiet is not dropped, whatever the "
+    "manager's own heartbeat_ms",
+    "[integration][clijaw][manager]") {
+    // The worker pings every 15 s (the default); the manager's own listeners get a ping
+    // every 100 ms, which serves this test as its clock.
+    auto worker = start_clijaw();
+    const std::string url = worker_url(worker.plugin_port("clijaw"));
+    auto manager = start_manager({url}, "heartbeat_ms = 100\n");
+    REQUIRE(wait_until([&] { return connected_is(manager, url, true); }, kWait,
+                       std::chrono::milliseconds(20)));
+    auto clock = ClijawStream::open(manager.plugin_port("clijaw"));
+    // 3 s of quiet: 30 of the manager's pings.
+    auto pings = [&] {
+        const auto& comments = clock.client().comments();
+        return std::count(comments.begin(), comments.end(), "ping");
+    };
+    std::vector<SseEvent> events;
+    REQUIRE(wait_until(
+        [&] {
+            if (auto event = clock.next(std::chrono::milliseconds(20))) events.push_back(*event);
+            return pings() >= 30;
+        },
+        kWait));
+    INFO(describe(events));
+    CHECK(std::none_of(events.begin(), events.end(), [](const SseEvent& event) {
+        return event_name(event) == "worker_disconnected";
+    }));
+    CHECK(connected_is(manager, url, true));
+}
