@@ -491,3 +491,41 @@ TEST_CASE(
     }));
     CHECK(connected_is(manager, url, true));
 }
+
+TEST_CASE(
+    "clijaw manager: a worker cannot spoof the worker tag, and its trace events stay "
+    "internal",
+    "[integration][clijaw][manager]") {
+    ScriptedSseServer fake(
+        {{sse_answer(
+              ": connected\n\n"
+              "id: 1\ndata: {\"topic\":\"trace\",\"event\":\"trace_line\",\"text\":\"secret\"}\n\n"
+              "id: 2\ndata: {\"topic\":\"agent\",\"event\":\"agent_output\",\"worker\":\"evil\","
+              "\"text\":\"spoof\"}\n\n"),
+          false}});
+    const std::string url = worker_url(fake.port());
+    auto manager = start_manager({url});
+    auto feed = published_feed(manager);
+    const auto spoof = wait_published(feed, "agent_output");
+    REQUIRE(spoof.has_value());
+    INFO(json::serialize(*spoof));
+    CHECK(string_field(spoof->at("data"), "worker") == url);
+    CHECK(string_field(spoof->at("data"), "text") == "spoof");
+
+    // The trace event went to the bus as internal (it never reaches a client).
+    auto all = published_feed(manager);
+    bool trace_internal = false;
+    for (int i = 0; i < 10; ++i) {
+        const auto event = all.next(std::chrono::milliseconds(500));
+        if (!event) break;
+        const json::value value = parse_json(event->data);
+        if (string_field(value, "topic") != "clijaw/trace") continue;
+        INFO(event->data);
+        trace_internal = string_field(value, "visibility") == "internal" ||
+                         (value.as_object().contains("internal") &&
+                          value.at("internal").is_bool() && value.at("internal").as_bool());
+        break;
+    }
+    CHECK(trace_internal);
+    // (A listener never gets an internal event: see the SSE tests.)
+}
