@@ -628,7 +628,11 @@ TEST_CASE(
 
     for (const std::string origin :
          {"http://evil.example", "http://localhost.evil.example", "https://127.0.0.1.evil.example",
-          "http://evil.example/localhost", "null"}) {
+          "http://evil.example/localhost", "null", "http://localhost@evil.example",
+          "http://localhost:80@evil.example", "http://evil.example#@localhost",
+          "http://evil.example\\@localhost", "http://localhost%2eevil.example",
+          "http://127.0.0.1%00.evil.example", "http://localhost.", "ws://evil.example", "localhost",
+          "http://"}) {
         INFO("Origin " << origin);
         const auto response =
             raw_exchange(port, "127.0.0.1", get_request("/api/events", {{"Origin", origin}}));
