@@ -17,6 +17,7 @@
 #include "plugin_list.hpp"
 #include "raw_tcp_exchange.hpp"
 #include "tcp_peer.hpp"
+#include "temp_dir.hpp"
 #include "test_json.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
@@ -1102,4 +1103,41 @@ TEST_CASE(
     CHECK_FALSE(gap);
     CHECK(received.size() == published.size());
     CHECK(received == published);
+}
+
+TEST_CASE("clijaw: a bad plugins.clijaw table is refused at start naming the key",
+          "[integration][clijaw]") {
+    struct Case {
+        std::string lines;
+        std::string named;
+    };
+    const auto c = GENERATE(
+        Case{"max_listeners = 0\n", "max_listeners"},
+        Case{"max_listeners = \"256\"\n", "max_listeners"},
+        Case{"max_listeners = -1\n", "max_listeners"}, Case{"heartbeat_ms = 0\n", "heartbeat_ms"},
+        Case{"heartbeat_ms = 1.5\n", "heartbeat_ms"}, Case{"auth_token = 12\n", "auth_token"},
+        Case{"auth_token = \"has space\"\n", "auth_token"},
+        Case{"allowed_origins = \"localhost\"\n", "allowed_origins"},
+        Case{"allowed_origins = [1]\n", "allowed_origins"},
+        Case{"workers = \"http://127.0.0.1:1\"\n", "workers"},
+        Case{"workers = [\"ftp://127.0.0.1:1\"]\n", "workers"},
+        Case{"workers = [\"http://\"]\n", "workers"},
+        Case{"workers = [\"http://host:99999\"]\n", "workers"},
+        Case{"workers = [\"http://a b:1\"]\n", "workers"},
+        Case{"worker_stall_ms = -5\n", "worker_stall_ms"},
+        Case{"worker_retry_min_ms = 0\n", "worker_retry_min_ms"},
+        Case{"worker_retry_max_ms = \"1s\"\n", "worker_retry_max_ms"},
+        Case{"worker_auth_token = \"a\\nb\"\n", "worker_auth_token"},
+        Case{"heartbeat_msec = 100\n", "heartbeat_msec"});
+    CAPTURE(c.lines);
+    TempDir dir("clijaw");
+    KernelOptions options;
+    options.extra_toml = enabled_plugin_table("clijaw", c.lines);
+    const auto file = dir.write("bad.toml", kernel_config_text(options));
+    // A plain start: the plugin reads its table when it is created.
+    const RunResult result = run_switchyard({"--config", file.string()});
+    INFO("stdout: " << result.out << "\nstderr: " << result.err);
+    REQUIRE(result.exit_code.has_value());
+    CHECK(*result.exit_code == 2);
+    CHECK(result.err.find("'" + c.named + "'") != std::string::npos);
 }
