@@ -10,8 +10,6 @@
 namespace switchyard::clijaw {
 namespace {
 
-// A worker pings every 15 s: a follow silent for three pings has lost its worker.
-constexpr uint32_t kIdleHeartbeats = 3;
 // The largest event a worker may send (its data lines together).
 constexpr uint64_t kMaxWorkerEventBytes = 1 << 20;
 // How often the stall check runs, at most and at least.
@@ -108,7 +106,9 @@ void Manager::connect(size_t index) {
     follow.last_event_id = worker.last_event_id;
     follow.tag = index;
     follow.max_event_bytes = kMaxWorkerEventBytes;
-    follow.idle_timeout_ms = settings_.heartbeat_ms * kIdleHeartbeats;
+    // The worker's heartbeat, not this manager's own heartbeat_ms, says how long
+    // silence means gone.
+    follow.idle_timeout_ms = settings_.worker_idle_ms;
     worker.follow = host_.follow_open(follow);
     if (worker.follow != 0) return;
     if (!host_.can_follow()) {

@@ -131,6 +131,10 @@ ClijawSettings parse_settings(std::string_view config_json) {
             }
         } else if (key == "worker_stall_ms") {
             settings.worker_stall_ms = bounded(value, key, 100, 86'400'000);
+        } else if (key == "worker_idle_ms") {
+            settings.worker_idle_ms = bounded(value, key, 0, 86'400'000);
+            if (settings.worker_idle_ms != 0 && settings.worker_idle_ms < 100)
+                throw key_error(key, "must be 0 (never) or from 100 to 86400000");
         } else if (key == "worker_retry_min_ms") {
             settings.worker_retry_min_ms = bounded(value, key, 10, 3'600'000);
         } else if (key == "worker_retry_max_ms") {
@@ -148,8 +152,8 @@ ClijawSettings parse_settings(std::string_view config_json) {
             throw std::invalid_argument(
                 "unknown config key '" + key +
                 "' (clijaw knows: auth_token, allowed_origins, max_listeners, heartbeat_ms, "
-                "workers, worker_stall_ms, worker_retry_min_ms, worker_retry_max_ms, "
-                "worker_auth_token)");
+                "workers, worker_stall_ms, worker_idle_ms, worker_retry_min_ms, "
+                "worker_retry_max_ms, worker_auth_token)");
         }
     }
     if (settings.worker_retry_max_ms < settings.worker_retry_min_ms)

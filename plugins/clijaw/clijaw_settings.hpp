@@ -25,6 +25,10 @@ struct ClijawSettings {
     std::vector<std::string> workers;
     // A connected worker sending no event for this long is reported worker_stalled.
     uint32_t worker_stall_ms = 60'000;
+    // A followed worker from which nothing (not even a ": ping") arrives for this long is
+    // taken for gone: its follow ends and is retried. The worker's own heartbeat decides
+    // (15 s by default, so three of them); 0: never.
+    uint32_t worker_idle_ms = 45'000;
     // Reconnection backoff after a worker drops: from min, doubling, capped at max.
     uint32_t worker_retry_min_ms = 1'000;
     uint32_t worker_retry_max_ms = 30'000;

@@ -27,6 +27,7 @@ TEST_CASE("clijaw settings: defaults, every key, and the kernel's keys pass", "[
     CHECK(defaults.allowed_origins == std::vector<std::string>{"localhost", "127.0.0.1", "::1"});
     CHECK(defaults.max_listeners == 256);
     CHECK(defaults.heartbeat_ms == 15000);
+    CHECK(defaults.worker_idle_ms == 45000);
     CHECK(defaults.workers.empty());
     CHECK(defaults.worker_stall_ms == 60000);
     CHECK(defaults.worker_retry_min_ms == 1000);
@@ -63,6 +64,8 @@ TEST_CASE("clijaw settings refuse unknown keys and bad values, naming the key", 
     CHECK_THAT(refusal(R"({"max_listeners":-1})"), Catch::Contains("'max_listeners'"));
     CHECK_THAT(refusal(R"({"max_listeners":1.5})"), Catch::Contains("'max_listeners'"));
     CHECK_THAT(refusal(R"({"heartbeat_ms":99})"), Catch::Contains("'heartbeat_ms'"));
+    CHECK_THAT(refusal(R"({"worker_idle_ms":50})"), Catch::Contains("'worker_idle_ms'"));
+    CHECK(parse_settings(R"({"worker_idle_ms":0})").worker_idle_ms == 0);
     CHECK_THAT(refusal(R"({"workers":["https://w:1"]})"), Catch::Contains("'workers'"));
     CHECK_THAT(refusal(R"({"workers":["http://w:1/api"]})"), Catch::Contains("'workers'"));
     CHECK_THAT(refusal(R"({"workers":["http://w:0"]})"), Catch::Contains("'workers'"));
