@@ -419,7 +419,7 @@ library = "/abs/jarvis.so"
     CHECK(find_plugin(config, "jarvis")->library == "/abs/jarvis.so");
 }
 
-TEST_CASE("load_config resolves plugin keys ending in _dir; other keys stay as written",
+TEST_CASE("load_config resolves plugin keys ending in _dir, other keys stay as written",
           "[config]") {
     TempDir dir;
     const std::string table = R"([plugins.jarvis]
