@@ -212,6 +212,12 @@ def run_loadgen(build, scenario, urls, server_pid, cpu, scale):
     return result
 
 
+def complete(result, scenario):
+    """Whether every subscriber connected: loadgen counts deliveries to those that did, so
+    a server refusing some (a listener cap) would otherwise go unnoticed."""
+    return result.get("connected", 0) == scenario.subscribers
+
+
 def figures_of(result):
     server = result.get("server") or {}
     latency = result.get("latency_us") or {}
@@ -319,13 +325,18 @@ def main():
                     f = figures_of(result)
                     say(f"{scenario.name} run {run + 1} {name}: "
                         + ", ".join(f"{k}={fmt(f[k])}" for k in scenario.figures)
-                        + ("" if result["exit_status"] == 0 else f" (loadgen exit {result['exit_status']})"))
+                        + ("" if result["exit_status"] == 0 else f" (loadgen exit {result['exit_status']})")
+                        + ("" if complete(result, scenario) else
+                           f" (only {result.get('connected')} of {scenario.subscribers} connected)"))
 
     print(table(results, chosen))
     say(f"raw results: {out}")
-    failed = [r for r in results if r["exit_status"] != 0]
+    by_name = {s.name: s for s in chosen}
+    failed = [r for r in results
+              if r["exit_status"] != 0 or not complete(r, by_name[r["label"]])]
     if failed:
-        say(f"{len(failed)} run(s) lost or duplicated messages or failed to publish")
+        say(f"{len(failed)} run(s) lost or duplicated messages, failed to publish, "
+            "or did not connect every subscriber")
         return 1
     return 0
 
