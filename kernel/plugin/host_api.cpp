@@ -1,7 +1,7 @@
 // The kernel's side of the host table. plugin.h marks each function [hooks] or [any]:
 // a [hooks] function first checks that the calling thread is inside one of this plugin's
 // hooks (HookScope), which is what lets it touch the runtime's dispatcher-only parts
-// (connections, groups, frames, timers: PluginRuntime's public accessors); called from
+// (connections, groups, frames, timers, follows: PluginRuntime's public accessors); called from
 // anywhere else it refuses with SY_ERR_WRONG_THREAD. Every refusal caused by a plugin's
 // mistake (a stale id, a frame released twice or never made, a frame of the wrong kind
 // for the transport, a topic outside its lanes) is logged naming the plugin,
@@ -388,6 +388,27 @@ struct HostApi {
         return SY_ERR_NOT_FOUND;
     }
 
+    static sy_follow_id follow_open(void* ctx, const sy_follow_v1* follow) {
+        auto* r = in_hook(ctx, "follow_open");
+        if (r == nullptr) return 0;
+        if (follow == nullptr || !SY_HAS_FIELD(follow, sy_follow_v1, idle_timeout_ms)) {
+            g_misuse.warn("plugin {}: follow_open without a whole sy_follow_v1; refused",
+                          r->name());
+            return 0;
+        }
+        return r->follows().open(*follow);
+    }
+
+    static sy_status follow_close(void* ctx, sy_follow_id follow) {
+        auto* r = in_hook(ctx, "follow_close");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (r->follows().close(follow)) return SY_OK;
+        g_misuse.info(
+            "plugin {}: follow_close of follow {}, which is not running; SY_ERR_NOT_FOUND",
+            r->name(), follow);
+        return SY_ERR_NOT_FOUND;
+    }
+
     static sy_str request_header(const sy_request_v1* request, sy_str name) {
         return to_sy(header_of(request, sv(name)));
     }
@@ -538,6 +559,8 @@ sy_host_v1 make_host_table(PluginRuntime* runtime) {
     host.origin_host_allowed = &HostApi::origin_host_allowed;
     host.respond = &HostApi::respond;
     host.respond_file = &HostApi::respond_file;
+    host.follow_open = &HostApi::follow_open;
+    host.follow_close = &HostApi::follow_close;
     return host;
 }
 

@@ -4,7 +4,7 @@
 // The swap itself is one task on the plugin's dispatcher. Everything for the plugin —
 // client frames, bus events, timers — queues behind it while it runs, and runs in order
 // on the new instance afterwards: that is the pause. Connections, their state, groups,
-// timers and bus subscriptions belong to the runtime, so they carry over untouched.
+// timers, follows and bus subscriptions belong to the runtime, so they carry over untouched.
 //
 // A swap either happens whole or leaves nothing behind: what the new generation's
 // create() started is undone when it fails (create_journal.hpp), and a swap the
@@ -168,6 +168,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     args.generation = generation;
     void* created = nullptr;
     creating_.open(timers_.next_id());
+    follows_.mark_create_start();
     const sy_status status =
         call_hook(hooks_, "create", [&] { return next.create(&host_, &args, &created); });
     if (status != SY_OK || created == nullptr) {

@@ -132,6 +132,10 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
       effects_(pool, creating_),
       timers_(home_.io(), dispatcher_, creating_,
               [this](sy_timer_id id, uint64_t tag) { fire_timer(id, tag); }),
+      follows_(pool, dispatcher_, creating_, config_.name,
+               [this](sy_follow_id id, const sy_follow_event_v1& event) {
+                   return deliver_follow(id, event);
+               }),
       deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
       files_(kFileQueueLimit) {
     init_host_table();
@@ -248,6 +252,8 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
             HookScope scope(hooks_, "on_shutdown");
             desc_->on_shutdown(instance_);
         }
+        // A stopping plugin follows nothing: its streams end without news.
+        follows_.clear();
         done->set_value();
     });
     return future;
@@ -255,6 +261,7 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
 
 void PluginRuntime::destroy_instance() {
     timers_.clear();
+    follows_.clear();
     if (instance_ != nullptr) {
         HookScope scope(hooks_, "destroy");
         desc_->destroy(instance_);
@@ -604,6 +611,15 @@ void PluginRuntime::fire_timer(sy_timer_id id, uint64_t tag) {
     HookScope scope(hooks_, "on_timer");
     const sy_status status = desc_->on_timer(instance_, id, tag);
     if (status != SY_OK) hook_failed("on_timer", status, 0);
+}
+
+sy_status PluginRuntime::deliver_follow(sy_follow_id id, const sy_follow_event_v1& event) {
+    // A 1.0 or 1.1 descriptor ends before on_follow: the field is not there to read.
+    if (instance_ == nullptr || desc_ == nullptr || !SY_HAS_FIELD(desc_, sy_plugin_v1, on_follow) ||
+        desc_->on_follow == nullptr) {
+        return SY_OK;
+    }
+    return call_hook(hooks_, "on_follow", [&] { return desc_->on_follow(instance_, id, &event); });
 }
 
 } // namespace switchyard

@@ -3,12 +3,13 @@
 // and the calls into the instance (requests, connection events, bus events, timers).
 //
 // Everything a plugin can see survives a change of instance: its open connections and
-// their state (ConnectionRegistry), its groups (GroupTable), its timers (TimerTable), its
-// bus subscriptions (StreamSubscriptions) and the frames it holds (FrameLedger) are the
-// runtime's, not the instance's, and the instance is called only through the dispatcher,
-// one call at a time. What the plugin makes happen on the network workers (sends,
-// broadcasts, closes, group changes) goes through PluginEffects, bounded. The host table
-// (host_api.cpp) works on all of these through the public accessors below.
+// their state (ConnectionRegistry), its groups (GroupTable), its timers (TimerTable), the
+// event streams it follows (FollowTable), its bus subscriptions (StreamSubscriptions)
+// and the frames it holds (FrameLedger) are the runtime's, not the instance's, and the
+// instance is called only through the dispatcher, one call at a time. What the plugin
+// makes happen on the network workers (sends, broadcasts, closes, group changes) goes
+// through PluginEffects, bounded. The host table (host_api.cpp) works on all of these
+// through the public accessors below.
 #pragma once
 
 #include "bus/bus_engine.hpp"
@@ -21,6 +22,7 @@
 #include "plugin/connection_registry.hpp"
 #include "plugin/create_journal.hpp"
 #include "plugin/deferred_requests.hpp"
+#include "plugin/follow_table.hpp"
 #include "plugin/frame_ledger.hpp"
 #include "plugin/group_table.hpp"
 #include "plugin/hook_scope.hpp"
@@ -143,6 +145,7 @@ class PluginRuntime final : public ConnectionObserver {
     GroupTable& groups() noexcept { return groups_; }
     FrameLedger& frames() noexcept { return frames_; }
     TimerTable& timers() noexcept { return timers_; }
+    FollowTable& follows() noexcept { return follows_; }
     const PublishLanes& lanes() const noexcept { return lanes_; }
     BusEngine& bus() noexcept { return bus_; }
     DeferredRequests& deferred() noexcept { return deferred_; }
@@ -181,6 +184,8 @@ class PluginRuntime final : public ConnectionObserver {
     void deliver_event(const Event& event, bool gap);
     // Calls the instance's on_timer for a timer that is due (dispatcher).
     void fire_timer(sy_timer_id id, uint64_t tag);
+    // Calls the instance's on_follow, when its descriptor has one (dispatcher).
+    sy_status deliver_follow(sy_follow_id id, const sy_follow_event_v1& event);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
 
@@ -220,6 +225,7 @@ class PluginRuntime final : public ConnectionObserver {
     PluginEffects effects_; // sends, broadcasts and tasks on the workers
     FrameLedger frames_;
     TimerTable timers_;
+    FollowTable follows_;
     DeferredRequests deferred_; // requests answered later (respond, respond_file)
     FileResponder files_;       // reads the files respond_file names, off the workers
 };

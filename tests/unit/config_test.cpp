@@ -561,7 +561,12 @@ TEST_CASE("the shipped config files parse", "[config]") {
               R"({"auth_token":"","backend_commands":[],"dashboard_dir":")" + dashboard +
                   R"(","ping_interval_ms":30000,"pong_timeout_ms":10000,"public_origin":""})");
         CHECK(std::filesystem::is_regular_file(dashboard + "/index.html"));
-        for (const char* disabled : {"clijaw", "jetstart", "claudecontrol"}) {
+        const PluginConfig* clijaw = find_plugin(config, "clijaw");
+        REQUIRE(clijaw != nullptr);
+        CHECK(clijaw->enabled);
+        REQUIRE(clijaw->listen.size() == 1);
+        CHECK(clijaw->listen[0].address.to_string() == "127.0.0.1:3457");
+        for (const char* disabled : {"jetstart", "claudecontrol"}) {
             INFO(disabled);
             REQUIRE(find_plugin(config, disabled) != nullptr);
             CHECK_FALSE(find_plugin(config, disabled)->enabled);

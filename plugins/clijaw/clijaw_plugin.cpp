@@ -1,0 +1,419 @@
+// clijaw: CLI-JAW's event channel (seed 002, PROTOCOLS.md "clijaw").
+//
+// GET /api/events is a data-only SSE stream of the bus stream `clijaw`: `id: <seq>` (the
+// bus sequence) and `data: {...data, "topic", "event"}` per event, ": connected" first,
+// ": ping" every heartbeat_ms, a replay from Last-Event-ID (or ?lastEventId=) out of the
+// bus's replay ring, at most max_listeners listeners. A WebSocket upgrade on any path is
+// the legacy fallback: `{type, ...data, ts}` frames, the latest statuses on connect, and
+// send_message / stop going to inbound/clijaw. Loopback peers pass; others need the
+// Bearer token; a browser Origin must be an allowed host and gets the CORS headers. With
+// `workers` configured the plugin is also a manager (clijaw_manager.hpp).
+//
+// Every event is encoded once per transport and broadcast to one group (SSE listeners
+// and WebSockets in separate groups: a raw SSE frame never reaches a WebSocket). Internal
+// events, and topic `trace` whatever the publisher says, reach nobody.
+#include "clijaw_auth.hpp"
+#include "clijaw_log_budget.hpp"
+#include "clijaw_manager.hpp"
+#include "clijaw_protocol.hpp"
+#include "clijaw_settings.hpp"
+#include "clijaw_snapshot.hpp"
+
+#include <switchyard/plugin.hpp>
+
+#include <array>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace switchyard::clijaw {
+namespace {
+
+constexpr std::string_view kUnauthorized = R"({"error":"UNAUTHORIZED"})";
+constexpr std::string_view kForbiddenOrigin = R"({"error":"FORBIDDEN_ORIGIN"})";
+constexpr std::string_view kCapacity = R"({"error":"SSE_CAPACITY"})";
+constexpr std::string_view kNotFound = R"({"error":"NOT_FOUND"})";
+
+// Largest WebSocket message a client may send.
+constexpr uint64_t kMaxMessageBytes = 1 << 20;
+// Bytes that may wait in one connection's write queue (the endpoint's default; the
+// config's max_queued_bytes overrides it, unseen by the plugin).
+constexpr uint64_t kMaxQueuedBytes = 4 << 20;
+// What a replay may queue at once on a new listener: well inside kMaxQueuedBytes, so the
+// live events that follow it have room. More than this is left for the client's next
+// connection (it resumes from the last id it got).
+constexpr size_t kReplayBudgetBytes = 3 << 20;
+// A replay leaves in frames of about this size (many events each), not one per event.
+constexpr size_t kReplayFrameBytes = 64 << 10;
+// An accepted SSE request whose on_open never came (the client vanished in between) gives
+// its slot back after this long.
+constexpr int64_t kReservationMs = 5'000;
+
+constexpr uint64_t kHeartbeatTimerTag = 1;
+
+// The indices of kRoutes, as the kernel reports them in Request::route_index().
+enum Route : uint32_t { kEventsRoute, kPreflightRoute, kWorkersRoute, kSocketRoute, kRestRoute };
+
+// The value of header `name` when the request has one, even an empty one.
+std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
+    for (const sy_header& header : request.headers()) {
+        const std::string_view key = sdk::to_string_view(header.name);
+        if (key.size() != name.size()) continue;
+        bool same = true;
+        for (size_t i = 0; i < key.size() && same; ++i) {
+            const auto lower = [](char c) {
+                return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+            };
+            same = lower(key[i]) == lower(name[i]);
+        }
+        if (same) return sdk::to_string_view(header.value);
+    }
+    return std::nullopt;
+}
+
+sy_status ignore_gone(sy_status status) {
+    return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
+}
+
+void refuse(sdk::Response& response, uint16_t status, std::string_view body) {
+    response.status = status;
+    response.body = body;
+}
+
+class ClijawPlugin final : public sdk::Plugin {
+  public:
+    static constexpr const char* kName = "clijaw";
+    static constexpr const char* kVersion = "1.0.0";
+    static constexpr const char* kDescription =
+        "CLI-JAW: data-only SSE GET /api/events with replay, legacy WebSocket on any path, "
+        "CORS, manager mode following workers' /api/events";
+    // The WebSocket route at "*" leaves a plain request to the HTTP routes after it.
+    static constexpr sy_route_v1 kRoutes[] = {sdk::sse_route("/api/events"),
+                                              sdk::http_route("OPTIONS", "*"),
+                                              sdk::http_route("GET", "/api/manager/workers"),
+                                              sdk::websocket_route("*"), sdk::http_route("*", "*")};
+    static constexpr sy_endpoint_v1 kEndpoints[] = {
+        sdk::endpoint("default", "127.0.0.1:3457", kRoutes, kMaxMessageBytes, 0, kMaxQueuedBytes)};
+    static constexpr const char* kStreams[] = {"clijaw"};
+
+    ClijawPlugin(sdk::Host host, const sdk::Config& config)
+        : Plugin(host),
+          settings_(parse_settings(config.json)),
+          listeners_(host.group("sse")),
+          sockets_(host.group("ws")),
+          connected_frame_(host.frame(SY_FRAME_RAW, kConnectedComment)),
+          ping_frame_(host.frame(SY_FRAME_RAW, kPingComment)),
+          gap_frame_(host.frame(SY_FRAME_RAW, kReplayGapFrame)) {
+        for (const std::string& name : settings_.allowed_origins)
+            allowed_hosts_.push_back(sdk::to_sy_str(name));
+        Snapshot previous;
+        if (!config.snapshot.empty()) {
+            if (std::optional<Snapshot> decoded = decode_snapshot(config.snapshot)) {
+                previous = std::move(*decoded);
+            } else {
+                host.warn("the previous generation's snapshot is unreadable; ignored");
+            }
+        }
+        last_handled_seq_ = previous.last_handled_seq;
+        for (size_t slot = 0; slot < kLatestStatusCount; ++slot) {
+            if (previous.latest_status[slot].empty()) continue;
+            latest_status_text_[slot] = std::move(previous.latest_status[slot]);
+            latest_status_[slot] = host.frame(SY_FRAME_TEXT, latest_status_text_[slot]);
+        }
+        // The kernel kept the previous generation's timers: restart them with this one's
+        // settings.
+        if (previous.heartbeat_timer != 0) host.timer_cancel(previous.heartbeat_timer);
+        heartbeat_timer_ =
+            host.timer_start(settings_.heartbeat_ms, settings_.heartbeat_ms, kHeartbeatTimerTag);
+        if (heartbeat_timer_ == 0) throw std::runtime_error("could not start the heartbeat timer");
+        manager_.emplace(host, settings_, std::move(previous.workers));
+        manager_->start(previous.stall_timer);
+    }
+
+    std::string snapshot() override {
+        Snapshot state;
+        state.last_handled_seq = last_handled_seq_;
+        state.latest_status = latest_status_text_;
+        state.heartbeat_timer = heartbeat_timer_;
+        state.stall_timer = manager_->stall_timer();
+        state.workers = manager_->workers();
+        return encode_snapshot(state);
+    }
+
+    sy_status on_http(const sdk::Request& request, sdk::Response& response) override {
+        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        if (request.route_index() == kPreflightRoute) {
+            // A preflight never carries credentials (browsers send none): it is answered
+            // for an allowed Origin without the token; it reveals nothing.
+            if (!host().origin_host_allowed(request, allowed_hosts_)) {
+                refuse(response, 403, kForbiddenOrigin);
+                return SY_OK;
+            }
+            response.status = 204;
+            if (origin) append_preflight_headers(response.headers, *origin);
+            return SY_OK;
+        }
+        if (!admitted(request, response)) return SY_OK;
+        if (origin) append_cors_headers(response.headers, *origin);
+        if (request.route_index() == kWorkersRoute) {
+            response.status = 200;
+            response.body = manager_->workers_json();
+            return SY_OK;
+        }
+        refuse(response, 404, kNotFound);
+        return SY_OK;
+    }
+
+    sy_status on_accept(const sdk::Request& request, sdk::Response& response) override {
+        if (!admitted(request, response)) return SY_OK;
+        if (request.route_kind() != SY_ROUTE_SSE) return SY_OK;
+        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        if (origin) append_cors_headers(response.headers, *origin);
+        expire_reservations();
+        if (host().group_size(listeners_) + reservations_.size() >= settings_.max_listeners) {
+            refuse(response, 503, kCapacity);
+            return SY_OK;
+        }
+        reservations_.push_back(host().now_ms());
+        return SY_OK;
+    }
+
+    sy_status on_open(sy_conn_id conn, const sdk::Request& request) override {
+        if (request.route_kind() == SY_ROUTE_SSE) return open_listener(conn, request);
+        return open_socket(conn);
+    }
+
+    sy_status on_message(sy_conn_id conn, sy_frame_kind kind, std::string_view payload) override {
+        if (kind != SY_FRAME_TEXT) {
+            log_bad_message(conn, "a binary message");
+            return SY_OK;
+        }
+        const ClientMessage message = read_client_message(payload);
+        if (!message.valid) {
+            log_bad_message(conn, message.problem);
+            return SY_OK;
+        }
+        const std::string scope = inbound_scope(conn);
+        sdk::Publish event;
+        event.topic = kInboundTopic;
+        event.type = message.type;
+        event.data = payload;
+        event.scope = scope;
+        if (!host().publish(event))
+            log_bad_message(conn, "the bus refused it (" + message.type + ")");
+        return SY_OK;
+    }
+
+    sy_status on_event(const sdk::Event& event) override {
+        // Events this plugin never saw (its queue was full) are still in the ring: send
+        // them first, in order, so live listeners miss nothing that is held.
+        const sy_event_v1& raw = event.raw();
+        if (SY_HAS_FIELD(&raw, sy_event_v1, gap) && raw.gap != 0 && last_handled_seq_ != 0 &&
+            event.seq() > last_handled_seq_ + 1) {
+            const uint64_t upto = event.seq();
+            host().replay(kStream, last_handled_seq_, [&](const sdk::Event& missed) {
+                if (missed.seq() < upto) deliver(missed);
+            });
+        }
+        deliver(event);
+        return SY_OK;
+    }
+
+    sy_status on_timer(sy_timer_id timer, uint64_t tag) override {
+        (void)timer;
+        if (tag == kHeartbeatTimerTag) {
+            // One frame for every listener; a listener that vanished without a FIN is
+            // found when the write fails, and its slot comes back.
+            if (host().group_size(listeners_) != 0) host().broadcast(listeners_, ping_frame_);
+            return SY_OK;
+        }
+        manager_->on_timer(tag);
+        return SY_OK;
+    }
+
+    sy_status on_follow(sy_follow_id follow, const sdk::FollowEvent& event) override {
+        return manager_->on_follow(follow, event);
+    }
+
+  private:
+    // Loopback or the Bearer token, then an allowed Origin. Fills a refusal and returns
+    // false otherwise.
+    bool admitted(const sdk::Request& request, sdk::Response& response) const {
+        if (!is_loopback_address(request.peer_address())) {
+            const std::optional<std::string_view> token =
+                bearer_token(request.header("Authorization"));
+            if (settings_.auth_token.empty() || !token ||
+                !host().secure_equals(*token, settings_.auth_token)) {
+                refuse(response, 401, kUnauthorized);
+                // A browser page from an allowed origin may read why.
+                const std::optional<std::string_view> origin = find_header(request, "Origin");
+                if (origin && host().origin_host_allowed(request, allowed_hosts_))
+                    append_cors_headers(response.headers, *origin);
+                return false;
+            }
+        }
+        if (!host().origin_host_allowed(request, allowed_hosts_)) {
+            refuse(response, 403, kForbiddenOrigin);
+            return false;
+        }
+        return true;
+    }
+
+    void expire_reservations() {
+        const int64_t now = host().now_ms();
+        while (!reservations_.empty() &&
+               (now - reservations_.front() >= kReservationMs || now < reservations_.front()))
+            reservations_.pop_front();
+    }
+
+    sy_status open_listener(sy_conn_id conn, const sdk::Request& request) {
+        expire_reservations();
+        if (!reservations_.empty()) reservations_.pop_front();
+        const sy_status status = host().send(conn, connected_frame_);
+        if (status != SY_OK) return ignore_gone(status);
+        // Last-Event-ID wins over ?lastEventId=; a value that is not a positive integer
+        // means no replay.
+        std::optional<uint64_t> cursor;
+        const std::string_view header = request.header("Last-Event-ID");
+        if (!header.empty()) {
+            cursor = parse_cursor(header);
+        } else if (std::optional<std::string> query = request.query_param("lastEventId")) {
+            cursor = parse_cursor(*query);
+        }
+        if (cursor && !replay(conn, *cursor)) {
+            // More than one connection's queue may hold: what fit is on its way; the
+            // client reconnects with the last id it got and gets the rest.
+            host().close(conn, 1000, "replay continues on the next connection");
+            return SY_OK;
+        }
+        return ignore_gone(host().group_add(listeners_, conn));
+    }
+
+    // Sends `conn` the gap notice when there is one, then the public events after
+    // `cursor` this plugin has already handled (the later ones reach it through the
+    // group). False when they did not all fit in one connection's queue.
+    bool replay(sy_conn_id conn, uint64_t cursor) {
+        const uint64_t limit = last_handled_seq_;
+        std::vector<std::string> chunks;
+        size_t queued = kConnectedComment.size() + kReplayGapFrame.size();
+        bool complete = true;
+        const sdk::ReplayResult result =
+            host().replay(kStream, cursor, [&](const sdk::Event& event) {
+                if (!complete || event.seq() > limit) return;
+                const std::string_view topic = clijaw_topic(event.topic());
+                if (is_private_event(event.internal(), topic)) return;
+                scratch_.clear();
+                append_sse_frame(scratch_, event.seq(), topic, event.type(),
+                                 data_members(event.data()));
+                // One event always goes, however large, so a client always progresses.
+                if (queued + scratch_.size() > kReplayBudgetBytes && !chunks.empty()) {
+                    complete = false;
+                    return;
+                }
+                queued += scratch_.size();
+                if (chunks.empty() || chunks.back().size() + scratch_.size() > kReplayFrameBytes)
+                    chunks.emplace_back();
+                chunks.back() += scratch_;
+            });
+        if (result.status != SY_OK) {
+            host().warn("replay of stream clijaw failed (status " + std::to_string(result.status) +
+                        "); the listener starts live");
+            return true;
+        }
+        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return true;
+        for (const std::string& chunk : chunks) {
+            sdk::Frame frame = host().frame(SY_FRAME_RAW, chunk);
+            if (!frame || host().send(conn, frame) != SY_OK) return true;
+        }
+        return complete;
+    }
+
+    sy_status open_socket(sy_conn_id conn) {
+        const sy_status status = host().group_add(sockets_, conn);
+        if (status != SY_OK) return ignore_gone(status);
+        for (const sdk::Frame& frame : latest_status_) {
+            if (frame) {
+                const sy_status sent = host().send(conn, frame);
+                if (sent != SY_OK) return ignore_gone(sent);
+            }
+        }
+        return SY_OK;
+    }
+
+    // One event to every listener and every WebSocket: encoded once per transport.
+    void deliver(const sdk::Event& event) {
+        if (event.seq() <= last_handled_seq_) return; // seen already (a catch-up's overlap)
+        last_handled_seq_ = event.seq();
+        const std::string_view topic = clijaw_topic(event.topic());
+        if (is_private_event(event.internal(), topic)) return;
+        const std::optional<size_t> slot = latest_status_slot(event.type());
+        const bool to_listeners = host().group_size(listeners_) != 0;
+        const bool to_sockets = host().group_size(sockets_) != 0;
+        if (!to_listeners && !to_sockets && !slot) return;
+        const json::Object members = data_members(event.data());
+        if (to_listeners) {
+            scratch_.clear();
+            append_sse_frame(scratch_, event.seq(), topic, event.type(), members);
+            sdk::Frame frame = host().frame(SY_FRAME_RAW, scratch_);
+            if (frame) {
+                host().broadcast(listeners_, frame);
+            } else {
+                too_large(event);
+            }
+        }
+        if (!to_sockets && !slot) return;
+        scratch_.clear();
+        append_ws_frame(scratch_, event.type(), members, event.ts());
+        sdk::Frame frame = host().frame(SY_FRAME_TEXT, scratch_);
+        if (!frame) {
+            too_large(event);
+            return;
+        }
+        if (to_sockets) host().broadcast(sockets_, frame);
+        if (slot) {
+            latest_status_text_[*slot] = scratch_;
+            latest_status_[*slot] = std::move(frame);
+        }
+    }
+
+    void too_large(const sdk::Event& event) const {
+        host().warn("event '" + std::string(event.type()) + "' seq " + std::to_string(event.seq()) +
+                    " is larger than a frame may be; not sent");
+    }
+
+    void log_bad_message(sy_conn_id conn, std::string_view problem) {
+        uint64_t suppressed = 0;
+        if (!bad_messages_log_.admit(host().now_ms(), suppressed)) return;
+        if (suppressed != 0)
+            host().info(std::to_string(suppressed) + " more ignored WebSocket messages not logged");
+        host().info("connection " + std::to_string(conn) +
+                    ": ignored a WebSocket message: " + std::string(problem));
+    }
+
+    ClijawSettings settings_;
+    std::vector<sy_str> allowed_hosts_; // views of settings_.allowed_origins
+    sy_group_id listeners_;             // SSE listeners of /api/events
+    sy_group_id sockets_;               // WebSocket clients
+    sdk::Frame connected_frame_;
+    sdk::Frame ping_frame_;
+    sdk::Frame gap_frame_;
+    // When each accepted SSE request whose on_open has not come yet was accepted.
+    std::deque<int64_t> reservations_;
+    // The last bus sequence of stream clijaw handed to the groups: a replay stops there.
+    uint64_t last_handled_seq_ = 0;
+    // The latest WebSocket frame of each status type, and its text (for the snapshot).
+    std::array<sdk::Frame, kLatestStatusCount> latest_status_;
+    std::array<std::string, kLatestStatusCount> latest_status_text_;
+    sy_timer_id heartbeat_timer_ = 0;
+    std::optional<Manager> manager_;
+    LogBudget bad_messages_log_{5};
+    std::string scratch_; // reused so encoding does not allocate once warmed up
+};
+
+} // namespace
+} // namespace switchyard::clijaw
+
+SWITCHYARD_PLUGIN(switchyard::clijaw::ClijawPlugin)
