@@ -267,6 +267,8 @@ void PluginRuntime::destroy_instance() {
         desc_->destroy(instance_);
         instance_ = nullptr;
     }
+    // destroy() is a hook: a follow it opened would outlive every instance.
+    follows_.clear();
     // References the plugin never released would pin their frames for the kernel's life.
     if (const size_t frames = frames_.release_all(); frames != 0) {
         spdlog::warn("plugin {}: {} frames were never released; the kernel releases them",

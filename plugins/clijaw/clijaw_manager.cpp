@@ -192,7 +192,10 @@ void Manager::on_worker_event(size_t index, sy_follow_id follow, const sdk::Foll
     if (!event.id().empty()) worker.last_event_id = event.id();
     worker.latest = std::string(event.data());
     const std::string topic = std::string(kStream) + "/" + parsed->topic;
-    const std::string data = worker_event_data(parsed->members, worker.url);
+    // The members as the worker sent them (a DOM would round integers above 2^63).
+    encoder_.load(event.data());
+    std::string data;
+    encoder_.append_worker_data(data, worker.url);
     sdk::Publish republished;
     republished.topic = topic;
     republished.type = parsed->event;

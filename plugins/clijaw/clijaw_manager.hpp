@@ -6,6 +6,7 @@
 // dropped and retried; nothing it sends can stall or crash the manager.
 #pragma once
 
+#include "clijaw_protocol.hpp"
 #include "clijaw_settings.hpp"
 
 #include <switchyard/plugin.hpp>
@@ -95,6 +96,7 @@ class Manager {
     // Workers of the previous generation the config no longer names.
     std::vector<WorkerState> departed_;
     sy_timer_id stall_timer_ = 0;
+    EventEncoder encoder_;
     bool said_cannot_follow_ = false;
     int64_t last_publish_warning_ms_ = 0;
 };

@@ -46,7 +46,8 @@ constexpr uint64_t kMaxQueuedBytes = 4 << 20;
 // live events that follow it have room. More than this is left for the client's next
 // connection (it resumes from the last id it got).
 constexpr size_t kReplayBudgetBytes = 3 << 20;
-// A replay leaves in frames of about this size (many events each), not one per event.
+// A replay leaves in frames of at least this size (many events each; the last one may be
+// smaller), not one frame per event.
 constexpr size_t kReplayFrameBytes = 64 << 10;
 // An accepted SSE request whose on_open never came (the client vanished in between) gives
 // its slot back after this long.
@@ -294,7 +295,8 @@ class ClijawPlugin final : public sdk::Plugin {
 
     // Sends `conn` the gap notice when there is one, then the public events after
     // `cursor` this plugin has already handled (the later ones reach it through the
-    // group). False when they did not all fit in one connection's queue.
+    // group). False when they did not all fit in one connection's queue, or one could not
+    // be queued: the caller then ends the stream.
     bool replay(sy_conn_id conn, uint64_t cursor) {
         const uint64_t limit = last_handled_seq_;
         std::vector<std::string> chunks;
@@ -306,15 +308,15 @@ class ClijawPlugin final : public sdk::Plugin {
                 const std::string_view topic = clijaw_topic(event.topic());
                 if (is_private_event(event.internal(), topic)) return;
                 scratch_.clear();
-                append_sse_frame(scratch_, event.seq(), topic, event.type(),
-                                 data_members(event.data()));
+                encoder_.load(event.data());
+                encoder_.append_sse(scratch_, event.seq(), topic, event.type());
                 // One event always goes, however large, so a client always progresses.
                 if (queued + scratch_.size() > kReplayBudgetBytes && !chunks.empty()) {
                     complete = false;
                     return;
                 }
                 queued += scratch_.size();
-                if (chunks.empty() || chunks.back().size() + scratch_.size() > kReplayFrameBytes)
+                if (chunks.empty() || chunks.back().size() >= kReplayFrameBytes)
                     chunks.emplace_back();
                 chunks.back() += scratch_;
             });
@@ -323,10 +325,12 @@ class ClijawPlugin final : public sdk::Plugin {
                         "); the listener starts live");
             return true;
         }
-        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return true;
+        // A frame that could not be queued (the connection is gone, or its queue is
+        // full) ends the stream: the listener must never go live past a hole.
+        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return false;
         for (const std::string& chunk : chunks) {
             sdk::Frame frame = host().frame(SY_FRAME_RAW, chunk);
-            if (!frame || host().send(conn, frame) != SY_OK) return true;
+            if (!frame || host().send(conn, frame) != SY_OK) return false;
         }
         return complete;
     }
@@ -353,10 +357,10 @@ class ClijawPlugin final : public sdk::Plugin {
         const bool to_listeners = host().group_size(listeners_) != 0;
         const bool to_sockets = host().group_size(sockets_) != 0;
         if (!to_listeners && !to_sockets && !slot) return;
-        const json::Object members = data_members(event.data());
+        encoder_.load(event.data());
         if (to_listeners) {
             scratch_.clear();
-            append_sse_frame(scratch_, event.seq(), topic, event.type(), members);
+            encoder_.append_sse(scratch_, event.seq(), topic, event.type());
             sdk::Frame frame = host().frame(SY_FRAME_RAW, scratch_);
             if (frame) {
                 host().broadcast(listeners_, frame);
@@ -366,7 +370,7 @@ class ClijawPlugin final : public sdk::Plugin {
         }
         if (!to_sockets && !slot) return;
         scratch_.clear();
-        append_ws_frame(scratch_, event.type(), members, event.ts());
+        encoder_.append_ws(scratch_, event.type(), event.ts());
         sdk::Frame frame = host().frame(SY_FRAME_TEXT, scratch_);
         if (!frame) {
             too_large(event);
@@ -410,7 +414,9 @@ class ClijawPlugin final : public sdk::Plugin {
     sy_timer_id heartbeat_timer_ = 0;
     std::optional<Manager> manager_;
     LogBudget bad_messages_log_{5};
-    std::string scratch_; // reused so encoding does not allocate once warmed up
+    // Reused so that encoding an event allocates nothing once warmed up.
+    EventEncoder encoder_;
+    std::string scratch_;
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "clijaw_protocol.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_map>
 #include <utility>
@@ -129,6 +130,320 @@ void append_ws_frame(std::string& out, std::string_view event, const json::Objec
         append_member(out, first, key, value);
     }
     append_member(out, first, "ts", json::Value(ts));
+    out.push_back('}');
+}
+
+namespace {
+
+// Up to this many members, repeated keys are found pair by pair; wider objects sort.
+constexpr size_t kPairwiseMembers = 16;
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t skip_space(std::string_view text, size_t i) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    return i;
+}
+
+// Copies the value starting at text[i] into `out` without whitespace between tokens, up
+// to the ',' or '}' that ends it at depth 0; `i` ends there. False on anything a valid
+// JSON value would not hold, a raw control character in a string included (so the copy
+// can never split an SSE data: line).
+bool copy_value(std::string_view text, size_t& i, std::string& out) {
+    int depth = 0;
+    bool any = false;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"') {
+            out.push_back('"');
+            for (++i; i < text.size() && text[i] != '"'; ++i) {
+                if (static_cast<unsigned char>(text[i]) < 0x20) return false;
+                if (text[i] == '\\') {
+                    if (i + 1 >= text.size() || static_cast<unsigned char>(text[i + 1]) < 0x20)
+                        return false;
+                    out.push_back(text[i++]);
+                }
+                out.push_back(text[i]);
+            }
+            if (i >= text.size()) return false;
+            out.push_back('"');
+            ++i;
+            any = true;
+            continue;
+        }
+        if (is_space(c)) {
+            ++i;
+            continue;
+        }
+        if (depth == 0 && (c == ',' || c == '}')) break;
+        if (static_cast<unsigned char>(c) < 0x20) return false;
+        if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (--depth < 0) return false;
+        }
+        out.push_back(c);
+        ++i;
+        any = true;
+    }
+    return any && depth == 0;
+}
+
+// The value of four hex digits at raw[at]; false when they are not there.
+bool hex4(std::string_view raw, size_t at, uint32_t& value) {
+    if (at + 4 > raw.size()) return false;
+    value = 0;
+    for (size_t k = at; k < at + 4; ++k) {
+        const char c = raw[k];
+        uint32_t digit = 0;
+        if (c >= '0' && c <= '9') {
+            digit = static_cast<uint32_t>(c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            digit = static_cast<uint32_t>(c - 'a' + 10);
+        } else if (c >= 'A' && c <= 'F') {
+            digit = static_cast<uint32_t>(c - 'A' + 10);
+        } else {
+            return false;
+        }
+        value = value * 16 + digit;
+    }
+    return true;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+// Decodes the body of a JSON string (between its quotes) into `out`; false on an escape
+// JSON does not have or a lone surrogate.
+bool unescape(std::string_view raw, std::string& out) {
+    for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '\\') {
+            out.push_back(raw[i]);
+            continue;
+        }
+        if (++i >= raw.size()) return false;
+        switch (raw[i]) {
+            case '"': out.push_back('"'); break;
+            case '\\': out.push_back('\\'); break;
+            case '/': out.push_back('/'); break;
+            case 'b': out.push_back('\b'); break;
+            case 'f': out.push_back('\f'); break;
+            case 'n': out.push_back('\n'); break;
+            case 'r': out.push_back('\r'); break;
+            case 't': out.push_back('\t'); break;
+            case 'u': {
+                uint32_t cp = 0;
+                if (!hex4(raw, i + 1, cp)) return false;
+                i += 4;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    uint32_t low = 0;
+                    if (i + 2 >= raw.size() || raw[i + 1] != '\\' || raw[i + 2] != 'u' ||
+                        !hex4(raw, i + 3, low) || low < 0xDC00 || low > 0xDFFF)
+                        return false;
+                    i += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default: return false;
+        }
+    }
+    return true;
+}
+
+void append_key(std::string& out, std::string_view key) {
+    out.push_back('"');
+    out += key;
+    out += "\":";
+}
+
+} // namespace
+
+void EventEncoder::load(std::string_view data_json) {
+    spliced_ = scan(data_json);
+    dom_.clear();
+    if (!spliced_) dom_ = data_members(data_json);
+}
+
+bool EventEncoder::scan(std::string_view data) {
+    text_.assign(data);
+    keys_.clear();
+    keys_.reserve(text_.size());
+    values_.clear();
+    members_.clear();
+    const std::string_view text(text_);
+    const size_t i = skip_space(text, 0);
+    if (i < text.size() && text[i] == '{') return scan_object(text, i + 1);
+    // Not an object: the member "data", as it was published.
+    size_t end = i;
+    if (!copy_value(text, end, values_) || skip_space(text, end) != text.size()) return false;
+    members_.push_back(Member{"data", "data", 0, values_.size(), false});
+    return true;
+}
+
+bool EventEncoder::scan_object(std::string_view text, size_t i) {
+    i = skip_space(text, i);
+    if (i < text.size() && text[i] == '}') return skip_space(text, i + 1) == text.size();
+    for (;;) {
+        if (i >= text.size() || text[i] != '"') return false;
+        const size_t key_begin = ++i;
+        bool escaped = false;
+        while (i < text.size() && text[i] != '"') {
+            if (static_cast<unsigned char>(text[i]) < 0x20) return false;
+            if (text[i] == '\\') {
+                escaped = true;
+                ++i;
+            }
+            ++i;
+        }
+        if (i >= text.size()) return false;
+        const std::string_view raw_key = text.substr(key_begin, i - key_begin);
+        std::string_view key = raw_key;
+        if (escaped) {
+            const size_t at = keys_.size();
+            if (!unescape(raw_key, keys_)) return false;
+            key = std::string_view(keys_).substr(at);
+        }
+        i = skip_space(text, i + 1);
+        if (i >= text.size() || text[i] != ':') return false;
+        i = skip_space(text, i + 1);
+        const size_t begin = values_.size();
+        if (!copy_value(text, i, values_)) return false;
+        members_.push_back(Member{raw_key, key, begin, values_.size(), false});
+        if (i >= text.size()) return false;
+        if (text[i] == '}') break;
+        i = skip_space(text, i + 1); // past the ','
+    }
+    if (skip_space(text, i + 1) != text.size()) return false;
+    merge_repeated_keys();
+    return true;
+}
+
+// A key sent twice keeps its first place and takes its last value (JSON.parse).
+void EventEncoder::merge_repeated_keys() {
+    const size_t n = members_.size();
+    if (n < 2) return;
+    if (n <= kPairwiseMembers) {
+        for (size_t j = 1; j < n; ++j) {
+            for (size_t k = 0; k < j; ++k) {
+                Member& first = members_[k];
+                if (first.repeated || first.key != members_[j].key) continue;
+                first.begin = members_[j].begin;
+                first.end = members_[j].end;
+                members_[j].repeated = true;
+                break;
+            }
+        }
+        return;
+    }
+    order_.resize(n);
+    for (size_t k = 0; k < n; ++k) order_[k] = k;
+    std::sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
+        return members_[a].key != members_[b].key ? members_[a].key < members_[b].key : a < b;
+    });
+    for (size_t run = 0; run < n;) {
+        size_t end = run + 1;
+        while (end < n && members_[order_[end]].key == members_[order_[run]].key) ++end;
+        if (end - run > 1) {
+            Member& first = members_[order_[run]];
+            const Member& last = members_[order_[end - 1]];
+            first.begin = last.begin;
+            first.end = last.end;
+            for (size_t k = run + 1; k < end; ++k) members_[order_[k]].repeated = true;
+        }
+        run = end;
+    }
+}
+
+void EventEncoder::append_sse(std::string& out, uint64_t seq, std::string_view topic,
+                              std::string_view event) const {
+    if (!spliced_) {
+        append_sse_frame(out, seq, topic, event, dom_);
+        return;
+    }
+    out += "id: ";
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, seq).ptr);
+    out += "\ndata: {";
+    for (const Member& member : members_) {
+        if (member.repeated || member.key == "topic" || member.key == "event") continue;
+        append_key(out, member.raw_key);
+        out += value(member);
+        out.push_back(',');
+    }
+    out += "\"topic\":";
+    json::append_escaped(out, topic);
+    out += ",\"event\":";
+    json::append_escaped(out, event);
+    out += "}\n\n";
+}
+
+void EventEncoder::append_ws(std::string& out, std::string_view event, int64_t ts) const {
+    if (!spliced_) {
+        append_ws_frame(out, event, dom_, ts);
+        return;
+    }
+    out += "{\"type\":";
+    const Member* own_type = nullptr;
+    for (const Member& member : members_) {
+        if (!member.repeated && member.key == "type") own_type = &member;
+    }
+    if (own_type != nullptr) {
+        out += value(*own_type);
+    } else {
+        json::append_escaped(out, event);
+    }
+    for (const Member& member : members_) {
+        if (member.repeated || member.key == "type" || member.key == "ts") continue;
+        out.push_back(',');
+        append_key(out, member.raw_key);
+        out += value(member);
+    }
+    out += ",\"ts\":";
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, ts).ptr);
+    out.push_back('}');
+}
+
+void EventEncoder::append_worker_data(std::string& out, std::string_view worker_url) const {
+    if (!spliced_) {
+        json::Object members;
+        for (const auto& [key, value] : dom_) {
+            if (key != "topic" && key != "event") members.emplace_back(key, value);
+        }
+        out += worker_event_data(members, worker_url);
+        return;
+    }
+    out.push_back('{');
+    for (const Member& member : members_) {
+        if (member.repeated || member.key == "topic" || member.key == "event" ||
+            member.key == "worker")
+            continue;
+        append_key(out, member.raw_key);
+        out += value(member);
+        out.push_back(',');
+    }
+    out += "\"worker\":";
+    json::append_escaped(out, worker_url);
     out.push_back('}');
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard::clijaw {
 
@@ -46,6 +47,52 @@ void append_sse_frame(std::string& out, uint64_t seq, std::string_view topic,
 // the shipping server: a member "type" replaces the event name, "ts" is always the bus's.
 void append_ws_frame(std::string& out, std::string_view event, const json::Object& members,
                      int64_t ts);
+
+// Encodes one event's frames without building a DOM: the data's members are copied as
+// they were published (numbers keep their digits: a DOM would round an integer above
+// 2^63 to a double) with the whitespace between tokens dropped, so a frame is always one
+// data: line, and spliced into the SSE and the WebSocket frame. A key sent twice keeps
+// its first place and its last value; an escaped key is compared unescaped; data that is
+// not an object is the member "data". Text that is not JSON (the bus never hands such
+// data out) goes through data_members() and the functions above. Reused from event to
+// event, it allocates nothing once warmed up.
+class EventEncoder {
+  public:
+    // Reads an event's data (a JSON text); the append functions encode that event.
+    void load(std::string_view data_json);
+    // As append_sse_frame.
+    void append_sse(std::string& out, uint64_t seq, std::string_view topic,
+                    std::string_view event) const;
+    // As append_ws_frame.
+    void append_ws(std::string& out, std::string_view event, int64_t ts) const;
+    // The data a manager republishes for a worker's event (read_worker_event said it is
+    // one): `{...data without topic, event and worker, "worker": worker_url}`.
+    void append_worker_data(std::string& out, std::string_view worker_url) const;
+    // Whether the data took the splicing path (for the tests).
+    bool spliced() const noexcept { return spliced_; }
+
+  private:
+    struct Member {
+        std::string_view raw_key; // as sent, without quotes (escapes kept)
+        std::string_view key;     // unescaped, for comparisons
+        size_t begin, end;        // the value's compact text in values_
+        bool repeated;            // a later copy of an earlier key: not written
+    };
+    bool scan(std::string_view text);
+    bool scan_object(std::string_view text, size_t i);
+    void merge_repeated_keys();
+    std::string_view value(const Member& member) const {
+        return std::string_view(values_).substr(member.begin, member.end - member.begin);
+    }
+
+    std::string text_; // the data, kept: raw keys are views into it
+    std::string keys_; // unescaped keys (reserved: views into it stay valid)
+    std::string values_;
+    std::vector<Member> members_;
+    std::vector<size_t> order_; // members_ indices sorted by key, for wide objects
+    json::Object dom_;
+    bool spliced_ = false;
+};
 
 // The replay cursor of a Last-Event-ID header or ?lastEventId= value: a positive decimal
 // integer (digits only, below 2^64); anything else means no replay.

@@ -333,6 +333,16 @@ TEST_CASE("follow: a refusal, a wrong content type and a refused connection end 
     CHECK(string_field(nobody[0], "reason") == "connection refused");
 }
 
+TEST_CASE("follow: follow_open and follow_close from a plugin's own thread are refused",
+          "[integration][follow]") {
+    auto kernel = start_probe();
+    const HttpClient probe(kernel.plugin_port("follow_probe"));
+    ScriptedServer server(replies(""));
+    // follow_open returns 0; follow_close SY_ERR_WRONG_THREAD (-7).
+    CHECK(probe.post("/from_thread?url=" + percent_encoded(server.url()), "").body == "0 -7");
+    CHECK(server.requests().empty());
+}
+
 TEST_CASE("follow: malformed urls are refused with 0", "[integration][follow]") {
     auto kernel = start_probe();
     const HttpClient probe(kernel.plugin_port("follow_probe"));

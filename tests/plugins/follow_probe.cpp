@@ -5,6 +5,8 @@
 //   POST /follow_many?n=&url=               n follow_opens in one hook; the body is how
 //                                           many returned 0
 //   POST /close/<id>                        follow_close; the body is its status
+//   POST /from_thread?url=                  follow_open and follow_close(1) from a thread
+//                                           of the plugin's own: "<id> <status>"
 //   GET  /seen                              every on_follow so far, as a JSON array:
 //        {"follow","gen","kind","tag","id","event","data","status","reason"}
 //   GET  /count/<id>                        "<events> <out of order>" of follow <id>,
@@ -20,6 +22,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -75,6 +78,15 @@ class FollowProbe final : public sdk::Plugin {
             size_t refused = 0;
             for (uint64_t i = 0; i < n; ++i) refused += host().follow_open(follow_of(request)) == 0;
             response.body = std::to_string(refused);
+        } else if (path == "/from_thread") {
+            // [hooks] functions called from a thread of the plugin's own: refused.
+            sy_follow_id id = 1;
+            sy_status closed = SY_OK;
+            std::thread([&] {
+                id = host().follow_open(follow_of(request));
+                closed = host().follow_close(1);
+            }).join();
+            response.body = std::to_string(id) + " " + std::to_string(closed);
         } else if (path.starts_with("/close/")) {
             response.body = std::to_string(host().follow_close(number(path.substr(7))));
         } else if (path == "/seen") {

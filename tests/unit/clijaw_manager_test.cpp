@@ -4,6 +4,7 @@
 // snapshot a reload hands on (clijaw_snapshot.hpp).
 #include "clijaw_manager.hpp"
 
+#include "clijaw_fake_host.hpp"
 #include "clijaw_snapshot.hpp"
 
 #include <switchyard/json.hpp>
@@ -19,107 +20,7 @@ using namespace switchyard::clijaw;
 
 namespace {
 
-std::string_view view(sy_str s) {
-    return s.ptr == nullptr ? "" : std::string_view(s.ptr, s.len);
-}
-
-// What the manager asked of the kernel.
-class FakeHost {
-  public:
-    struct Published {
-        std::string topic, type, data;
-        bool internal;
-    };
-    struct Timer {
-        uint64_t delay_ms, interval_ms, tag;
-    };
-    struct Followed {
-        std::string url, last_event_id, authorization;
-        uint64_t tag;
-        uint32_t idle_timeout_ms;
-    };
-
-    explicit FakeHost(bool can_follow = true) {
-        table_.struct_size = sizeof table_;
-        table_.abi_major = SY_ABI_MAJOR;
-        table_.abi_minor = SY_ABI_MINOR;
-        table_.ctx = this;
-        table_.log = [](void* ctx, sy_log_level, sy_str message) {
-            self(ctx).logs.emplace_back(view(message));
-        };
-        table_.now_ms = [](void* ctx) { return self(ctx).now; };
-        table_.publish = [](void* ctx, const sy_publish_v1* e, uint64_t* seq) -> sy_status {
-            self(ctx).published.push_back({std::string(view(e->topic)), std::string(view(e->type)),
-                                           std::string(view(e->data)), e->internal != 0});
-            if (seq != nullptr) *seq = self(ctx).published.size();
-            return SY_OK;
-        };
-        table_.timer_start = [](void* ctx, uint64_t delay, uint64_t interval,
-                                uint64_t tag) -> sy_timer_id {
-            const sy_timer_id id = ++self(ctx).next_id;
-            self(ctx).timers[id] = {delay, interval, tag};
-            return id;
-        };
-        table_.timer_cancel = [](void* ctx, sy_timer_id id) -> sy_status {
-            return self(ctx).timers.erase(id) != 0 ? SY_OK : SY_ERR_NOT_FOUND;
-        };
-        if (can_follow) {
-            table_.follow_open = [](void* ctx, const sy_follow_v1* f) -> sy_follow_id {
-                FakeHost& host = self(ctx);
-                Followed followed{std::string(view(f->url)), std::string(view(f->last_event_id)),
-                                  "", f->tag, f->idle_timeout_ms};
-                for (size_t i = 0; i < f->header_count; ++i) {
-                    if (view(f->headers[i].name) == "Authorization")
-                        followed.authorization = view(f->headers[i].value);
-                }
-                const sy_follow_id id = ++host.next_id;
-                host.follows[id] = followed;
-                return id;
-            };
-            table_.follow_close = [](void* ctx, sy_follow_id id) -> sy_status {
-                self(ctx).closed_follows.push_back(id);
-                return self(ctx).follows.erase(id) != 0 ? SY_OK : SY_ERR_NOT_FOUND;
-            };
-        }
-    }
-
-    sdk::Host host() const { return sdk::Host(&table_); }
-
-    // The id of the follow open on `url`, 0 when none.
-    sy_follow_id follow_of(std::string_view url) const {
-        for (const auto& [id, f] : follows) {
-            if (f.url == url) return id;
-        }
-        return 0;
-    }
-    // The timer with `tag`, 0 when none.
-    sy_timer_id timer_of(uint64_t tag) const {
-        for (const auto& [id, t] : timers) {
-            if (t.tag == tag) return id;
-        }
-        return 0;
-    }
-    // The published events of `type`.
-    std::vector<Published> of_type(std::string_view type) const {
-        std::vector<Published> out;
-        for (const Published& p : published) {
-            if (p.type == type) out.push_back(p);
-        }
-        return out;
-    }
-
-    int64_t now = 1'000'000;
-    uint64_t next_id = 0;
-    std::vector<std::string> logs;
-    std::vector<Published> published;
-    std::map<sy_timer_id, Timer> timers;
-    std::map<sy_follow_id, Followed> follows;
-    std::vector<sy_follow_id> closed_follows;
-
-  private:
-    static FakeHost& self(void* ctx) { return *static_cast<FakeHost*>(ctx); }
-    sy_host_v1 table_{};
-};
+using clijaw_testing::FakeHost;
 
 sy_status tell(Manager& manager, sy_follow_id follow, uint64_t tag, sy_follow_kind kind,
                std::string_view data = {}, std::string_view id = {}, std::string_view reason = {}) {
@@ -157,7 +58,7 @@ TEST_CASE("clijaw manager backoff doubles up to its cap", "[clijaw]") {
 TEST_CASE("clijaw manager follows workers and republishes their events tagged", "[clijaw]") {
     FakeHost fake;
     const ClijawSettings settings = two_workers();
-    Manager manager(fake.host(), settings, {});
+    Manager manager(sdk::Host(fake.table()), settings, {});
     manager.start(0);
     const sy_follow_id w1 = fake.follow_of("http://127.0.0.1:4001/api/events");
     REQUIRE(w1 != 0);
@@ -202,7 +103,7 @@ TEST_CASE("clijaw manager follows workers and republishes their events tagged", 
 TEST_CASE("clijaw manager reports a drop once, retries with capped backoff, resumes", "[clijaw]") {
     FakeHost fake;
     const ClijawSettings settings = two_workers();
-    Manager manager(fake.host(), settings, {});
+    Manager manager(sdk::Host(fake.table()), settings, {});
     manager.start(0);
     sy_follow_id w1 = fake.follow_of("http://127.0.0.1:4001/api/events");
     tell(manager, w1, 0, SY_FOLLOW_OPEN);
@@ -245,7 +146,7 @@ TEST_CASE("clijaw manager reports a drop once, retries with capped backoff, resu
 TEST_CASE("clijaw manager drops a worker that sends garbage and retries it", "[clijaw]") {
     FakeHost fake;
     const ClijawSettings settings = two_workers();
-    Manager manager(fake.host(), settings, {});
+    Manager manager(sdk::Host(fake.table()), settings, {});
     manager.start(0);
     const sy_follow_id w2 = fake.follow_of("http://127.0.0.1:4002/api/events");
     tell(manager, w2, 1, SY_FOLLOW_OPEN);
@@ -272,7 +173,7 @@ TEST_CASE("clijaw manager drops a worker that sends garbage and retries it", "[c
 TEST_CASE("clijaw manager says worker_stalled once per silence", "[clijaw]") {
     FakeHost fake;
     const ClijawSettings settings = two_workers();
-    Manager manager(fake.host(), settings, {});
+    Manager manager(sdk::Host(fake.table()), settings, {});
     manager.start(0);
     const sy_follow_id w1 = fake.follow_of("http://127.0.0.1:4001/api/events");
     tell(manager, w1, 0, SY_FOLLOW_OPEN);
@@ -294,7 +195,7 @@ TEST_CASE("clijaw manager says worker_stalled once per silence", "[clijaw]") {
 TEST_CASE("clijaw manager on a kernel that cannot follow: logs once, retries", "[clijaw]") {
     FakeHost fake(/*can_follow=*/false);
     const ClijawSettings settings = two_workers();
-    Manager manager(fake.host(), settings, {});
+    Manager manager(sdk::Host(fake.table()), settings, {});
     manager.start(0);
     CHECK(fake.of_type("worker_disconnected").size() == 2);
     CHECK(fake.timer_of(kRetryTimerTagBase + 0) != 0);
@@ -311,7 +212,7 @@ TEST_CASE("clijaw manager on a kernel that cannot follow: logs once, retries", "
 TEST_CASE("clijaw snapshot hands the state on across a reload", "[clijaw]") {
     FakeHost fake;
     ClijawSettings settings = two_workers();
-    Manager manager(fake.host(), settings, {});
+    Manager manager(sdk::Host(fake.table()), settings, {});
     manager.start(0);
     const sy_follow_id w1 = fake.follow_of("http://127.0.0.1:4001/api/events");
     tell(manager, w1, 0, SY_FOLLOW_OPEN);
@@ -345,7 +246,7 @@ TEST_CASE("clijaw snapshot hands the state on across a reload", "[clijaw]") {
     settings.workers = {"http://127.0.0.1:4001", "http://127.0.0.1:4003"};
     const sy_follow_id w2 = back->workers[1].follow;
     const size_t follows_before = fake.follows.size();
-    Manager next(fake.host(), settings, back->workers);
+    Manager next(sdk::Host(fake.table()), settings, back->workers);
     next.start(back->stall_timer);
     CHECK(fake.timers.count(back->stall_timer) == 0);
     CHECK(fake.follows.count(w1) == 1);
@@ -354,4 +255,20 @@ TEST_CASE("clijaw snapshot hands the state on across a reload", "[clijaw]") {
     CHECK(fake.follows.size() == follows_before);
     const auto workers = json::parse(next.workers_json());
     CHECK(workers->find("workers")->as_array()[0].find("lastEventId")->as_string() == "9");
+}
+
+TEST_CASE("clijaw manager republishes a worker's data as it was sent", "[clijaw]") {
+    FakeHost fake;
+    const ClijawSettings settings = two_workers();
+    Manager manager(sdk::Host(fake.table()), settings, {});
+    manager.start(0);
+    const sy_follow_id w1 = fake.follow_of("http://127.0.0.1:4001/api/events");
+    tell(manager, w1, 0, SY_FOLLOW_OPEN);
+    tell(
+        manager, w1, 0, SY_FOLLOW_EVENT,
+        R"({"u64":18446744073709551615,"frac":0.10,"topic":"agent","event":"agent_output","worker":"spoofed","k":1,"k":2})",
+        "1");
+    REQUIRE(fake.published.size() == 1);
+    CHECK(fake.published[0].data ==
+          R"({"u64":18446744073709551615,"frac":0.10,"k":2,"worker":"http://127.0.0.1:4001"})");
 }

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 using namespace switchyard::clijaw;
@@ -174,4 +175,115 @@ TEST_CASE("clijaw lets loopback peers in and reads Bearer tokens", "[clijaw]") {
                                                             "http://localhost:5173"));
     CHECK(headers[1] == std::pair<std::string, std::string>("Vary", "Origin"));
     CHECK(headers[3].second == "Authorization, Content-Type, Last-Event-ID");
+}
+
+namespace {
+
+// The same JSON value (members compared in order), whatever the text.
+bool same_json(std::string_view a, std::string_view b) {
+    const auto x = json::parse(a);
+    const auto y = json::parse(b);
+    return x && y && json::serialize(*x) == json::serialize(*y);
+}
+
+std::string sse_data_line(std::string_view frame) {
+    const size_t at = frame.find("data: ");
+    return std::string(frame.substr(at + 6, frame.size() - at - 8));
+}
+
+} // namespace
+
+TEST_CASE("clijaw's splicing encoder makes the frames the DOM path makes", "[clijaw]") {
+    EventEncoder encoder;
+    encoder.load(R"({"status":"running","n":1})");
+    CHECK(encoder.spliced());
+    std::string out;
+    encoder.append_sse(out, 7, "agent", "agent_status");
+    CHECK(out == sse(7, "agent", "agent_status", R"({"status":"running","n":1})"));
+    out.clear();
+    encoder.append_ws(out, "agent_status", 1234);
+    CHECK(out == ws("agent_status", R"({"status":"running","n":1})", 1234));
+
+    // Whitespace between tokens goes (a frame is one data: line); strings keep theirs.
+    encoder.load("{\n  \"a\" : [1, {\"b\" :\t\"x y\\n\"}] ,\r\n \"c\":null }\n");
+    CHECK(encoder.spliced());
+    out.clear();
+    encoder.append_sse(out, 1, "t", "e");
+    CHECK(out ==
+          "id: 1\ndata: {\"a\":[1,{\"b\":\"x "
+          "y\\n\"}],\"c\":null,\"topic\":\"t\",\"event\":\"e\"}\n\n");
+
+    const char* const cases[] = {
+        "{}",
+        R"({"topic":"x","event":"y","ok":true})",
+        R"({"type":"custom","ts":1,"x":null})",
+        R"({"text":"quote \" and \\ and \u00e9 and \/"})",
+        R"({"nested":{"topic":"inner","arr":[{},[],"}",",",":"]},"n":-1.5e3})",
+        R"({"k":1,"j":2,"k":3})",                // a repeated key: the DOM path
+        R"({"t\u006fpic":"escaped key","a":1})", // an escaped key: the DOM path
+        "[1,2]",                                 // not an object: the DOM path
+        R"("text")",
+        "42",
+        "{\"é\":\"ü\"}",
+    };
+    for (const char* data : cases) {
+        INFO(data);
+        encoder.load(data);
+        std::string spliced_sse;
+        encoder.append_sse(spliced_sse, 5, "agent", "agent_status");
+        const std::string dom_sse = sse(5, "agent", "agent_status", data);
+        CHECK(spliced_sse.starts_with("id: 5\ndata: {"));
+        CHECK(spliced_sse.ends_with("}\n\n"));
+        CHECK(std::count(spliced_sse.begin(), spliced_sse.end(), '\n') == 3);
+        CHECK(same_json(sse_data_line(spliced_sse), sse_data_line(dom_sse)));
+        std::string spliced_ws;
+        encoder.append_ws(spliced_ws, "agent_status", 99);
+        CHECK(same_json(spliced_ws, ws("agent_status", data, 99)));
+    }
+
+    // Every JSON text splices: repeated keys (first place, last value), escaped keys
+    // (compared unescaped), wide objects, and data that is not an object.
+    const auto spliced_sse = [&](std::string_view data) {
+        encoder.load(data);
+        CHECK(encoder.spliced());
+        std::string frame;
+        encoder.append_sse(frame, 1, "t", "e");
+        return frame;
+    };
+    CHECK(spliced_sse(R"({"k":1,"j":2,"k":3})") ==
+          "id: 1\ndata: {\"k\":3,\"j\":2,\"topic\":\"t\",\"event\":\"e\"}\n\n");
+    CHECK(spliced_sse(R"({"\u0074opic":1,"a\"b":2,"\ud83d\ude00":3})") ==
+          "id: 1\ndata: {\"a\\\"b\":2,\"\\ud83d\\ude00\":3,\"topic\":\"t\",\"event\":\"e\"}\n\n");
+    CHECK(spliced_sse("[1, 2]") ==
+          "id: 1\ndata: {\"data\":[1,2],\"topic\":\"t\",\"event\":\"e\"}\n\n");
+    std::string wide = "{";
+    for (int i = 0; i < 40; ++i)
+        wide += (i ? ",\"k" : "\"k") + std::to_string(i % 30) + "\":" + std::to_string(i);
+    wide += "}";
+    const std::string wide_frame = spliced_sse(wide);
+    CHECK(same_json(sse_data_line(wide_frame), sse_data_line(sse(1, "t", "e", wide))));
+    CHECK(wide_frame.find("\"k0\":30,\"k1\":31,") != std::string::npos);
+    // Numbers keep their digits (a DOM rounds integers above 2^63 to doubles).
+    CHECK(spliced_sse(R"({"u64":18446744073709551615,"big":1e400,"frac":0.10})") ==
+          "id: 1\ndata: {\"u64\":18446744073709551615,\"big\":1e400,\"frac\":0.10,\"topic\":"
+          "\"t\",\"event\":\"e\"}\n\n");
+    encoder.load(wide + "");
+    std::string wide_ws;
+    encoder.append_ws(wide_ws, "e", 1);
+    CHECK(same_json(wide_ws, ws("e", wide, 1)));
+    // Keys with escapes JSON does not have, or lone surrogates, are not JSON.
+    encoder.load(R"({"\x":1})");
+    CHECK_FALSE(encoder.spliced());
+    encoder.load(R"({"\ud83d":1})");
+    CHECK_FALSE(encoder.spliced());
+    // Broken text (the bus validates data; this is defence): never a raw newline out.
+    for (const char* broken : {"{\"a\":\"x\ny\"}", "{\"a\":1", "{\"a\" 1}", "{\"a\":}",
+                               "{\"a\":1,}", "{\"a\":1}}", "{\"a\":[1}"}) {
+        INFO(broken);
+        encoder.load(broken);
+        CHECK_FALSE(encoder.spliced());
+        out.clear();
+        encoder.append_sse(out, 1, "t", "e");
+        CHECK(std::count(out.begin(), out.end(), '\n') == 3);
+    }
 }
