@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""The scenarios of docs/benchmarks.md, Switchyard against the Node `ws` peer.
+"""The scenarios of docs/benchmarks.md, Switchyard against its Node peers.
 
 scripts/bench builds everything and calls this; run it directly only on a built tree.
 Each run starts a fresh server pinned to the first CPU, drives it with bench/loadgen pinned
 to the second, and stops it again; the servers alternate (S N S N ...) so that drift on
 the machine hits both alike. The table gives the median of each figure over the runs and
 the ratio Switchyard / Node. Raw results (one JSON line per run) go to --out.
+
+A scenario names its target: "groove" (Switchyard's groove plugin against the Node `ws`
+peer, bench/peers/node-ws) or "clijaw" (Switchyard's clijaw plugin against a Node server
+that serves CLI-JAW's `GET /api/events` the way the product does, bench/peers/node-clijaw).
+Switchyard runs only the target's plugin, with `workers = 1`.
 """
 
 import argparse
@@ -27,6 +32,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
+class Target:
+    """What a scenario measures: a Switchyard plugin and the Node server it is compared with."""
+    plugin: str          # the one plugin Switchyard runs
+    peer: str            # bench/peers/<peer>/server.js
+    peer_label: str      # the Node column's heading
+    topic: str           # the topic loadgen publishes to
+    sse_path: str        # the SSE stream: Switchyard's and the peer's (when they differ)
+    peer_sse_path: str
+
+
+TARGETS = {
+    "groove": Target("groove", "node-ws", "Node ws", "groove",
+                     # the kernel's own event stream, on the control API's port
+                     "/api/v1/events?stream=groove", "/api/v1/events"),
+    "clijaw": Target("clijaw", "node-clijaw", "Node (CLI-JAW's way)", "clijaw/bench",
+                     "/api/events", "/api/events"),
+}
+
+
+@dataclass
 class Scenario:
     name: str
     title: str
@@ -37,6 +62,7 @@ class Scenario:
     window: int = 64
     # Which figures the table shows for this scenario (keys of figures_of()).
     figures: list = field(default_factory=list)
+    target: str = "groove"  # a key of TARGETS
 
 
 FANOUT_FIGURES = ["deliveries_per_s", "deliveries_per_cpu_s", "p50_ms", "p99_ms", "max_ms",
@@ -56,6 +82,9 @@ SCENARIOS = [
              transport="sse", figures=FANOUT_FIGURES),
     Scenario("publish_0", "Publish: control-API publishes, no subscriber, window 64", 0, 500000,
              figures=["publishes_per_s", "publishes_per_cpu_s", "server_cpu_s"]),
+    # Issue 10: CLI-JAW's GET /api/events, the plugin against the product's way of serving it.
+    Scenario("clijaw", "CLI-JAW: 256 SSE listeners on /api/events, 10,000 messages of 128 B, "
+             "window 64", 256, 10000, transport="sse", figures=FANOUT_FIGURES, target="clijaw"),
 ]
 # Publishes per second with 1,000 subscribers is Fan-out A's publishes_per_s.
 
@@ -123,35 +152,38 @@ class Server:
                 self.proc.wait()
 
 
-def start_switchyard(build, cpu, workdir):
+def start_switchyard(build, cpu, workdir, target):
     config = Path(workdir) / "bench.toml"
     config.write_text(
         "[kernel]\nworkers = 1\nlog_level = \"warn\"\n"
         f"plugin_dir = \"{build / 'plugins'}\"\n"
         "[control]\nlisten = \"127.0.0.1:0\"\n"
-        "[plugins.groove]\nenabled = true\nlisten = \"127.0.0.1:0\"\n")
+        f"[plugins.{target.plugin}]\nenabled = true\nlisten = \"127.0.0.1:0\"\n")
     server = Server([str(build / "bin" / "switchyard"), "--config", str(config)],
                     r"switchyard ready control=([\d.]+):(\d+)", cpu)
     control = int(server.ready.group(2))
     with urllib.request.urlopen(f"http://127.0.0.1:{control}/api/v1/plugins", timeout=10) as r:
         plugins = json.load(r)["plugins"]
-    groove = next(p for p in plugins if p["name"] == "groove")
-    port = groove["endpoints"][0]["port"]
+    plugin = next(p for p in plugins if p["name"] == target.plugin)
+    port = plugin["endpoints"][0]["port"]
+    # The groove stream is the kernel's own, on the control port; clijaw's is the plugin's.
+    sse_port = control if target.plugin == "groove" else port
     urls = {
         "ws": f"ws://127.0.0.1:{port}/ws",
-        "sse": f"http://127.0.0.1:{control}/api/v1/events?stream=groove",
+        "sse": f"http://127.0.0.1:{sse_port}{target.sse_path}",
         "publish": f"http://127.0.0.1:{control}/api/v1/publish",
     }
     return server, urls
 
 
-def start_node(cpu):
-    peer = ROOT / "bench" / "peers" / "node-ws" / "server.js"
-    server = Server(["node", str(peer), "--port", "0"], r"node-ws ready port=(\d+)", cpu)
+def start_node(cpu, target):
+    peer = ROOT / "bench" / "peers" / target.peer / "server.js"
+    server = Server(["node", str(peer), "--port", "0"],
+                    re.escape(target.peer) + r" ready port=(\d+)", cpu)
     port = int(server.ready.group(1))
     urls = {
         "ws": f"ws://127.0.0.1:{port}/ws",
-        "sse": f"http://127.0.0.1:{port}/api/v1/events",
+        "sse": f"http://127.0.0.1:{port}{target.peer_sse_path}",
         "publish": f"http://127.0.0.1:{port}/api/v1/publish",
     }
     return server, urls
@@ -163,6 +195,7 @@ def run_loadgen(build, scenario, urls, server_pid, cpu, scale):
             "--subscribe", urls[scenario.transport],
             "--subscribers", str(scenario.subscribers),
             "--publish", urls["publish"],
+            "--topic", TARGETS[scenario.target].topic,
             "--messages", str(messages), "--size", str(scenario.size),
             "--window", str(scenario.window),
             "--server-pid", str(server_pid), "--label", scenario.name,
@@ -177,6 +210,12 @@ def run_loadgen(build, scenario, urls, server_pid, cpu, scale):
     result = json.loads(lines[-1])
     result["exit_status"] = done.returncode
     return result
+
+
+def complete(result, scenario):
+    """Whether every subscriber connected: loadgen counts deliveries to those that did, so
+    a server refusing some (a listener cap) would otherwise go unnoticed."""
+    return result.get("connected", 0) == scenario.subscribers
 
 
 def figures_of(result):
@@ -227,7 +266,8 @@ def table(results, scenarios):
         runs = {s: [figures_of(r) for r in results if r["label"] == scenario.name
                     and r["server_name"] == s] for s in ("switchyard", "node")}
         out.append(f"\n**{scenario.title}** ({len(runs['switchyard'])} + {len(runs['node'])} runs)\n")
-        out.append("| figure | Switchyard | Node ws | Switchyard / Node |")
+        out.append(f"| figure | Switchyard | {TARGETS[scenario.target].peer_label} | "
+                   "Switchyard / Node |")
         out.append("|---|---:|---:|---:|")
         for figure in scenario.figures:
             medians = {}
@@ -270,8 +310,9 @@ def main():
         for scenario in chosen:
             for run in range(args.runs):
                 for name in servers:
-                    server, urls = (start_switchyard(build, server_cpu, workdir) if name == "switchyard"
-                                    else start_node(server_cpu))
+                    target = TARGETS[scenario.target]
+                    server, urls = (start_switchyard(build, server_cpu, workdir, target)
+                                    if name == "switchyard" else start_node(server_cpu, target))
                     try:
                         result = run_loadgen(build, scenario, urls, server.pid, load_cpu, args.scale)
                     finally:
@@ -284,13 +325,18 @@ def main():
                     f = figures_of(result)
                     say(f"{scenario.name} run {run + 1} {name}: "
                         + ", ".join(f"{k}={fmt(f[k])}" for k in scenario.figures)
-                        + ("" if result["exit_status"] == 0 else f" (loadgen exit {result['exit_status']})"))
+                        + ("" if result["exit_status"] == 0 else f" (loadgen exit {result['exit_status']})")
+                        + ("" if complete(result, scenario) else
+                           f" (only {result.get('connected')} of {scenario.subscribers} connected)"))
 
     print(table(results, chosen))
     say(f"raw results: {out}")
-    failed = [r for r in results if r["exit_status"] != 0]
+    by_name = {s.name: s for s in chosen}
+    failed = [r for r in results
+              if r["exit_status"] != 0 or not complete(r, by_name[r["label"]])]
     if failed:
-        say(f"{len(failed)} run(s) lost or duplicated messages or failed to publish")
+        say(f"{len(failed)} run(s) lost or duplicated messages, failed to publish, "
+            "or did not connect every subscriber")
         return 1
     return 0
 
