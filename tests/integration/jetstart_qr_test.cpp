@@ -216,6 +216,27 @@ TEST_CASE("jetstart qr: the SVG decodes to the logged connect address with sessi
     CHECK(log.find(decoded) != std::string::npos);
 }
 
+TEST_CASE(
+    "jetstart qr: the QR code and the logged address name the ports the endpoints are bound "
+    "to",
+    "[integration][jetstart][qr]") {
+    // Port 0 in listen (as in every test): what a device scans must still reach the core
+    // socket and the artifacts, so it names the bound ports, not the defaults.
+    auto kernel = start_jetstart();
+    const std::string decoded = decode_qr(fetch_svg(kernel));
+    INFO("decoded: " << decoded << "\ncore port " << core_port(kernel) << ", http port "
+                     << http_port(kernel));
+    const std::regex number("\\d+");
+    std::vector<std::string> numbers;
+    for (auto it = std::sregex_iterator(decoded.begin(), decoded.end(), number);
+         it != std::sregex_iterator(); ++it)
+        numbers.push_back(it->str());
+    CHECK(std::find(numbers.begin(), numbers.end(), std::to_string(core_port(kernel))) !=
+          numbers.end());
+    CHECK(std::find(numbers.begin(), numbers.end(), std::to_string(http_port(kernel))) !=
+          numbers.end());
+}
+
 TEST_CASE("jetstart qr: generated secrets are logged and in the QR code, at least 128 bits each",
           "[integration][jetstart][qr]") {
     auto kernel = start_jetstart({}, false);
