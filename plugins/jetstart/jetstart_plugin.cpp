@@ -3,7 +3,7 @@
 // Three endpoints. `core` (WebSocket at "/"): a device's first message is client:connect,
 // checked against session_id (4001) and token (4002); anything else first, or nothing
 // within connect_timeout_ms, closes with 1008. An authenticated device joins the kernel
-// group "core": every core:* event of the bus stream `jetstream` becomes one frame,
+// group "core": every core:* event of the bus stream `jetstart` becomes one frame,
 // `{"type", "timestamp", "sessionId", ...data}`, encoded once and broadcast to that group
 // (a dex reload of 32 MiB is one shared buffer whatever the number of devices). Client
 // messages are validated and published on inbound/jetstart; client:log also reaches the
@@ -222,19 +222,18 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         const std::optional<sy_conn_id> target = scope_conn(event.scope());
         if (!target && host().group_size(core_) == 0) return SY_OK;
+        // The message is the data plus a head of type, timestamp and session: data this
+        // large cannot fit, and is refused before any byte is copied.
+        if (event.data().size() > settings_.max_message_bytes)
+            return too_large(event, event.data().size());
         scratch_.clear();
         if (!append_server_message(scratch_, type, event.ts(), settings_.session_id,
                                    event.data())) {
             host().warn("event '" + std::string(type) + "' has data that is not JSON; not sent");
             return SY_OK;
         }
-        if (scratch_.size() > settings_.max_message_bytes) {
-            host().warn("event '" + std::string(type) + "' is " + std::to_string(scratch_.size()) +
-                        " bytes, over max_message_bytes; not sent");
-            return SY_OK;
-        }
+        if (scratch_.size() > settings_.max_message_bytes) return too_large(event, scratch_.size());
         sdk::Frame frame = host().frame(SY_FRAME_TEXT, scratch_);
-        release_scratch();
         if (!frame) {
             host().warn("event '" + std::string(type) +
                         "' is larger than a frame may be; not sent");
@@ -270,6 +269,13 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
   private:
+    sy_status too_large(const sdk::Event& event, size_t bytes) const {
+        host().warn("event '" + std::string(event.type()) + "' seq " + std::to_string(event.seq()) +
+                    " is " + std::to_string(bytes) + " bytes, over max_message_bytes (" +
+                    std::to_string(settings_.max_message_bytes) + "); not sent");
+        return SY_OK;
+    }
+
     // Session and token: the config's; else the previous generation's (generated ones
     // must not change under connected devices); else new random ones.
     void adopt_secrets(const Snapshot& previous) {
@@ -542,11 +548,6 @@ class JetstartPlugin final : public sdk::Plugin {
         return std::nullopt;
     }
 
-    // A many-MiB payload's buffer is not kept between events.
-    void release_scratch() {
-        if (scratch_.capacity() > (1 << 20)) std::string().swap(scratch_);
-    }
-
     JetstartSettings settings_;
     sy_group_id core_; // authenticated core connections
     sy_group_id logs_; // logs sockets
@@ -559,6 +560,9 @@ class JetstartPlugin final : public sdk::Plugin {
     sy_timer_id sweep_timer_ = 0;
     int64_t ignored_window_ms_ = 0;
     uint32_t ignored_in_window_ = 0;
+    // Reused from event to event: a hot reload's payload is encoded into memory that is
+    // already mapped (first-touching 32 MiB costs more than copying it). Its capacity is
+    // bounded by the largest message sent (max_message_bytes and a little).
     std::string scratch_;
 };
 
