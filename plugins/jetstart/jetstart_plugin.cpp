@@ -118,6 +118,7 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         adopt_secrets(previous);
         for (Device& device : previous.devices) devices_.emplace(device.conn, std::move(device));
+        connect_timers_.insert(previous.connect_timers.begin(), previous.connect_timers.end());
         for (const std::string& text : previous.logs) restore_log(text);
         if (previous.sweep_timer != 0) host.timer_cancel(previous.sweep_timer);
         sweep_timer_ = host.timer_start(settings_.heartbeat_interval_ms,
@@ -140,6 +141,7 @@ class JetstartPlugin final : public sdk::Plugin {
         state.token = settings_.token;
         state.sweep_timer = sweep_timer_;
         for (const auto& [conn, device] : devices_) state.devices.push_back(device);
+        state.connect_timers.assign(connect_timers_.begin(), connect_timers_.end());
         for (const LogEntry& entry : store_.entries()) state.logs.push_back(entry.json);
         return encode_snapshot(state);
     }
@@ -189,8 +191,12 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         // A core socket has connect_timeout_ms to authenticate; the timer's tag is the
         // connection, so a later generation can still act on it.
-        if (host().timer_start(settings_.connect_timeout_ms, 0, conn) == 0)
+        const sy_timer_id timer = host().timer_start(settings_.connect_timeout_ms, 0, conn);
+        if (timer == 0) {
             host().warn("could not start a connect timer for connection " + std::to_string(conn));
+        } else {
+            connect_timers_[conn] = timer;
+        }
         return SY_OK;
     }
 
@@ -201,6 +207,7 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
     void on_close(sy_conn_id conn, uint16_t code, std::string_view reason) override {
+        cancel_connect_timer(conn);
         const auto it = devices_.find(conn);
         if (it == devices_.end()) return;
         devices_.erase(it);
@@ -256,6 +263,7 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         // A connect timer: the socket has not authenticated in time.
         const sy_conn_id conn = tag;
+        connect_timers_.erase(conn);
         if (!devices_.contains(conn))
             host().close(conn, kPolicyViolationCode, "client:connect not received in time");
         return SY_OK;
@@ -330,10 +338,11 @@ class JetstartPlugin final : public sdk::Plugin {
             return authenticate(conn, message, payload);
         }
         if (!message.problem.empty()) return send_error(conn, message.problem, message.type_name);
+        // Checked again, as a first one: a wrong session or token closes the socket.
+        if (message.type == ClientType::Connect) return authenticate(conn, message, payload);
         if (message.session_id && !host().secure_equals(*message.session_id, settings_.session_id))
             return send_error(conn, "sessionId does not match this session", message.type_name);
         switch (message.type) {
-            case ClientType::Connect: return authenticate(conn, message, payload);
             case ClientType::Heartbeat: device->second.heartbeats = true; break;
             case ClientType::Click:
                 if (device->second.platform != "web")
@@ -359,6 +368,7 @@ class JetstartPlugin final : public sdk::Plugin {
             devices_.erase(conn);
             return ignore_gone(host().close(conn, kTokenMismatchCode, kTokenMismatchReason));
         }
+        cancel_connect_timer(conn);
         const bool again = devices_.contains(conn);
         Device& device = devices_[conn];
         device.conn = conn;
@@ -376,6 +386,13 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         publish_inbound(conn, message.type_name, payload);
         return SY_OK;
+    }
+
+    void cancel_connect_timer(sy_conn_id conn) {
+        const auto it = connect_timers_.find(conn);
+        if (it == connect_timers_.end()) return;
+        host().timer_cancel(it->second);
+        connect_timers_.erase(it);
     }
 
     sy_status close_policy(sy_conn_id conn, std::string_view reason) {
@@ -554,6 +571,9 @@ class JetstartPlugin final : public sdk::Plugin {
     ConnectInfo connect_info_;
     std::string qr_svg_;
     std::unordered_map<sy_conn_id, Device> devices_;
+    // Core sockets not authenticated yet, and their connect timers (kept across a reload:
+    // the kernel keeps the timers, whose tag is the connection).
+    std::unordered_map<sy_conn_id, sy_timer_id> connect_timers_;
     std::unordered_set<sy_conn_id> dropped_; // dropped by the sweep, reported already
     LogStore store_;
     std::deque<sdk::Frame> log_frames_; // one per stored entry, in the same order
