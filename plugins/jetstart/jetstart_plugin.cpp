@@ -349,7 +349,11 @@ class JetstartPlugin final : public sdk::Plugin {
                     return send_error(conn, "client:click is accepted from the web platform only",
                                       message.type_name);
                 break;
-            case ClientType::Log: deliver_device_log(conn, message); break;
+            case ClientType::Log:
+                if (message.log_json.size() > kMaxLogEntryBytes)
+                    return send_error(conn, "log is larger than 256 KiB", message.type_name);
+                deliver_device_log(conn, message);
+                break;
             default: break;
         }
         publish_inbound(conn, message.type_name, payload);

@@ -80,6 +80,8 @@ TEST_CASE("jetstart settings: bad values and unknown keys are refused by name", 
     CHECK(refusal(R"({"max_message_bytes":268435457})")
               .starts_with("config key 'max_message_bytes'"));
     CHECK(refusal(R"({"max_log_entries":0})").starts_with("config key 'max_log_entries'"));
+    CHECK(refusal(R"({"max_log_entries":100001})") ==
+          "config key 'max_log_entries' must be a whole number from 1 to 100000");
     CHECK(refusal(R"({"artifact_dir":"relative/dir"})") ==
           "config key 'artifact_dir' must be an absolute folder");
     CHECK(refusal(R"({"advertised_host":"a/b"})") ==
