@@ -101,7 +101,8 @@ JetstartSettings parse_settings(std::string_view config_json) {
             } else if (key == "max_message_bytes") {
                 settings.max_message_bytes = bounded(value, key, 1024, kMaxMessageLimit);
             } else if (key == "max_log_entries") {
-                settings.max_log_entries = static_cast<uint32_t>(bounded(value, key, 1, kMaxLogEntriesLimit));
+                settings.max_log_entries =
+                    static_cast<uint32_t>(bounded(value, key, 1, kMaxLogEntriesLimit));
             } else if (key == "artifact_dir") {
                 settings.artifact_dir = string_value(value, key);
                 if (!settings.artifact_dir.empty() && !settings.artifact_dir.starts_with('/'))
