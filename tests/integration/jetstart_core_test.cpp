@@ -686,8 +686,8 @@ TEST_CASE(
     const uint64_t first_peak_kib = peak_resident_kib(kernel.pid());
 
     // More reloads: the slow device cannot take them; it is cut off, and the kernel does
-    // not keep a copy per publish for it. Without the cut-off it would hold all ten.
-    for (int round = 0; round < 10; ++round) {
+    // not keep a copy per publish for it.
+    for (int round = 0; round < 16; ++round) {
         publish_jetstart(kernel, "core:dex-reload", data);
         const auto message = witness.read(std::chrono::seconds(60));
         REQUIRE(message.has_value());
@@ -698,13 +698,15 @@ TEST_CASE(
     const uint64_t later_peak_kib = peak_resident_kib(kernel.pid());
     const uint64_t wire_kib = data.size() / 1024;
     INFO("peak RSS after the first reload "
-         << first_peak_kib << " KiB, after ten more " << later_peak_kib << " KiB, one message "
+         << first_peak_kib << " KiB, after sixteen more " << later_peak_kib << " KiB, one message "
          << wire_kib << " KiB; the slow device received " << slow.received().size() << " bytes");
-    // Bounded whatever was published: the endpoint lets one connection queue about three
-    // such messages (its byte bound) before cutting it off, and one publish in flight
-    // costs about four (body, bus event, splice, frame); ten held frames, as without the
-    // cut-off, would alone be ten.
-    CHECK(later_peak_kib < first_peak_kib + 8 * wire_kib);
+    // Bounded however many were published: the endpoint lets one connection queue about
+    // three such messages (its byte bound) before cutting it off, one publish in flight
+    // costs about four (body, bus event, splice, frame), and the allocator's heaps add
+    // their slack (measured here: 6.5x to 8.5x). Without the cut-off the slow device
+    // would hold all sixteen frames (measured with the bound lifted to 1 GiB: 16x after
+    // ten publishes).
+    CHECK(later_peak_kib < first_peak_kib + 12 * wire_kib);
     // The kernel still serves a fresh device.
     auto fresh = open_device(kernel);
     publish_jetstart(kernel, "core:build-start");
