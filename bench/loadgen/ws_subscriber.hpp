@@ -24,6 +24,7 @@ class WsSubscriber final : public Subscriber {
   private:
     std::string handshake_request() override;
     size_t consume(const char* p, size_t n) override;
+    size_t partial_message_size() const override { return reader_.partial_frame_size(); }
 
     const Url& url_;
     std::string key_;
