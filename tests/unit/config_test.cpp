@@ -566,15 +566,18 @@ TEST_CASE("the shipped config files parse", "[config]") {
         CHECK(clijaw->enabled);
         REQUIRE(clijaw->listen.size() == 1);
         CHECK(clijaw->listen[0].address.to_string() == "127.0.0.1:3457");
-        for (const char* disabled : {"jetstart", "claudecontrol"}) {
-            INFO(disabled);
-            REQUIRE(find_plugin(config, disabled) != nullptr);
-            CHECK_FALSE(find_plugin(config, disabled)->enabled);
-        }
+        REQUIRE(find_plugin(config, "claudecontrol") != nullptr);
+        CHECK_FALSE(find_plugin(config, "claudecontrol")->enabled);
         const PluginConfig* jetstart = find_plugin(config, "jetstart");
-        REQUIRE(jetstart->listen.size() == 2);
+        REQUIRE(jetstart != nullptr);
+        CHECK(jetstart->enabled);
+        REQUIRE(jetstart->listen.size() == 3);
         CHECK(jetstart->listen[0].endpoint == "core");
+        CHECK(jetstart->listen[0].address.to_string() == "127.0.0.1:8766");
         CHECK(jetstart->listen[1].endpoint == "logs");
+        CHECK(jetstart->listen[1].address.to_string() == "127.0.0.1:8767");
+        CHECK(jetstart->listen[2].endpoint == "http");
+        CHECK(jetstart->listen[2].address.to_string() == "127.0.0.1:8765");
     }
     SECTION("config/examples/minimal.toml") {
         Config config = load_config(source_dir / "config" / "examples" / "minimal.toml");
