@@ -3,7 +3,7 @@
 // Three endpoints. `core` (WebSocket at "/"): a device's first message is client:connect,
 // checked against session_id (4001) and token (4002); anything else first, or nothing
 // within connect_timeout_ms, closes with 1008. An authenticated device joins the kernel
-// group "core": every core:* event of the bus stream `jetstream` becomes one frame,
+// group "core": every core:* event of the bus stream `jetstart` becomes one frame,
 // `{"type", "timestamp", "sessionId", ...data}`, encoded once and broadcast to that group
 // (a dex reload of 32 MiB is one shared buffer whatever the number of devices). Client
 // messages are validated and published on inbound/jetstart; client:log also reaches the
@@ -118,6 +118,7 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         adopt_secrets(previous);
         for (Device& device : previous.devices) devices_.emplace(device.conn, std::move(device));
+        connect_timers_.insert(previous.connect_timers.begin(), previous.connect_timers.end());
         for (const std::string& text : previous.logs) restore_log(text);
         if (previous.sweep_timer != 0) host.timer_cancel(previous.sweep_timer);
         sweep_timer_ = host.timer_start(settings_.heartbeat_interval_ms,
@@ -140,6 +141,7 @@ class JetstartPlugin final : public sdk::Plugin {
         state.token = settings_.token;
         state.sweep_timer = sweep_timer_;
         for (const auto& [conn, device] : devices_) state.devices.push_back(device);
+        state.connect_timers.assign(connect_timers_.begin(), connect_timers_.end());
         for (const LogEntry& entry : store_.entries()) state.logs.push_back(entry.json);
         return encode_snapshot(state);
     }
@@ -189,8 +191,12 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         // A core socket has connect_timeout_ms to authenticate; the timer's tag is the
         // connection, so a later generation can still act on it.
-        if (host().timer_start(settings_.connect_timeout_ms, 0, conn) == 0)
+        const sy_timer_id timer = host().timer_start(settings_.connect_timeout_ms, 0, conn);
+        if (timer == 0) {
             host().warn("could not start a connect timer for connection " + std::to_string(conn));
+        } else {
+            connect_timers_[conn] = timer;
+        }
         return SY_OK;
     }
 
@@ -201,6 +207,7 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
     void on_close(sy_conn_id conn, uint16_t code, std::string_view reason) override {
+        cancel_connect_timer(conn);
         const auto it = devices_.find(conn);
         if (it == devices_.end()) return;
         devices_.erase(it);
@@ -222,19 +229,18 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         const std::optional<sy_conn_id> target = scope_conn(event.scope());
         if (!target && host().group_size(core_) == 0) return SY_OK;
+        // The message is the data plus a head of type, timestamp and session: data this
+        // large cannot fit, and is refused before any byte is copied.
+        if (event.data().size() > settings_.max_message_bytes)
+            return too_large(event, event.data().size());
         scratch_.clear();
         if (!append_server_message(scratch_, type, event.ts(), settings_.session_id,
                                    event.data())) {
             host().warn("event '" + std::string(type) + "' has data that is not JSON; not sent");
             return SY_OK;
         }
-        if (scratch_.size() > settings_.max_message_bytes) {
-            host().warn("event '" + std::string(type) + "' is " + std::to_string(scratch_.size()) +
-                        " bytes, over max_message_bytes; not sent");
-            return SY_OK;
-        }
+        if (scratch_.size() > settings_.max_message_bytes) return too_large(event, scratch_.size());
         sdk::Frame frame = host().frame(SY_FRAME_TEXT, scratch_);
-        release_scratch();
         if (!frame) {
             host().warn("event '" + std::string(type) +
                         "' is larger than a frame may be; not sent");
@@ -257,6 +263,7 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         // A connect timer: the socket has not authenticated in time.
         const sy_conn_id conn = tag;
+        connect_timers_.erase(conn);
         if (!devices_.contains(conn))
             host().close(conn, kPolicyViolationCode, "client:connect not received in time");
         return SY_OK;
@@ -270,6 +277,13 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
   private:
+    sy_status too_large(const sdk::Event& event, size_t bytes) const {
+        host().warn("event '" + std::string(event.type()) + "' seq " + std::to_string(event.seq()) +
+                    " is " + std::to_string(bytes) + " bytes, over max_message_bytes (" +
+                    std::to_string(settings_.max_message_bytes) + "); not sent");
+        return SY_OK;
+    }
+
     // Session and token: the config's; else the previous generation's (generated ones
     // must not change under connected devices); else new random ones.
     void adopt_secrets(const Snapshot& previous) {
@@ -324,17 +338,22 @@ class JetstartPlugin final : public sdk::Plugin {
             return authenticate(conn, message, payload);
         }
         if (!message.problem.empty()) return send_error(conn, message.problem, message.type_name);
+        // Checked again, as a first one: a wrong session or token closes the socket.
+        if (message.type == ClientType::Connect) return authenticate(conn, message, payload);
         if (message.session_id && !host().secure_equals(*message.session_id, settings_.session_id))
             return send_error(conn, "sessionId does not match this session", message.type_name);
         switch (message.type) {
-            case ClientType::Connect: return authenticate(conn, message, payload);
             case ClientType::Heartbeat: device->second.heartbeats = true; break;
             case ClientType::Click:
                 if (device->second.platform != "web")
                     return send_error(conn, "client:click is accepted from the web platform only",
                                       message.type_name);
                 break;
-            case ClientType::Log: deliver_device_log(conn, message); break;
+            case ClientType::Log:
+                if (message.log_json.size() > kMaxLogEntryBytes)
+                    return send_error(conn, "log is larger than 256 KiB", message.type_name);
+                deliver_device_log(conn, message);
+                break;
             default: break;
         }
         publish_inbound(conn, message.type_name, payload);
@@ -353,6 +372,7 @@ class JetstartPlugin final : public sdk::Plugin {
             devices_.erase(conn);
             return ignore_gone(host().close(conn, kTokenMismatchCode, kTokenMismatchReason));
         }
+        cancel_connect_timer(conn);
         const bool again = devices_.contains(conn);
         Device& device = devices_[conn];
         device.conn = conn;
@@ -370,6 +390,13 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         publish_inbound(conn, message.type_name, payload);
         return SY_OK;
+    }
+
+    void cancel_connect_timer(sy_conn_id conn) {
+        const auto it = connect_timers_.find(conn);
+        if (it == connect_timers_.end()) return;
+        host().timer_cancel(it->second);
+        connect_timers_.erase(it);
     }
 
     sy_status close_policy(sy_conn_id conn, std::string_view reason) {
@@ -542,23 +569,24 @@ class JetstartPlugin final : public sdk::Plugin {
         return std::nullopt;
     }
 
-    // A many-MiB payload's buffer is not kept between events.
-    void release_scratch() {
-        if (scratch_.capacity() > (1 << 20)) std::string().swap(scratch_);
-    }
-
     JetstartSettings settings_;
     sy_group_id core_; // authenticated core connections
     sy_group_id logs_; // logs sockets
     ConnectInfo connect_info_;
     std::string qr_svg_;
     std::unordered_map<sy_conn_id, Device> devices_;
+    // Core sockets not authenticated yet, and their connect timers (kept across a reload:
+    // the kernel keeps the timers, whose tag is the connection).
+    std::unordered_map<sy_conn_id, sy_timer_id> connect_timers_;
     std::unordered_set<sy_conn_id> dropped_; // dropped by the sweep, reported already
     LogStore store_;
     std::deque<sdk::Frame> log_frames_; // one per stored entry, in the same order
     sy_timer_id sweep_timer_ = 0;
     int64_t ignored_window_ms_ = 0;
     uint32_t ignored_in_window_ = 0;
+    // Reused from event to event: a hot reload's payload is encoded into memory that is
+    // already mapped (first-touching 32 MiB costs more than copying it). Its capacity is
+    // bounded by the largest message sent (max_message_bytes and a little).
     std::string scratch_;
 };
 

@@ -64,14 +64,15 @@ std::vector<std::string> terminal_rows(const QrMatrix& qr) {
 
 std::string svg_document(const QrMatrix& qr, int scale) {
     constexpr int kQuiet = 4;
-    const int size = qr.width + 2 * kQuiet;
-    const std::string side = std::to_string(size);
-    const std::string pixels = std::to_string(size * scale);
+    // Coordinates in pixels, viewBox equal to the size: some renderers (ImageMagick's own,
+    // which zbarimg uses) misdraw a viewBox scaled up to width/height.
+    const std::string pixels = std::to_string((qr.width + 2 * kQuiet) * scale);
+    const std::string step = std::to_string(scale);
     std::string out =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-        pixels + "\" height=\"" + pixels + "\" viewBox=\"0 0 " + side + ' ' + side +
-        "\" shape-rendering=\"crispEdges\">\n<rect width=\"" + side + "\" height=\"" + side +
+        pixels + "\" height=\"" + pixels + "\" viewBox=\"0 0 " + pixels + ' ' + pixels +
+        "\" shape-rendering=\"crispEdges\">\n<rect width=\"" + pixels + "\" height=\"" + pixels +
         "\" fill=\"#ffffff\"/>\n<path fill=\"#000000\" d=\"";
     for (int y = 0; y < qr.width; ++y) {
         for (int x = 0; x < qr.width;) {
@@ -81,8 +82,10 @@ std::string svg_document(const QrMatrix& qr, int scale) {
             }
             int run = 1;
             while (x + run < qr.width && qr.at(x + run, y)) ++run;
-            out += 'M' + std::to_string(x + kQuiet) + ' ' + std::to_string(y + kQuiet) + 'h' +
-                   std::to_string(run) + "v1h-" + std::to_string(run) + 'z';
+            const std::string width = std::to_string(run * scale);
+            out += 'M' + std::to_string((x + kQuiet) * scale) + ' ' +
+                   std::to_string((y + kQuiet) * scale) + 'h' + width + 'v' + step + 'h' + '-' +
+                   width + 'z';
             x += run;
         }
     }

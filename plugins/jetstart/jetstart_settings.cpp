@@ -14,6 +14,8 @@ namespace switchyard::jetstart {
 namespace {
 
 constexpr uint64_t kMaxMessageLimit = uint64_t{256} << 20;
+// A full replay must fit in a logs socket's queue (the endpoint takes 131,072 frames).
+constexpr uint64_t kMaxLogEntriesLimit = 100'000;
 
 std::invalid_argument key_error(std::string_view key, std::string_view problem) {
     return std::invalid_argument("config key '" + std::string(key) + "' " + std::string(problem));
@@ -99,7 +101,8 @@ JetstartSettings parse_settings(std::string_view config_json) {
             } else if (key == "max_message_bytes") {
                 settings.max_message_bytes = bounded(value, key, 1024, kMaxMessageLimit);
             } else if (key == "max_log_entries") {
-                settings.max_log_entries = static_cast<uint32_t>(bounded(value, key, 1, 1'000'000));
+                settings.max_log_entries =
+                    static_cast<uint32_t>(bounded(value, key, 1, kMaxLogEntriesLimit));
             } else if (key == "artifact_dir") {
                 settings.artifact_dir = string_value(value, key);
                 if (!settings.artifact_dir.empty() && !settings.artifact_dir.starts_with('/'))

@@ -40,6 +40,12 @@ std::string encode_snapshot(const Snapshot& snapshot) {
         out += ",\"lastSeen\":" + std::to_string(device.last_seen_ms);
         out += device.heartbeats ? ",\"heartbeats\":true}" : ",\"heartbeats\":false}";
     }
+    out += "],\"connectTimers\":[";
+    for (size_t i = 0; i < snapshot.connect_timers.size(); ++i) {
+        if (i != 0) out += ',';
+        out += '[' + std::to_string(snapshot.connect_timers[i].first) + ',' +
+               std::to_string(snapshot.connect_timers[i].second) + ']';
+    }
     out += "],\"logs\":[";
     for (size_t i = 0; i < snapshot.logs.size(); ++i) {
         if (i != 0) out += ',';
@@ -74,6 +80,16 @@ std::optional<Snapshot> decode_snapshot(std::string_view text) {
             return std::nullopt;
         snapshot.devices.push_back(
             Device{*conn, *platform, *last_seen->as_int64(), heartbeats->as_bool()});
+    }
+    const json::Value* timers = value->find("connectTimers");
+    if (timers == nullptr || !timers->is_array()) return std::nullopt;
+    for (const json::Value& pair : timers->as_array()) {
+        if (!pair.is_array() || pair.as_array().size() != 2) return std::nullopt;
+        const std::optional<int64_t> conn = pair.as_array()[0].as_int64();
+        const std::optional<int64_t> timer = pair.as_array()[1].as_int64();
+        if (!conn || !timer || *conn < 0 || *timer < 0) return std::nullopt;
+        snapshot.connect_timers.emplace_back(static_cast<uint64_t>(*conn),
+                                             static_cast<uint64_t>(*timer));
     }
     for (const json::Value& entry : logs->as_array())
         snapshot.logs.push_back(json::serialize(entry));

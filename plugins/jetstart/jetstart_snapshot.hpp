@@ -1,7 +1,8 @@
 // What one generation of the jetstart plugin hands to the next on a reload: the session
 // and token in use (generated ones must not change under connected devices), the
-// authenticated devices, the heartbeat sweep timer (the kernel keeps timers across a
-// reload) and the stored log entries.
+// authenticated devices, the sockets still to authenticate and their connect timers, the
+// heartbeat sweep timer (the kernel keeps timers across a reload) and the stored log
+// entries.
 #pragma once
 
 #include <switchyard/plugin.h>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace switchyard::jetstart {
@@ -27,6 +29,8 @@ struct Snapshot {
     std::string token;
     sy_timer_id sweep_timer = 0;
     std::vector<Device> devices;
+    // Core sockets not authenticated yet, and their connect timers.
+    std::vector<std::pair<sy_conn_id, sy_timer_id>> connect_timers;
     std::vector<std::string> logs; // LogEntry JSON texts, oldest first
 };
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <optional>
 
 using namespace switchyard;
@@ -572,12 +573,12 @@ TEST_CASE("the shipped config files parse", "[config]") {
         REQUIRE(jetstart != nullptr);
         CHECK(jetstart->enabled);
         REQUIRE(jetstart->listen.size() == 3);
-        CHECK(jetstart->listen[0].endpoint == "core");
-        CHECK(jetstart->listen[0].address.to_string() == "127.0.0.1:8766");
-        CHECK(jetstart->listen[1].endpoint == "logs");
-        CHECK(jetstart->listen[1].address.to_string() == "127.0.0.1:8767");
-        CHECK(jetstart->listen[2].endpoint == "http");
-        CHECK(jetstart->listen[2].address.to_string() == "127.0.0.1:8765");
+        std::map<std::string, std::string> endpoints;
+        for (const auto& listen : jetstart->listen)
+            endpoints[listen.endpoint] = listen.address.to_string();
+        CHECK(endpoints == std::map<std::string, std::string>{{"core", "127.0.0.1:8766"},
+                                                              {"logs", "127.0.0.1:8767"},
+                                                              {"http", "127.0.0.1:8765"}});
     }
     SECTION("config/examples/minimal.toml") {
         Config config = load_config(source_dir / "config" / "examples" / "minimal.toml");
