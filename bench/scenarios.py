@@ -8,8 +8,10 @@ the machine hits both alike. The table gives the median of each figure over the 
 the ratio Switchyard / Node. Raw results (one JSON line per run) go to --out.
 
 A scenario names its target: "groove" (Switchyard's groove plugin against the Node `ws`
-peer, bench/peers/node-ws) or "clijaw" (Switchyard's clijaw plugin against a Node server
-that serves CLI-JAW's `GET /api/events` the way the product does, bench/peers/node-clijaw).
+peer, bench/peers/node-ws), "clijaw" (Switchyard's clijaw plugin against a Node server
+that serves CLI-JAW's `GET /api/events` the way the product does, bench/peers/node-clijaw)
+or "jetstart" (Switchyard's jetstart plugin against a Node server that serves JetStart's
+core socket the way the product does, bench/peers/node-jetstart).
 Switchyard runs only the target's plugin, with `workers = 1`.
 """
 
@@ -31,6 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The JetStart session both servers expect (the plugin's session_id and token settings).
+JETSTART_SESSION = "0123456789abcdef0123456789abcdef"
+JETSTART_TOKEN = "fedcba9876543210fedcba9876543210"
+
+
 @dataclass
 class Target:
     """What a scenario measures: a Switchyard plugin and the Node server it is compared with."""
@@ -40,6 +47,11 @@ class Target:
     topic: str           # the topic loadgen publishes to
     sse_path: str        # the SSE stream: Switchyard's and the peer's (when they differ)
     peer_sse_path: str
+    ws_path: str = "/ws"  # the WebSocket path, the same on both sides
+    endpoint: str = ""    # the plugin's endpoint loadgen subscribes to ("": its first)
+    plugin_config: str = 'listen = "127.0.0.1:0"\n'  # the rest of [plugins.<plugin>]
+    peer_args: list = field(default_factory=list)     # extra arguments of server.js
+    loadgen_args: list = field(default_factory=list)  # extra arguments of loadgen
 
 
 TARGETS = {
@@ -48,6 +60,27 @@ TARGETS = {
                      "/api/v1/events?stream=groove", "/api/v1/events"),
     "clijaw": Target("clijaw", "node-clijaw", "Node (CLI-JAW's way)", "clijaw/bench",
                      "/api/events", "/api/events"),
+    # Issue 11: devices log in with client:connect and wait for core:connected; the
+    # publishes are core:dex-reload events whose dexBase64 is checked byte for byte.
+    "jetstart": Target(
+        "jetstart", "node-jetstart", "Node (JetStart's way)", "jetstart", "", "",
+        ws_path="/", endpoint="core",
+        plugin_config=('listen = { core = "127.0.0.1:0", logs = "127.0.0.1:0", '
+                       'http = "127.0.0.1:0" }\n'
+                       f'session_id = "{JETSTART_SESSION}"\ntoken = "{JETSTART_TOKEN}"\n'),
+        peer_args=["--session", JETSTART_SESSION, "--token", JETSTART_TOKEN],
+        loadgen_args=["--first-message",
+                      json.dumps({"type": "client:connect", "timestamp": int(time.time() * 1000),
+                                  "sessionId": JETSTART_SESSION,
+                                  "token": JETSTART_TOKEN,
+                                  "deviceInfo": {"id": "bench", "model": "loadgen",
+                                                 "platform": "android",
+                                                 "architecture": "x86_64"}},
+                                 separators=(",", ":")),
+                      "--await-reply", '"core:connected"',
+                      "--type", "core:dex-reload", "--payload-key", "dexBase64",
+                      "--data-extra", '"classNames":["dev.bench.MainActivity"]',
+                      "--verify-payload"]),
 }
 
 
@@ -63,6 +96,7 @@ class Scenario:
     # Which figures the table shows for this scenario (keys of figures_of()).
     figures: list = field(default_factory=list)
     target: str = "groove"  # a key of TARGETS
+    kernel_config: str = ""  # more of Switchyard's config file (sections other than the plugin's)
 
 
 FANOUT_FIGURES = ["deliveries_per_s", "deliveries_per_cpu_s", "p50_ms", "p99_ms", "max_ms",
@@ -88,6 +122,31 @@ SCENARIOS = [
 ]
 # Publishes per second with 1,000 subscribers is Fan-out A's publishes_per_s.
 
+# Issue 11: a 4 MiB dex reload to every device, one reload at a time (window 1) as a
+# developer saving files makes them; what it costs the server per delivery, and how far
+# its memory rises above where it stood before publishing (a payload per socket, or one).
+JETSTART_SIZE = 4 << 20
+JETSTART_FIGURES = ["deliveries_per_cpu_s", "cpu_per_delivery_ms", "peak_growth_mib",
+                    "peak_growth_payloads", "peak_growth_per_device_kib", "deliveries_per_s",
+                    "p50_ms", "max_ms", "server_cpu_s", "lost"]
+SCENARIOS += [
+    Scenario("jetstart", "JetStart: a 4 MiB core:dex-reload to 100 devices, 20 reloads, "
+             "window 1", 100, 20, size=JETSTART_SIZE, window=1, figures=JETSTART_FIGURES,
+             target="jetstart"),
+    # The same with a tenth of the devices: peak growth should not follow the device count.
+    Scenario("jetstart_10", "JetStart: a 4 MiB core:dex-reload to 10 devices, 20 reloads, "
+             "window 1", 10, 20, size=JETSTART_SIZE, window=1, figures=JETSTART_FIGURES,
+             target="jetstart"),
+    # The bus keeps every stream's newest events for replay (bus.replay = 1,000 events,
+    # bus.replay_bytes = 256 MiB by default), so with the defaults each reload stays in
+    # memory after it went out: the growth above counts them. With bus.replay = 1 the ring
+    # holds only the newest event, and the growth is one retained payload plus what a
+    # reload costs while it goes out.
+    Scenario("jetstart_replay1", "JetStart with bus.replay = 1: a 4 MiB core:dex-reload to "
+             "100 devices, 20 reloads, window 1", 100, 20, size=JETSTART_SIZE, window=1,
+             figures=JETSTART_FIGURES, target="jetstart", kernel_config="[bus]\nreplay = 1\n"),
+]
+
 LABELS = {
     "deliveries_per_s": "deliveries/s",
     "deliveries_per_cpu_s": "deliveries per server CPU-s",
@@ -101,10 +160,16 @@ LABELS = {
     "rss_per_connection_bytes": "server RSS per connection (B)",
     "rss_connected_kib": "server RSS, all connected (KiB)",
     "connect_s": "time to connect all (s)",
+    "cpu_per_delivery_ms": "server CPU per delivery (ms)",
+    "peak_growth_mib": "peak RSS growth (MiB)",
+    "peak_growth_payloads": "peak RSS growth ÷ payload (goal < 4)",
+    "peak_growth_per_device_kib": "peak RSS growth per device (KiB)",
 }
 # Figures where less is better (the ratio reads the other way).
 LOWER_IS_BETTER = {"p50_ms", "p99_ms", "max_ms", "server_cpu_s", "lost",
-                   "rss_per_connection_bytes", "rss_connected_kib", "connect_s"}
+                   "rss_per_connection_bytes", "rss_connected_kib", "connect_s",
+                   "cpu_per_delivery_ms", "peak_growth_mib", "peak_growth_payloads",
+                   "peak_growth_per_device_kib"}
 
 
 def say(*args):
@@ -152,24 +217,27 @@ class Server:
                 self.proc.wait()
 
 
-def start_switchyard(build, cpu, workdir, target):
+def start_switchyard(build, cpu, workdir, target, kernel_config=""):
     config = Path(workdir) / "bench.toml"
     config.write_text(
         "[kernel]\nworkers = 1\nlog_level = \"warn\"\n"
         f"plugin_dir = \"{build / 'plugins'}\"\n"
         "[control]\nlisten = \"127.0.0.1:0\"\n"
-        f"[plugins.{target.plugin}]\nenabled = true\nlisten = \"127.0.0.1:0\"\n")
+        f"{kernel_config}"
+        f"[plugins.{target.plugin}]\nenabled = true\n{target.plugin_config}")
     server = Server([str(build / "bin" / "switchyard"), "--config", str(config)],
                     r"switchyard ready control=([\d.]+):(\d+)", cpu)
     control = int(server.ready.group(2))
     with urllib.request.urlopen(f"http://127.0.0.1:{control}/api/v1/plugins", timeout=10) as r:
         plugins = json.load(r)["plugins"]
     plugin = next(p for p in plugins if p["name"] == target.plugin)
-    port = plugin["endpoints"][0]["port"]
+    endpoint = next(e for e in plugin["endpoints"] if not target.endpoint
+                    or e["name"] == target.endpoint)
+    port = endpoint["port"]
     # The groove stream is the kernel's own, on the control port; clijaw's is the plugin's.
     sse_port = control if target.plugin == "groove" else port
     urls = {
-        "ws": f"ws://127.0.0.1:{port}/ws",
+        "ws": f"ws://127.0.0.1:{port}{target.ws_path}",
         "sse": f"http://127.0.0.1:{sse_port}{target.sse_path}",
         "publish": f"http://127.0.0.1:{control}/api/v1/publish",
     }
@@ -178,11 +246,11 @@ def start_switchyard(build, cpu, workdir, target):
 
 def start_node(cpu, target):
     peer = ROOT / "bench" / "peers" / target.peer / "server.js"
-    server = Server(["node", str(peer), "--port", "0"],
+    server = Server(["node", str(peer), "--port", "0"] + target.peer_args,
                     re.escape(target.peer) + r" ready port=(\d+)", cpu)
     port = int(server.ready.group(1))
     urls = {
-        "ws": f"ws://127.0.0.1:{port}/ws",
+        "ws": f"ws://127.0.0.1:{port}{target.ws_path}",
         "sse": f"http://127.0.0.1:{port}{target.peer_sse_path}",
         "publish": f"http://127.0.0.1:{port}/api/v1/publish",
     }
@@ -199,7 +267,7 @@ def run_loadgen(build, scenario, urls, server_pid, cpu, scale):
             "--messages", str(messages), "--size", str(scenario.size),
             "--window", str(scenario.window),
             "--server-pid", str(server_pid), "--label", scenario.name,
-            "--timeout-s", "900"]
+            "--timeout-s", "900"] + TARGETS[scenario.target].loadgen_args
     if cpu is not None:
         argv = ["taskset", "-c", str(cpu)] + argv
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -216,6 +284,10 @@ def complete(result, scenario):
     """Whether every subscriber connected: loadgen counts deliveries to those that did, so
     a server refusing some (a listener cap) would otherwise go unnoticed."""
     return result.get("connected", 0) == scenario.subscribers
+
+
+def scaled(value, factor):
+    return None if value is None else value * factor
 
 
 def figures_of(result):
@@ -239,6 +311,11 @@ def figures_of(result):
         "rss_per_connection_bytes": server.get("rss_per_connection_bytes"),
         "rss_connected_kib": server.get("rss_connected_kib"),
         "connect_s": result.get("connect_s"),
+        "cpu_per_delivery_ms": scaled(server.get("cpu_per_delivery_us"), 1e-3),
+        "peak_growth_mib": scaled(server.get("peak_growth_bytes"), 1 / (1 << 20)),
+        "peak_growth_payloads": server.get("peak_growth_payloads"),
+        "peak_growth_per_device_kib": scaled(server.get("peak_growth_per_subscriber_bytes"),
+                                             1 / 1024),
     }
 
 
@@ -311,7 +388,8 @@ def main():
             for run in range(args.runs):
                 for name in servers:
                     target = TARGETS[scenario.target]
-                    server, urls = (start_switchyard(build, server_cpu, workdir, target)
+                    server, urls = (start_switchyard(build, server_cpu, workdir, target,
+                                                     scenario.kernel_config)
                                     if name == "switchyard" else start_node(server_cpu, target))
                     try:
                         result = run_loadgen(build, scenario, urls, server.pid, load_cpu, args.scale)

@@ -24,7 +24,7 @@ BenchRun::BenchRun(const Options& options) : options_(options), run_(options) {
     report_.counters = &run_.counters;
     report_.latency = &run_.latency;
     if (options_.server_pid > 0)
-        report_.server = ServerFigures{options_.server_pid, {}, {}, {}, {}};
+        report_.server = ServerFigures{options_.server_pid, {}, {}, {}, {}, {}, {}, false};
 }
 
 int BenchRun::run() {
@@ -163,6 +163,10 @@ void BenchRun::publish() {
         return;
     }
     report_.published_phase = true;
+    if (report_.server) {
+        report_.server->peak_reset = reset_peak_rss(options_.server_pid);
+        report_.server->rss_publish_start_kib = read_rss_kib(options_.server_pid);
+    }
     const std::optional<double> server_cpu0 =
         report_.server ? read_cpu_seconds(options_.server_pid) : std::nullopt;
     const double own_cpu0 = own_cpu_seconds();
@@ -197,6 +201,7 @@ void BenchRun::publish() {
         if (const auto cpu1 = read_cpu_seconds(options_.server_pid)) {
             report_.server->cpu_s = *cpu1 - *server_cpu0;
         }
+        report_.server->rss_peak_kib = read_peak_rss_kib(options_.server_pid);
     }
     progress("published", true);
 }

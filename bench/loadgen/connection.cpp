@@ -48,13 +48,16 @@ void Connection::connected() {
 }
 
 void Connection::readable() {
-    const ReadEnd end = read_available(fd_, leftover_, [this](const char* p, size_t n) {
-        now_ = now_ns();
-        const size_t used = consume(p, n);
-        // A handler that failed the connection (a pong that could not be sent, say)
-        // closed the socket: stop before reading from a descriptor that is gone.
-        return state_ == State::closed ? kStop : used;
-    });
+    const ReadEnd end = read_available(
+        fd_, leftover_,
+        [this](const char* p, size_t n) {
+            now_ = now_ns();
+            const size_t used = consume(p, n);
+            // A handler that failed the connection (a pong that could not be sent, say)
+            // closed the socket: stop before reading from a descriptor that is gone.
+            return state_ == State::closed ? kStop : used;
+        },
+        [this] { return partial_message_size(); });
     if (end == ReadEnd::eof) {
         fail(state_ == State::handshake ? "connection closed during the handshake"
                                         : "connection closed by the server");
@@ -74,8 +77,7 @@ void Connection::fail(const std::string& why) {
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
     state_ = State::closed;
-    leftover_.clear();
-    leftover_.shrink_to_fit();
+    leftover_.release();
     if (was_open) {
         on_lost(why);
     } else {

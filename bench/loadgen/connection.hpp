@@ -33,6 +33,9 @@ class Connection : public EventHandler {
     virtual std::string handshake_request() = 0;
     // Bytes received (leftover + new); returns bytes used or kStop. now_ns() is in now_.
     virtual size_t consume(const char* p, size_t n) = 0;
+    // The size of the message whose start consume() left unused, when it knows it (0:
+    // not known): the read loop then reads the rest of it and no further.
+    virtual size_t partial_message_size() const { return 0; }
     virtual void on_open() {}
     virtual void on_failed(const std::string& why) = 0; // never opened
     virtual void on_lost(const std::string& why) = 0;   // was open
@@ -55,7 +58,7 @@ class Connection : public EventHandler {
     int fd_ = -1;
     State state_ = State::idle;
     uint64_t deadline_ = 0;
-    std::string leftover_;
+    Leftover leftover_;
 };
 
 } // namespace loadgen

@@ -79,6 +79,11 @@ struct Parser {
             out.first_message = std::string(value);
             return true;
         }
+        if (name == "await-reply") {
+            if (value.empty()) return fail("--await-reply: must not be empty");
+            out.await_reply = std::string(value);
+            return true;
+        }
         if (name == "publish") return url(name, value, out.publish);
         if (name == "publish-header") return header(name, value, out.publish_headers);
         if (name == "topic") {
@@ -89,6 +94,19 @@ struct Parser {
         if (name == "type") {
             if (value.empty()) return fail("--type: must not be empty");
             out.type = std::string(value);
+            return true;
+        }
+        if (name == "payload-key") {
+            if (value.empty() || value.find_first_of("\"\\") != std::string_view::npos ||
+                value == "i" || value == "t")
+                return fail(
+                    "--payload-key: a non-empty name without quotes or backslashes, "
+                    "not i or t");
+            out.payload_key = std::string(value);
+            return true;
+        }
+        if (name == "data-extra") {
+            out.data_extra = std::string(value);
             return true;
         }
         if (name == "messages") return number(name, value, 0, 1000000000, out.messages);
@@ -120,11 +138,15 @@ struct Parser {
             return fail("--publish URL is required (or --messages 0 to connect only)");
         if (out.first_message && out.subscribe && out.subscribe->scheme != Url::Scheme::ws)
             return fail("--first-message needs a ws:// --subscribe URL");
-        const uint64_t min = PayloadFormat::min_size(out.messages);
+        if (out.await_reply && !out.first_message)
+            return fail("--await-reply needs --first-message");
+        const uint64_t min = PayloadFormat::min_size(out);
         if (out.size < min) {
             return fail("--size " + std::to_string(out.size) + " is too small: the data object " +
-                        "{\"i\":..,\"t\":..,\"p\":\"\"} needs at least " + std::to_string(min) +
-                        " bytes for " + std::to_string(out.messages) + " messages");
+                        "{\"i\":..,\"t\":..,\"" + out.payload_key + "\":\"\"" +
+                        (out.data_extra.empty() ? "" : "," + out.data_extra) + "} needs at least " +
+                        std::to_string(min) + " bytes for " + std::to_string(out.messages) +
+                        " messages");
         }
         return true;
     }
@@ -143,6 +165,10 @@ ParseResult parse_options(int argc, char** argv, Options& out, std::string& erro
         }
         std::string_view name = arg.substr(2);
         std::string_view value;
+        if (name == "verify-payload") { // the one flag without a value
+            out.verify_payload = true;
+            continue;
+        }
         if (const size_t eq = name.find('='); eq != std::string_view::npos) {
             value = name.substr(eq + 1);
             name = name.substr(0, eq);
@@ -170,6 +196,9 @@ Subscribers:
   --subscribers N          subscriber connections (default 100)
   --header "Name: value"   extra request header for every subscriber (repeatable)
   --first-message TEXT     text frame each WebSocket subscriber sends after the 101
+  --await-reply TEXT       with --first-message: a subscriber counts as connected only
+                           once a message containing TEXT answers it (any other message
+                           first fails it), e.g. an application-level login's reply
   --connect-batch K        connects/handshakes in progress at once (default 256)
   --connect-timeout-ms T   per connect + handshake (default 10000)
 
@@ -183,6 +212,11 @@ Publisher:
   --type T                 event type (default bench)
   --messages M             messages to publish (default 1000; 0 = connect only)
   --size S                 bytes of the data object {"i":..,"t":..,"p":"xx.."} (default 128)
+  --payload-key K          name of the padding member instead of "p" (e.g. dexBase64)
+  --data-extra MEMBERS     raw JSON members appended to the data object after the padding,
+                           e.g. '"classNames":["dev.bench.Main"]' (counted in --size)
+  --verify-payload         pad with a fixed pseudo-random [A-Za-z0-9] run and compare every
+                           delivery's padding byte for byte (malformed when not intact)
   --window W               messages in flight at most (default 64): a message is in flight
                            until answered (HTTP) and received by every subscriber
                            (ws:// with no subscribers: until written)

@@ -15,12 +15,16 @@ struct Options {
     uint32_t subscribers = 100;
     std::vector<std::string> headers; // "Name: value", sent by every subscriber
     std::optional<std::string> first_message;
-    std::optional<Url> publish; // required unless --messages 0
+    std::optional<std::string> await_reply; // a subscriber opens once a message holds this
+    std::optional<Url> publish;             // required unless --messages 0
     std::vector<std::string> publish_headers;
     std::string topic = "groove";
     std::string type = "bench";
     uint64_t messages = 1000;
     uint64_t size = 128;
+    std::string payload_key = "p"; // the data object's padding member
+    std::string data_extra;        // raw JSON members after the padding, e.g. "k":[1]
+    bool verify_payload = false;   // compare every delivery's padding byte for byte
     uint32_t window = 64;
     int server_pid = 0; // 0 = not given
     uint32_t settle_ms = 500;

@@ -23,14 +23,33 @@ std::optional<std::string> read_small_file(const std::string& path) {
     return std::string(buf, size_t(n));
 }
 
+// A "Name:   123 kB" line of /proc/PID/status, in KiB.
+std::optional<uint64_t> read_status_kib(int pid, const std::string& name) {
+    const auto text = read_small_file("/proc/" + std::to_string(pid) + "/status");
+    if (!text) return std::nullopt;
+    const std::string key = "\n" + name + ":";
+    const size_t at = text->find(key);
+    if (at == std::string::npos) return std::nullopt;
+    return std::strtoull(text->c_str() + at + key.size(), nullptr, 10);
+}
+
 } // namespace
 
 std::optional<uint64_t> read_rss_kib(int pid) {
-    const auto text = read_small_file("/proc/" + std::to_string(pid) + "/status");
-    if (!text) return std::nullopt;
-    const size_t at = text->find("\nVmRSS:");
-    if (at == std::string::npos) return std::nullopt;
-    return std::strtoull(text->c_str() + at + 7, nullptr, 10);
+    return read_status_kib(pid, "VmRSS");
+}
+
+std::optional<uint64_t> read_peak_rss_kib(int pid) {
+    return read_status_kib(pid, "VmHWM");
+}
+
+bool reset_peak_rss(int pid) {
+    const int fd =
+        open(("/proc/" + std::to_string(pid) + "/clear_refs").c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = write(fd, "5", 1) == 1;
+    close(fd);
+    return ok;
 }
 
 std::optional<double> read_cpu_seconds(int pid) {

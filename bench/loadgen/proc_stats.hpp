@@ -9,6 +9,13 @@ namespace loadgen {
 // VmRSS from /proc/PID/status, in KiB.
 std::optional<uint64_t> read_rss_kib(int pid);
 
+// VmHWM (peak RSS) from /proc/PID/status, in KiB.
+std::optional<uint64_t> read_peak_rss_kib(int pid);
+
+// Resets the process's VmHWM to its current RSS (writes 5 to /proc/PID/clear_refs; the
+// same user may). False when the kernel or permissions refuse.
+bool reset_peak_rss(int pid);
+
 // utime + stime from /proc/PID/stat, in seconds (all threads).
 std::optional<double> read_cpu_seconds(int pid);
 

@@ -11,8 +11,7 @@ namespace loadgen {
 
 class Publisher : public Connection {
   public:
-    explicit Publisher(RunState& run)
-        : Connection(run.loop), run_(run), payload_(run.options.size) {}
+    explicit Publisher(RunState& run) : Connection(run.loop), run_(run), payload_(run.payload) {}
 
     // Sends as many messages as the window allows, in one write.
     virtual void pump() = 0;
@@ -36,7 +35,7 @@ class Publisher : public Connection {
     }
 
     RunState& run_;
-    PayloadFormat payload_;
+    const PayloadFormat& payload_;
     std::string error_;
 };
 

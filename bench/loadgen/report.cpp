@@ -35,7 +35,25 @@ void add_server(JsonLine& j, const Report& r) {
     } else {
         j.null("rss_per_connection_bytes");
     }
+    j.add("rss_publish_start_kib", s.rss_publish_start_kib);
+    j.add("rss_peak_kib", s.rss_peak_kib).add("peak_reset", s.peak_reset);
+    if (s.rss_publish_start_kib && s.rss_peak_kib && r.published_phase) {
+        // How far memory rose above where publishing began: in bytes, per subscriber
+        // (deliveries that can be in flight at once with --window 1), and in payloads.
+        const double grown = (double(*s.rss_peak_kib) - double(*s.rss_publish_start_kib)) * 1024.0;
+        j.add("peak_growth_bytes", grown, 0);
+        j.add("peak_growth_per_subscriber_bytes", r.tracked > 0 ? grown / double(r.tracked) : 0.0,
+              0);
+        j.add("peak_growth_payloads", grown / double(r.options->size), 2);
+    } else {
+        j.null("peak_growth_bytes").null("peak_growth_per_subscriber_bytes");
+        j.null("peak_growth_payloads");
+    }
     j.add("cpu_s", s.cpu_s, 3);
+    j.add("cpu_per_delivery_us",
+          s.cpu_s && c.delivered > 0 ? std::optional<double>(*s.cpu_s * 1e6 / double(c.delivered))
+                                     : std::nullopt,
+          1);
     j.add("deliveries_per_cpu_s", per(double(c.delivered), s.cpu_s), 0);
     j.add("publishes_per_cpu_s", per(double(c.published), s.cpu_s), 0);
     j.end();

@@ -15,6 +15,11 @@ struct ServerFigures {
     std::optional<uint64_t> rss_connected_kib;
     std::optional<uint64_t> rss_end_kib;
     std::optional<double> cpu_s; // over the publishing phase
+    // Peak memory of the publishing phase: VmRSS when it began (right after VmHWM was
+    // reset to it) and VmHWM when it ended. Without the reset the peak may be older.
+    std::optional<uint64_t> rss_publish_start_kib;
+    std::optional<uint64_t> rss_peak_kib;
+    bool peak_reset = false;
 };
 
 struct Report {

@@ -6,6 +6,7 @@
 #include "flow.hpp"
 #include "latency_histogram.hpp"
 #include "options.hpp"
+#include "payload.hpp"
 #include "random.hpp"
 #include "socket.hpp"
 
@@ -30,11 +31,12 @@ struct Counters {
 };
 
 struct RunState {
-    RunState(const Options& o) : options(o), flow(o.messages, o.window) {}
+    RunState(const Options& o) : options(o), flow(o.messages, o.window), payload(o) {}
 
     const Options& options;
     EventLoop loop;
     Flow flow;
+    PayloadFormat payload; // what is published, and what every delivery must carry
     Random random;
     Counters counters;
     LatencyHistogram latency;

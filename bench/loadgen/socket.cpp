@@ -63,6 +63,39 @@ bool OutBuffer::flush(int fd) {
     return true;
 }
 
+void Leftover::resize(size_t n) {
+    if (n > capacity_) {
+        // Doubling: a big frame read in steps costs O(size) copying in all.
+        size_t capacity = capacity_ == 0 ? 4096 : capacity_;
+        while (capacity < n) capacity *= 2;
+        auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+        if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+        data_ = std::move(grown);
+        capacity_ = capacity;
+    }
+    size_ = n;
+}
+
+void Leftover::assign(const char* p, size_t n) {
+    size_ = 0;
+    resize(n);
+    if (n > 0) std::memcpy(data_.get(), p, n);
+}
+
+void Leftover::erase_front(size_t n) {
+    if (n >= size_) {
+        size_ = 0;
+        return;
+    }
+    std::memmove(data_.get(), data_.get() + n, size_ - n);
+    size_ -= n;
+}
+
+void Leftover::release() {
+    data_.reset();
+    size_ = capacity_ = 0;
+}
+
 char* shared_read_buffer() {
     static char buffer[kSharedBufferSize];
     return buffer;

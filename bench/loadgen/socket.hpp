@@ -6,10 +6,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace loadgen {
@@ -43,6 +45,32 @@ class OutBuffer {
     size_t sent_ = 0;
 };
 
+// A connection's partial frame or line between reads. Unlike std::string it grows
+// without zero-filling and keeps its capacity when emptied, so a stream of multi-MiB
+// frames is read straight into it with no per-read memset or reallocation copy.
+class Leftover {
+  public:
+    Leftover() = default;
+    Leftover(const Leftover&) = delete;
+    Leftover& operator=(const Leftover&) = delete;
+
+    char* data() { return data_.get(); }
+    size_t size() const { return size_; }
+    size_t capacity() const { return capacity_; }
+    // Sets the size to n; bytes past the old size are uninitialised.
+    void resize(size_t n);
+    void assign(const char* p, size_t n);
+    // Drops the first n bytes.
+    void erase_front(size_t n);
+    // Frees the memory (a closed connection).
+    void release();
+
+  private:
+    std::unique_ptr<char[]> data_;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
+};
+
 // Every connection reads into this one buffer, so an idle connection costs no buffer;
 // only a partial frame or line left at the end of a read is copied out to the
 // connection's own leftover string.
@@ -55,23 +83,28 @@ enum class ReadEnd { drained, eof, error, stopped };
 
 // Reads everything the socket has. consume(p, n) is shown the connection's leftover
 // bytes followed by what was just read, and returns how many bytes it used (the rest
-// is kept as leftover for next time) or kStop.
-template <class Consume>
-ReadEnd read_available(int fd, std::string& leftover, Consume&& consume) {
+// is kept as leftover for next time) or kStop. partial() tells the size of the message
+// the leftover starts (0: not known), so that a big one is read up to its end and no
+// further: the leftover then empties with no bytes of the next message to move.
+template <class Consume, class Partial>
+ReadEnd read_available(int fd, Leftover& leftover, Consume&& consume, Partial&& partial) {
     char* shared = shared_read_buffer();
     for (;;) {
         // A partial message larger than half the shared buffer (a big frame) is read
-        // straight into the leftover string, which then grows to hold it.
+        // straight into the leftover, which then grows to hold it; each read fills
+        // whatever capacity it already has.
         const bool big = leftover.size() > kSharedBufferSize / 2;
         size_t have = leftover.size();
         char* buf;
         size_t cap;
         if (big) {
-            leftover.resize(have + kSharedBufferSize / 2);
+            const size_t whole = partial();
+            leftover.resize(
+                whole > have ? whole : std::max(have + kSharedBufferSize / 2, leftover.capacity()));
             buf = leftover.data();
             cap = leftover.size();
         } else {
-            std::memcpy(shared, leftover.data(), have);
+            if (have > 0) std::memcpy(shared, leftover.data(), have);
             buf = shared;
             cap = kSharedBufferSize;
         }
@@ -87,7 +120,7 @@ ReadEnd read_available(int fd, std::string& leftover, Consume&& consume) {
         if (used == kStop) return ReadEnd::stopped;
         if (big) {
             leftover.resize(total);
-            leftover.erase(0, used);
+            leftover.erase_front(used);
         } else {
             leftover.assign(shared + used, total - used);
         }

@@ -8,7 +8,9 @@ void Subscriber::record(const char* p, size_t n) {
     if (state() != State::open) return; // a frame parsed after the connection failed
     Counters& c = run_.counters;
     uint64_t i = 0, t = 0;
-    if (!scan_message(p, n, i, t) || seen_.empty() || i >= run_.options.messages) {
+    const char* after = nullptr;
+    if (!scan_message(p, n, i, t, &after) || seen_.empty() || i >= run_.options.messages ||
+        (run_.payload.verifying() && !run_.payload.intact(after, p + n, i, t))) {
         ++c.malformed;
         RunState::note(c.first_malformed, std::string(p, n < 200 ? n : 200));
         return;

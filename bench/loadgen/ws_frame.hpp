@@ -34,7 +34,12 @@ class FrameReader {
     template <class Handler>
     size_t parse(const char* data, size_t n, Handler& handler);
 
+    // Bytes of the whole frame the last parse() stopped in the middle of (header
+    // included), 0 when it stopped between frames or before a frame's length was known.
+    size_t partial_frame_size() const { return partial_frame_size_; }
+
   private:
+    size_t partial_frame_size_ = 0;
     static constexpr uint64_t kMaxMessage = 256u << 20;
     std::string fragments_;
     bool fragmented_ = false;
@@ -47,6 +52,7 @@ size_t FrameReader::parse(const char* data, size_t n, Handler& handler) {
         return kStop;
     };
     size_t pos = 0;
+    partial_frame_size_ = 0;
     for (;;) {
         const size_t avail = n - pos;
         if (avail < 2) return pos;
@@ -68,7 +74,10 @@ size_t FrameReader::parse(const char* data, size_t n, Handler& handler) {
             header = 10;
         }
         if (len > kMaxMessage) return stop("frame too large");
-        if (avail - header < len) return pos; // partial frame: the caller keeps it
+        if (avail - header < len) { // partial frame: the caller keeps it
+            partial_frame_size_ = header + size_t(len);
+            return pos;
+        }
         const char* payload = data + pos + header;
         pos += header + size_t(len);
         switch (opcode) {

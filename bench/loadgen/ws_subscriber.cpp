@@ -2,6 +2,8 @@
 
 #include "ws_handshake.hpp"
 
+#include <cstring>
+
 namespace loadgen {
 
 std::string WsSubscriber::handshake_request() {
@@ -11,7 +13,7 @@ std::string WsSubscriber::handshake_request() {
 
 size_t WsSubscriber::consume(const char* p, size_t n) {
     size_t pos = 0;
-    if (state() == State::handshake) {
+    if (state() == State::handshake && !awaiting_reply_) {
         std::string why;
         switch (ws::read_upgrade_answer(p, n, key_, pos, why)) {
             case ws::UpgradeAnswer::incomplete: return 0; // keep the partial head as leftover
@@ -20,7 +22,10 @@ size_t WsSubscriber::consume(const char* p, size_t n) {
         }
         key_.clear();
         key_.shrink_to_fit();
-        opened();
+        // With --await-reply the connection stays in its handshake (and under its
+        // connect deadline) until the answer comes; only then is it a subscriber.
+        awaiting_reply_ = run_.options.await_reply.has_value();
+        if (!awaiting_reply_) opened();
         if (const auto& first = run_.options.first_message) {
             ws::append_masked_frame(out_.data(), ws::kText, first->data(), first->size(),
                                     run_.random.next32());
@@ -29,6 +34,17 @@ size_t WsSubscriber::consume(const char* p, size_t n) {
     }
     const size_t used = reader_.parse(p + pos, n - pos, *this);
     return used == kStop ? kStop : pos + used;
+}
+
+void WsSubscriber::on_message(const char* p, size_t n) {
+    if (!awaiting_reply_) return record(p, n);
+    const std::string& want = *run_.options.await_reply;
+    if (memmem(p, n, want.data(), want.size()) == nullptr) {
+        return fail("first message was not the awaited reply: " +
+                    std::string(p, n < 120 ? n : 120));
+    }
+    awaiting_reply_ = false;
+    opened();
 }
 
 void WsSubscriber::on_ping(const char* p, size_t n) {

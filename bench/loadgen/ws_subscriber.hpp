@@ -1,5 +1,7 @@
 // A WebSocket subscriber (RFC 6455 client): upgrade, check the 101 and the accept key,
-// then read server frames; pings are answered, a close frame ends it.
+// send --first-message if given and, with --await-reply, wait for its answer (an
+// application-level login such as JetStart's client:connect); then read server frames.
+// Pings are answered, a close frame ends it.
 #pragma once
 
 #include "subscriber.hpp"
@@ -14,7 +16,7 @@ class WsSubscriber final : public Subscriber {
     WsSubscriber(RunState& run, const Url& url) : Subscriber(run), url_(url) {}
 
     // FrameReader's handler interface.
-    void on_message(const char* p, size_t n) { record(p, n); }
+    void on_message(const char* p, size_t n);
     void on_ping(const char* p, size_t n);
     void on_close(const char* p, size_t n);
     void on_protocol_error(const char* why) { protocol_error(why); }
@@ -22,9 +24,11 @@ class WsSubscriber final : public Subscriber {
   private:
     std::string handshake_request() override;
     size_t consume(const char* p, size_t n) override;
+    size_t partial_message_size() const override { return reader_.partial_frame_size(); }
 
     const Url& url_;
     std::string key_;
+    bool awaiting_reply_ = false; // upgraded, first message sent, its answer not yet in
     ws::FrameReader reader_;
 };
 
