@@ -191,82 +191,18 @@ bool copy_value(std::string_view text, size_t& i, std::string& out) {
     return any && depth == 0;
 }
 
-// The value of four hex digits at raw[at]; false when they are not there.
-bool hex4(std::string_view raw, size_t at, uint32_t& value) {
-    if (at + 4 > raw.size()) return false;
-    value = 0;
-    for (size_t k = at; k < at + 4; ++k) {
-        const char c = raw[k];
-        uint32_t digit = 0;
-        if (c >= '0' && c <= '9') {
-            digit = static_cast<uint32_t>(c - '0');
-        } else if (c >= 'a' && c <= 'f') {
-            digit = static_cast<uint32_t>(c - 'a' + 10);
-        } else if (c >= 'A' && c <= 'F') {
-            digit = static_cast<uint32_t>(c - 'A' + 10);
-        } else {
-            return false;
-        }
-        value = value * 16 + digit;
-    }
-    return true;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
-// Decodes the body of a JSON string (between its quotes) into `out`; false on an escape
-// JSON does not have or a lone surrogate.
+// Decodes the body of a JSON string (between its quotes) onto `out`; false on an escape
+// JSON does not have or a lone surrogate. The SDK's parser does the decoding: a key with
+// escapes is rare, so the quoted copy it needs does not matter.
 bool unescape(std::string_view raw, std::string& out) {
-    for (size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] != '\\') {
-            out.push_back(raw[i]);
-            continue;
-        }
-        if (++i >= raw.size()) return false;
-        switch (raw[i]) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case '/': out.push_back('/'); break;
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
-            case 'u': {
-                uint32_t cp = 0;
-                if (!hex4(raw, i + 1, cp)) return false;
-                i += 4;
-                if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                    uint32_t low = 0;
-                    if (i + 2 >= raw.size() || raw[i + 1] != '\\' || raw[i + 2] != 'u' ||
-                        !hex4(raw, i + 3, low) || low < 0xDC00 || low > 0xDFFF)
-                        return false;
-                    i += 6;
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                }
-                append_utf8(out, cp);
-                break;
-            }
-            default: return false;
-        }
-    }
+    std::string quoted;
+    quoted.reserve(raw.size() + 2);
+    quoted.push_back('"');
+    quoted.append(raw);
+    quoted.push_back('"');
+    const std::optional<json::Value> decoded = json::parse(quoted);
+    if (!decoded || !decoded->is_string()) return false;
+    out += decoded->as_string();
     return true;
 }
 
