@@ -254,7 +254,14 @@ std::future<void> PluginRuntime::stop_accepting_and_say_goodbye() {
         }
         // A stopping plugin follows nothing: its streams end without news.
         follows_.clear();
-        done->set_value();
+        // The goodbyes on_shutdown broadcast were posted to the workers from this
+        // handler; on the home worker Asio keeps such posts in a thread-private queue
+        // until the handler returns. Said done from here, the caller's close of every
+        // connection (posted at once from its thread) would overtake them there and the
+        // home worker's clients would get 1001 without their goodbye. Posted, "done"
+        // runs behind the goodbyes on the home worker, and the other workers have
+        // theirs queued already.
+        boost::asio::post(home_.io(), [done] { done->set_value(); });
     });
     return future;
 }
