@@ -233,6 +233,10 @@ class ConfigReader {
             if (setting_name == "enabled") plugin.enabled = expect_bool(node, dotted);
             else if (setting_name == "library") plugin.library = expect_string(node, dotted);
             else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
+            else if (setting_name == "listening")
+                fail(node.source(), dotted,
+                     "reserved: the kernel hands the plugin its endpoints' bound addresses "
+                     "under this key");
             else if (setting_name == "max_queued_bytes") {
                 plugin.max_queued_bytes = static_cast<uint64_t>(
                     expect_integer(node, dotted, 1, std::numeric_limits<int64_t>::max()));

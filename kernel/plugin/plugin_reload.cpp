@@ -163,7 +163,8 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     const sy_plugin_v1& next = library->descriptor();
     sy_create_args_v1 args{};
     args.struct_size = sizeof args;
-    args.config = view(settings_json);
+    const std::string config = config_for_create(settings_json);
+    args.config = view(config);
     args.snapshot = view(snapshot);
     args.generation = generation;
     void* created = nullptr;

@@ -202,10 +202,35 @@ void PluginRuntime::bind() {
     }
 }
 
+std::string PluginRuntime::config_for_create(const std::string& settings_json) const {
+    std::string listening = "\"listening\":{";
+    bool first = true;
+    for (const auto& endpoint : endpoints_) {
+        if (!endpoint.listener) continue;
+        if (!first) listening += ',';
+        first = false;
+        // Endpoint names are the plugin's identifiers and addresses are IP literals:
+        // nothing in them needs escaping.
+        const std::string host = endpoint.listener->address();
+        const bool v6 = host.find(':') != std::string::npos;
+        listening += '"' + endpoint.name + "\":\"" + (v6 ? "[" + host + "]" : host) + ":" +
+                     std::to_string(endpoint.listener->port()) + '"';
+    }
+    listening += '}';
+    // settings_json is the config's object text, "{}" or "{...}": the key goes last.
+    std::string out = settings_json;
+    const size_t close = out.rfind('}');
+    if (close == std::string::npos) return "{" + listening + "}";
+    const bool empty = out.find_first_not_of(" \t\r\n", 1) == close;
+    out.insert(close, (empty ? "" : ",") + listening);
+    return out;
+}
+
 void PluginRuntime::start() {
     sy_create_args_v1 args{};
     args.struct_size = sizeof args;
-    args.config = view(settings_json_);
+    const std::string config = config_for_create(settings_json_);
+    args.config = view(config);
     args.snapshot = sy_str{nullptr, 0};
     args.generation = 1;
     void* instance = nullptr;

@@ -188,6 +188,10 @@ class PluginRuntime final : public ConnectionObserver {
     sy_status deliver_follow(sy_follow_id id, const sy_follow_event_v1& event);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
+    // `settings_json` with the kernel's "listening" key added: each endpoint's bound
+    // address ("host:port", the real port when the config said 0), for a plugin that
+    // tells clients where to connect (JetStart's QR code).
+    std::string config_for_create(const std::string& settings_json) const;
 
     WorkerPool& pool_;
     BusEngine& bus_;

@@ -13,6 +13,18 @@
 namespace switchyard::jetstart {
 namespace {
 
+// The port of a "host:port" or "[v6]:port" address; 0 when there is none.
+uint32_t port_of(std::string_view address) {
+    const size_t colon = address.rfind(':');
+    if (colon == std::string_view::npos) return 0;
+    uint32_t port = 0;
+    for (const char c : address.substr(colon + 1)) {
+        if (c < '0' || c > '9' || port > 65535) return 0;
+        port = port * 10 + static_cast<uint32_t>(c - '0');
+    }
+    return port <= 65535 ? port : 0;
+}
+
 constexpr uint64_t kMaxMessageLimit = uint64_t{256} << 20;
 // A full replay must fit in a logs socket's queue (the endpoint takes 131,072 frames).
 constexpr uint64_t kMaxLogEntriesLimit = 100'000;
@@ -70,6 +82,8 @@ std::string random_secret() {
 
 JetstartSettings parse_settings(std::string_view config_json) {
     JetstartSettings settings;
+    uint32_t bound_ws_port = 0;   // the core endpoint's, from the kernel's "listening"
+    uint32_t bound_http_port = 0; // the http endpoint's
     std::optional<json::Value> config;
     if (!config_json.empty()) {
         std::string error;
@@ -120,6 +134,17 @@ JetstartSettings parse_settings(std::string_view config_json) {
                 settings.advertised_ws_port = static_cast<uint32_t>(bounded(value, key, 0, 65535));
             } else if (key == "max_queued_bytes") {
                 settings.max_queued_bytes = bounded(value, key, 1, uint64_t{1} << 40);
+            } else if (key == "listening") {
+                // The kernel's: each endpoint's bound "host:port". The ports a device is
+                // told to use default to the bound ones (the real port behind a 0).
+                if (value.is_object()) {
+                    for (const auto& [endpoint, address] : value.as_object()) {
+                        if (!address.is_string()) continue;
+                        const uint32_t port = port_of(address.as_string());
+                        if (endpoint == "core") bound_ws_port = port;
+                        if (endpoint == "http") bound_http_port = port;
+                    }
+                }
             } else if (!sdk::is_kernel_config_key(key)) {
                 throw std::invalid_argument(
                     "unknown config key '" + key +
@@ -131,8 +156,10 @@ JetstartSettings parse_settings(std::string_view config_json) {
         }
     }
     if (settings.advertised_host.empty()) settings.advertised_host = "localhost";
-    if (settings.advertised_http_port == 0) settings.advertised_http_port = 8765;
-    if (settings.advertised_ws_port == 0) settings.advertised_ws_port = 8766;
+    if (settings.advertised_http_port == 0)
+        settings.advertised_http_port = bound_http_port != 0 ? bound_http_port : 8765;
+    if (settings.advertised_ws_port == 0)
+        settings.advertised_ws_port = bound_ws_port != 0 ? bound_ws_port : 8766;
     return settings;
 }
 

@@ -672,3 +672,9 @@ TEST_CASE("a plugin's max_queued_bytes is read by the kernel and handed to the p
         CHECK(error.key() == "plugins.groove.max_queued_bytes");
     }
 }
+
+TEST_CASE("a plugin table may not set listening: the kernel writes it", "[config]") {
+    const ConfigError error = config_error_of("[plugins.groove]\nlistening = {}\n");
+    CHECK(error.key() == "plugins.groove.listening");
+    CHECK_THAT(error.reason(), Catch::Contains("reserved"));
+}

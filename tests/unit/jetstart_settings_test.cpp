@@ -60,6 +60,20 @@ TEST_CASE("jetstart settings: defaults, every key, the kernel's keys pass", "[je
     CHECK(parse_settings(R"({"session_id":"","token":""})").session_id.empty());
 }
 
+TEST_CASE("jetstart settings: the advertised ports default to the bound ones", "[jetstart]") {
+    // The kernel's "listening" key: what the endpoints are really bound to (port 0 in
+    // listen gets a real port only at bind time).
+    const JetstartSettings bound = parse_settings(
+        R"({"listening":{"core":"127.0.0.1:45121","logs":"127.0.0.1:45122","http":"[::1]:36261"}})");
+    CHECK(bound.advertised_ws_port == 45121);
+    CHECK(bound.advertised_http_port == 36261);
+    // Set explicitly, they win (a NAT, a proxy in front).
+    const JetstartSettings set = parse_settings(
+        R"({"advertised_ws_port":9001,"listening":{"core":"127.0.0.1:45121","http":"127.0.0.1:1"}})");
+    CHECK(set.advertised_ws_port == 9001);
+    CHECK(set.advertised_http_port == 1);
+}
+
 TEST_CASE("jetstart settings: bad values and unknown keys are refused by name", "[jetstart]") {
     CHECK(refusal(R"({"sesion_id":"x"})").starts_with("unknown config key 'sesion_id'"));
     CHECK(refusal(R"({"session_id":5})") == "config key 'session_id' must be a string");
