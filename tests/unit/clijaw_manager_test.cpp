@@ -4,7 +4,7 @@
 // snapshot a reload hands on (clijaw_snapshot.hpp).
 #include "clijaw_manager.hpp"
 
-#include "clijaw_fake_host.hpp"
+#include "fake_plugin_host.hpp"
 #include "clijaw_snapshot.hpp"
 
 #include <switchyard/json.hpp>
@@ -20,7 +20,7 @@ using namespace switchyard::clijaw;
 
 namespace {
 
-using clijaw_testing::FakeHost;
+using plugin_testing::FakeHost;
 
 sy_status tell(Manager& manager, sy_follow_id follow, uint64_t tag, sy_follow_kind kind,
                std::string_view data = {}, std::string_view id = {}, std::string_view reason = {}) {

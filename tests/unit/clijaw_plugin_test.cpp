@@ -1,9 +1,9 @@
 // The clijaw plugin library (build/plugins/clijaw.so) driven through its descriptor against
-// a fake kernel (clijaw_fake_host.hpp): what the integration tests cannot reach on demand,
+// a fake kernel (fake_plugin_host.hpp): what the integration tests cannot reach on demand,
 // the SSE slot of a request accepted whose stream never opened, a replay that stops where
 // the group broadcast takes over, the plugin's own delivery gap filled from the ring, and
 // a replay's frames and bound.
-#include "clijaw_fake_host.hpp"
+#include "fake_plugin_host.hpp"
 #include "plugin/plugin_library.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,7 +13,7 @@
 #include <vector>
 
 using namespace switchyard;
-using namespace switchyard::clijaw_testing;
+using namespace switchyard::plugin_testing;
 
 namespace {
 

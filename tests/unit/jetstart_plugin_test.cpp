@@ -1,9 +1,9 @@
 // The jetstart plugin library (build/plugins/jetstart.so) driven through its descriptor
-// against a fake kernel (jetstart_fake_host.hpp): the handshake's close codes, the shipping
+// against a fake kernel (fake_plugin_host.hpp): the handshake's close codes, the shipping
 // clients' connects, each client message's answer and where it goes, server messages encoded
 // once for the session's devices only, liveness, shutdown and a reload with devices
 // connected. (The integration tests drive the same over real sockets.)
-#include "jetstart_fake_host.hpp"
+#include "fake_plugin_host.hpp"
 #include "plugin/plugin_library.hpp"
 
 #include <switchyard/json.hpp>
@@ -15,7 +15,7 @@
 #include <vector>
 
 using namespace switchyard;
-using namespace switchyard::jetstart_testing;
+using namespace switchyard::plugin_testing;
 
 namespace {
 

@@ -1,6 +1,7 @@
-// A fake kernel for the clijaw unit tests: a host table (sy_host_v1) that records what the
-// plugin asks (frames sent and broadcast, groups, closes, publishes, timers, follows) and
-// answers bus_replay from a ring the test fills. The clock is the test's.
+// A fake kernel for the plugins' unit tests (clijaw, jetstart): a host table (sy_host_v1)
+// that records what the plugin asks (frames sent and broadcast, groups, closes with their
+// codes, publishes, timers, follows, per-connection state, keepalives, files) and answers
+// bus_replay from a ring the test fills. The clock is the test's.
 #pragma once
 
 #include <switchyard/plugin.h>
@@ -12,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace switchyard::clijaw_testing {
+namespace switchyard::plugin_testing {
 
 inline std::string_view view(sy_str s) {
     return s.ptr == nullptr ? "" : std::string_view(s.ptr, s.len);
@@ -26,6 +27,15 @@ class FakeHost {
     struct Published {
         std::string topic, type, data, scope;
         bool internal;
+    };
+    struct Close {
+        sy_conn_id conn;
+        uint16_t code;
+        std::string reason;
+    };
+    struct FileAnswer {
+        sy_request_id request;
+        std::string root, path;
     };
     struct Timer {
         uint64_t delay_ms, interval_ms, tag;
@@ -84,8 +94,32 @@ class FakeHost {
             self(ctx).deliveries.push_back({group, except, f->kind, f->payload});
             return SY_OK;
         };
-        table_.close = [](void* ctx, sy_conn_id conn, uint16_t, sy_str) -> sy_status {
+        table_.close = [](void* ctx, sy_conn_id conn, uint16_t code, sy_str reason) -> sy_status {
             self(ctx).closed.push_back(conn);
+            self(ctx).closes.push_back({conn, code, std::string(view(reason))});
+            return SY_OK;
+        };
+        table_.conn_state_set = [](void* ctx, sy_conn_id conn, sy_str bytes) -> sy_status {
+            self(ctx).state[conn] = std::string(view(bytes));
+            return SY_OK;
+        };
+        table_.conn_state_get = [](void* ctx, sy_conn_id conn) -> sy_str {
+            const auto& state = self(ctx).state;
+            const auto it = state.find(conn);
+            return it == state.end() ? sy_str{nullptr, 0} : str(it->second);
+        };
+        table_.conn_keepalive = [](void* ctx, sy_conn_id conn, uint32_t interval,
+                                   uint32_t timeout) -> sy_status {
+            self(ctx).keepalives[conn] = {interval, timeout};
+            return SY_OK;
+        };
+        table_.respond = [](void*, sy_request_id, const sy_response_v1*) -> sy_status {
+            return SY_OK;
+        };
+        table_.respond_file = [](void* ctx, sy_request_id request,
+                                 const sy_file_response_v1* file) -> sy_status {
+            self(ctx).files.push_back(
+                {request, std::string(view(file->root)), std::string(view(file->path))});
             return SY_OK;
         };
         table_.group = [](void* ctx, sy_str name) -> sy_group_id {
@@ -174,7 +208,7 @@ class FakeHost {
     static sy_event_v1 abi(const HeldEvent& held) {
         sy_event_v1 e{};
         e.struct_size = sizeof e;
-        e.stream = str("clijaw");
+        e.stream = str("jetstart");
         e.topic = str(held.topic);
         e.type = str(held.type);
         e.data = str(held.data);
@@ -231,6 +265,10 @@ class FakeHost {
     std::vector<sy_follow_id> closed_follows;
     std::vector<Delivery> deliveries;
     std::vector<sy_conn_id> closed;
+    std::vector<Close> closes;
+    std::map<sy_conn_id, std::string> state;
+    std::map<sy_conn_id, std::pair<uint32_t, uint32_t>> keepalives;
+    std::vector<FileAnswer> files;
     std::map<std::string, sy_group_id> groups;
     std::map<sy_group_id, std::set<sy_conn_id>> members;
     std::vector<HeldEvent> ring; // oldest first
@@ -246,4 +284,4 @@ class FakeHost {
     sy_host_v1 table_{};
 };
 
-} // namespace switchyard::clijaw_testing
+} // namespace switchyard::plugin_testing
