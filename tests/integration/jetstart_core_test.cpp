@@ -706,7 +706,14 @@ TEST_CASE(
     // their slack (measured here: 6.5x to 8.5x). Without the cut-off the slow device
     // would hold all sixteen frames (measured with the bound lifted to 1 GiB: 16x after
     // ten publishes).
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer freed memory waits in its quarantine (256 MiB) before reuse,
+    // so the peak says nothing about what the kernel holds: the bound is checked in the
+    // plain build only.
+    WARN("peak RSS bound not checked under AddressSanitizer");
+#else
     CHECK(later_peak_kib < first_peak_kib + 12 * wire_kib);
+#endif
     // The kernel still serves a fresh device.
     auto fresh = open_device(kernel);
     publish_jetstart(kernel, "core:build-start");

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -33,10 +34,24 @@ struct Box {
 // One closed polygon, in SVG user units.
 using Polygon = std::vector<std::pair<double, double>>;
 
+// The value of attribute `name` of one element's text. Scanned by hand: libstdc++'s
+// std::regex recurses once per character matched, and a path's d attribute is long enough
+// to overflow the stack under AddressSanitizer.
 std::string attribute(const std::string& element, const std::string& name) {
-    const std::regex pattern("\\s" + name + "\\s*=\\s*[\"']([^\"']*)[\"']");
-    std::smatch match;
-    return std::regex_search(element, match, pattern) ? match[1].str() : std::string();
+    for (size_t at = element.find(name); at != std::string::npos; at = element.find(name, at + 1)) {
+        if (at == 0 || !std::isspace(static_cast<unsigned char>(element[at - 1]))) continue;
+        size_t i = at + name.size();
+        while (i < element.size() && std::isspace(static_cast<unsigned char>(element[i]))) ++i;
+        if (i >= element.size() || element[i] != '=') continue;
+        ++i;
+        while (i < element.size() && std::isspace(static_cast<unsigned char>(element[i]))) ++i;
+        if (i >= element.size() || (element[i] != '"' && element[i] != '\'')) continue;
+        const char quote = element[i];
+        const size_t end = element.find(quote, i + 1);
+        if (end == std::string::npos) return {};
+        return element.substr(i + 1, end - i - 1);
+    }
+    return {};
 }
 
 // Light fills (the background) and no fill at all are not modules.
@@ -113,12 +128,17 @@ std::vector<Polygon> path_polygons(const std::string& d) {
 // The dark shapes of the SVG (rects and paths), as polygons in user units.
 std::vector<Polygon> dark_shapes(const std::string& svg) {
     std::vector<Polygon> shapes;
-    const std::regex element("<(rect|path)\\b[^>]*>");
-    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), element);
-         it != std::sregex_iterator(); ++it) {
-        const std::string text = it->str();
+    // Each <rect ...> and <path ...> element, found by hand (see attribute()).
+    for (size_t at = svg.find('<'); at != std::string::npos; at = svg.find('<', at + 1)) {
+        const bool rect = svg.compare(at + 1, 4, "rect") == 0;
+        const bool path = svg.compare(at + 1, 4, "path") == 0;
+        const char after = at + 5 < svg.size() ? svg[at + 5] : '>';
+        if ((!rect && !path) || std::isalnum(static_cast<unsigned char>(after))) continue;
+        const size_t end = svg.find('>', at);
+        if (end == std::string::npos) break;
+        const std::string text = svg.substr(at, end - at + 1);
         if (!is_dark(text)) continue;
-        if ((*it)[1] == "rect") {
+        if (rect) {
             const double x = std::atof(attribute(text, "x").c_str());
             const double y = std::atof(attribute(text, "y").c_str());
             const double w = std::atof(attribute(text, "width").c_str());
