@@ -20,6 +20,7 @@
 #include "clijaw_snapshot.hpp"
 
 #include <switchyard/plugin.hpp>
+#include <switchyard/scope.hpp>
 
 #include <array>
 #include <deque>
@@ -201,7 +202,7 @@ class ClijawPlugin final : public sdk::Plugin {
             log_bad_message(conn, message.problem);
             return SY_OK;
         }
-        const std::string scope = inbound_scope(conn);
+        const std::string scope = sdk::conn_scope(conn);
         sdk::Publish event;
         event.topic = kInboundTopic;
         event.type = message.type;

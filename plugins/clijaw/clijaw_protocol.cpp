@@ -429,10 +429,6 @@ ClientMessage read_client_message(std::string_view payload) {
     return message;
 }
 
-std::string inbound_scope(uint64_t conn) {
-    return R"({"conn":")" + std::to_string(conn) + "\"}";
-}
-
 std::optional<WorkerEvent> read_worker_event(std::string_view data) {
     std::optional<json::Value> value = json::parse(data, nullptr, kWorkerLimits);
     if (!value || !value->is_object()) return std::nullopt;

@@ -118,9 +118,6 @@ struct ClientMessage {
 // Reads one client message (a JSON text); bounded in depth and size of the DOM.
 ClientMessage read_client_message(std::string_view payload);
 
-// The scope of a client message published on inbound/clijaw: {"conn":"<id>"}.
-std::string inbound_scope(uint64_t conn);
-
 // One event of a worker's /api/events, as the manager republishes it.
 struct WorkerEvent {
     std::string topic;    // the worker's CLI-JAW topic ("agent")

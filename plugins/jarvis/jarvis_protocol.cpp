@@ -4,6 +4,7 @@
 
 #include <switchyard/base64.hpp>
 #include <switchyard/json.hpp>
+#include <switchyard/scope.hpp>
 
 #include <charconv>
 
@@ -206,23 +207,8 @@ std::string health_body(std::string_view version, int64_t uptime_seconds, size_t
 }
 
 Target event_target(std::string_view scope_json) {
-    if (scope_json.empty()) return {};
-    const std::optional<json::Value> scope = json::parse(scope_json);
-    if (!scope || !scope->is_object()) return Target{false, 0};
-    const json::Value* conn = scope->find("conn");
-    if (conn == nullptr) return {};
-    uint64_t id = 0;
-    if (conn->is_string()) {
-        const std::string& s = conn->as_string();
-        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-        if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return Target{false, 0};
-    } else if (std::optional<int64_t> n = conn->as_int64(); n && *n > 0) {
-        id = static_cast<uint64_t>(*n);
-    } else {
-        return Target{false, 0};
-    }
-    if (id == 0) return Target{false, 0};
-    return Target{true, id};
+    const sdk::ScopeConn scope = sdk::read_scope_conn(scope_json);
+    return Target{scope.valid, scope.conn};
 }
 
 std::optional<std::string> event_binary(std::string_view data_json) {

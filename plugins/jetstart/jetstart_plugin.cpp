@@ -18,6 +18,7 @@
 #include "jetstart_snapshot.hpp"
 
 #include <switchyard/plugin.hpp>
+#include <switchyard/scope.hpp>
 
 #include <deque>
 #include <optional>
@@ -411,7 +412,7 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
     void publish_inbound(sy_conn_id conn, std::string_view type, std::string_view data) {
-        const std::string scope = inbound_scope(conn);
+        const std::string scope = sdk::conn_scope(conn);
         sdk::Publish event;
         event.topic = kInboundTopic;
         event.type = type;
@@ -551,22 +552,9 @@ class JetstartPlugin final : public sdk::Plugin {
 
     // The conn of an event's scope ({"conn":"<id>"}), when it names one.
     static std::optional<sy_conn_id> scope_conn(std::string_view scope) {
-        if (scope.empty() || scope.find("\"conn\"") == std::string_view::npos) return std::nullopt;
-        std::optional<json::Value> value = json::parse(scope);
-        if (!value) return std::nullopt;
-        const json::Value* conn = value->find("conn");
-        if (conn == nullptr) return std::nullopt;
-        if (conn->is_string()) {
-            uint64_t id = 0;
-            for (char c : conn->as_string()) {
-                if (c < '0' || c > '9') return std::nullopt;
-                id = id * 10 + static_cast<uint64_t>(c - '0');
-            }
-            return id;
-        }
-        if (std::optional<int64_t> n = conn->as_int64(); n && *n > 0)
-            return static_cast<uint64_t>(*n);
-        return std::nullopt;
+        const sdk::ScopeConn target = sdk::read_scope_conn(scope);
+        if (!target.valid || target.conn == 0) return std::nullopt;
+        return target.conn;
     }
 
     JetstartSettings settings_;

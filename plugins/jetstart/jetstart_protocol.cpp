@@ -391,8 +391,4 @@ bool append_server_message(std::string& out, std::string_view type, int64_t time
     return false;
 }
 
-std::string inbound_scope(uint64_t conn) {
-    return R"({"conn":")" + std::to_string(conn) + "\"}";
-}
-
 } // namespace switchyard::jetstart

@@ -96,7 +96,4 @@ std::string disconnect_message(int64_t timestamp, std::string_view reason);
 bool append_server_message(std::string& out, std::string_view type, int64_t timestamp,
                            std::string_view session_id, std::string_view data_json);
 
-// The scope of a message published on inbound/jetstart: {"conn":"<id>"}.
-std::string inbound_scope(uint64_t conn);
-
 } // namespace switchyard::jetstart

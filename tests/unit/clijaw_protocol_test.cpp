@@ -5,6 +5,8 @@
 
 #include "clijaw_auth.hpp"
 
+#include <switchyard/scope.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -120,7 +122,7 @@ TEST_CASE("clijaw accepts send_message with a string text and stop, nothing else
     for (int i = 0; i < 20000; ++i) wide += i == 0 ? "0" : ",0";
     wide += "]}";
     CHECK_FALSE(read_client_message(wide).valid);
-    CHECK(inbound_scope(513) == R"({"conn":"513"})");
+    CHECK(sdk::conn_scope(513) == R"({"conn":"513"})");
 }
 
 TEST_CASE("clijaw reads a worker's events and tags them with the worker", "[clijaw]") {

@@ -3,6 +3,7 @@
 #include "jetstart_protocol.hpp"
 
 #include <switchyard/json.hpp>
+#include <switchyard/scope.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -214,5 +215,5 @@ TEST_CASE("jetstart server messages: spliced, the server's keys win", "[jetstart
 }
 
 TEST_CASE("jetstart inbound scope names the connection as a string", "[jetstart]") {
-    CHECK(inbound_scope(42) == R"({"conn":"42"})");
+    CHECK(sdk::conn_scope(42) == R"({"conn":"42"})");
 }
