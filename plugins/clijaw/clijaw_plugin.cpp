@@ -13,12 +13,12 @@
 // and WebSockets in separate groups: a raw SSE frame never reaches a WebSocket). Internal
 // events, and topic `trace` whatever the publisher says, reach nobody.
 #include "clijaw_auth.hpp"
-#include "clijaw_log_budget.hpp"
 #include "clijaw_manager.hpp"
 #include "clijaw_protocol.hpp"
 #include "clijaw_settings.hpp"
 #include "clijaw_snapshot.hpp"
 
+#include <switchyard/log_budget.hpp>
 #include <switchyard/plugin.hpp>
 #include <switchyard/scope.hpp>
 
@@ -418,7 +418,7 @@ class ClijawPlugin final : public sdk::Plugin {
     std::array<std::string, kLatestStatusCount> latest_status_text_;
     sy_timer_id heartbeat_timer_ = 0;
     std::optional<Manager> manager_;
-    LogBudget bad_messages_log_{5};
+    sdk::LogBudget bad_messages_log_{5};
     // Reused so that encoding an event allocates nothing once warmed up.
     EventEncoder encoder_;
     std::string scratch_;

@@ -17,6 +17,7 @@
 #include "jetstart_settings.hpp"
 #include "jetstart_snapshot.hpp"
 
+#include <switchyard/log_budget.hpp>
 #include <switchyard/plugin.hpp>
 #include <switchyard/scope.hpp>
 
@@ -518,12 +519,8 @@ class JetstartPlugin final : public sdk::Plugin {
     // The shipping logs server answers nothing to a message it cannot use; neither do we
     // (a client reads every message as a LogEntry or stats). Logged, at a bounded rate.
     sy_status ignored(sy_conn_id conn, std::string_view why) {
-        const int64_t now = host().now_ms();
-        if (now - ignored_window_ms_ >= 10'000) {
-            ignored_window_ms_ = now;
-            ignored_in_window_ = 0;
-        }
-        if (++ignored_in_window_ <= 5)
+        uint64_t held_back = 0;
+        if (ignored_log_.admit(host().now_ms(), held_back))
             host().info("logs connection " + std::to_string(conn) +
                         ": ignored a message: " + std::string(why));
         return SY_OK;
@@ -570,8 +567,7 @@ class JetstartPlugin final : public sdk::Plugin {
     LogStore store_;
     std::deque<sdk::Frame> log_frames_; // one per stored entry, in the same order
     sy_timer_id sweep_timer_ = 0;
-    int64_t ignored_window_ms_ = 0;
-    uint32_t ignored_in_window_ = 0;
+    sdk::LogBudget ignored_log_{5, 10'000}; // logs sockets' ignored messages
     // Reused from event to event: a hot reload's payload is encoded into memory that is
     // already mapped (first-touching 32 MiB costs more than copying it). Its capacity is
     // bounded by the largest message sent (max_message_bytes and a little).
