@@ -32,8 +32,7 @@ struct Subscriber {
 // One stream. Its mutex is held from assigning a seq until every sink has seen the event,
 // which is what keeps delivery in seq order and makes subscribe-with-replay atomic.
 struct StreamState {
-    StreamState(size_t replay_capacity, size_t replay_bytes)
-        : ring(replay_capacity, replay_bytes) {}
+    explicit StreamState(ReplayLimits limits) : ring(limits.events, limits.bytes) {}
 
     std::mutex mutex;
     ReplayRing ring;
@@ -46,8 +45,7 @@ struct StreamState {
 
 class MemoryEngine final : public BusEngine {
   public:
-    MemoryEngine(size_t replay_capacity, size_t replay_bytes)
-        : replay_capacity_(replay_capacity), replay_bytes_(replay_bytes) {}
+    explicit MemoryEngine(ReplayPolicy replay) : replay_(std::move(replay)) {}
 
     EventPtr publish(Event event) override {
         if (!is_valid_topic(event.topic)) {
@@ -123,7 +121,7 @@ class MemoryEngine final : public BusEngine {
         if (StreamState* existing = find_stream(name)) return *existing;
         std::unique_lock lock(streams_mutex_);
         auto [it, inserted] = streams_.try_emplace(std::string(name));
-        if (inserted) it->second = std::make_unique<StreamState>(replay_capacity_, replay_bytes_);
+        if (inserted) it->second = std::make_unique<StreamState>(replay_.of(name));
         return *it->second;
     }
 
@@ -169,8 +167,7 @@ class MemoryEngine final : public BusEngine {
         }
     }
 
-    const size_t replay_capacity_;
-    const size_t replay_bytes_;
+    const ReplayPolicy replay_;
     mutable std::shared_mutex streams_mutex_;
     std::map<std::string, std::unique_ptr<StreamState>, std::less<>> streams_;
     std::mutex subscriptions_mutex_;
@@ -180,8 +177,12 @@ class MemoryEngine final : public BusEngine {
 
 } // namespace
 
+std::unique_ptr<BusEngine> make_memory_engine(ReplayPolicy replay) {
+    return std::make_unique<MemoryEngine>(std::move(replay));
+}
+
 std::unique_ptr<BusEngine> make_memory_engine(size_t replay_capacity, size_t replay_bytes) {
-    return std::make_unique<MemoryEngine>(replay_capacity, replay_bytes);
+    return make_memory_engine(ReplayPolicy(ReplayLimits{replay_capacity, replay_bytes}));
 }
 
 } // namespace switchyard

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "bus/event.hpp"
 #include "config/toml_to_json.hpp"
 
 #include <algorithm>
@@ -200,7 +201,39 @@ class ConfigReader {
                 bus.replay_bytes = static_cast<uint64_t>(
                     expect_integer(node, dotted, 1 << 20, std::numeric_limits<int64_t>::max()));
             else if (name == "redis_url") bus.redis_url = expect_redis_url(node, dotted);
+            else if (name == "streams") read_bus_streams(expect_table(node, dotted), bus.streams);
             else fail_unknown(key, dotted);
+        }
+        // A stream's key left out takes [bus]'s, wherever in the file that was set.
+        for (auto& [stream, limits] : bus.streams) {
+            if (limits.replay == 0) limits.replay = bus.replay;
+            if (limits.replay_bytes == 0) limits.replay_bytes = bus.replay_bytes;
+        }
+    }
+
+    // [bus.streams.<name>]: replay and replay_bytes for one stream.
+    void read_bus_streams(const toml::table& table,
+                          std::map<std::string, StreamReplaySettings, std::less<>>& streams) const {
+        for (const auto& [key, node] : table) {
+            std::string stream{key.str()};
+            std::string dotted = "bus.streams." + stream;
+            if (!is_valid_topic(stream) || stream_of(stream) != stream) {
+                fail(key.source(), dotted, "not a stream name (letters, digits, '_' and '-')");
+            }
+            StreamReplaySettings& limits = streams[stream];
+            for (const auto& [limit_key, limit] : expect_table(node, dotted)) {
+                std::string name{limit_key.str()};
+                std::string limit_dotted = dotted + "." + name;
+                if (name == "replay") {
+                    limits.replay =
+                        static_cast<uint64_t>(expect_integer(limit, limit_dotted, 1, 1'000'000));
+                } else if (name == "replay_bytes") {
+                    limits.replay_bytes = static_cast<uint64_t>(expect_integer(
+                        limit, limit_dotted, 1 << 20, std::numeric_limits<int64_t>::max()));
+                } else {
+                    fail_unknown(limit_key, limit_dotted);
+                }
+            }
         }
     }
 

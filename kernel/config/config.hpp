@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,12 +71,21 @@ struct ControlSettings {
     uint32_t max_connections = 1024; // its own cap, outside the kernel's; 0 = none
 };
 
+// [bus.streams.<name>]: one stream's replay limits; a key left out takes [bus]'s.
+struct StreamReplaySettings {
+    uint64_t replay = 0;
+    uint64_t replay_bytes = 0;
+    bool operator==(const StreamReplaySettings&) const = default;
+};
+
 // [bus]
 struct BusSettings {
     std::string engine = "memory";        // "memory" or "redis"
     uint64_t replay = 1000;               // events kept per stream for replay
     uint64_t replay_bytes = 256ull << 20; // at most this much memory per stream's ring
     std::string redis_url = "redis://127.0.0.1:6379";
+    // Streams with limits of their own (resolved: both fields set), by stream name.
+    std::map<std::string, StreamReplaySettings, std::less<>> streams;
 };
 
 // The whole file; every key is optional and defaults to the values above.

@@ -116,7 +116,8 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
 }
 
 void ControlApi::publish(HttpExchange& exchange) {
-    auto parsed = parse_publish_body(exchange.request().body());
+    // The events keep what they need of the body; it goes before they are delivered.
+    auto parsed = parse_publish_body(exchange.take_body());
     if (auto* error = std::get_if<PublishError>(&parsed)) {
         respond_error(exchange, 400, error->code, error->message);
         return;

@@ -1,6 +1,7 @@
 #include "control/event_json.hpp"
 
 #include "json/compact_json.hpp"
+#include "json/json_text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,59 +21,73 @@ PublishError bad_event(size_t index, bool in_array, std::string what) {
     return PublishError{"BAD_EVENT", std::move(what)};
 }
 
-// Reads an optional string field; false when present with another type.
-bool optional_string(const json::object& object, std::string_view key, std::string& out) {
-    const json::value* value = object.if_contains(key);
-    if (value == nullptr || value->is_null()) return true;
-    if (!value->is_string()) return false;
-    out.assign(value->get_string().data(), value->get_string().size());
+// A member's value, read by its first character: the text is checked JSON already.
+bool is_null(std::string_view value) noexcept {
+    return value == "null";
+}
+bool is_string(std::string_view value) noexcept {
+    return !value.empty() && value[0] == '"';
+}
+bool is_object(std::string_view value) noexcept {
+    return !value.empty() && value[0] == '{';
+}
+
+// Reads an optional string field (absent or null: `out` unchanged); false for another type.
+bool optional_string(std::string_view value, std::string& out) {
+    if (value.empty() || is_null(value)) return true;
+    if (!is_string(value)) return false;
+    out = unquote(value);
     return true;
 }
 
-std::variant<Event, PublishError> parse_event(const json::value& value, size_t index,
-                                              bool in_array) {
-    if (!value.is_object()) return bad_event(index, in_array, "an event must be a JSON object");
-    const json::object& object = value.get_object();
-    static constexpr std::string_view kKnown[] = {"topic",    "type",       "data", "id",
-                                                  "priority", "visibility", "scope"};
-    for (const auto& field : object) {
-        bool known = false;
-        for (auto k : kKnown) known = known || field.key() == k;
-        if (!known)
-            return bad_event(index, in_array, "unknown field '" + std::string(field.key()) + "'");
+// The event in one JSON object's text, but for its data: that is left in `data` (its
+// text as the publisher wrote it), for the caller to copy or move into the event. Data
+// is never parsed into a document: it may be 32 MiB.
+std::variant<Event, PublishError> parse_event(std::string_view text, size_t index, bool in_array,
+                                              std::string_view& data) {
+    if (!is_object(text)) return bad_event(index, in_array, "an event must be a JSON object");
+    std::string_view topic, type, id, priority, visibility_text, scope;
+    data = {};
+    JsonMembers members(text);
+    for (JsonMember member; members.next(member);) {
+        const std::string key = unquote(member.key);
+        std::string_view* field = key == "topic"        ? &topic
+                                  : key == "type"       ? &type
+                                  : key == "data"       ? &data
+                                  : key == "id"         ? &id
+                                  : key == "priority"   ? &priority
+                                  : key == "visibility" ? &visibility_text
+                                  : key == "scope"      ? &scope
+                                                        : nullptr;
+        if (field == nullptr) return bad_event(index, in_array, "unknown field '" + key + "'");
+        *field = member.value; // a repeated key: the last one counts, as in a parsed object
     }
     Event event;
-    const json::value* topic = object.if_contains("topic");
-    if (topic == nullptr || !topic->is_string()) {
+    if (!is_string(topic)) {
         return bad_event(index, in_array, "'topic' is required and must be a string");
     }
-    event.topic.assign(topic->get_string().data(), topic->get_string().size());
+    event.topic = unquote(topic);
     if (!is_valid_topic(event.topic)) {
         return bad_event(index, in_array,
                          "'topic' is not a valid topic (stream or stream/subtopic)");
     }
-    const json::value* type = object.if_contains("type");
-    if (type == nullptr || !type->is_string() || type->get_string().empty()) {
+    if (is_string(type)) event.type = unquote(type);
+    if (event.type.empty()) {
         return bad_event(index, in_array, "'type' is required and must be a non-empty string");
     }
-    event.type.assign(type->get_string().data(), type->get_string().size());
-    if (const json::value* data = object.if_contains("data")) event.data = compact_json(*data);
-    if (!optional_string(object, "id", event.id)) {
-        return bad_event(index, in_array, "'id' must be a string");
-    }
-    if (!optional_string(object, "priority", event.priority)) {
+    if (!optional_string(id, event.id)) return bad_event(index, in_array, "'id' must be a string");
+    if (!optional_string(priority, event.priority)) {
         return bad_event(index, in_array, "'priority' must be a string");
     }
     std::string visibility = "public";
-    if (!optional_string(object, "visibility", visibility) ||
+    if (!optional_string(visibility_text, visibility) ||
         (visibility != "public" && visibility != "internal")) {
         return bad_event(index, in_array, "'visibility' must be \"public\" or \"internal\"");
     }
     event.visibility = visibility == "internal" ? Visibility::Internal : Visibility::Public;
-    if (const json::value* scope = object.if_contains("scope");
-        scope != nullptr && !scope->is_null()) {
-        if (!scope->is_object()) return bad_event(index, in_array, "'scope' must be an object");
-        event.scope = compact_json(*scope);
+    if (!scope.empty() && !is_null(scope)) {
+        if (!is_object(scope)) return bad_event(index, in_array, "'scope' must be an object");
+        event.scope = compact_json(json::parse(json::string_view(scope.data(), scope.size())));
     }
     return event;
 }
@@ -80,28 +95,47 @@ std::variant<Event, PublishError> parse_event(const json::value& value, size_t i
 } // namespace
 
 std::variant<PublishBody, PublishError> parse_publish_body(std::string_view body) {
-    boost::system::error_code ec;
-    json::value root = json::parse(body, ec);
-    if (ec) return PublishError{"BAD_JSON", "the body is not valid JSON: " + ec.message()};
+    return parse_publish_body(std::string(body));
+}
+
+std::variant<PublishBody, PublishError> parse_publish_body(std::string body) {
+    std::string error;
+    if (!is_json(body, error)) {
+        return PublishError{"BAD_JSON", "the body is not valid JSON: " + error};
+    }
+    const std::string_view root = trim_json(body);
     PublishBody result;
-    if (root.is_array()) {
-        const auto& array = root.get_array();
-        if (array.empty()) return PublishError{"BAD_EVENT", "an empty array publishes nothing"};
-        if (array.size() > kMaxEventsPerPublish) {
-            return PublishError{"BAD_EVENT", "at most " + std::to_string(kMaxEventsPerPublish) +
-                                                 " events per request"};
-        }
+    if (root.front() == '[') {
         result.is_array = true;
-        for (size_t i = 0; i < array.size(); ++i) {
-            auto parsed = parse_event(array[i], i, true);
-            if (auto* error = std::get_if<PublishError>(&parsed)) return *error;
-            result.events.push_back(std::move(std::get<Event>(parsed)));
+        JsonElements elements(root);
+        for (std::string_view element; elements.next(element);) {
+            if (result.events.size() == kMaxEventsPerPublish) {
+                return PublishError{"BAD_EVENT", "at most " + std::to_string(kMaxEventsPerPublish) +
+                                                     " events per request"};
+            }
+            std::string_view data;
+            auto parsed = parse_event(element, result.events.size(), true, data);
+            if (auto* failure = std::get_if<PublishError>(&parsed)) return *failure;
+            Event& event = result.events.emplace_back(std::move(std::get<Event>(parsed)));
+            if (!data.empty()) event.data = without_whitespace(data);
+        }
+        if (result.events.empty()) {
+            return PublishError{"BAD_EVENT", "an empty array publishes nothing"};
         }
         return result;
     }
-    auto parsed = parse_event(root, 0, false);
-    if (auto* error = std::get_if<PublishError>(&parsed)) return *error;
-    result.events.push_back(std::move(std::get<Event>(parsed)));
+    std::string_view data;
+    auto parsed = parse_event(root, 0, false, data);
+    if (auto* failure = std::get_if<PublishError>(&parsed)) return *failure;
+    Event& event = result.events.emplace_back(std::move(std::get<Event>(parsed)));
+    if (data.size() >= body.size() / 2) {
+        // Most of the body: it becomes the data. (A small data in a large body is copied
+        // instead, so that the event does not hold the whole body's memory.)
+        const size_t begin = static_cast<size_t>(data.data() - body.data());
+        event.data = without_whitespace_in_place(std::move(body), begin, data.size());
+    } else if (!data.empty()) {
+        event.data = without_whitespace(data);
+    }
     return result;
 }
 

@@ -27,6 +27,9 @@ struct PublishBody {
 // `topic` and `type` are required strings; `data` defaults to {}; `id` and `priority`
 // are strings; `visibility` is "public" or "internal"; `scope` is an object. Nothing is
 // published unless every event is valid.
+// A body taken by value gives its bytes to the event's data when it holds one event
+// (no copy of a multi-megabyte data).
+std::variant<PublishBody, PublishError> parse_publish_body(std::string body);
 std::variant<PublishBody, PublishError> parse_publish_body(std::string_view body);
 
 // One event as the control API's event stream carries it:

@@ -142,6 +142,13 @@ void HttpExchange::set_route(sy_route_kind kind, uint32_t index,
     abi_.endpoint = view(endpoint);
 }
 
+std::string HttpExchange::take_body() noexcept {
+    std::string body = std::move(request_.body());
+    request_.body().clear();
+    abi_.body = {};
+    return body;
+}
+
 bool HttpExchange::peer_is_loopback() const noexcept {
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(peer_address_, ec);

@@ -33,6 +33,10 @@ class HttpExchange {
     HttpExchange& operator=(const HttpExchange&) = delete;
 
     const HttpRequest& request() const noexcept { return request_; }
+    // Moves the body out of the request (afterwards request().body() and the ABI view of
+    // it are empty): a handler that keeps a parsed copy of a large body (a 32 MiB
+    // publish) frees the original as soon as it is read, not when the answer is written.
+    std::string take_body() noexcept;
     // The request as the ABI presents it; its views point into request().
     const sy_request_v1& abi_request() const noexcept { return abi_; }
     std::string_view path() const noexcept { return path_; }

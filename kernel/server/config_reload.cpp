@@ -46,6 +46,7 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     if (next.bus.engine != now.bus.engine) warn("bus.engine");
     if (next.bus.replay != now.bus.replay) warn("bus.replay");
     if (next.bus.replay_bytes != now.bus.replay_bytes) warn("bus.replay_bytes");
+    if (next.bus.streams != now.bus.streams) warn("bus.streams");
     if (next.bus.redis_url != now.bus.redis_url) warn("bus.redis_url");
 }
 

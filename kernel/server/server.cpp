@@ -28,6 +28,15 @@ constexpr auto kShutdownLimit = std::chrono::seconds(20);
 // plugin libraries and their shadow copies, files served, the log.
 constexpr uint64_t kReservedDescriptors = 128;
 
+// What the bus keeps of each stream for replay: [bus] and its [bus.streams.<name>].
+ReplayPolicy replay_policy(const BusSettings& bus) {
+    std::map<std::string, ReplayLimits, std::less<>> per_stream;
+    for (const auto& [stream, limits] : bus.streams) {
+        per_stream.emplace(stream, ReplayLimits{limits.replay, limits.replay_bytes});
+    }
+    return ReplayPolicy(ReplayLimits{bus.replay, bus.replay_bytes}, std::move(per_stream));
+}
+
 // Loads an enabled plugin's library (through a shadow copy when `shadow_dir` is set)
 // and checks it against the config and the plugins already loaded.
 std::unique_ptr<PluginLibrary> load_checked(const Config& config, const PluginConfig& plugin,
@@ -144,7 +153,7 @@ void Server::start() {
         throw StartError(config_.source + ": bus.engine '" + config_.bus.engine +
                          "' is not available in this build (only \"memory\")");
     }
-    bus_ = make_memory_engine(config_.bus.replay, config_.bus.replay_bytes);
+    bus_ = make_memory_engine(replay_policy(config_.bus));
     try {
         shadow_dir_ = make_shadow_dir();
     } catch (const std::exception& e) {

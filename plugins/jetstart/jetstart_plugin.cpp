@@ -51,6 +51,9 @@ constexpr size_t kMaxLogStoreBytes = 32 << 20;
 constexpr size_t kMaxCloseReason = 123;
 
 constexpr uint64_t kSweepTimerTag = ~uint64_t{0};
+// What on_event's message buffer keeps between events: small messages reuse it, a
+// dex reload's megabytes are given back.
+constexpr size_t kScratchKeptBytes = 256 << 10;
 // The per-connection state of a logs socket.
 constexpr std::string_view kLogsSocketMark = "logs";
 
@@ -236,13 +239,21 @@ class JetstartPlugin final : public sdk::Plugin {
         if (event.data().size() > settings_.max_message_bytes)
             return too_large(event, event.data().size());
         scratch_.clear();
-        if (!append_server_message(scratch_, type, event.ts(), settings_.session_id,
-                                   event.data())) {
+        const bool is_json =
+            append_server_message(scratch_, type, event.ts(), settings_.session_id, event.data());
+        const size_t message_bytes = scratch_.size();
+        sdk::Frame frame;
+        if (is_json && message_bytes <= settings_.max_message_bytes) {
+            frame = host().frame(SY_FRAME_TEXT, scratch_);
+        }
+        // The buffer is reused for the small messages, but a dex reload's megabytes are not
+        // kept for the next one: they would stay in memory between reloads.
+        if (scratch_.capacity() > kScratchKeptBytes) std::string().swap(scratch_);
+        if (!is_json) {
             host().warn("event '" + std::string(type) + "' has data that is not JSON; not sent");
             return SY_OK;
         }
-        if (scratch_.size() > settings_.max_message_bytes) return too_large(event, scratch_.size());
-        sdk::Frame frame = host().frame(SY_FRAME_TEXT, scratch_);
+        if (message_bytes > settings_.max_message_bytes) return too_large(event, message_bytes);
         if (!frame) {
             host().warn("event '" + std::string(type) +
                         "' is larger than a frame may be; not sent");

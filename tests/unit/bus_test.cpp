@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -235,6 +236,28 @@ TEST_CASE("replay_after on known and unknown streams", "[bus]") {
     CHECK_FALSE(unknown.gap);
     CHECK(unknown.last_seq == 0);
     CHECK(bus->replay_after("nope", 3).gap);
+}
+
+TEST_CASE("a stream with limits of its own keeps what they allow, the others the default",
+          "[bus]") {
+    std::map<std::string, ReplayLimits, std::less<>> per_stream;
+    per_stream.emplace("big", ReplayLimits{1000, 1 << 20});
+    per_stream.emplace("short", ReplayLimits{2, 1 << 30});
+    auto bus = make_memory_engine(ReplayPolicy(ReplayLimits{5, 1 << 30}, std::move(per_stream)));
+    for (int i = 0; i < 8; ++i) {
+        bus->publish(event_on("other"));
+        bus->publish(event_on("short/x"));
+        Event large = event_on("big/dex");
+        large.data = "\"" + std::string(700 << 10, 'A') + "\"";
+        bus->publish(std::move(large));
+    }
+    CHECK(seqs_of(bus->replay_after("other", 0).events) == std::vector<uint64_t>{4, 5, 6, 7, 8});
+    CHECK(seqs_of(bus->replay_after("short", 0).events) == std::vector<uint64_t>{7, 8});
+    // Two 700 KiB events do not fit in 1 MiB: only the newest is kept.
+    CHECK(seqs_of(bus->replay_after("big", 0).events) == std::vector<uint64_t>{8});
+    Event small = event_on("big/status");
+    bus->publish(std::move(small));
+    CHECK(seqs_of(bus->replay_after("big", 0).events) == std::vector<uint64_t>{8, 9});
 }
 
 TEST_CASE("subscribing before the first event: the stream then starts at seq 1", "[bus]") {

@@ -343,6 +343,25 @@ TEST_CASE("a value out of its range is refused", "[config]") {
     }
 }
 
+TEST_CASE("a stream's replay limits: its own keys, the rest from [bus], bad names refused",
+          "[config]") {
+    Config config = parse_config(
+        "[bus.streams.jetstart]\nreplay_bytes = 1048576\n"
+        "[bus.streams.chat]\nreplay = 50\n"
+        "[bus]\nreplay = 200\nreplay_bytes = 2097152\n",
+        "t");
+    REQUIRE(config.bus.streams.size() == 2);
+    CHECK(config.bus.streams["jetstart"] == StreamReplaySettings{200, 1048576});
+    CHECK(config.bus.streams["chat"] == StreamReplaySettings{50, 2097152});
+
+    CHECK(config_error_of("[bus.streams.\"a/b\"]\nreplay = 1\n").key() == "bus.streams.a/b");
+    CHECK(config_error_of("[bus.streams.x]\nreplay = 0\n").key() == "bus.streams.x.replay");
+    CHECK(config_error_of("[bus.streams.x]\nreplay_bytes = 10\n").reason() ==
+          "out of range, must be at least 1048576");
+    CHECK(config_error_of("[bus.streams.x]\nkeep = 1\n").key() == "bus.streams.x.keep");
+    CHECK(config_error_of("[bus]\nstreams = 3\n").key() == "bus.streams");
+}
+
 TEST_CASE("an enumerated value outside its set is refused", "[config]") {
     SECTION("log_level") {
         ConfigError error = config_error_of("[kernel]\nlog_level = \"verbose\"\n");
