@@ -28,6 +28,11 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 // kept-alive connections stay small. 16 KiB halved fan-out throughput under 64
 // pipelined publishes: a burst then arrives in pieces, each flushed on its own.
 constexpr size_t kPipelineReadBytes = 64 * 1024;
+// How much a session reads at once while a large body (or a chunked one) comes in: Beast
+// reads at most 64 KiB per call whatever the buffer.
+constexpr size_t kLargeBodyReadBytes = 64 * 1024;
+// What a waiting kept-alive session's buffer may keep (a request head's worth).
+constexpr size_t kSmallReadBytes = 4096;
 
 RateLimitedLog bad_requests_log("bad requests");
 
@@ -75,10 +80,36 @@ void HttpSession::read_request() {
     if (awaiting_answer_ || closing_ || writing_ || file_ || !stream_.socket().is_open()) return;
     // parse_buffered left a parser holding the start of the next request, if any.
     if (pipelining_ && buffer_.capacity() < kPipelineReadBytes) buffer_.reserve(kPipelineReadBytes);
+    give_back_read_buffer();
     // The whole request, head and body, must arrive within the deadline: a client that
     // sends half of one and stops is cut off (and so is a kept-alive one that sends
     // nothing more).
     stream_.expires_after(worker_.io_timeout());
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](const boost::system::error_code& ec,
+                                                        size_t) { self->on_header(ec); });
+}
+
+void HttpSession::give_back_read_buffer() {
+    // A kept-alive session waits with a small buffer: the one grown for a large body
+    // goes back once that body is read (unless this client pipelines).
+    if (!pipelining_ && buffer_.size() == 0 && buffer_.capacity() > kSmallReadBytes) {
+        buffer_.shrink_to_fit();
+    }
+}
+
+void HttpSession::on_header(const boost::system::error_code& ec) {
+    if (ec || parser_->is_done()) {
+        on_read(ec);
+        return;
+    }
+    // A body larger than the buffer would be read at most the buffer's free capacity at a
+    // time: a 4 MiB publish in 512-byte reads is 8,000 system calls. The buffer grows for
+    // this request only (give_back_read_buffer).
+    const uint64_t body_bytes = parser_->content_length().value_or(kLargeBodyReadBytes);
+    if (body_bytes > kSmallReadBytes && buffer_.capacity() - buffer_.size() < kLargeBodyReadBytes) {
+        buffer_.reserve(buffer_.size() + kLargeBodyReadBytes);
+    }
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                          self->on_read(ec);

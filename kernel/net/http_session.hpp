@@ -54,6 +54,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     // Serves the requests already buffered, then reads for the next one.
     void read_request();
+    // Shrinks the read buffer grown for a large body, before waiting for the next request.
+    void give_back_read_buffer();
+    // The request head is in: reads the body, with a larger buffer for a large one.
+    void on_header(const boost::system::error_code& ec);
     void on_read(const boost::system::error_code& ec);
     // Starts a fresh parser and feeds it what is buffered: true when that completed a
     // request (or failed, with `ec` set); false when it needs more bytes.

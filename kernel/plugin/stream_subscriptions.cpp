@@ -13,7 +13,7 @@ RateLimitedLog g_lost_events("events lost to a full plugin queue");
 void StreamSubscriptions::note_lost(const Event& event) const {
     g_lost_events.warn(
         "plugin {}: {} calls waiting; event {} seq {} dropped, the plugin is "
-        "told of the gap with the next one",
+        "told of the gap with the next event it gets",
         plugin_, dispatch_limit_, event.topic, event.seq);
 }
 

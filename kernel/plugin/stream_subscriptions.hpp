@@ -1,7 +1,12 @@
 // The plugin's subscriptions to the bus streams it declares. Each event is queued on the
 // plugin's dispatcher; one that cannot be (the dispatcher is full) is dropped, and the
-// next event of its stream carries sy_event_v1.gap so the plugin learns of the loss and
-// can replay.
+// plugin learns of the loss from the next event it gets of that stream, which carries
+// sy_event_v1.gap, so that it can replay what it missed from the ring.
+//
+// That next event must exist even when the burst that filled the queue was the last:
+// the first drop queues a catch-up past the bound (one per stream at a time) that hands
+// the plugin the newest event dropped since, with the gap flag. Events queued after the
+// catch-up are never overtaken: a drop after one of them queues a new catch-up behind it.
 //
 // subscribe and clear: from the thread that starts, reloads or stops the plugin; the
 // sinks run on the publishing threads.
@@ -12,8 +17,8 @@
 
 #include <switchyard/plugin.h>
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,14 +45,37 @@ class StreamSubscriptions {
     void subscribe(const sy_plugin_v1& plugin, Deliver deliver) {
         clear();
         for (size_t i = 0; i < plugin.stream_count; ++i) {
-            auto lost = std::make_shared<std::atomic<bool>>(false);
+            auto loss = std::make_shared<StreamLoss>();
             ids_.push_back(
-                bus_.subscribe(plugin.streams[i], [this, lost, deliver](const EventPtr& event) {
-                    const bool gap = lost->exchange(false);
-                    if (!dispatcher_.post([deliver, event, gap] { deliver(*event, gap); })) {
-                        lost->store(true);
-                        note_lost(*event);
+                bus_.subscribe(plugin.streams[i], [this, loss, deliver](const EventPtr& event) {
+                    std::lock_guard lock(loss->mutex);
+                    const bool gap = loss->lost;
+                    if (dispatcher_.post([deliver, event, gap] { deliver(*event, gap); })) {
+                        loss->lost = false;
+                        loss->catch_up.reset(); // it must not hand over events after this one
+                        return;
                     }
+                    loss->lost = true;
+                    note_lost(*event);
+                    if (loss->catch_up) {
+                        loss->catch_up->newest = event; // still the stream's last task
+                        return;
+                    }
+                    auto catch_up = std::make_shared<CatchUp>();
+                    catch_up->newest = event;
+                    loss->catch_up = catch_up;
+                    dispatcher_.post_always([deliver, loss, catch_up] {
+                        EventPtr newest;
+                        {
+                            std::lock_guard lock(loss->mutex);
+                            newest = std::move(catch_up->newest);
+                            if (loss->catch_up == catch_up) {
+                                loss->catch_up.reset();
+                                loss->lost = false; // the gap goes with `newest`
+                            }
+                        }
+                        if (newest) deliver(*newest, true);
+                    });
                 }));
         }
     }
@@ -57,6 +85,18 @@ class StreamSubscriptions {
     }
 
   private:
+    // The newest event dropped since a catch-up task was queued, for it to hand over.
+    struct CatchUp {
+        EventPtr newest;
+    };
+    // One stream's losses. The sink (on publishing threads, one at a time per stream)
+    // and the catch-up task (on the dispatcher) share it.
+    struct StreamLoss {
+        std::mutex mutex;
+        bool lost = false;                 // an event was dropped since the last one queued
+        std::shared_ptr<CatchUp> catch_up; // queued, not run, and nothing queued after it
+    };
+
     // Logs (rate-limited) an event dropped because the dispatcher is full.
     void note_lost(const Event& event) const;
 
