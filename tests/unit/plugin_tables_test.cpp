@@ -46,7 +46,7 @@ TEST_CASE("groups count their members by transport, and a closed connection leav
 
     const auto closed = conns.remove(2);
     REQUIRE(closed);
-    groups.forget(*closed);
+    groups.forget(2, *closed);
     CHECK(groups.size(room) == 0);
     CHECK_FALSE(conns.contains(2));
     CHECK_FALSE(conns.remove(2));
