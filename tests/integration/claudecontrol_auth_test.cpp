@@ -221,6 +221,30 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "claudecontrol PIN change: a PIN that cannot be written to disk is answered 500 and "
+    "the old PIN stays in force",
+    "[integration][claudecontrol]") {
+    // A state_dir under a regular file: every write fails.
+    TempDir dir("claudecontrol-unwritable");
+    write_file(dir.path() / "a-file", "not a folder");
+    auto kernel = start_claudecontrol(kPinLine, dir.path() / "a-file" / "state");
+    auto socket = open_claudecontrol(kernel, kCcToken);
+    require_open(kernel, socket);
+
+    const HttpResponse refused = set_pin(kernel, "5678", kCcToken);
+    CHECK(refused.status == 500);
+    CHECK(login(kernel, kCcPin).status == 200);
+    CHECK(login(kernel, "5678").status == 401);
+    require_open(kernel, socket);
+    // The saved state was put back: a reload still has the old PIN.
+    REQUIRE(reload_plugin(kernel, "claudecontrol").status == 200);
+    CHECK(login(kernel, kCcPin).status == 200);
+    CHECK(login(kernel, "5678").status == 401);
+    CHECK(remove_pin(kernel, kCcToken).status == 500);
+    CHECK(claudecontrol_http(kernel).get("/api/auth/status").body == R"({"requiresPin":true})");
+}
+
+TEST_CASE(
     "claudecontrol heartbeat: a client that never answers pings is terminated, one "
     "that does stays",
     "[integration][claudecontrol]") {
