@@ -430,7 +430,8 @@ typedef struct sy_host_v1 {
     /* [hooks] The value last saved under `key`, or {NULL, 0} when there is none. The
      * kernel reads the plugin's saved state (its folder in [kernel] state_dir) before
      * the first create() and keeps it in memory across reloads, so this never touches
-     * the disk. The bytes stay valid until the hook returns or the key is saved again. */
+     * the disk. The bytes stay valid until the hook returns or the key is saved again
+     * (or removed). */
     sy_str (*state_load)(void* ctx, sy_str key);
     /* [hooks] Saves `value` under `key`: state_load sees it at once; the kernel writes it
      * off the hooks' thread, in call order, atomically (a crash leaves the old value or
@@ -439,7 +440,8 @@ typedef struct sy_host_v1 {
      * plugin that must not answer before the value is durable (a changed password)
      * defers its answer until then. A key is 1 to 64 characters of [A-Za-z0-9._-] not
      * starting with '.'; a value is at most 1 MiB. SY_ERR_INVALID for a bad key or a
-     * value too large; SY_ERR_UNSUPPORTED when the kernel has no state_dir. */
+     * value too large; SY_ERR_FULL past the plugin's bound (1024 keys, 64 MiB in all) or
+     * when too many writes wait; SY_ERR_UNSUPPORTED when the kernel has no state_dir. */
     sy_status (*state_save)(void* ctx, sy_str key, sy_str value, uint64_t tag);
     /* [hooks] Removes `key` (its file too); on_state_saved hears of it with `tag`, as
      * for state_save. Removing a key that does not exist is not an error. */
