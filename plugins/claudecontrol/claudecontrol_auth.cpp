@@ -73,6 +73,17 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
     return token;
 }
 
+void append_cors_headers(HeaderList& headers, std::string_view origin) {
+    headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+    headers.emplace_back("Vary", "Origin");
+}
+
+void append_preflight_headers(HeaderList& headers) {
+    headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+    headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    headers.emplace_back("Access-Control-Max-Age", "600");
+}
+
 FailureLimiter::FailureLimiter(size_t capacity, uint32_t max_failures, int64_t window_ms)
     : capacity_(capacity == 0 ? 1 : capacity), max_failures_(max_failures), window_ms_(window_ms) {}
 

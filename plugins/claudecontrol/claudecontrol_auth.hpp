@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace switchyard::claudecontrol {
@@ -23,6 +24,16 @@ bool is_valid_pin(std::string_view pin);
 // The credentials of an `Authorization: Bearer <token>` header (the scheme's case
 // ignored, spaces around the token skipped); nullopt for another scheme or no token.
 std::optional<std::string_view> bearer_token(std::string_view authorization);
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Access-Control-Allow-Origin: <origin> and Vary: Origin, for an allowed Origin.
+void append_cors_headers(HeaderList& headers, std::string_view origin);
+
+// What a CORS preflight (OPTIONS) from an allowed Origin gets besides those: the methods,
+// the request headers a page may send (Authorization, Content-Type) and how long the
+// browser may keep the answer.
+void append_preflight_headers(HeaderList& headers);
 
 // Wrong PINs and tokens per client address: at most `max_failures` within `window_ms` of
 // the first; then the address waits for the window's end. Remembers at most `capacity`

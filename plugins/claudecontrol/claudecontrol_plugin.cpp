@@ -51,8 +51,26 @@ enum Route : uint32_t {
     kLoginRoute,
     kSetPinRoute,
     kRemovePinRoute,
+    kPreflightRoute,
     kOtherRoute
 };
+
+// The value of header `name` when the request has one, even an empty one.
+std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
+    for (const sy_header& header : request.headers()) {
+        const std::string_view key = sdk::to_string_view(header.name);
+        if (key.size() != name.size()) continue;
+        bool same = true;
+        for (size_t i = 0; i < key.size() && same; ++i) {
+            const auto lower = [](char c) {
+                return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+            };
+            same = lower(key[i]) == lower(name[i]);
+        }
+        if (same) return sdk::to_string_view(header.value);
+    }
+    return std::nullopt;
+}
 
 sy_status ignore_gone(sy_status status) {
     return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
@@ -82,6 +100,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
                                               sdk::http_route("POST", "/api/auth/login"),
                                               sdk::http_route("PUT", "/api/settings/pin"),
                                               sdk::http_route("DELETE", "/api/settings/pin"),
+                                              sdk::http_route("OPTIONS", "*"),
                                               sdk::http_route("*", "*")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:22609", kRoutes, kMaxMessageBytes)};
@@ -129,6 +148,14 @@ class ClaudeControlPlugin final : public sdk::Plugin {
     sy_status on_http(const sdk::Request& request, sdk::Response& response) override {
         if (!host().origin_host_allowed(request, allowed_hosts_)) {
             answer(response, 403, error_body("Forbidden origin"));
+            return SY_OK;
+        }
+        // A page of an allowed origin (the phone UI from a dev server) may read the answer.
+        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        if (origin) append_cors_headers(response.headers, *origin);
+        if (request.route_index() == kPreflightRoute) {
+            if (origin) append_preflight_headers(response.headers);
+            response.status = 204;
             return SY_OK;
         }
         if (request.body().size() > kMaxBodyBytes) {
@@ -251,11 +278,11 @@ class ClaudeControlPlugin final : public sdk::Plugin {
         if (result != SY_OK) {
             host().error("the new PIN could not be saved; the old one stays in force");
             revert_state(change.previous_state);
-            respond(change.request, json_response(500, error_body("The PIN could not be saved")));
+            respond(change, json_response(500, error_body("The PIN could not be saved")));
             return SY_OK;
         }
         apply_token(change.token, false);
-        respond(change.request, json_response(200, pin_answer(change.token)));
+        respond(change, json_response(200, pin_answer(change.token)));
         return SY_OK;
     }
 
@@ -376,7 +403,9 @@ class ClaudeControlPlugin final : public sdk::Plugin {
             answer(response, 500, error_body("The PIN could not be saved"));
             return SY_OK;
         }
-        pin_changes_.emplace(request.id(), PinChange{request.id(), next, std::move(previous)});
+        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        pin_changes_.emplace(request.id(), PinChange{request.id(), next, std::move(previous),
+                                                     std::string(origin.value_or(""))});
         return SY_DEFERRED;
     }
 
@@ -405,10 +434,11 @@ class ClaudeControlPlugin final : public sdk::Plugin {
                          ")");
     }
 
-    void respond(sy_request_id request, const sdk::Response& response) {
-        const sy_status status = host().respond(request, response);
+    void respond(const PinChange& change, sdk::Response response) {
+        if (!change.origin.empty()) append_cors_headers(response.headers, change.origin);
+        const sy_status status = host().respond(change.request, response);
         if (status != SY_OK)
-            host().info("the answer to PIN request " + std::to_string(request) +
+            host().info("the answer to PIN request " + std::to_string(change.request) +
                         " found no client (status " + std::to_string(status) + ")");
     }
 

@@ -49,6 +49,7 @@ std::string encode_snapshot(const Snapshot& snapshot) {
         item.set("token", change.token);
         item.set("previous",
                  change.previous_state ? json::Value(*change.previous_state) : json::Value());
+        item.set("origin", change.origin);
         changes.push_back(std::move(item));
     }
     value.set("pinChanges", std::move(changes));
@@ -88,10 +89,11 @@ std::optional<Snapshot> decode_snapshot(std::string_view text) {
         const auto request = unsigned_member(item, "request");
         const auto next = string_member(item, "token");
         const json::Value* previous = item.find("previous");
-        if (!request || !next || !is_token(*next) || previous == nullptr ||
+        const auto origin = string_member(item, "origin");
+        if (!request || !next || !is_token(*next) || !origin || previous == nullptr ||
             !(previous->is_null() || previous->is_string()))
             return std::nullopt;
-        PinChange change{*request, *next, std::nullopt};
+        PinChange change{*request, *next, std::nullopt, *origin};
         if (previous->is_string()) change.previous_state = previous->as_string();
         snapshot.pin_changes.push_back(std::move(change));
     }

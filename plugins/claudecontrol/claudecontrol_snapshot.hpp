@@ -25,6 +25,8 @@ struct PinChange {
     std::string token;
     // What the state held before (restored if the write fails); nullopt: nothing saved.
     std::optional<std::string> previous_state;
+    // The request's Origin (an allowed one), for the answer's CORS headers; "" when none.
+    std::string origin;
 };
 
 // An authenticated WebSocket client.

@@ -161,6 +161,42 @@ TEST_CASE("claudecontrol WebSocket: a page of a foreign Origin is refused",
 }
 
 TEST_CASE(
+    "claudecontrol HTTP: a page of an allowed Origin gets the CORS headers and its "
+    "preflight answered, a foreign one 403",
+    "[integration][claudecontrol]") {
+    TempDir state("claudecontrol-cors");
+    auto kernel = start_claudecontrol(kPinLine, state.path());
+    const HttpClient http = claudecontrol_http(kernel);
+    const std::string page = "http://localhost:5173";
+    const HttpResponse preflight =
+        http.request("OPTIONS", "/api/settings/pin", {},
+                     {{"Origin", page},
+                      {"Access-Control-Request-Method", "PUT"},
+                      {"Access-Control-Request-Headers", "authorization, content-type"}});
+    CHECK(preflight.status == 204);
+    CHECK(preflight.header("Access-Control-Allow-Origin") == page);
+    CHECK(preflight.header("Access-Control-Allow-Methods").find("PUT") != std::string::npos);
+    CHECK(preflight.header("Access-Control-Allow-Headers").find("Authorization") !=
+          std::string::npos);
+
+    const HttpResponse logged_in = http.post(
+        "/api/auth/login", R"({"pin":")" + std::string(kCcPin) + "\"}", {{"Origin", page}});
+    CHECK(logged_in.status == 200);
+    CHECK(logged_in.header("Access-Control-Allow-Origin") == page);
+    // The deferred answer of a PIN change carries them too.
+    const HttpResponse changed =
+        http.request("PUT", "/api/settings/pin", R"({"pin":"8765"})",
+                     {{"Origin", page}, {"Authorization", "Bearer " + std::string(kCcToken)}});
+    CHECK(changed.status == 200);
+    CHECK(changed.header("Access-Control-Allow-Origin") == page);
+
+    const HttpResponse foreign =
+        http.post("/api/auth/login", R"({"pin":"8765"})", {{"Origin", "http://evil.test"}});
+    CHECK(foreign.status == 403);
+    CHECK(foreign.header("Access-Control-Allow-Origin").empty());
+}
+
+TEST_CASE(
     "claudecontrol PIN change: needs the token and 4 to 8 characters, closes the "
     "sockets of the old token, kept across a restart and a reload, owner-only on disk",
     "[integration][claudecontrol]") {

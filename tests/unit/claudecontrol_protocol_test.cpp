@@ -125,7 +125,8 @@ TEST_CASE("claudecontrol: settings and snapshot", "[claudecontrol]") {
 
     Snapshot snapshot;
     snapshot.token = pin_token("1234");
-    snapshot.pin_changes.push_back(PinChange{7, "", std::string(R"({"token":""})")});
+    snapshot.pin_changes.push_back(
+        PinChange{7, "", std::string(R"({"token":""})"), "http://localhost:5173"});
     snapshot.clients.push_back(ClientState{3, "ws"});
     snapshot.clients.push_back(ClientState{4, ""});
     snapshot.pending.push_back(PendingPermission{"r1", "ws"});
@@ -136,6 +137,7 @@ TEST_CASE("claudecontrol: settings and snapshot", "[claudecontrol]") {
     REQUIRE(back->pin_changes.size() == 1);
     CHECK(back->pin_changes[0].request == 7);
     CHECK(back->pin_changes[0].previous_state == R"({"token":""})");
+    CHECK(back->pin_changes[0].origin == "http://localhost:5173");
     CHECK(back->clients.size() == 2);
     CHECK(back->clients[0].workspace == "ws");
     CHECK(back->pending.at(0).request_id == "r1");
