@@ -1,7 +1,7 @@
 // Chromium as the ClaudeControl phone UI (tests/browser/claudecontrol_browser.mjs): a page
 // logs in with the PIN through POST /api/auth/login, opens the WebSocket with the token,
 // subscribes and receives its workspace's event; without the token the socket is closed
-// with 4001. The script publishes through the control API itself and prints PASS.
+// with 4001. Once from a page of the plugin's origin, once from another origin (CORS). The script publishes through the control API itself and prints PASS.
 //
 // Nothing here skips: without Node, Chromium or playwright-core (scripts/setup installs
 // them, CI runs it) the test fails saying what is missing.
