@@ -11,7 +11,9 @@ A scenario names its target: "groove" (Switchyard's groove plugin against the No
 peer, bench/peers/node-ws), "clijaw" (Switchyard's clijaw plugin against a Node server
 that serves CLI-JAW's `GET /api/events` the way the product does, bench/peers/node-clijaw)
 or "jetstart" (Switchyard's jetstart plugin against a Node server that serves JetStart's
-core socket the way the product does, bench/peers/node-jetstart).
+core socket the way the product does, bench/peers/node-jetstart), or "claudecontrol"
+(Switchyard's claudecontrol plugin alone: its figure is read against the groove broadcast
+of fanout_b, the same 10,000 clients, so no Node peer runs).
 Switchyard runs only the target's plugin, with `workers = 1`.
 """
 
@@ -42,7 +44,7 @@ JETSTART_TOKEN = "fedcba9876543210fedcba9876543210"
 class Target:
     """What a scenario measures: a Switchyard plugin and the Node server it is compared with."""
     plugin: str          # the one plugin Switchyard runs
-    peer: str            # bench/peers/<peer>/server.js
+    peer: str            # bench/peers/<peer>/server.js ("": none, Switchyard runs alone)
     peer_label: str      # the Node column's heading
     topic: str           # the topic loadgen publishes to
     sse_path: str        # the SSE stream: Switchyard's and the peer's (when they differ)
@@ -84,6 +86,11 @@ TARGETS = {
                       "--type", "core:dex-reload", "--payload-key", "dexBase64",
                       "--data-extra", '"classNames":["dev.bench.MainActivity"]',
                       "--verify-payload"]),
+    # Issue 12: clients subscribe to a workspace ({group} is loadgen's zero-padded group
+    # index) and each event goes to one workspace's topic.
+    "claudecontrol": Target(
+        "claudecontrol", "", "-", "claudecontrol/ws_{group}", "", "", ws_path="/",
+        loadgen_args=["--first-message", '{"type":"subscribe","workspaceId":"ws_{group}"}']),
 }
 
 
@@ -100,6 +107,9 @@ class Scenario:
     figures: list = field(default_factory=list)
     target: str = "groove"  # a key of TARGETS
     kernel_config: str = ""  # more of Switchyard's config file (sections other than the plugin's)
+    groups: int = 0  # loadgen --groups: rooms the subscribers are spread over (0: none)
+    # Another scenario whose Switchyard figures this one is read against (same table row).
+    versus: str = ""
 
 
 FANOUT_FIGURES = ["deliveries_per_s", "deliveries_per_cpu_s", "p50_ms", "p99_ms", "max_ms",
@@ -147,6 +157,24 @@ SCENARIOS += [
              "4 MiB core:dex-reload to 100 devices, 20 reloads, window 1", 100, 20,
              size=JETSTART_SIZE, window=1, figures=JETSTART_FIGURES, target="jetstart",
              kernel_config="[bus.streams.jetstart]\nreplay_bytes = 268435456\n"),
+]
+
+# Issue 12: 10,000 ClaudeControl clients in 100 workspaces (100 each), every event published
+# to one workspace: each reaches 100 clients. Deliveries per server CPU-second against the
+# groove broadcast to 10,000 clients (fanout_b), goal within 20%: filtering by kernel group
+# membership costs no per-client check.
+SCENARIOS += [
+    Scenario("workspaces", "ClaudeControl: 10,000 clients in 100 workspaces, 20,000 messages "
+             "of 128 B each to one workspace, window 64", 10000, 20000,
+             figures=FANOUT_FIGURES, target="claudecontrol", groups=100, versus="fanout_b"),
+    # Window 64 spread over 100 workspaces leaves a client at most one message per write,
+    # where fanout_b's client gets 64: one sendmsg per delivery against one per 64. With
+    # 64 messages in flight per workspace (window 6,400) a client's writes batch alike,
+    # which isolates what the filtering costs.
+    Scenario("workspaces_batched", "ClaudeControl: 10,000 clients in 100 workspaces, 20,000 "
+             "messages of 128 B each to one workspace, window 6,400 (64 per workspace)",
+             10000, 20000, window=6400, figures=FANOUT_FIGURES, target="claudecontrol",
+             groups=100, versus="fanout_b"),
 ]
 
 LABELS = {
@@ -270,6 +298,8 @@ def run_loadgen(build, scenario, urls, server_pid, cpu, scale):
             "--window", str(scenario.window),
             "--server-pid", str(server_pid), "--label", scenario.name,
             "--timeout-s", "900"] + TARGETS[scenario.target].loadgen_args
+    if scenario.groups:
+        argv += ["--groups", str(scenario.groups)]
     if cpu is not None:
         argv = ["taskset", "-c", str(cpu)] + argv
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -356,7 +386,28 @@ def table(results, scenarios):
             out.append(f"| {LABELS[figure]} | {fmt(medians['switchyard'])} | "
                        f"{fmt(medians['node'])} | "
                        f"{ratio(figure, medians['switchyard'], medians['node'])} |")
+        versus = by_name(scenarios, scenario.versus)
+        if versus is not None:
+            out.append(versus_line(results, scenario, versus))
     return "\n".join(out)
+
+
+def by_name(scenarios, name):
+    return next((s for s in scenarios if s.name == name), None) if name else None
+
+
+def versus_line(results, scenario, other):
+    """Switchyard's deliveries per server CPU-second in `scenario` against `other`'s."""
+    def median_of(s):
+        values = [figures_of(r)["deliveries_per_cpu_s"] for r in results
+                  if r["label"] == s.name and r["server_name"] == "switchyard"]
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+    ours, theirs = median_of(scenario), median_of(other)
+    if ours is None or theirs is None or theirs == 0:
+        return f"\n(run {other.name} with it to compare with its figure)"
+    return (f"\nSwitchyard deliveries per server CPU-s: {fmt(ours)} here, {fmt(theirs)} in "
+            f"{other.name} ({ours / theirs:.2f}x)")
 
 
 def main():
@@ -390,6 +441,8 @@ def main():
             for run in range(args.runs):
                 for name in servers:
                     target = TARGETS[scenario.target]
+                    if name == "node" and not target.peer:
+                        continue
                     server, urls = (start_switchyard(build, server_cpu, workdir, target,
                                                      scenario.kernel_config)
                                     if name == "switchyard" else start_node(server_cpu, target))

@@ -68,10 +68,13 @@ void BenchRun::connect_subscribers() {
     if (n == 0) return;
     subscribers_.reserve(n);
     for (uint32_t k = 0; k < n; ++k) {
+        const uint32_t group = k % run_.flow.groups();
         if (options_.subscribe->scheme == Url::Scheme::ws) {
-            subscribers_.push_back(std::make_unique<WsSubscriber>(run_, *options_.subscribe));
+            subscribers_.push_back(
+                std::make_unique<WsSubscriber>(run_, *options_.subscribe, group));
         } else {
-            subscribers_.push_back(std::make_unique<SseSubscriber>(run_, *options_.subscribe));
+            subscribers_.push_back(
+                std::make_unique<SseSubscriber>(run_, *options_.subscribe, group));
         }
     }
     const uint64_t t0 = now_ns();
@@ -152,12 +155,21 @@ bool BenchRun::connect_publisher() {
 
 void BenchRun::publish() {
     uint32_t tracked = 0;
+    std::vector<uint32_t> per_group(run_.flow.groups());
     for (auto& s : subscribers_) {
         if (s->state() != Connection::State::open) continue;
         s->track(options_.messages);
         ++tracked;
+        ++per_group[s->group()];
     }
     report_.tracked = tracked;
+    // Each message is expected at the subscribers of its group.
+    const uint64_t groups = run_.flow.groups();
+    for (uint64_t g = 0; g < groups; ++g) {
+        const uint64_t messages =
+            options_.messages / groups + (g < options_.messages % groups ? 1 : 0);
+        report_.expected_deliveries += messages * per_group[g];
+    }
     if (options_.subscribers > 0 && tracked == 0) {
         report_.error = "every subscriber was disconnected before publishing";
         return;
@@ -171,7 +183,7 @@ void BenchRun::publish() {
         report_.server ? read_cpu_seconds(options_.server_pid) : std::nullopt;
     const double own_cpu0 = own_cpu_seconds();
     const uint64_t t0 = now_ns();
-    run_.flow.begin(tracked, t0);
+    run_.flow.begin(per_group, t0);
     const uint64_t drain = uint64_t(options_.drain_ms) * kMs;
     publisher_->pump();
     // The phase ends when every message is answered and delivered, and (for a publisher

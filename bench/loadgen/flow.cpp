@@ -2,21 +2,27 @@
 
 namespace loadgen {
 
-Flow::Flow(uint64_t messages, uint32_t window)
-    : messages_(messages), window_(window), waiting_(messages), flags_(messages) {}
+Flow::Flow(uint64_t messages, uint32_t window, uint32_t groups)
+    : messages_(messages),
+      window_(window),
+      waiting_(messages),
+      flags_(messages),
+      groups_(groups == 0 ? 1 : groups),
+      alive_(groups_) {}
 
-void Flow::begin(uint32_t subscribers, uint64_t now) {
-    alive_ = subscribers;
+void Flow::begin(const std::vector<uint32_t>& subscribers_per_group, uint64_t now) {
+    for (uint32_t g = 0; g < groups_ && g < subscribers_per_group.size(); ++g)
+        alive_[g] = subscribers_per_group[g];
     sending_ = true;
     last_progress_ = now;
 }
 
 uint64_t Flow::send_next(bool needs_answer, uint64_t now) {
     const uint64_t i = next_++;
-    waiting_[i] = alive_;
+    waiting_[i] = alive_[group_of(i)];
     flags_[i] = needs_answer ? 0 : kAnswered;
     ++in_flight_;
-    if (!needs_answer && alive_ == 0) { // nothing to wait for: done once written
+    if (!needs_answer && waiting_[i] == 0) { // nothing to wait for: done once written
         last_progress_ = now;
         maybe_complete(i);
     }
@@ -38,10 +44,10 @@ void Flow::on_delivered(uint64_t i, uint64_t now) {
     maybe_complete(i);
 }
 
-void Flow::on_subscriber_gone(const std::vector<uint64_t>& seen) {
-    if (alive_ > 0) --alive_;
+void Flow::on_subscriber_gone(const std::vector<uint64_t>& seen, uint32_t group) {
+    if (alive_[group] > 0) --alive_[group];
     for (uint64_t i = oldest_; i < next_; ++i) {
-        if ((flags_[i] & kDone) != 0 || waiting_[i] == 0) continue;
+        if (group_of(i) != group || (flags_[i] & kDone) != 0 || waiting_[i] == 0) continue;
         if ((seen[i >> 6] >> (i & 63) & 1) == 0) {
             --waiting_[i];
             maybe_complete(i);

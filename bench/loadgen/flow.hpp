@@ -13,10 +13,14 @@ namespace loadgen {
 
 class Flow {
   public:
-    Flow(uint64_t messages, uint32_t window);
+    // Message i goes to group i % groups (1: every message to every subscriber).
+    Flow(uint64_t messages, uint32_t window, uint32_t groups = 1);
 
-    // Publishing starts with this many tracked subscribers.
-    void begin(uint32_t subscribers, uint64_t now);
+    // Publishing starts with this many tracked subscribers in each group.
+    void begin(const std::vector<uint32_t>& subscribers_per_group, uint64_t now);
+    // The group message i goes to.
+    uint32_t group_of(uint64_t i) const { return uint32_t(i % groups_); }
+    uint32_t groups() const { return groups_; }
 
     bool can_send() const { return sending_ && next_ < messages_ && in_flight_ < window_; }
     // Claims the next index to send; needs_answer: the publish will be answered.
@@ -24,9 +28,9 @@ class Flow {
     void on_answered(uint64_t i, bool ok, uint64_t now);
     // A tracked subscriber received message i for the first time.
     void on_delivered(uint64_t i, uint64_t now);
-    // A tracked subscriber went away; seen is its bitset of received indices. In-flight
-    // messages it had not received no longer wait for it.
-    void on_subscriber_gone(const std::vector<uint64_t>& seen);
+    // A tracked subscriber of `group` went away; seen is its bitset of received indices.
+    // In-flight messages of its group it had not received no longer wait for it.
+    void on_subscriber_gone(const std::vector<uint64_t>& seen, uint32_t group);
     // No further sends (the publisher failed or the run gave up).
     void stop_sending() { sending_ = false; }
 
@@ -50,7 +54,8 @@ class Flow {
     uint64_t completed_ = 0;
     uint64_t oldest_ = 0; // every message below it is done
     uint32_t in_flight_ = 0;
-    uint32_t alive_ = 0;
+    uint32_t groups_;
+    std::vector<uint32_t> alive_; // per group: tracked subscribers still connected
     bool sending_ = false;
     uint64_t last_progress_ = 0;
 };

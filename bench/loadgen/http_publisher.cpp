@@ -6,11 +6,15 @@ namespace loadgen {
 
 HttpPublisher::HttpPublisher(RunState& run, const Url& url) : Publisher(run) {
     const Options& o = run.options;
-    body_prefix_ =
-        "{\"topic\":" + json_string(o.topic) + ",\"type\":" + json_string(o.type) + ",\"data\":";
-    // Every body has the same length (the data object is exactly --size bytes), so the
-    // whole request head is built once.
-    const size_t body_len = body_prefix_.size() + o.size + 1;
+    const uint32_t groups = run.flow.groups();
+    for (uint32_t g = 0; g < groups; ++g) {
+        const std::string topic = o.groups > 0 ? with_group(o.topic, g, o.groups) : o.topic;
+        body_prefixes_.push_back("{\"topic\":" + json_string(topic) +
+                                 ",\"type\":" + json_string(o.type) + ",\"data\":");
+    }
+    // Every body has the same length (the data object is exactly --size bytes, group
+    // indices are zero-padded), so the whole request head is built once.
+    const size_t body_len = body_prefixes_.front().size() + o.size + 1;
     head_ = "POST " + url.target + " HTTP/1.1\r\nHost: " + url.authority +
             "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body_len) +
             "\r\n";
@@ -26,7 +30,7 @@ void HttpPublisher::pump() {
         const uint64_t now = now_ns();
         const uint64_t i = run_.flow.send_next(true, now);
         out += head_;
-        out += body_prefix_;
+        out += body_prefixes_[run_.flow.group_of(i)];
         payload_.append(out, i, now);
         out += '}';
         ++run_.counters.published;

@@ -18,8 +18,9 @@ class HttpPublisher final : public Publisher {
     void on_lost(const std::string& why) override;
     void answer(int status);
 
-    std::string head_;        // request line and headers, Content-Length included
-    std::string body_prefix_; // {"topic":..,"type":..,"data":
+    std::string head_; // request line and headers, Content-Length included
+    // {"topic":..,"type":..,"data": per group (one without --groups), all of one length
+    std::vector<std::string> body_prefixes_;
     ResponseStream responses_;
     uint64_t answered_ = 0; // responses so far: the next one answers message answered_
 };

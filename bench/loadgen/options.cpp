@@ -124,6 +124,7 @@ struct Parser {
             return true;
         }
         if (name == "drain-ms") return number(name, value, 1, 600000, out.drain_ms);
+        if (name == "groups") return number(name, value, 1, 1000000, out.groups);
         if (name == "label") {
             out.label = std::string(value);
             return true;
@@ -140,6 +141,12 @@ struct Parser {
             return fail("--first-message needs a ws:// --subscribe URL");
         if (out.await_reply && !out.first_message)
             return fail("--await-reply needs --first-message");
+        if (out.groups > 0) {
+            if (out.topic.find("{group}") == std::string::npos)
+                return fail("--groups needs \"{group}\" in --topic");
+            if (out.publish && out.publish->scheme == Url::Scheme::ws)
+                return fail("--groups needs an http:// --publish URL");
+        }
         const uint64_t min = PayloadFormat::min_size(out);
         if (out.size < min) {
             return fail("--size " + std::to_string(out.size) + " is too small: the data object " +
@@ -229,10 +236,28 @@ Measurement:
                            (default 5000)
   --label TEXT             echoed in the JSON line
 
+Rooms:
+  --groups G               subscriber k joins group k % G (its --first-message names it, e.g.
+                           a subscribe), message i goes to group i % G only (its --topic
+                           names it); "{group}" in both is the zero-padded group index. A
+                           delivery to a subscriber of another group is malformed; expected
+                           deliveries are each message's group's subscribers
+
 Output: one JSON line on stdout; progress on stderr. Exit status: 0 all delivered,
 1 lost/duplicated/malformed deliveries or failed publishes, 2 the run could not be
 set up (bad options, nothing connected, server unreachable).
 )";
+}
+
+std::string with_group(const std::string& text, uint32_t group, uint32_t groups) {
+    const size_t width = std::to_string(groups > 0 ? groups - 1 : 0).size();
+    std::string index = std::to_string(group);
+    if (index.size() < width) index.insert(0, width - index.size(), '0');
+    std::string out = text;
+    for (size_t at = out.find("{group}"); at != std::string::npos;
+         at = out.find("{group}", at + index.size()))
+        out.replace(at, 7, index);
+    return out;
 }
 
 } // namespace loadgen

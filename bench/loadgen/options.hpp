@@ -33,7 +33,15 @@ struct Options {
     double timeout_s = 120;
     uint32_t drain_ms = 5000;
     std::optional<std::string> label;
+    // Rooms (workspaces): 0 = off. Subscriber k is in group k % groups and message i goes
+    // to group i % groups only; "{group}" in --topic and --first-message is replaced by
+    // the group's zero-padded index.
+    uint32_t groups = 0;
 };
+
+// `text` with every "{group}" replaced by `group` zero-padded to the width of the largest
+// index of `groups` (so that every group's text has the same length).
+std::string with_group(const std::string& text, uint32_t group, uint32_t groups);
 
 enum class ParseResult { ok, help, error };
 

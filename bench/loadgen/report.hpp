@@ -36,7 +36,10 @@ struct Report {
     std::string error; // why the run could not be set up
     std::string note;  // why the publishing phase ended early
 
-    uint64_t expected() const { return options->messages * tracked; }
+    // Deliveries due: each message times the tracked subscribers of its group.
+    uint64_t expected_deliveries = 0;
+
+    uint64_t expected() const { return expected_deliveries; }
     uint64_t lost() const { return expected() - counters->delivered; }
     bool clean() const; // nothing lost, duplicated, malformed or refused
 };

@@ -12,7 +12,8 @@ namespace loadgen {
 
 class SseSubscriber final : public Subscriber {
   public:
-    SseSubscriber(RunState& run, const Url& url) : Subscriber(run), url_(url) {}
+    SseSubscriber(RunState& run, const Url& url, uint32_t group = 0)
+        : Subscriber(run, group), url_(url) {}
 
   private:
     std::string handshake_request() override;

@@ -10,6 +10,7 @@ void Subscriber::record(const char* p, size_t n) {
     uint64_t i = 0, t = 0;
     const char* after = nullptr;
     if (!scan_message(p, n, i, t, &after) || seen_.empty() || i >= run_.options.messages ||
+        run_.flow.group_of(i) != group_ ||
         (run_.payload.verifying() && !run_.payload.intact(after, p + n, i, t))) {
         ++c.malformed;
         RunState::note(c.first_malformed, std::string(p, n < 200 ? n : 200));
@@ -49,7 +50,7 @@ void Subscriber::on_lost(const std::string& why) {
     --run_.open_subscribers;
     ++run_.counters.disconnects;
     RunState::note(run_.counters.first_disconnect, why);
-    if (!seen_.empty()) run_.flow.on_subscriber_gone(seen_);
+    if (!seen_.empty()) run_.flow.on_subscriber_gone(seen_, group_);
 }
 
 } // namespace loadgen

@@ -12,7 +12,10 @@ namespace loadgen {
 
 class Subscriber : public Connection {
   public:
-    explicit Subscriber(RunState& run) : Connection(run.loop), run_(run) {}
+    // A subscriber of `group` (0 unless --groups).
+    Subscriber(RunState& run, uint32_t group) : Connection(run.loop), run_(run), group_(group) {}
+
+    uint32_t group() const { return group_; }
 
     // Publishing starts: from now on this subscriber must receive every message once.
     void track(uint64_t messages) { seen_.assign((messages + 63) / 64, 0); }
@@ -28,6 +31,7 @@ class Subscriber : public Connection {
     void on_lost(const std::string& why) override;
 
     RunState& run_;
+    const uint32_t group_;
 
   private:
     std::vector<uint64_t> seen_; // bit i: message i received; empty until tracked

@@ -27,7 +27,9 @@ size_t WsSubscriber::consume(const char* p, size_t n) {
         awaiting_reply_ = run_.options.await_reply.has_value();
         if (!awaiting_reply_) opened();
         if (const auto& first = run_.options.first_message) {
-            ws::append_masked_frame(out_.data(), ws::kText, first->data(), first->size(),
+            const std::string text =
+                run_.options.groups > 0 ? with_group(*first, group_, run_.options.groups) : *first;
+            ws::append_masked_frame(out_.data(), ws::kText, text.data(), text.size(),
                                     run_.random.next32());
             if (!flush()) return kStop;
         }

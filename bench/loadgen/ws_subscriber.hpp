@@ -13,7 +13,8 @@ namespace loadgen {
 
 class WsSubscriber final : public Subscriber {
   public:
-    WsSubscriber(RunState& run, const Url& url) : Subscriber(run), url_(url) {}
+    WsSubscriber(RunState& run, const Url& url, uint32_t group = 0)
+        : Subscriber(run, group), url_(url) {}
 
     // FrameReader's handler interface.
     void on_message(const char* p, size_t n);

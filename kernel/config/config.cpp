@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -76,6 +77,7 @@ class ConfigReader {
     Config read(const toml::table& root) {
         Config config;
         config.source = file_;
+        config.kernel.state_dir = default_state_dir();
         for (const auto& [key, node] : root) {
             std::string name{key.str()};
             if (name == "kernel") read_kernel(expect_table(node, name), config.kernel);
@@ -161,6 +163,7 @@ class ConfigReader {
             if (name == "workers")
                 kernel.workers = static_cast<unsigned>(expect_integer(node, dotted, 0, 256));
             else if (name == "plugin_dir") kernel.plugin_dir = expect_string(node, dotted);
+            else if (name == "state_dir") kernel.state_dir = expect_string(node, dotted);
             else if (name == "hot_reload") kernel.hot_reload = expect_bool(node, dotted);
             else if (name == "log_level")
                 kernel.log_level = expect_one_of(node, dotted, log_levels);
@@ -381,6 +384,13 @@ Config parse_config_under(std::string_view toml_text, const std::string& source_
 
 } // namespace
 
+std::string default_state_dir() {
+    const char* systemd = std::getenv("STATE_DIRECTORY");
+    if (systemd == nullptr || *systemd == '\0') return "state";
+    const std::string_view paths(systemd);
+    return std::string(paths.substr(0, paths.find(':')));
+}
+
 Config parse_config(std::string_view toml_text, const std::string& source_name) {
     return parse_config_under(toml_text, source_name, {});
 }
@@ -389,6 +399,7 @@ Config load_config(const std::filesystem::path& path) {
     const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
     Config config = parse_config_under(read_whole_file(path), path.string(), base);
     resolve_against(base, config.kernel.plugin_dir);
+    resolve_against(base, config.kernel.state_dir);
     for (auto& plugin : config.plugins) resolve_against(base, plugin.library);
     return config;
 }

@@ -51,6 +51,10 @@ struct PluginConfig {
 struct KernelSettings {
     unsigned workers = 0;   // 0 = one per core
     std::string plugin_dir; // "" = next to the binary (resolved by main)
+    // Where plugins' state is kept (<state_dir>/<plugin name>/<key>). Default: the
+    // STATE_DIRECTORY environment variable (systemd's StateDirectory=), else "state" next
+    // to the config file. "" = the kernel keeps no state (state_save is unsupported).
+    std::string state_dir;
     bool hot_reload = false;
     std::string log_level = "info";
     // A plugin hook running longer than this is logged and counted (0: never).
@@ -102,7 +106,11 @@ struct Config {
 // ConfigError on a syntax error, an unknown key, a wrong type or a value out of range.
 Config parse_config(std::string_view toml_text, const std::string& source_name);
 
-// Reads and parses the file at `path`; a relative plugin_dir or library, and a relative
+// The state_dir a config without one gets: $STATE_DIRECTORY (its first path, when systemd
+// lists several), else "state".
+std::string default_state_dir();
+
+// Reads and parses the file at `path`; a relative plugin_dir, state_dir or library, and a relative
 // string value of a plugin key whose name ends in _dir (a folder the plugin reads, such
 // as jarvis' dashboard_dir), are resolved against the file's directory. Throws
 // ConfigError, also when the file cannot be read (line 0, empty key).

@@ -201,7 +201,8 @@ void ControlApi::list_plugins(HttpExchange& exchange) {
                                        {"endpoints", std::move(endpoints)},
                                        {"connections", info.connections},
                                        {"slow_hooks", info.slow_hooks},
-                                       {"queued_calls", info.queued_calls}});
+                                       {"queued_calls", info.queued_calls},
+                                       {"groups", info.groups}});
     }
     exchange.respond(200, kJson, json::serialize(json::object{{"plugins", std::move(plugins)}}));
 }
@@ -228,6 +229,13 @@ void ControlApi::metrics(HttpExchange& exchange) {
     for (const auto& info : context_.plugins()) {
         out += "switchyard_plugin_slow_hooks_total{plugin=\"" + info.name + "\"} " +
                std::to_string(info.slow_hooks) + "\n";
+    }
+    out +=
+        "# HELP switchyard_plugin_groups Groups a plugin has now, transient ones included.\n"
+        "# TYPE switchyard_plugin_groups gauge\n";
+    for (const auto& info : context_.plugins()) {
+        out += "switchyard_plugin_groups{plugin=\"" + info.name + "\"} " +
+               std::to_string(info.groups) + "\n";
     }
     exchange.respond(200, "text/plain; version=0.0.4", std::move(out));
 }

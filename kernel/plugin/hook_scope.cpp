@@ -68,6 +68,14 @@ HookScope::~HookScope() {
     watch_.hook_.store(previous_hook_, std::memory_order_release);
     watch_.started_ns_.store(previous_started_ns_, std::memory_order_relaxed);
     t_current = previous_;
+    if (previous_ != &watch_ && watch_.after_hooks_) {
+        try {
+            watch_.after_hooks_();
+        } catch (const std::exception& e) {
+            spdlog::error("plugin {}: tidying up after hook {} failed: {}", watch_.plugin(),
+                          hook != nullptr ? hook : "?", e.what());
+        }
+    }
     if (bound_ms == 0 || took_ns <= bound_ms * 1'000'000) return;
     watch_.slow_hooks_.fetch_add(1, std::memory_order_relaxed);
     if (watch_.reported_.exchange(false, std::memory_order_relaxed)) return;

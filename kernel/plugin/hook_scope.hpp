@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,6 +33,10 @@ class HookWatch {
     const std::string& plugin() const noexcept { return plugin_; }
     // Hooks that ran longer than the bound, since start.
     uint64_t slow_hooks() const noexcept { return slow_hooks_.load(std::memory_order_relaxed); }
+    // Calls `fn` each time the outermost of this plugin's hook scopes on a thread ends:
+    // what the kernel tidies once a hook has returned (the transient groups it left
+    // empty). Set before the first hook runs.
+    void after_hooks(std::function<void()> fn) { after_hooks_ = std::move(fn); }
 
   private:
     friend class HookScope;
@@ -45,6 +50,7 @@ class HookWatch {
     // once (it is still counted when it ends).
     std::atomic<bool> reported_{false};
     std::atomic<uint64_t> slow_hooks_{0};
+    std::function<void()> after_hooks_;
 };
 
 // Marks the current thread as inside `watch`'s plugin hook `hook` until destroyed.

@@ -107,6 +107,15 @@ struct HostApi {
     // The plugin's group `group`, or nullptr with a log line.
     static GroupMembers* group_of(PluginRuntime& r, sy_group_id group, const char* function) {
         if (auto* members = r.groups().find(group)) return members;
+        // A transient group that went away leaves stale ids in a plugin's hands: using
+        // one is expected, not a bug worth a warning.
+        if (GroupTable::was_issued(group)) {
+            g_misuse.debug(
+                "plugin {}: {} on group {}, which is gone (or another plugin's); "
+                "SY_ERR_NOT_FOUND",
+                r.name(), function, group);
+            return nullptr;
+        }
         g_misuse.warn(
             "plugin {}: {} on group {}, which is not one of its groups; "
             "SY_ERR_NOT_FOUND",
@@ -211,7 +220,7 @@ struct HostApi {
             (members->sse != 0 && !fits(*r, frame->kind, true, "broadcast"))) {
             return SY_ERR_INVALID;
         }
-        if (!r->effects().broadcast(group, frame, except))
+        if (!r->effects().broadcast(group, *members, frame, except))
             return worker_queue_full(*r, "broadcast");
         return SY_OK;
     }
@@ -230,6 +239,12 @@ struct HostApi {
         auto* r = in_hook(ctx, "group");
         if (r == nullptr) return 0;
         return r->groups().id_of(sv(name));
+    }
+
+    static sy_group_id group_transient(void* ctx, sy_str name) {
+        auto* r = in_hook(ctx, "group_transient");
+        if (r == nullptr) return 0;
+        return r->groups().transient_id_of(sv(name));
     }
 
     static sy_status group_add(void* ctx, sy_group_id group, sy_conn_id conn) {
@@ -409,6 +424,51 @@ struct HostApi {
         return SY_ERR_NOT_FOUND;
     }
 
+    // -- 1.3: state kept on disk ------------------------------------------------------
+
+    static sy_str state_load(void* ctx, sy_str key) {
+        auto* r = in_hook(ctx, "state_load");
+        if (r == nullptr) return sy_str{nullptr, 0};
+        const std::string* value = r->state_store().load(sv(key));
+        if (value == nullptr) return sy_str{nullptr, 0};
+        // An empty value is a value: a non-null pointer tells it from none.
+        return sy_str{value->data(), value->size()};
+    }
+
+    static sy_status state_refused(PluginRuntime& r, sy_status status, const char* function,
+                                   sy_str key) {
+        if (status == SY_ERR_INVALID) {
+            // The key itself is not logged: it may be anything a client sent.
+            g_misuse.warn(
+                "plugin {}: {} with a bad key ({} bytes; a key is 1 to 64 of "
+                "[A-Za-z0-9._-], not starting with '.') or a value over 1 MiB; "
+                "SY_ERR_INVALID",
+                r.name(), function, key.len);
+        } else if (status == SY_ERR_FULL) {
+            g_misuse.warn(
+                "plugin {}: {} of '{}' refused: past the bound of {} keys and {} "
+                "bytes, or too many writes waiting; SY_ERR_FULL",
+                r.name(), function, sv(key), StateStore::kMaxKeys, StateStore::kMaxTotalBytes);
+        }
+        return status;
+    }
+
+    static sy_status state_save(void* ctx, sy_str key, sy_str value, uint64_t tag) {
+        auto* r = in_hook(ctx, "state_save");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (key.ptr == nullptr || (value.ptr == nullptr && value.len != 0)) return SY_ERR_INVALID;
+        const sy_status status = r->state_store().save(sv(key), sv(value), tag);
+        return status == SY_OK ? SY_OK : state_refused(*r, status, "state_save", key);
+    }
+
+    static sy_status state_remove(void* ctx, sy_str key, uint64_t tag) {
+        auto* r = in_hook(ctx, "state_remove");
+        if (r == nullptr) return SY_ERR_WRONG_THREAD;
+        if (key.ptr == nullptr) return SY_ERR_INVALID;
+        const sy_status status = r->state_store().remove(sv(key), tag);
+        return status == SY_OK ? SY_OK : state_refused(*r, status, "state_remove", key);
+    }
+
     static sy_str request_header(const sy_request_v1* request, sy_str name) {
         return to_sy(header_of(request, sv(name)));
     }
@@ -561,6 +621,10 @@ sy_host_v1 make_host_table(PluginRuntime* runtime) {
     host.respond_file = &HostApi::respond_file;
     host.follow_open = &HostApi::follow_open;
     host.follow_close = &HostApi::follow_close;
+    host.state_load = &HostApi::state_load;
+    host.state_save = &HostApi::state_save;
+    host.state_remove = &HostApi::state_remove;
+    host.group_transient = &HostApi::group_transient;
     return host;
 }
 

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace switchyard {
 
 bool PluginEffects::send(sy_conn_id conn, sy_frame* frame) {
@@ -15,9 +17,13 @@ bool PluginEffects::send(sy_conn_id conn, sy_frame* frame) {
     return pool_.owner_of(conn).post_send(conn, FrameRef::share(frame));
 }
 
-bool PluginEffects::broadcast(sy_group_id group, sy_frame* frame, sy_conn_id except) {
-    // One task per worker, whatever the number of members: the frame is shared.
-    for (size_t i = 0; i < pool_.size(); ++i) {
+bool PluginEffects::broadcast(sy_group_id group, const GroupMembers& members, sy_frame* frame,
+                              sy_conn_id except) {
+    // One task per worker that holds members, whatever their number: the frame is shared.
+    // A worker whose last member left since still gets the task (its list is empty then).
+    const size_t workers = std::min(pool_.size(), members.on_worker.size());
+    for (size_t i = 0; i < workers; ++i) {
+        if (members.on_worker[i] == 0) continue;
         Worker& worker = pool_.at(i);
         const bool queued = on_worker(worker, [&worker, group, except, f = FrameRef::share(frame)] {
             worker.broadcast(group, f, except);

@@ -13,6 +13,7 @@
 
 #include "net/worker_pool.hpp"
 #include "plugin/create_journal.hpp"
+#include "plugin/group_table.hpp"
 
 #include <switchyard/plugin.h>
 
@@ -37,9 +38,11 @@ class PluginEffects {
     // Queues `frame` on `conn` through its worker's bounded inbox; false when refused
     // (the connection is then closed as a slow consumer).
     bool send(sy_conn_id conn, sy_frame* frame);
-    // Queues `frame` to the members of `group` on every worker but `except`, one task per
-    // worker (the frame is shared); false when the bound of waiting tasks is reached.
-    bool broadcast(sy_group_id group, sy_frame* frame, sy_conn_id except);
+    // Queues `frame` to the members of `group` but `except`, one task per worker that
+    // holds members (`members.on_worker`; the frame is shared); false when the bound of
+    // waiting tasks is reached.
+    bool broadcast(sy_group_id group, const GroupMembers& members, sy_frame* frame,
+                   sy_conn_id except);
     // Runs `fn` on the worker that owns `conn`, if it is still open there, for what the
     // plugin asks for; false (nothing queued) past the bound.
     bool on_conn(sy_conn_id conn, std::function<void(Connection&)> fn);

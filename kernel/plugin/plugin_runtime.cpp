@@ -137,8 +137,11 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
                    return deliver_follow(id, event);
                }),
       deferred_(home_.io(), dispatcher_, config_.name, deferral_limits_from(settings_json_)),
-      files_(kFileQueueLimit) {
+      files_(kFileQueueLimit),
+      state_store_(creating_, config_.name) {
     init_host_table();
+    // A transient group left empty by a hook is forgotten once the hook has returned.
+    hooks_.after_hooks([this] { groups_.sweep(); });
     for (size_t i = 0; i < desc_->endpoint_count; ++i) {
         const sy_endpoint_v1& decl = endpoint_at(*desc_, i);
         EndpointState state;
@@ -227,6 +230,14 @@ std::string PluginRuntime::config_for_create(const std::string& settings_json) c
 }
 
 void PluginRuntime::start() {
+    // The state is read before the first create(), which may load it.
+    if (!state_folder_.empty()) {
+        state_store_.open(
+            state_folder_, [this](const std::string& key, uint64_t tag, sy_status result) {
+                dispatcher_.post_always(
+                    [this, key, tag, result] { deliver_state_saved(key, tag, result); });
+            });
+    }
     sy_create_args_v1 args{};
     args.struct_size = sizeof args;
     const std::string config = config_for_create(settings_json_);
@@ -332,6 +343,7 @@ PluginInfo PluginRuntime::info() const {
     info.connections = connection_count_.load();
     info.slow_hooks = hooks_.slow_hooks();
     info.queued_calls = dispatcher_.pending();
+    info.groups = groups_.count();
     return info;
 }
 
@@ -414,6 +426,8 @@ void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {
         unloaded->set_value();
     });
     future.wait_for(timeout);
+    // What the plugin saved is on disk before it counts as disabled (an enable reads it).
+    state_store_.flush();
     state_ = 3;
     spdlog::info("plugin {} disabled and unloaded", config_.name);
 }
@@ -600,7 +614,7 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
                 "plugin {}: connection {} from {} at endpoint {} closed with {} ({})", config_.name,
                 id, record->peer, endpoints_[record->endpoint].name, code, reason);
         }
-        groups_.forget(*record);
+        groups_.forget(id, *record);
         if (instance_ != nullptr && desc_->on_close != nullptr) {
             HookScope scope(hooks_, "on_close");
             // The plugin may still publish for the connection it hears closing.
@@ -608,6 +622,9 @@ void PluginRuntime::on_closed(Connection& conn, uint16_t code, std::string_view 
             desc_->on_close(instance_, id, code, view(reason));
             connections_.set_closing(0);
         }
+        // Without an on_close hook, the transient groups the connection was the last
+        // member of go here.
+        groups_.sweep();
     });
 }
 
@@ -654,6 +671,18 @@ sy_status PluginRuntime::deliver_follow(sy_follow_id id, const sy_follow_event_v
         return SY_OK;
     }
     return call_hook(hooks_, "on_follow", [&] { return desc_->on_follow(instance_, id, &event); });
+}
+
+void PluginRuntime::deliver_state_saved(const std::string& key, uint64_t tag, sy_status result) {
+    // A descriptor older than 1.3 ends before on_state_saved: the field is not there.
+    if (instance_ == nullptr || desc_ == nullptr ||
+        !SY_HAS_FIELD(desc_, sy_plugin_v1, on_state_saved) || desc_->on_state_saved == nullptr) {
+        return;
+    }
+    const sy_status status = call_hook(hooks_, "on_state_saved", [&] {
+        return desc_->on_state_saved(instance_, view(key), tag, result);
+    });
+    if (status != SY_OK) hook_failed("on_state_saved", status, 0);
 }
 
 } // namespace switchyard

@@ -30,6 +30,7 @@
 #include "plugin/plugin_effects.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/publish_lanes.hpp"
+#include "plugin/state_store.hpp"
 #include "plugin/stream_subscriptions.hpp"
 #include "plugin/timer_table.hpp"
 
@@ -66,6 +67,7 @@ struct PluginInfo {
     size_t connections = 0;
     uint64_t slow_hooks = 0; // hooks that ran longer than [kernel] slow_hook_ms
     size_t queued_calls = 0; // calls into the plugin waiting on its dispatcher
+    size_t groups = 0;       // the plugin's groups now, transient ones included
 };
 
 // What a reload did: the new generation and the pause it caused, or why it was refused
@@ -98,6 +100,11 @@ class PluginRuntime final : public ConnectionObserver {
 
     // Binds every endpoint's listener; throws std::runtime_error naming the endpoint.
     void bind();
+    // Where the plugin's state lives (<[kernel] state_dir>/<name>); start() reads it
+    // before create(). Not called (or ""): the plugin keeps no state.
+    void set_state_folder(std::filesystem::path folder) { state_folder_ = std::move(folder); }
+    // Waits until every state write the plugin asked for is on disk (or failed).
+    void flush_state() { state_store_.flush(); }
     // Creates the instance (generation 1), subscribes to the plugin's streams and starts
     // accepting. Throws std::runtime_error when create() fails. Call before the workers
     // run or from outside them.
@@ -151,6 +158,7 @@ class PluginRuntime final : public ConnectionObserver {
     DeferredRequests& deferred() noexcept { return deferred_; }
     FileResponder& files() noexcept { return files_; }
     PluginEffects& effects() noexcept { return effects_; }
+    StateStore& state_store() noexcept { return state_store_; }
 
   private:
     struct EndpointState {
@@ -186,6 +194,8 @@ class PluginRuntime final : public ConnectionObserver {
     void fire_timer(sy_timer_id id, uint64_t tag);
     // Calls the instance's on_follow, when its descriptor has one (dispatcher).
     sy_status deliver_follow(sy_follow_id id, const sy_follow_event_v1& event);
+    // Calls the instance's on_state_saved, when its descriptor has one (dispatcher).
+    void deliver_state_saved(const std::string& key, uint64_t tag, sy_status result);
     // Logs a failed hook and, for a connection hook, closes the connection with 1011.
     void hook_failed(const char* hook, sy_status status, sy_conn_id conn);
     // `settings_json` with the kernel's "listening" key added: each endpoint's bound
@@ -232,6 +242,10 @@ class PluginRuntime final : public ConnectionObserver {
     FollowTable follows_;
     DeferredRequests deferred_; // requests answered later (respond, respond_file)
     FileResponder files_;       // reads the files respond_file names, off the workers
+    std::filesystem::path state_folder_;
+    // Last: destroyed first, it finishes its writes while the dispatcher they report to
+    // is still there.
+    StateStore state_store_; // state_load/save/remove; its writes on its own thread
 };
 
 } // namespace switchyard

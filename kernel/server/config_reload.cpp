@@ -37,6 +37,7 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     };
     if (next.kernel.workers != now.kernel.workers) warn("kernel.workers");
     if (next.kernel.plugin_dir != now.kernel.plugin_dir) warn("kernel.plugin_dir");
+    if (next.kernel.state_dir != now.kernel.state_dir) warn("kernel.state_dir");
     if (next.kernel.hot_reload != now.kernel.hot_reload) warn("kernel.hot_reload");
     if (next.kernel.log_level != now.kernel.log_level) warn("kernel.log_level");
     if (next.kernel.io_timeout_ms != now.kernel.io_timeout_ms) warn("kernel.io_timeout_ms");

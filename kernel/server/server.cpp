@@ -128,6 +128,9 @@ void Server::add_plugin(const PluginConfig& plugin, bool start_now) {
         runtime =
             std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library),
                                             plugin_library_path(config_, plugin), shadow_dir_);
+        if (!config_.kernel.state_dir.empty())
+            runtime->set_state_folder(std::filesystem::path(config_.kernel.state_dir) /
+                                      plugin.name);
         runtime->bind();
         if (start_now) runtime->start();
     } catch (const std::exception& e) {
@@ -319,6 +322,8 @@ void Server::shutdown() {
     for (size_t i = 0; i < pool_->size(); ++i) pool_->at(i).io().stop();
     pool_->stop_and_join();
     for (auto& plugin : plugins_) plugin->destroy_instance();
+    // What the plugins saved reaches the disk before the process ends.
+    for (auto& plugin : plugins_) plugin->flush_state();
     spdlog::info("stopped");
     spdlog::default_logger()->flush();
 }

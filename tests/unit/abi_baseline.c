@@ -17,6 +17,8 @@
 #if defined(__LP64__)
 #define FROZEN_1_0(type, size) \
     _Static_assert(sizeof(type) >= (size), #type " shrank below 1.0: ABI v1 broken")
+#define FROZEN_1_2(type, size) \
+    _Static_assert(sizeof(type) >= (size), #type " shrank below 1.2: ABI v1 broken")
 #define SIZE(type, size) \
     _Static_assert(sizeof(type) == (size), #type " changed size: raise SY_ABI_MINOR and this baseline")
 #define AT(type, field, off) \
@@ -29,7 +31,7 @@
 
 /* -- versions ---------------------------------------------------------------------- */
 VALUE(SY_ABI_MAJOR, 1);
-_Static_assert(SY_ABI_MINOR == 2, "SY_ABI_MINOR changed: update the sizes of this baseline");
+_Static_assert(SY_ABI_MINOR == 3, "SY_ABI_MINOR changed: update the sizes of this baseline");
 
 /* -- sizes: 1.0 (minimum) ------------------------------------------------------------ */
 FROZEN_1_0(sy_str, 16);
@@ -44,7 +46,17 @@ FROZEN_1_0(sy_endpoint_v1, 56);
 FROZEN_1_0(sy_create_args_v1, 48);
 FROZEN_1_0(sy_plugin_v1, 160);
 
-/* -- sizes: 1.2 (exact) -------------------------------------------------------------- */
+/* -- sizes: 1.2 (minimum: what a 1.2 plugin was built with) --------------------------- */
+FROZEN_1_2(sy_request_v1, 160);
+FROZEN_1_2(sy_event_v1, 152);
+FROZEN_1_2(sy_file_response_v1, 80);
+FROZEN_1_2(sy_host_v1, 248);
+FROZEN_1_2(sy_endpoint_v1, 64);
+FROZEN_1_2(sy_plugin_v1, 168);
+FROZEN_1_2(sy_follow_v1, 80);
+FROZEN_1_2(sy_follow_event_v1, 88);
+
+/* -- sizes: 1.3 (exact) -------------------------------------------------------------- */
 SIZE(sy_str, 16);
 SIZE(sy_header, 32);
 SIZE(sy_request_v1, 160);
@@ -52,11 +64,11 @@ SIZE(sy_event_v1, 152);
 SIZE(sy_publish_v1, 112);
 SIZE(sy_response_v1, 56);
 SIZE(sy_file_response_v1, 80);
-SIZE(sy_host_v1, 248);
+SIZE(sy_host_v1, 280);
 SIZE(sy_route_v1, 24);
 SIZE(sy_endpoint_v1, 64);
 SIZE(sy_create_args_v1, 48);
-SIZE(sy_plugin_v1, 168);
+SIZE(sy_plugin_v1, 176);
 SIZE(sy_follow_v1, 80);
 SIZE(sy_follow_event_v1, 88);
 
@@ -142,6 +154,10 @@ AT(sy_host_v1, respond, 216);
 AT(sy_host_v1, respond_file, 224);
 AT(sy_host_v1, follow_open, 232);
 AT(sy_host_v1, follow_close, 240);
+AT(sy_host_v1, state_load, 248);
+AT(sy_host_v1, state_save, 256);
+AT(sy_host_v1, state_remove, 264);
+AT(sy_host_v1, group_transient, 272);
 AT(sy_follow_v1, url, 8);
 AT(sy_follow_v1, headers, 24);
 AT(sy_follow_v1, header_count, 32);
@@ -191,6 +207,7 @@ AT(sy_plugin_v1, on_event, 136);
 AT(sy_plugin_v1, on_timer, 144);
 AT(sy_plugin_v1, on_shutdown, 152);
 AT(sy_plugin_v1, on_follow, 160);
+AT(sy_plugin_v1, on_state_saved, 168);
 
 /* -- signatures of the host functions ------------------------------------------------ */
 SIGNATURE(sy_host_v1, log, void (*)(void*, sy_log_level, sy_str));
@@ -223,6 +240,10 @@ SIGNATURE(sy_host_v1, respond_file,
           sy_status (*)(void*, sy_request_id, const sy_file_response_v1*));
 SIGNATURE(sy_host_v1, follow_open, sy_follow_id (*)(void*, const sy_follow_v1*));
 SIGNATURE(sy_host_v1, follow_close, sy_status (*)(void*, sy_follow_id));
+SIGNATURE(sy_host_v1, state_load, sy_str (*)(void*, sy_str));
+SIGNATURE(sy_host_v1, state_save, sy_status (*)(void*, sy_str, sy_str, uint64_t));
+SIGNATURE(sy_host_v1, state_remove, sy_status (*)(void*, sy_str, uint64_t));
+SIGNATURE(sy_host_v1, group_transient, sy_group_id (*)(void*, sy_str));
 SIGNATURE(sy_sink, write, void (*)(void*, const void*, size_t));
 
 /* -- signatures of the hooks ---------------------------------------------------------- */
@@ -240,6 +261,7 @@ SIGNATURE(sy_plugin_v1, on_timer, sy_status (*)(void*, sy_timer_id, uint64_t));
 SIGNATURE(sy_plugin_v1, on_shutdown, void (*)(void*));
 SIGNATURE(sy_plugin_v1, on_follow,
           sy_status (*)(void*, sy_follow_id, const sy_follow_event_v1*));
+SIGNATURE(sy_plugin_v1, on_state_saved, sy_status (*)(void*, sy_str, uint64_t, sy_status));
 _Static_assert(__builtin_types_compatible_p(sy_entry_point_v1, const sy_plugin_v1* (*)(void)),
                "sy_entry_point_v1 changed type: ABI v1 broken");
 

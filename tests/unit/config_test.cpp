@@ -586,8 +586,11 @@ TEST_CASE("the shipped config files parse", "[config]") {
         CHECK(clijaw->enabled);
         REQUIRE(clijaw->listen.size() == 1);
         CHECK(clijaw->listen[0].address.to_string() == "127.0.0.1:3457");
-        REQUIRE(find_plugin(config, "claudecontrol") != nullptr);
-        CHECK_FALSE(find_plugin(config, "claudecontrol")->enabled);
+        const PluginConfig* claudecontrol = find_plugin(config, "claudecontrol");
+        REQUIRE(claudecontrol != nullptr);
+        CHECK(claudecontrol->enabled);
+        REQUIRE(claudecontrol->listen.size() == 1);
+        CHECK(claudecontrol->listen[0].address.to_string() == "127.0.0.1:22609");
         const PluginConfig* jetstart = find_plugin(config, "jetstart");
         REQUIRE(jetstart != nullptr);
         CHECK(jetstart->enabled);

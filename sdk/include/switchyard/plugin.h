@@ -62,9 +62,12 @@ extern "C" {
  *        sy_event_v1.gap, SY_ERR_WRONG_THREAD, SY_ERR_DENIED.
  *   1.2  outbound event streams the kernel follows for a plugin (sy_follow_v1,
  *        sy_follow_event_v1, follow_open, follow_close, on_follow): how a plugin reads
- *        another server's SSE without owning a socket. */
+ *        another server's SSE without owning a socket.
+ *   1.3  state the kernel keeps on disk for a plugin (state_load, state_save,
+ *        state_remove, on_state_saved) and groups that go away when their last member
+ *        leaves (group_transient). */
 #define SY_ABI_MAJOR 1
-#define SY_ABI_MINOR 2
+#define SY_ABI_MINOR 3
 
 /* The symbol every plugin exports (see SWITCHYARD_PLUGIN in plugin.hpp). */
 #define SY_ENTRY_POINT_V1 "switchyard_plugin_v1"
@@ -420,6 +423,35 @@ typedef struct sy_host_v1 {
     /* [hooks] Stops a follow at once; on_follow is not called for it again (not even
      * CLOSED). SY_ERR_NOT_FOUND for an unknown or ended follow. */
     sy_status (*follow_close)(void* ctx, sy_follow_id follow);
+
+    /* -- 1.3: state kept on disk, and groups that do not outlive their members ---------
+     * Check host->abi_minor >= 3 (or SY_HAS_FIELD(host, sy_host_v1, group_transient)) first. */
+
+    /* [hooks] The value last saved under `key`, or {NULL, 0} when there is none. The
+     * kernel reads the plugin's saved state (its folder in [kernel] state_dir) before
+     * the first create() and keeps it in memory across reloads, so this never touches
+     * the disk. The bytes stay valid until the hook returns or the key is saved again
+     * (or removed). */
+    sy_str (*state_load)(void* ctx, sy_str key);
+    /* [hooks] Saves `value` under `key`: state_load sees it at once; the kernel writes it
+     * off the hooks' thread, in call order, atomically (a crash leaves the old value or
+     * the new one, never part of either), into a file only the server's user can read.
+     * When the write is on disk (or failed), on_state_saved hears of it with `tag`: a
+     * plugin that must not answer before the value is durable (a changed password)
+     * defers its answer until then. A key is 1 to 64 characters of [A-Za-z0-9._-] not
+     * starting with '.'; a value is at most 1 MiB. SY_ERR_INVALID for a bad key or a
+     * value too large; SY_ERR_FULL past the plugin's bound (1024 keys, 64 MiB in all) or
+     * when too many writes wait; SY_ERR_UNSUPPORTED when the kernel has no state_dir. */
+    sy_status (*state_save)(void* ctx, sy_str key, sy_str value, uint64_t tag);
+    /* [hooks] Removes `key` (its file too); on_state_saved hears of it with `tag`, as
+     * for state_save. Removing a key that does not exist is not an error. */
+    sy_status (*state_remove)(void* ctx, sy_str key, uint64_t tag);
+    /* [hooks] Like group(), for groups that come and go with their members (a room, a
+     * workspace): the group is forgotten when its last member leaves, or when the hook
+     * that named it returns with nobody in it. Its id is then stale (SY_ERR_NOT_FOUND)
+     * and the name, used again, makes a new group. Ten thousand rooms seen in a day
+     * leave nothing behind. group() on the same name makes the group permanent. */
+    sy_group_id (*group_transient)(void* ctx, sy_str name);
 } sy_host_v1;
 
 /* ---------------------------------------------------------------------------------
@@ -511,6 +543,10 @@ typedef struct sy_plugin_v1 {
      * other than SY_OK ends that follow (the plugin then hears CLOSED). A kernel reads
      * this field only from a descriptor whose struct_size holds it. */
     sy_status (*on_follow)(void* instance, sy_follow_id follow, const sy_follow_event_v1* event);
+    /* 1.3: A state_save or state_remove with this `tag` reached the disk (SY_OK) or
+     * could not (SY_ERR_FAILED, logged; the value stays in memory and the next save of
+     * the key tries again). Read only from a descriptor whose struct_size holds it. */
+    sy_status (*on_state_saved)(void* instance, sy_str key, uint64_t tag, sy_status result);
 } sy_plugin_v1;
 
 /* The one symbol a plugin exports. */

@@ -418,6 +418,39 @@ class Host {
     size_t group_size(sy_group_id group) const noexcept {
         return table_->group_size(table_->ctx, group);
     }
+    // True when the kernel has transient groups and plugin state (ABI 1.3 and later).
+    bool has_abi_1_3() const noexcept {
+        return SY_HAS_FIELD(table_, sy_host_v1, group_transient) &&
+               table_->group_transient != nullptr;
+    }
+    // A group that goes away with its last member (a room, a workspace), or when the
+    // hook that named it returns with nobody in it; then its id is stale and the name
+    // makes a new group. Before ABI 1.3, a permanent group().
+    sy_group_id group_transient(std::string_view name) const noexcept {
+        if (!has_abi_1_3()) return group(name);
+        return table_->group_transient(table_->ctx, to_sy_str(name));
+    }
+
+    // The value last saved under `key`, or nullopt. A view, valid until the hook returns
+    // or the key is saved again.
+    std::optional<std::string_view> state_load(std::string_view key) const noexcept {
+        if (!has_abi_1_3()) return std::nullopt;
+        sy_str value = table_->state_load(table_->ctx, to_sy_str(key));
+        if (value.ptr == nullptr) return std::nullopt;
+        return std::string_view(value.ptr, value.len);
+    }
+    // Saves `value` under `key`; on_state_saved(key, tag, status) hears when it is on
+    // disk. SY_ERR_UNSUPPORTED when the kernel keeps no state (no state_dir, or < 1.3).
+    sy_status state_save(std::string_view key, std::string_view value,
+                         uint64_t tag = 0) const noexcept {
+        if (!has_abi_1_3()) return SY_ERR_UNSUPPORTED;
+        return table_->state_save(table_->ctx, to_sy_str(key), to_sy_str(value), tag);
+    }
+    // Removes `key`; on_state_saved(key, tag, status) hears when its file is gone.
+    sy_status state_remove(std::string_view key, uint64_t tag = 0) const noexcept {
+        if (!has_abi_1_3()) return SY_ERR_UNSUPPORTED;
+        return table_->state_remove(table_->ctx, to_sy_str(key), tag);
+    }
 
     // Stores bytes with a connection; the kernel keeps them across reloads.
     sy_status conn_state_set(sy_conn_id conn, std::string_view bytes) const noexcept {
@@ -650,6 +683,14 @@ class Plugin {
         (void)event;
         return SY_OK;
     }
+    // A Host::state_save or state_remove made with `tag` reached the disk (SY_OK) or
+    // failed (SY_ERR_FAILED: the value stays in memory; the next save tries again).
+    virtual sy_status on_state_saved(std::string_view key, uint64_t tag, sy_status result) {
+        (void)key;
+        (void)tag;
+        (void)result;
+        return SY_OK;
+    }
     // State for the next generation on a reload; read back as Config::snapshot.
     virtual std::string snapshot() { return {}; }
 
@@ -811,6 +852,13 @@ inline sy_status on_follow(void* opaque, sy_follow_id follow,
                    [&] { return box.plugin->on_follow(follow, FollowEvent(*event)); });
 }
 
+inline sy_status on_state_saved(void* opaque, sy_str key, uint64_t tag, sy_status result) noexcept {
+    Instance& box = instance(opaque);
+    return guarded(box.host.table(), "on_state_saved", [&] {
+        return box.plugin->on_state_saved(std::string_view(key.ptr, key.len), tag, result);
+    });
+}
+
 // The descriptor of plugin class T, computed at compile time from its static members.
 template <class T>
 constexpr sy_plugin_v1 make_descriptor() noexcept {
@@ -842,6 +890,7 @@ constexpr sy_plugin_v1 make_descriptor() noexcept {
     d.on_timer = &on_timer;
     d.on_shutdown = &on_shutdown;
     d.on_follow = &on_follow;
+    d.on_state_saved = &on_state_saved;
     return d;
 }
 
