@@ -164,11 +164,8 @@ void BenchRun::publish() {
     }
     report_.tracked = tracked;
     // Each message is expected at the subscribers of its group.
-    const uint64_t groups = run_.flow.groups();
-    for (uint64_t g = 0; g < groups; ++g) {
-        const uint64_t messages =
-            options_.messages / groups + (g < options_.messages % groups ? 1 : 0);
-        report_.expected_deliveries += messages * per_group[g];
+    for (uint64_t i = 0; i < options_.messages; ++i) {
+        report_.expected_deliveries += per_group[run_.flow.group_of(i)];
     }
     if (options_.subscribers > 0 && tracked == 0) {
         report_.error = "every subscriber was disconnected before publishing";

@@ -2,12 +2,13 @@
 
 namespace loadgen {
 
-Flow::Flow(uint64_t messages, uint32_t window, uint32_t groups)
+Flow::Flow(uint64_t messages, uint32_t window, uint32_t groups, uint32_t run)
     : messages_(messages),
       window_(window),
       waiting_(messages),
       flags_(messages),
       groups_(groups == 0 ? 1 : groups),
+      run_(run == 0 ? 1 : run),
       alive_(groups_) {}
 
 void Flow::begin(const std::vector<uint32_t>& subscribers_per_group, uint64_t now) {

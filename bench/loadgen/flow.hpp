@@ -13,13 +13,14 @@ namespace loadgen {
 
 class Flow {
   public:
-    // Message i goes to group i % groups (1: every message to every subscriber).
-    Flow(uint64_t messages, uint32_t window, uint32_t groups = 1);
+    // Message i goes to group (i / run) % groups (groups 1: every message to every
+    // subscriber).
+    Flow(uint64_t messages, uint32_t window, uint32_t groups = 1, uint32_t run = 1);
 
     // Publishing starts with this many tracked subscribers in each group.
     void begin(const std::vector<uint32_t>& subscribers_per_group, uint64_t now);
     // The group message i goes to.
-    uint32_t group_of(uint64_t i) const { return uint32_t(i % groups_); }
+    uint32_t group_of(uint64_t i) const { return uint32_t((i / run_) % groups_); }
     uint32_t groups() const { return groups_; }
 
     bool can_send() const { return sending_ && next_ < messages_ && in_flight_ < window_; }
@@ -55,6 +56,7 @@ class Flow {
     uint64_t oldest_ = 0; // every message below it is done
     uint32_t in_flight_ = 0;
     uint32_t groups_;
+    uint32_t run_;
     std::vector<uint32_t> alive_; // per group: tracked subscribers still connected
     bool sending_ = false;
     uint64_t last_progress_ = 0;

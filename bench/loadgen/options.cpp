@@ -125,6 +125,7 @@ struct Parser {
         }
         if (name == "drain-ms") return number(name, value, 1, 600000, out.drain_ms);
         if (name == "groups") return number(name, value, 1, 1000000, out.groups);
+        if (name == "group-run") return number(name, value, 1, 1000000, out.group_run);
         if (name == "label") {
             out.label = std::string(value);
             return true;
@@ -242,6 +243,8 @@ Rooms:
                            names it); "{group}" in both is the zero-padded group index. A
                            delivery to a subscriber of another group is malformed; expected
                            deliveries are each message's group's subscribers
+  --group-run R            R consecutive messages to each group in turn: message i goes to
+                           group (i / R) % G (default 1)
 
 Output: one JSON line on stdout; progress on stderr. Exit status: 0 all delivered,
 1 lost/duplicated/malformed deliveries or failed publishes, 2 the run could not be

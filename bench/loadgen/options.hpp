@@ -37,6 +37,10 @@ struct Options {
     // to group i % groups only; "{group}" in --topic and --first-message is replaced by
     // the group's zero-padded index.
     uint32_t groups = 0;
+    // Consecutive messages to one group before the next group's (1: round-robin). A
+    // workspace's events come in runs (an agent's output); a run lets a subscriber's
+    // messages share a write, as a broadcast's do.
+    uint32_t group_run = 1;
 };
 
 // `text` with every "{group}" replaced by `group` zero-padded to the width of the largest

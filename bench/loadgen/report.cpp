@@ -82,6 +82,7 @@ std::string report_json(const Report& r) {
     j.add("connect_failures", c.connect_failures).add("connect_s", r.connect_s, 3);
     j.add("messages", o.messages).add("size", o.size).add("window", o.window);
     j.add("groups", o.groups);
+    j.add("group_run", o.group_run);
     j.add("published", c.published).add("publish_errors", c.publish_errors);
     j.add("expected", r.expected()).add("delivered", c.delivered).add("lost", r.lost());
     j.add("duplicated", c.duplicated).add("malformed", c.malformed);
