@@ -31,7 +31,8 @@ struct Counters {
 };
 
 struct RunState {
-    RunState(const Options& o) : options(o), flow(o.messages, o.window, o.groups, o.group_run), payload(o) {}
+    RunState(const Options& o)
+        : options(o), flow(o.messages, o.window, o.groups, o.group_run), payload(o) {}
 
     const Options& options;
     EventLoop loop;
