@@ -54,6 +54,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
     // Serves the requests already buffered, then reads for the next one.
     void read_request();
+    // The body size the request head announces (a chunked body counts as large).
+    uint64_t announced_body_bytes() const;
     // Shrinks the read buffer grown for a large body, before waiting for the next request.
     void give_back_read_buffer();
     // The request head is in: reads the body, with a larger buffer for a large one.

@@ -1,117 +1,14 @@
 #include "claudecontrol_protocol.hpp"
 
 #include <switchyard/json.hpp>
+#include <switchyard/json_splice.hpp>
 
-#include <cstring>
 
 namespace switchyard::claudecontrol {
 namespace {
 
 // A client message is small; this bounds the DOM a crafted one could build.
 constexpr json::ParseLimits kClientLimits{32, 50'000};
-
-size_t skip_ws(std::string_view text, size_t i) {
-    while (i < text.size() &&
-           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-        ++i;
-    return i;
-}
-
-// `i` at an opening quote: the index just past the closing one; npos when unterminated.
-size_t skip_string(std::string_view text, size_t i) {
-    size_t from = i + 1;
-    while (from < text.size()) {
-        const void* hit = std::memchr(text.data() + from, '"', text.size() - from);
-        if (hit == nullptr) return std::string_view::npos;
-        const size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-        size_t backslashes = 0;
-        while (quote - backslashes > i + 1 && text[quote - backslashes - 1] == '\\') ++backslashes;
-        if (backslashes % 2 == 0) return quote + 1;
-        from = quote + 1;
-    }
-    return std::string_view::npos;
-}
-
-// `i` at a value: the index just past it; npos when malformed.
-size_t skip_value(std::string_view text, size_t i) {
-    if (i >= text.size()) return std::string_view::npos;
-    const char c = text[i];
-    if (c == '"') return skip_string(text, i);
-    if (c == '{' || c == '[') {
-        size_t depth = 0;
-        while (i < text.size()) {
-            const char d = text[i];
-            if (d == '"') {
-                i = skip_string(text, i);
-                if (i == std::string_view::npos) return i;
-                continue;
-            }
-            if (d == '{' || d == '[') ++depth;
-            if (d == '}' || d == ']') {
-                if (--depth == 0) return i + 1;
-            }
-            ++i;
-        }
-        return std::string_view::npos;
-    }
-    while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' &&
-           text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
-        ++i;
-    return i;
-}
-
-// Whether a raw key token (quotes included) names type or workspaceId; an escaped key is
-// compared unescaped.
-bool is_reserved_key(std::string_view token) {
-    std::string_view inner = token.substr(1, token.size() - 2);
-    std::string unescaped;
-    if (inner.find('\\') != std::string_view::npos) {
-        std::optional<json::Value> key = json::parse(token);
-        if (!key || !key->is_string()) return false;
-        unescaped = key->as_string();
-        inner = unescaped;
-    }
-    return inner == "type" || inner == "workspaceId";
-}
-
-// Splices the members of the object data_json[i..] after what `out` holds. False when it
-// is not a well-formed object ending the text.
-bool splice_members(std::string& out, std::string_view data_json, size_t i) {
-    i = skip_ws(data_json, i + 1);
-    if (i < data_json.size() && data_json[i] == '}') {
-        out += '}';
-        return skip_ws(data_json, i + 1) == data_json.size();
-    }
-    while (i < data_json.size()) {
-        if (data_json[i] != '"') return false;
-        const size_t key_end = skip_string(data_json, i);
-        if (key_end == std::string_view::npos) return false;
-        const std::string_view key = data_json.substr(i, key_end - i);
-        size_t j = skip_ws(data_json, key_end);
-        if (j >= data_json.size() || data_json[j] != ':') return false;
-        j = skip_ws(data_json, j + 1);
-        const size_t value_end = skip_value(data_json, j);
-        if (value_end == std::string_view::npos || value_end == j) return false;
-        if (!is_reserved_key(key)) {
-            out += ',';
-            out.append(key);
-            out += ':';
-            out.append(data_json.substr(j, value_end - j));
-        }
-        i = skip_ws(data_json, value_end);
-        if (i < data_json.size() && data_json[i] == ',') {
-            i = skip_ws(data_json, i + 1);
-            continue;
-        }
-        if (i < data_json.size() && data_json[i] == '}' &&
-            skip_ws(data_json, i + 1) == data_json.size()) {
-            out += '}';
-            return true;
-        }
-        return false;
-    }
-    return false;
-}
 
 const json::Value* member(const json::Value& object, std::string_view key) {
     return object.find(key);
@@ -135,22 +32,13 @@ bool append_event(std::string& out, std::string_view type,
         out += ",\"workspaceId\":";
         json::append_escaped(out, *workspace);
     }
-    const size_t i = skip_ws(data_json, 0);
-    bool ok = false;
-    if (i < data_json.size() && data_json[i] == '{') {
-        ok = splice_members(out, data_json, i);
-    } else if (i < data_json.size()) {
-        // Not an object: the member "data", as published.
-        const size_t end = skip_value(data_json, i);
-        if (end != std::string_view::npos && skip_ws(data_json, end) == data_json.size()) {
-            out += ",\"data\":";
-            out.append(data_json.substr(i, end - i));
-            out += '}';
-            ok = true;
-        }
-    }
-    if (!ok) out.resize(start);
-    return ok;
+    // The head's keys win over the data's.
+    if (json::splice_data(out, data_json, [](std::string_view key) {
+            return key == "type" || key == "workspaceId";
+        }))
+        return true;
+    out.resize(start);
+    return false;
 }
 
 std::optional<std::string> permission_request_id(std::string_view data_json) {

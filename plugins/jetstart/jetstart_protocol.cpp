@@ -1,6 +1,7 @@
 #include "jetstart_protocol.hpp"
 
-#include <cstring>
+#include <switchyard/json_splice.hpp>
+
 #include <vector>
 
 namespace switchyard::jetstart {
@@ -116,70 +117,6 @@ ClientType type_of(std::string_view name) {
 }
 
 // -- splicing a server message ---------------------------------------------------------
-
-size_t skip_ws(std::string_view text, size_t i) {
-    while (i < text.size() &&
-           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-        ++i;
-    return i;
-}
-
-// `i` at an opening quote: the index just past the closing one; npos when unterminated.
-// memchr finds the next quote; an odd run of backslashes before it escapes it.
-size_t skip_string(std::string_view text, size_t i) {
-    size_t from = i + 1;
-    while (from < text.size()) {
-        const void* hit = std::memchr(text.data() + from, '"', text.size() - from);
-        if (hit == nullptr) return std::string_view::npos;
-        const size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-        size_t backslashes = 0;
-        while (quote - backslashes > i + 1 && text[quote - backslashes - 1] == '\\') ++backslashes;
-        if (backslashes % 2 == 0) return quote + 1;
-        from = quote + 1;
-    }
-    return std::string_view::npos;
-}
-
-// `i` at a value: the index just past it; npos when malformed.
-size_t skip_value(std::string_view text, size_t i) {
-    if (i >= text.size()) return std::string_view::npos;
-    const char c = text[i];
-    if (c == '"') return skip_string(text, i);
-    if (c == '{' || c == '[') {
-        size_t depth = 0;
-        while (i < text.size()) {
-            const char d = text[i];
-            if (d == '"') {
-                i = skip_string(text, i);
-                if (i == std::string_view::npos) return i;
-                continue;
-            }
-            if (d == '{' || d == '[') ++depth;
-            if (d == '}' || d == ']') {
-                if (--depth == 0) return i + 1;
-            }
-            ++i;
-        }
-        return std::string_view::npos;
-    }
-    while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' &&
-           text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
-        ++i;
-    return i;
-}
-
-// The key of a raw key token (quotes included), unescaped only when it has escapes.
-bool is_reserved_key(std::string_view token) {
-    std::string_view inner = token.substr(1, token.size() - 2);
-    std::string unescaped;
-    if (inner.find('\\') != std::string_view::npos) {
-        std::optional<json::Value> key = json::parse(token);
-        if (!key || !key->is_string()) return false;
-        unescaped = key->as_string();
-        inner = unescaped;
-    }
-    return inner == "type" || inner == "timestamp" || inner == "sessionId";
-}
 
 void append_head(std::string& out, std::string_view type, int64_t timestamp,
                  std::string_view session_id) {
@@ -337,56 +274,11 @@ bool append_server_message(std::string& out, std::string_view type, int64_t time
     const size_t start = out.size();
     out.reserve(start + data_json.size() + type.size() + session_id.size() + 64);
     append_head(out, type, timestamp, session_id);
-    size_t i = skip_ws(data_json, 0);
-    if (i >= data_json.size()) {
-        out.resize(start);
-        return false;
-    }
-    if (data_json[i] != '{') {
-        // Not an object: the member "data", as published.
-        const size_t end = skip_value(data_json, i);
-        if (end == std::string_view::npos || skip_ws(data_json, end) != data_json.size()) {
-            out.resize(start);
-            return false;
-        }
-        out += ",\"data\":";
-        out.append(data_json.substr(i, end - i));
-        out += '}';
+    // The head's keys win over the data's: a backend cannot fake the session.
+    if (json::splice_data(out, data_json, [](std::string_view key) {
+            return key == "type" || key == "timestamp" || key == "sessionId";
+        }))
         return true;
-    }
-    i = skip_ws(data_json, i + 1);
-    if (i < data_json.size() && data_json[i] == '}') {
-        out += '}';
-        return skip_ws(data_json, i + 1) == data_json.size() || (out.resize(start), false);
-    }
-    while (i < data_json.size()) {
-        if (data_json[i] != '"') break;
-        const size_t key_end = skip_string(data_json, i);
-        if (key_end == std::string_view::npos) break;
-        const std::string_view key = data_json.substr(i, key_end - i);
-        size_t j = skip_ws(data_json, key_end);
-        if (j >= data_json.size() || data_json[j] != ':') break;
-        j = skip_ws(data_json, j + 1);
-        const size_t value_end = skip_value(data_json, j);
-        if (value_end == std::string_view::npos || value_end == j) break;
-        if (!is_reserved_key(key)) {
-            out += ',';
-            out.append(key);
-            out += ':';
-            out.append(data_json.substr(j, value_end - j));
-        }
-        i = skip_ws(data_json, value_end);
-        if (i < data_json.size() && data_json[i] == ',') {
-            i = skip_ws(data_json, i + 1);
-            continue;
-        }
-        if (i < data_json.size() && data_json[i] == '}' &&
-            skip_ws(data_json, i + 1) == data_json.size()) {
-            out += '}';
-            return true;
-        }
-        break;
-    }
     out.resize(start);
     return false;
 }
