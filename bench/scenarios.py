@@ -128,6 +128,9 @@ SCENARIOS = [
              figures=["rss_per_connection_bytes", "rss_connected_kib", "connect_s"]),
     Scenario("sse", "SSE: 256 listeners, 10,000 messages of 128 B, window 64", 256, 10000,
              transport="sse", figures=FANOUT_FIGURES),
+    # Issue 12's yardstick: a broadcast that reaches 100 clients, as a workspace event does.
+    Scenario("fanout_100", "Fan-out to 100: 100 subscribers, 100,000 messages of 128 B, "
+             "window 64", 100, 100000, figures=FANOUT_FIGURES),
     Scenario("publish_0", "Publish: control-API publishes, no subscriber, window 64", 0, 500000,
              figures=["publishes_per_s", "publishes_per_cpu_s", "server_cpu_s"]),
     # Issue 10: CLI-JAW's GET /api/events, the plugin against the product's way of serving it.
