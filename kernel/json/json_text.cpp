@@ -1,17 +1,18 @@
 #include "json/json_text.hpp"
 
+#include <switchyard/json_scan.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace switchyard {
 
 namespace {
-
-namespace json = boost::json;
 
 // A basic_parser handler that keeps nothing: the parser alone checks the grammar, the
 // UTF-8 and the depth, without allocating a document.
@@ -20,87 +21,50 @@ struct CheckOnly {
     static constexpr size_t max_object_size = static_cast<size_t>(-1);
     static constexpr size_t max_string_size = static_cast<size_t>(-1);
     static constexpr size_t max_key_size = static_cast<size_t>(-1);
-    bool on_document_begin(json::error_code&) { return true; }
-    bool on_document_end(json::error_code&) { return true; }
-    bool on_array_begin(json::error_code&) { return true; }
-    bool on_array_end(size_t, json::error_code&) { return true; }
-    bool on_object_begin(json::error_code&) { return true; }
-    bool on_object_end(size_t, json::error_code&) { return true; }
-    bool on_string_part(json::string_view, size_t, json::error_code&) { return true; }
-    bool on_string(json::string_view, size_t, json::error_code&) { return true; }
-    bool on_key_part(json::string_view, size_t, json::error_code&) { return true; }
-    bool on_key(json::string_view, size_t, json::error_code&) { return true; }
-    bool on_number_part(json::string_view, json::error_code&) { return true; }
-    bool on_int64(int64_t, json::string_view, json::error_code&) { return true; }
-    bool on_uint64(uint64_t, json::string_view, json::error_code&) { return true; }
-    bool on_double(double, json::string_view, json::error_code&) { return true; }
-    bool on_bool(bool, json::error_code&) { return true; }
-    bool on_null(json::error_code&) { return true; }
-    bool on_comment_part(json::string_view, json::error_code&) { return true; }
-    bool on_comment(json::string_view, json::error_code&) { return true; }
+    bool on_document_begin(boost::json::error_code&) { return true; }
+    bool on_document_end(boost::json::error_code&) { return true; }
+    bool on_array_begin(boost::json::error_code&) { return true; }
+    bool on_array_end(size_t, boost::json::error_code&) { return true; }
+    bool on_object_begin(boost::json::error_code&) { return true; }
+    bool on_object_end(size_t, boost::json::error_code&) { return true; }
+    bool on_string_part(boost::json::string_view, size_t, boost::json::error_code&) { return true; }
+    bool on_string(boost::json::string_view, size_t, boost::json::error_code&) { return true; }
+    bool on_key_part(boost::json::string_view, size_t, boost::json::error_code&) { return true; }
+    bool on_key(boost::json::string_view, size_t, boost::json::error_code&) { return true; }
+    bool on_number_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_int64(int64_t, boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_uint64(uint64_t, boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_double(double, boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_bool(bool, boost::json::error_code&) { return true; }
+    bool on_null(boost::json::error_code&) { return true; }
+    bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
 };
 
 bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-size_t skip_space(std::string_view text, size_t at) noexcept {
-    while (at < text.size() && is_space(text[at])) ++at;
-    return at;
-}
+using json::skip_space;
 
-// The index just past the string token that starts at `at` (a '"').
+// The SDK's scanners answer npos for an unterminated string or bracket; the texts here
+// were checked whole first, so that end is the text's.
 size_t end_of_string(std::string_view text, size_t at) noexcept {
-    for (size_t i = at + 1; i < text.size();) {
-        const void* hit = std::memchr(text.data() + i, '"', text.size() - i);
-        if (hit == nullptr) return text.size();
-        const size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-        size_t backslashes = 0;
-        while (quote - backslashes > at + 1 && text[quote - backslashes - 1] == '\\') {
-            ++backslashes;
-        }
-        if (backslashes % 2 == 0) return quote + 1;
-        i = quote + 1; // an escaped quote
-    }
-    return text.size();
+    return std::min(json::skip_string(text, at), text.size());
 }
-
-// The index just past the value that starts at `at`.
 size_t end_of_value(std::string_view text, size_t at) noexcept {
-    if (at >= text.size()) return at;
-    const char first = text[at];
-    if (first == '"') return end_of_string(text, at);
-    if (first == '{' || first == '[') {
-        size_t depth = 0;
-        for (size_t i = at; i < text.size();) {
-            const char c = text[i];
-            if (c == '"') {
-                i = end_of_string(text, i);
-                continue;
-            }
-            if (c == '{' || c == '[') ++depth;
-            if ((c == '}' || c == ']') && --depth == 0) return i + 1;
-            ++i;
-        }
-        return text.size();
-    }
-    size_t i = at; // a number, true, false or null: up to the next delimiter
-    while (i < text.size() && !is_space(text[i]) && text[i] != ',' && text[i] != '}' &&
-           text[i] != ']') {
-        ++i;
-    }
-    return i;
+    return std::min(json::skip_value(text, at), text.size());
 }
 
 } // namespace
 
 bool is_json(std::string_view text, std::string& error, size_t max_depth) {
-    json::parse_options options;
+    boost::json::parse_options options;
     options.max_depth = max_depth;
-    json::basic_parser<CheckOnly> parser(options);
-    json::error_code ec;
+    boost::json::basic_parser<CheckOnly> parser(options);
+    boost::json::error_code ec;
     const size_t used = parser.write_some(false, text.data(), text.size(), ec);
-    if (!ec && used != text.size()) ec = json::error::extra_data;
+    if (!ec && used != text.size()) ec = boost::json::error::extra_data;
     if (ec) {
         error = ec.message();
         return false;
@@ -183,9 +147,9 @@ std::string unquote(std::string_view string_token) {
     if (string_token.size() >= 2 && string_token.find('\\') == std::string_view::npos) {
         return std::string(string_token.substr(1, string_token.size() - 2));
     }
-    const json::value parsed =
-        json::parse(json::string_view(string_token.data(), string_token.size()));
-    const json::string& text = parsed.get_string();
+    const boost::json::value parsed =
+        boost::json::parse(boost::json::string_view(string_token.data(), string_token.size()));
+    const boost::json::string& text = parsed.get_string();
     return std::string(text.data(), text.size());
 }
 

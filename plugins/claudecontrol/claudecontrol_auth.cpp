@@ -5,21 +5,6 @@
 #include <stdexcept>
 
 namespace switchyard::claudecontrol {
-namespace {
-
-constexpr char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool istarts_with(std::string_view text, std::string_view prefix) {
-    if (text.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i) {
-        if (ascii_lower(text[i]) != ascii_lower(prefix[i])) return false;
-    }
-    return true;
-}
-
-} // namespace
 
 std::string pin_token(std::string_view pin) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -61,16 +46,6 @@ bool is_valid_pin(std::string_view pin) {
         ++characters;
     }
     return characters >= 4 && characters <= 8;
-}
-
-std::optional<std::string_view> bearer_token(std::string_view authorization) {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!istarts_with(authorization, kScheme)) return std::nullopt;
-    std::string_view token = authorization.substr(kScheme.size());
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (token.empty()) return std::nullopt;
-    return token;
 }
 
 void append_cors_headers(HeaderList& headers, std::string_view origin) {

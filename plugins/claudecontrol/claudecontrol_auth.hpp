@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,10 +19,6 @@ std::string pin_token(std::string_view pin);
 
 // Whether `pin` is 4 to 8 characters (UTF-8 code points; no control characters).
 bool is_valid_pin(std::string_view pin);
-
-// The credentials of an `Authorization: Bearer <token>` header (the scheme's case
-// ignored, spaces around the token skipped); nullopt for another scheme or no token.
-std::optional<std::string_view> bearer_token(std::string_view authorization);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 

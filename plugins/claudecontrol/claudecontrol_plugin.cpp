@@ -55,27 +55,6 @@ enum Route : uint32_t {
     kOtherRoute
 };
 
-// The value of header `name` when the request has one, even an empty one.
-std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
-    for (const sy_header& header : request.headers()) {
-        const std::string_view key = sdk::to_string_view(header.name);
-        if (key.size() != name.size()) continue;
-        bool same = true;
-        for (size_t i = 0; i < key.size() && same; ++i) {
-            const auto lower = [](char c) {
-                return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-            };
-            same = lower(key[i]) == lower(name[i]);
-        }
-        if (same) return sdk::to_string_view(header.value);
-    }
-    return std::nullopt;
-}
-
-sy_status ignore_gone(sy_status status) {
-    return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
-}
-
 void answer(sdk::Response& response, uint16_t status, std::string body) {
     response.status = status;
     response.body = std::move(body);
@@ -151,7 +130,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
             return SY_OK;
         }
         // A page of an allowed origin (the phone UI from a dev server) may read the answer.
-        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        const std::optional<std::string_view> origin = request.find_header("Origin");
         if (origin) append_cors_headers(response.headers, *origin);
         if (request.route_index() == kPreflightRoute) {
             if (origin) append_preflight_headers(response.headers);
@@ -190,12 +169,12 @@ class ClaudeControlPlugin final : public sdk::Plugin {
             const std::optional<std::string> token = presented_token(request);
             if (!token || !host().secure_equals(*token, token_)) {
                 if (token) failures_.record_failure(request.peer_address(), host().now_ms());
-                return ignore_gone(host().close(conn, kUnauthorizedCode, kUnauthorizedReason));
+                return sdk::ignore_gone(host().close(conn, kUnauthorizedCode, kUnauthorizedReason));
             }
         }
         sy_status status = host().group_add(all_, conn);
         if (status == SY_OK) status = host().group_add(unsubscribed_, conn);
-        if (status != SY_OK) return ignore_gone(status);
+        if (status != SY_OK) return sdk::ignore_gone(status);
         clients_.emplace(conn, std::string());
         return SY_OK;
     }
@@ -254,7 +233,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
             return SY_OK;
         }
         if (target.conn != 0) {
-            if (clients_.contains(target.conn)) ignore_gone(host().send(target.conn, frame));
+            if (clients_.contains(target.conn)) sdk::ignore_gone(host().send(target.conn, frame));
             return SY_OK;
         }
         if (!workspace) {
@@ -316,14 +295,14 @@ class ClaudeControlPlugin final : public sdk::Plugin {
         if (std::optional<std::string> query = request.query_param("token")) {
             if (!query->empty()) return query;
         }
-        if (const auto bearer = bearer_token(request.header("Authorization")))
+        if (const auto bearer = sdk::bearer_token(request.header("Authorization")))
             return std::string(*bearer);
         return std::nullopt;
     }
 
     bool authorized(const sdk::Request& request) const {
         if (token_.empty()) return true;
-        const auto bearer = bearer_token(request.header("Authorization"));
+        const auto bearer = sdk::bearer_token(request.header("Authorization"));
         return bearer && host().secure_equals(*bearer, token_);
     }
 
@@ -363,7 +342,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
     sy_status change_pin(const sdk::Request& request, sdk::Response& response) {
         if (locked_out(request, response)) return SY_OK;
         if (!authorized(request)) {
-            if (bearer_token(request.header("Authorization")))
+            if (sdk::bearer_token(request.header("Authorization")))
                 failures_.record_failure(request.peer_address(), host().now_ms());
             answer(response, 401, error_body("Unauthorized"));
             return SY_OK;
@@ -403,7 +382,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
             answer(response, 500, error_body("The PIN could not be saved"));
             return SY_OK;
         }
-        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        const std::optional<std::string_view> origin = request.find_header("Origin");
         pin_changes_.emplace(request.id(), PinChange{request.id(), next, std::move(previous),
                                                      std::string(origin.value_or(""))});
         return SY_DEFERRED;
@@ -462,8 +441,8 @@ class ClaudeControlPlugin final : public sdk::Plugin {
         const sy_status status = host().group_add(group, conn);
         if (status != SY_OK) {
             // Back among the unfiltered clients rather than in no group at all.
-            ignore_gone(host().group_add(unsubscribed_, conn));
-            return ignore_gone(status);
+            sdk::ignore_gone(host().group_add(unsubscribed_, conn));
+            return sdk::ignore_gone(status);
         }
         current = workspace;
         return SY_OK;
@@ -473,14 +452,14 @@ class ClaudeControlPlugin final : public sdk::Plugin {
         if (current.empty()) return SY_OK;
         leave_subscription(conn, current);
         current.clear();
-        return ignore_gone(host().group_add(unsubscribed_, conn));
+        return sdk::ignore_gone(host().group_add(unsubscribed_, conn));
     }
 
     // Takes `conn` out of the group it is filtered by: its workspace's, or "unsubscribed".
     void leave_subscription(sy_conn_id conn, const std::string& current) {
         const sy_group_id group =
             current.empty() ? unsubscribed_ : host().group_transient(workspace_group(current));
-        ignore_gone(host().group_remove(group, conn));
+        sdk::ignore_gone(host().group_remove(group, conn));
     }
 
     sy_status answer_permission(sy_conn_id conn, const std::string& request_id,
@@ -533,7 +512,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
 
     // The error event to `conn` alone; the socket stays open.
     sy_status refuse(sy_conn_id conn, std::string_view problem, std::string_view request_id = {}) {
-        return ignore_gone(host().send_text(conn, error_event(problem, request_id)));
+        return sdk::ignore_gone(host().send_text(conn, error_event(problem, request_id)));
     }
 
     ClaudeControlSettings settings_;

@@ -3,7 +3,6 @@
 #include <switchyard/json.hpp>
 #include <switchyard/json_splice.hpp>
 
-
 namespace switchyard::claudecontrol {
 namespace {
 

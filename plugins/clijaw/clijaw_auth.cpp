@@ -42,16 +42,6 @@ bool is_loopback_address(std::string_view address) {
     return is_ipv4_loopback(address);
 }
 
-std::optional<std::string_view> bearer_token(std::string_view authorization) {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!istarts_with(authorization, kScheme)) return std::nullopt;
-    std::string_view token = authorization.substr(kScheme.size());
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (token.empty()) return std::nullopt;
-    return token;
-}
-
 void append_cors_headers(HeaderList& headers, std::string_view origin) {
     headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
     headers.emplace_back("Vary", "Origin");

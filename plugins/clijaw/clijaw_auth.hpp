@@ -3,7 +3,6 @@
 // tokens and Origin hosts with the host's helpers).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,10 +16,6 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // "::ffff:127.0.0.1") is a loopback address: 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped
 // into IPv6.
 bool is_loopback_address(std::string_view address);
-
-// The credentials of an `Authorization: Bearer <token>` header (the scheme's case
-// ignored, spaces after it skipped); nullopt for another scheme or an empty token.
-std::optional<std::string_view> bearer_token(std::string_view authorization);
 
 // Access-Control-Allow-Origin: <origin> and Vary: Origin, for an allowed Origin.
 void append_cors_headers(HeaderList& headers, std::string_view origin);

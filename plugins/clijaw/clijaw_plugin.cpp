@@ -63,27 +63,6 @@ constexpr uint64_t kHeartbeatTimerTag = 1;
 // The indices of kRoutes, as the kernel reports them in Request::route_index().
 enum Route : uint32_t { kEventsRoute, kPreflightRoute, kWorkersRoute, kSocketRoute, kRestRoute };
 
-// The value of header `name` when the request has one, even an empty one.
-std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
-    for (const sy_header& header : request.headers()) {
-        const std::string_view key = sdk::to_string_view(header.name);
-        if (key.size() != name.size()) continue;
-        bool same = true;
-        for (size_t i = 0; i < key.size() && same; ++i) {
-            const auto lower = [](char c) {
-                return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-            };
-            same = lower(key[i]) == lower(name[i]);
-        }
-        if (same) return sdk::to_string_view(header.value);
-    }
-    return std::nullopt;
-}
-
-sy_status ignore_gone(sy_status status) {
-    return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
-}
-
 void refuse(sdk::Response& response, uint16_t status, std::string_view body) {
     response.status = status;
     response.body = body;
@@ -150,7 +129,7 @@ class ClijawPlugin final : public sdk::Plugin {
     }
 
     sy_status on_http(const sdk::Request& request, sdk::Response& response) override {
-        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        const std::optional<std::string_view> origin = request.find_header("Origin");
         if (request.route_index() == kPreflightRoute) {
             // A preflight never carries credentials (browsers send none): it is answered
             // for an allowed Origin without the token; it reveals nothing.
@@ -176,7 +155,7 @@ class ClijawPlugin final : public sdk::Plugin {
     sy_status on_accept(const sdk::Request& request, sdk::Response& response) override {
         if (!admitted(request, response)) return SY_OK;
         if (request.route_kind() != SY_ROUTE_SSE) return SY_OK;
-        const std::optional<std::string_view> origin = find_header(request, "Origin");
+        const std::optional<std::string_view> origin = request.find_header("Origin");
         if (origin) append_cors_headers(response.headers, *origin);
         expire_reservations();
         if (host().group_size(listeners_) + reservations_.size() >= settings_.max_listeners) {
@@ -250,12 +229,12 @@ class ClijawPlugin final : public sdk::Plugin {
     bool admitted(const sdk::Request& request, sdk::Response& response) const {
         if (!is_loopback_address(request.peer_address())) {
             const std::optional<std::string_view> token =
-                bearer_token(request.header("Authorization"));
+                sdk::bearer_token(request.header("Authorization"));
             if (settings_.auth_token.empty() || !token ||
                 !host().secure_equals(*token, settings_.auth_token)) {
                 refuse(response, 401, kUnauthorized);
                 // A browser page from an allowed origin may read why.
-                const std::optional<std::string_view> origin = find_header(request, "Origin");
+                const std::optional<std::string_view> origin = request.find_header("Origin");
                 if (origin && host().origin_host_allowed(request, allowed_hosts_))
                     append_cors_headers(response.headers, *origin);
                 return false;
@@ -279,7 +258,7 @@ class ClijawPlugin final : public sdk::Plugin {
         expire_reservations();
         if (!reservations_.empty()) reservations_.pop_front();
         const sy_status status = host().send(conn, connected_frame_);
-        if (status != SY_OK) return ignore_gone(status);
+        if (status != SY_OK) return sdk::ignore_gone(status);
         // Last-Event-ID wins over ?lastEventId=; a value that is not a positive integer
         // means no replay.
         std::optional<uint64_t> cursor;
@@ -295,7 +274,7 @@ class ClijawPlugin final : public sdk::Plugin {
             host().close(conn, 1000, "replay continues on the next connection");
             return SY_OK;
         }
-        return ignore_gone(host().group_add(listeners_, conn));
+        return sdk::ignore_gone(host().group_add(listeners_, conn));
     }
 
     // Sends `conn` the gap notice when there is one, then the public events after
@@ -342,11 +321,11 @@ class ClijawPlugin final : public sdk::Plugin {
 
     sy_status open_socket(sy_conn_id conn) {
         const sy_status status = host().group_add(sockets_, conn);
-        if (status != SY_OK) return ignore_gone(status);
+        if (status != SY_OK) return sdk::ignore_gone(status);
         for (const sdk::Frame& frame : latest_status_) {
             if (frame) {
                 const sy_status sent = host().send(conn, frame);
-                if (sent != SY_OK) return ignore_gone(sent);
+                if (sent != SY_OK) return sdk::ignore_gone(sent);
             }
         }
         return SY_OK;

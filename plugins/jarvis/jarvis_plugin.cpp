@@ -40,15 +40,6 @@ constexpr std::string_view kInboundTopic = "inbound/jarvis";
 // The indices of kRoutes, as the kernel reports them in Request::route_index().
 enum Route : uint32_t { kWsRoute, kHealthRoute, kApiRoute, kPageRoute, kPageHeadRoute };
 
-// The value of header `name` when the request has one, even an empty one.
-std::optional<std::string_view> find_header(const sdk::Request& request, std::string_view name) {
-    for (const sy_header& header : request.headers()) {
-        if (iequals(sdk::to_string_view(header.name), name))
-            return sdk::to_string_view(header.value);
-    }
-    return std::nullopt;
-}
-
 class JarvisPlugin final : public sdk::Plugin {
   public:
     static constexpr const char* kName = "jarvis";
@@ -125,8 +116,7 @@ class JarvisPlugin final : public sdk::Plugin {
         const std::string public_origin = settings_.public_origin.empty()
                                               ? default_public_origin(request.local_port())
                                               : settings_.public_origin;
-        if (!origin_allowed(find_header(request, "Origin"), request.header("Host"),
-                            public_origin)) {
+        if (!origin_allowed(request.find_header("Origin"), request.header("Host"), public_origin)) {
             respond(response, 403, kForbidden);
             return SY_OK;
         }
@@ -147,11 +137,11 @@ class JarvisPlugin final : public sdk::Plugin {
         // kernel pings it and drops it when the pong does not come.
         if (settings_.ping_interval_ms != 0) {
             status = host().keepalive(conn, settings_.ping_interval_ms, settings_.pong_timeout_ms);
-            if (status != SY_OK) return ignore_gone(status);
+            if (status != SY_OK) return sdk::ignore_gone(status);
         }
         // The port the client reached, for its `status` answers: the kernel keeps it with
         // the connection, across reloads.
-        return ignore_gone(host().conn_state_set(conn, std::to_string(request.local_port())));
+        return sdk::ignore_gone(host().conn_state_set(conn, std::to_string(request.local_port())));
     }
 
     void on_close(sy_conn_id conn, uint16_t code, std::string_view reason) override {
@@ -266,10 +256,6 @@ class JarvisPlugin final : public sdk::Plugin {
         response.body = body;
     }
 
-    static sy_status ignore_gone(sy_status status) {
-        return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
-    }
-
     // Whether an HTTP request carries the token, as cookie `token` or as a Bearer header.
     bool authorized(const sdk::Request& request) const {
         if (settings_.auth_token.empty()) return true;
@@ -336,7 +322,7 @@ class JarvisPlugin final : public sdk::Plugin {
     std::unordered_map<uint64_t, std::string>& voice_sessions() { return state_.voice_sessions; }
 
     sy_status say(sy_conn_id conn, const std::string& text) {
-        return ignore_gone(host().send_text(conn, text));
+        return sdk::ignore_gone(host().send_text(conn, text));
     }
 
     // Publishes a client message for the backend: stream `inbound`, the message as sent.

@@ -76,10 +76,6 @@ std::string close_reason(std::string_view reason) {
     return std::string(reason.substr(0, end));
 }
 
-sy_status ignore_gone(sy_status status) {
-    return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
-}
-
 class JetstartPlugin final : public sdk::Plugin {
   public:
     static constexpr const char* kName = "jetstart";
@@ -191,8 +187,8 @@ class JetstartPlugin final : public sdk::Plugin {
             // Marked in the kernel's per-connection state, which outlives a reload: that is
             // how on_message tells a logs socket from a core one.
             const sy_status status = host().conn_state_set(conn, kLogsSocketMark);
-            if (status != SY_OK) return ignore_gone(status);
-            return ignore_gone(host().group_add(logs_, conn));
+            if (status != SY_OK) return sdk::ignore_gone(status);
+            return sdk::ignore_gone(host().group_add(logs_, conn));
         }
         // A core socket has connect_timeout_ms to authenticate; the timer's tag is the
         // connection, so a later generation can still act on it.
@@ -261,7 +257,7 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         if (target) {
             // scope.conn: one device of the session, never an unauthenticated socket.
-            if (devices_.contains(*target)) ignore_gone(host().send(*target, frame));
+            if (devices_.contains(*target)) sdk::ignore_gone(host().send(*target, frame));
             return SY_OK;
         }
         host().broadcast(core_, frame);
@@ -377,13 +373,14 @@ class JetstartPlugin final : public sdk::Plugin {
                            std::string_view payload) {
         if (!host().secure_equals(*message.session_id, settings_.session_id)) {
             devices_.erase(conn);
-            return ignore_gone(host().close(conn, kSessionMismatchCode, kSessionMismatchReason));
+            return sdk::ignore_gone(
+                host().close(conn, kSessionMismatchCode, kSessionMismatchReason));
         }
         const bool token_ok = message.token ? host().secure_equals(*message.token, settings_.token)
                                             : !settings_.require_token;
         if (!token_ok) {
             devices_.erase(conn);
-            return ignore_gone(host().close(conn, kTokenMismatchCode, kTokenMismatchReason));
+            return sdk::ignore_gone(host().close(conn, kTokenMismatchCode, kTokenMismatchReason));
         }
         cancel_connect_timer(conn);
         const bool again = devices_.contains(conn);
@@ -396,10 +393,10 @@ class JetstartPlugin final : public sdk::Plugin {
         host().keepalive(conn, settings_.heartbeat_interval_ms, settings_.heartbeat_interval_ms);
         sy_status status = host().send_text(
             conn, connected_message(host().now_ms(), settings_.session_id, settings_.project_name));
-        if (status != SY_OK) return ignore_gone(status);
+        if (status != SY_OK) return sdk::ignore_gone(status);
         if (!again) {
             status = host().group_add(core_, conn);
-            if (status != SY_OK) return ignore_gone(status);
+            if (status != SY_OK) return sdk::ignore_gone(status);
         }
         publish_inbound(conn, message.type_name, payload);
         return SY_OK;
@@ -413,12 +410,12 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
     sy_status close_policy(sy_conn_id conn, std::string_view reason) {
-        return ignore_gone(host().close(conn, kPolicyViolationCode, close_reason(reason)));
+        return sdk::ignore_gone(host().close(conn, kPolicyViolationCode, close_reason(reason)));
     }
 
     sy_status send_error(sy_conn_id conn, std::string_view problem, std::string_view type,
                          bool authenticated = true) {
-        return ignore_gone(host().send_text(
+        return sdk::ignore_gone(host().send_text(
             conn, error_message(host().now_ms(), authenticated ? settings_.session_id : "", problem,
                                 type)));
     }
@@ -504,7 +501,8 @@ class JetstartPlugin final : public sdk::Plugin {
             log_frames_.clear();
             return SY_OK;
         }
-        if (name == "stats") return ignore_gone(host().send_text(conn, store_.stats_message()));
+        if (name == "stats")
+            return sdk::ignore_gone(host().send_text(conn, store_.stats_message()));
         return ignored(conn, "unknown type " + name);
     }
 
@@ -522,7 +520,7 @@ class JetstartPlugin final : public sdk::Plugin {
         }
         for (size_t index : store_.select(*filter, max_lines)) {
             const sy_status status = host().send(conn, log_frames_[index]);
-            if (status != SY_OK) return ignore_gone(status);
+            if (status != SY_OK) return sdk::ignore_gone(status);
         }
         return SY_OK;
     }

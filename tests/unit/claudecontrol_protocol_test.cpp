@@ -7,6 +7,8 @@
 #include "claudecontrol_settings.hpp"
 #include "claudecontrol_snapshot.hpp"
 
+#include <switchyard/plugin.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
@@ -88,8 +90,8 @@ TEST_CASE(
     CHECK_FALSE(is_valid_pin("123456789"));
     CHECK_FALSE(is_valid_pin("12\n4"));
     CHECK_FALSE(is_valid_pin("\xff\xfe\xfd\xfc"));
-    CHECK(bearer_token("bearer  abc ") == "abc");
-    CHECK_FALSE(bearer_token("Basic abc"));
+    CHECK(switchyard::sdk::bearer_token("bearer  abc ") == "abc");
+    CHECK_FALSE(switchyard::sdk::bearer_token("Basic abc"));
 }
 
 TEST_CASE(

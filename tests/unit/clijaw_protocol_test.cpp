@@ -5,6 +5,7 @@
 
 #include "clijaw_auth.hpp"
 
+#include <switchyard/plugin.hpp>
 #include <switchyard/scope.hpp>
 
 #include <catch2/catch.hpp>
@@ -163,12 +164,12 @@ TEST_CASE("clijaw lets loopback peers in and reads Bearer tokens", "[clijaw]") {
     CHECK_FALSE(is_loopback_address("::2"));
     CHECK_FALSE(is_loopback_address(""));
 
-    CHECK(bearer_token("Bearer abc") == std::string_view("abc"));
-    CHECK(bearer_token("bearer  abc ") == std::string_view("abc"));
-    CHECK_FALSE(bearer_token("Basic abc"));
-    CHECK_FALSE(bearer_token("Bearer "));
-    CHECK_FALSE(bearer_token("Bearer"));
-    CHECK_FALSE(bearer_token(""));
+    CHECK(sdk::bearer_token("Bearer abc") == std::string_view("abc"));
+    CHECK(sdk::bearer_token("bearer  abc ") == std::string_view("abc"));
+    CHECK_FALSE(sdk::bearer_token("Basic abc"));
+    CHECK_FALSE(sdk::bearer_token("Bearer "));
+    CHECK_FALSE(sdk::bearer_token("Bearer"));
+    CHECK_FALSE(sdk::bearer_token(""));
 
     HeaderList headers;
     append_preflight_headers(headers, "http://localhost:5173");

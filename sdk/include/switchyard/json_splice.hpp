@@ -11,9 +11,9 @@
 #pragma once
 
 #include <switchyard/json.hpp>
+#include <switchyard/json_scan.hpp>
 
 #include <cstddef>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,54 +21,6 @@
 namespace switchyard::json {
 
 namespace splice_detail {
-
-inline size_t skip_space(std::string_view text, size_t i) noexcept {
-    while (i < text.size() &&
-           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-        ++i;
-    return i;
-}
-
-// `i` at an opening quote: the index just past the closing one; npos when unterminated.
-// memchr finds the next quote; an odd run of backslashes before it escapes it.
-inline size_t skip_string(std::string_view text, size_t i) noexcept {
-    for (size_t from = i + 1; from < text.size();) {
-        const void* hit = std::memchr(text.data() + from, '"', text.size() - from);
-        if (hit == nullptr) return std::string_view::npos;
-        const size_t quote = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-        size_t backslashes = 0;
-        while (quote - backslashes > i + 1 && text[quote - backslashes - 1] == '\\') ++backslashes;
-        if (backslashes % 2 == 0) return quote + 1;
-        from = quote + 1;
-    }
-    return std::string_view::npos;
-}
-
-// `i` at a value: the index just past it; npos when malformed.
-inline size_t skip_value(std::string_view text, size_t i) noexcept {
-    if (i >= text.size()) return std::string_view::npos;
-    const char first = text[i];
-    if (first == '"') return skip_string(text, i);
-    if (first == '{' || first == '[') {
-        size_t depth = 0;
-        while (i < text.size()) {
-            const char c = text[i];
-            if (c == '"') {
-                i = skip_string(text, i);
-                if (i == std::string_view::npos) return i;
-                continue;
-            }
-            if (c == '{' || c == '[') ++depth;
-            if ((c == '}' || c == ']') && --depth == 0) return i + 1;
-            ++i;
-        }
-        return std::string_view::npos;
-    }
-    while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']' &&
-           text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
-        ++i;
-    return i;
-}
 
 // A key token's name, unescaped (for a key written with escapes).
 inline std::optional<std::string> key_name(std::string_view token) {
@@ -134,12 +86,11 @@ bool splice_members(std::string& out, std::string_view data, size_t i, Drop&& dr
 // well-formed JSON value.
 template <class Drop>
 bool splice_data(std::string& out, std::string_view data, Drop&& drop) {
-    using namespace splice_detail;
     const size_t start = out.size();
     const size_t i = skip_space(data, 0);
     bool ok = false;
     if (i < data.size() && data[i] == '{') {
-        ok = splice_members(out, data, i, drop);
+        ok = splice_detail::splice_members(out, data, i, drop);
     } else if (i < data.size()) {
         const size_t end = skip_value(data, i);
         if (end != std::string_view::npos && end != i && skip_space(data, end) == data.size()) {

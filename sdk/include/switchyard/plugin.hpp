@@ -27,6 +27,7 @@
 
 #include <switchyard/plugin.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -155,6 +156,19 @@ class Request {
     // The first header of that name (case-insensitive); empty when absent.
     std::string_view header(std::string_view name) const {
         return to_string_view(host_->request_header(request_, to_sy_str(name)));
+    }
+    // The first header of that name (case-insensitive) when the request has one, even an
+    // empty one (an empty Origin is not a missing Origin).
+    std::optional<std::string_view> find_header(std::string_view name) const noexcept {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+        for (const sy_header& header : headers()) {
+            const std::string_view key = to_string_view(header.name);
+            if (key.size() == name.size() &&
+                std::equal(key.begin(), key.end(), name.begin(),
+                           [&](char a, char b) { return lower(a) == lower(b); }))
+                return to_string_view(header.value);
+        }
+        return std::nullopt;
     }
     // A query parameter, percent-decoded; nullopt when absent.
     std::optional<std::string> query_param(std::string_view name) const {
@@ -354,6 +368,29 @@ class FollowEvent {
   private:
     const sy_follow_event_v1* event_;
 };
+
+// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive, spaces
+// around the token ignored); nullopt for another scheme or an empty token.
+inline std::optional<std::string_view> bearer_token(std::string_view authorization) noexcept {
+    constexpr std::string_view kScheme = "bearer ";
+    if (authorization.size() < kScheme.size()) return std::nullopt;
+    for (size_t i = 0; i < kScheme.size(); ++i) {
+        const char c = authorization[i];
+        if ((c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c) != kScheme[i]) return std::nullopt;
+    }
+    std::string_view token = authorization.substr(kScheme.size());
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (token.empty()) return std::nullopt;
+    return token;
+}
+
+// A send, close or group change that found its connection gone (SY_ERR_CLOSED, or
+// SY_ERR_NOT_FOUND once it is forgotten) is not the hook's failure: the client left
+// between its message and the answer. Other statuses pass through.
+constexpr sy_status ignore_gone(sy_status status) noexcept {
+    return status == SY_ERR_CLOSED || status == SY_ERR_NOT_FOUND ? SY_OK : status;
+}
 
 // The kernel, as the plugin sees it: a thin, copyable handle on the host table. Every
 // id is opaque; a stale id is harmless (SY_ERR_NOT_FOUND).
