@@ -95,7 +95,7 @@ TEST_CASE("abi: a plugin built against the frozen 1.0 header serves every endpoi
 TEST_CASE("abi: the same plugin built against the current header serves the same way",
           "[integration][abi]") {
     auto kernel = start_probes();
-    check_serves_every_route(kernel, "abi_current_probe", "1.3");
+    check_serves_every_route(kernel, "abi_current_probe", "1.4");
 }
 
 TEST_CASE("abi: the control API reports each probe's ABI version", "[integration][abi]") {
@@ -106,5 +106,5 @@ TEST_CASE("abi: the control API reports each probe's ABI version", "[integration
         abi_of[std::string(plugin.at("name").as_string())] = plugin.at("abi").as_string();
     }
     CHECK(abi_of["abi_v1_0_probe"] == "1.0");
-    CHECK(abi_of["abi_current_probe"] == "1.3");
+    CHECK(abi_of["abi_current_probe"] == "1.4");
 }

@@ -89,7 +89,7 @@ TEST_CASE("control: GET /api/v1/plugins describes the running groove plugin",
     const json::object* groove = find_plugin(list, "groove");
     REQUIRE(groove != nullptr);
     CHECK(string_field(*groove, "state") == "running");
-    CHECK(string_field(*groove, "abi") == "1.3");
+    CHECK(string_field(*groove, "abi") == "1.4");
     CHECK_FALSE(string_field(*groove, "version").empty());
     CHECK(contains(string_field(*groove, "library"), "groove"));
     CHECK(groove->at("generation").to_number<int64_t>() >= 1);

@@ -19,6 +19,8 @@
     _Static_assert(sizeof(type) >= (size), #type " shrank below 1.0: ABI v1 broken")
 #define FROZEN_1_2(type, size) \
     _Static_assert(sizeof(type) >= (size), #type " shrank below 1.2: ABI v1 broken")
+#define FROZEN_1_3(type, size) \
+    _Static_assert(sizeof(type) >= (size), #type " shrank below 1.3: ABI v1 broken")
 #define SIZE(type, size) \
     _Static_assert(sizeof(type) == (size), #type " changed size: raise SY_ABI_MINOR and this baseline")
 #define AT(type, field, off) \
@@ -31,7 +33,7 @@
 
 /* -- versions ---------------------------------------------------------------------- */
 VALUE(SY_ABI_MAJOR, 1);
-_Static_assert(SY_ABI_MINOR == 3, "SY_ABI_MINOR changed: update the sizes of this baseline");
+_Static_assert(SY_ABI_MINOR == 4, "SY_ABI_MINOR changed: update the sizes of this baseline");
 
 /* -- sizes: 1.0 (minimum) ------------------------------------------------------------ */
 FROZEN_1_0(sy_str, 16);
@@ -56,7 +58,11 @@ FROZEN_1_2(sy_plugin_v1, 168);
 FROZEN_1_2(sy_follow_v1, 80);
 FROZEN_1_2(sy_follow_event_v1, 88);
 
-/* -- sizes: 1.3 (exact) -------------------------------------------------------------- */
+/* -- sizes: 1.3 (minimum: what a 1.3 plugin was built with) --------------------------- */
+FROZEN_1_3(sy_host_v1, 280);
+FROZEN_1_3(sy_plugin_v1, 176);
+
+/* -- sizes: 1.4 (exact) -------------------------------------------------------------- */
 SIZE(sy_str, 16);
 SIZE(sy_header, 32);
 SIZE(sy_request_v1, 160);
@@ -68,7 +74,7 @@ SIZE(sy_host_v1, 280);
 SIZE(sy_route_v1, 24);
 SIZE(sy_endpoint_v1, 64);
 SIZE(sy_create_args_v1, 48);
-SIZE(sy_plugin_v1, 176);
+SIZE(sy_plugin_v1, 184);
 SIZE(sy_follow_v1, 80);
 SIZE(sy_follow_event_v1, 88);
 
@@ -208,6 +214,7 @@ AT(sy_plugin_v1, on_timer, 144);
 AT(sy_plugin_v1, on_shutdown, 152);
 AT(sy_plugin_v1, on_follow, 160);
 AT(sy_plugin_v1, on_state_saved, 168);
+AT(sy_plugin_v1, on_upstream, 176);
 
 /* -- signatures of the host functions ------------------------------------------------ */
 SIGNATURE(sy_host_v1, log, void (*)(void*, sy_log_level, sy_str));
@@ -262,6 +269,7 @@ SIGNATURE(sy_plugin_v1, on_shutdown, void (*)(void*));
 SIGNATURE(sy_plugin_v1, on_follow,
           sy_status (*)(void*, sy_follow_id, const sy_follow_event_v1*));
 SIGNATURE(sy_plugin_v1, on_state_saved, sy_status (*)(void*, sy_str, uint64_t, sy_status));
+SIGNATURE(sy_plugin_v1, on_upstream, sy_status (*)(void*, const sy_request_v1*, sy_response_v1*));
 _Static_assert(__builtin_types_compatible_p(sy_entry_point_v1, const sy_plugin_v1* (*)(void)),
                "sy_entry_point_v1 changed type: ABI v1 broken");
 
@@ -295,6 +303,7 @@ VALUE(SY_LOG_ERROR, 4);
 VALUE(SY_ROUTE_HTTP, 1);
 VALUE(SY_ROUTE_WEBSOCKET, 2);
 VALUE(SY_ROUTE_SSE, 3);
+VALUE(SY_ROUTE_UPSTREAM, 4);
 VALUE(SY_FRAME_TEXT, 1);
 VALUE(SY_FRAME_BINARY, 2);
 VALUE(SY_FRAME_RAW, 3);

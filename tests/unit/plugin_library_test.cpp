@@ -81,7 +81,7 @@ TEST_CASE("loader refuses an entry point that returns NULL", "[loader]") {
 TEST_CASE("loader refuses another ABI major, a newer minor and a larger descriptor", "[loader]") {
     CHECK(refusal(test_plugin("wrong_major")) == "built for ABI 2.x, this kernel speaks 1.x");
     CHECK(refusal(test_plugin("newer_minor")) ==
-          "built for ABI 1.99, newer than this kernel's 1.3");
+          "built for ABI 1.99, newer than this kernel's 1.4");
     CHECK(refusal(test_plugin("oversized_descriptor")) ==
           "descriptor is " + std::to_string(sizeof(sy_plugin_v1) + 64) +
               " bytes, larger than this kernel knows (" + std::to_string(sizeof(sy_plugin_v1)) +
@@ -112,7 +112,7 @@ TEST_CASE("loader loads groove.so and reports its descriptor", "[loader]") {
     auto library = PluginLibrary::load(groove_path());
     const sy_plugin_v1& d = library->descriptor();
     CHECK(library->path() == groove_path());
-    CHECK(library->abi_string() == "1.3");
+    CHECK(library->abi_string() == "1.4");
     CHECK(std::string(d.name) == "groove");
     CHECK(std::string(d.version) == "1.0.0");
     REQUIRE(d.endpoint_count == 1);

@@ -65,9 +65,12 @@ extern "C" {
  *        another server's SSE without owning a socket.
  *   1.3  state the kernel keeps on disk for a plugin (state_load, state_save,
  *        state_remove, on_state_saved) and groups that go away when their last member
- *        leaves (group_transient). */
+ *        leaves (group_transient).
+ *   1.4  the upstream pass-through: a request no route serves goes to the product's own
+ *        backend (the plugin's `upstream` in config) once on_upstream lets it pass
+ *        (SY_ROUTE_UPSTREAM, on_upstream). */
 #define SY_ABI_MAJOR 1
-#define SY_ABI_MINOR 3
+#define SY_ABI_MINOR 4
 
 /* The symbol every plugin exports (see SWITCHYARD_PLUGIN in plugin.hpp). */
 #define SY_ENTRY_POINT_V1 "switchyard_plugin_v1"
@@ -129,7 +132,10 @@ typedef enum sy_log_level {
 typedef enum sy_route_kind {
     SY_ROUTE_HTTP = 1,      /* a plain request answered by on_http */
     SY_ROUTE_WEBSOCKET = 2, /* an upgrade to a WebSocket connection */
-    SY_ROUTE_SSE = 3        /* a long-lived text/event-stream response */
+    SY_ROUTE_SSE = 3,       /* a long-lived text/event-stream response */
+    /* 1.4: not a route a plugin declares: what request->route_kind says in on_upstream,
+     * for a request none of the endpoint's routes serves. */
+    SY_ROUTE_UPSTREAM = 4
 } sy_route_kind;
 
 /* What a frame carries. */
@@ -547,6 +553,17 @@ typedef struct sy_plugin_v1 {
      * could not (SY_ERR_FAILED, logged; the value stays in memory and the next save of
      * the key tries again). Read only from a descriptor whose struct_size holds it. */
     sy_status (*on_state_saved)(void* instance, sy_str key, uint64_t tag, sy_status result);
+    /* 1.4: A plain HTTP request that none of the endpoint's routes serves, on a plugin
+     * whose config names an `upstream` (the product's own backend). The kernel passes it
+     * on, as a reverse proxy does, unless this hook refuses it: apply the plugin's auth
+     * rules here. Leave response->status 0 to pass the request on; set a status (401,
+     * 403, ...) and a body to answer it instead. The body is not read yet (request->body
+     * is empty): the kernel streams it to the upstream once the request has passed.
+     * request->route_kind is SY_ROUTE_UPSTREAM and request_id is 0. Upgrades and SSE
+     * requests are never passed on. A plugin without this hook (NULL, or a descriptor too
+     * small to hold it) cannot be given an upstream: the kernel refuses the config. */
+    sy_status (*on_upstream)(void* instance, const sy_request_v1* request,
+                             sy_response_v1* response);
 } sy_plugin_v1;
 
 /* The one symbol a plugin exports. */

@@ -728,6 +728,15 @@ class Plugin {
         (void)result;
         return SY_OK;
     }
+    // A plain request no route serves, on a plugin whose config names an `upstream`
+    // (ABI 1.4): leave response.status 0 to let the kernel pass it to that server, or
+    // set a status to answer it instead. Apply the plugin's auth rules here; the default
+    // passes every request. The body is not read yet (request.body() is empty).
+    virtual sy_status on_upstream(const Request& request, Response& response) {
+        (void)request;
+        (void)response;
+        return SY_OK;
+    }
     // State for the next generation on a reload; read back as Config::snapshot.
     virtual std::string snapshot() { return {}; }
 
@@ -896,6 +905,18 @@ inline sy_status on_state_saved(void* opaque, sy_str key, uint64_t tag, sy_statu
     });
 }
 
+inline sy_status on_upstream(void* opaque, const sy_request_v1* request,
+                             sy_response_v1* response) noexcept {
+    Instance& box = instance(opaque);
+    return guarded(box.host.table(), "on_upstream", [&] {
+        box.response = Response{};
+        sy_status status =
+            box.plugin->on_upstream(Request(*request, *box.host.table()), box.response);
+        export_response(box, response);
+        return status;
+    });
+}
+
 // The descriptor of plugin class T, computed at compile time from its static members.
 template <class T>
 constexpr sy_plugin_v1 make_descriptor() noexcept {
@@ -928,6 +949,7 @@ constexpr sy_plugin_v1 make_descriptor() noexcept {
     d.on_shutdown = &on_shutdown;
     d.on_follow = &on_follow;
     d.on_state_saved = &on_state_saved;
+    d.on_upstream = &on_upstream;
     return d;
 }
 
