@@ -82,12 +82,15 @@ std::string version_problem(const sy_plugin_v1& d) {
                                sizeof(sy_plugin_v1));
 }
 
-std::string route_problem(const sy_route_v1& route, const std::string& where) {
+// SY_ROUTE_UPSTREAM is 1.4's: to an older plugin, 4 was never a kind.
+std::string route_problem(const sy_route_v1& route, const std::string& where,
+                          uint32_t plugin_minor) {
     std::string problem =
         struct_size_problem(where, route.struct_size, kRouteV1_0Size, sizeof(sy_route_v1));
     if (!problem.empty()) return problem;
+    const bool upstream_kind = route.kind == SY_ROUTE_UPSTREAM && plugin_minor >= 4;
     if (route.kind != SY_ROUTE_HTTP && route.kind != SY_ROUTE_WEBSOCKET &&
-        route.kind != SY_ROUTE_SSE) {
+        route.kind != SY_ROUTE_SSE && !upstream_kind) {
         return where + " has unknown kind " + std::to_string(route.kind);
     }
     if (route.method == nullptr || *route.method == '\0') return where + " has no method";
@@ -125,7 +128,7 @@ std::string endpoint_problem(const sy_plugin_v1& d, size_t index) {
     for (size_t r = 0; r < endpoint.route_count; ++r) {
         const std::string route_where = named + " route " + std::to_string(r);
         const sy_route_v1& route = route_at(endpoint, r);
-        problem = route_problem(route, route_where);
+        problem = route_problem(route, route_where, d.abi_minor);
         if (problem.empty()) {
             problem = stride_problem(route_where, route.struct_size, endpoint.routes->struct_size);
         }

@@ -133,8 +133,10 @@ typedef enum sy_route_kind {
     SY_ROUTE_HTTP = 1,      /* a plain request answered by on_http */
     SY_ROUTE_WEBSOCKET = 2, /* an upgrade to a WebSocket connection */
     SY_ROUTE_SSE = 3,       /* a long-lived text/event-stream response */
-    /* 1.4: not a route a plugin declares: what request->route_kind says in on_upstream,
-     * for a request none of the endpoint's routes serves. */
+    /* 1.4: a plain request the product's own backend answers: when the plugin's config
+     * names an `upstream`, the kernel passes it there (once on_upstream lets it pass);
+     * without one, on_http serves it as on an SY_ROUTE_HTTP route. Requests that no
+     * route serves go upstream the same way. */
     SY_ROUTE_UPSTREAM = 4
 } sy_route_kind;
 
@@ -553,15 +555,18 @@ typedef struct sy_plugin_v1 {
      * could not (SY_ERR_FAILED, logged; the value stays in memory and the next save of
      * the key tries again). Read only from a descriptor whose struct_size holds it. */
     sy_status (*on_state_saved)(void* instance, sy_str key, uint64_t tag, sy_status result);
-    /* 1.4: A plain HTTP request that none of the endpoint's routes serves, on a plugin
-     * whose config names an `upstream` (the product's own backend). The kernel passes it
-     * on, as a reverse proxy does, unless this hook refuses it: apply the plugin's auth
-     * rules here. Leave response->status 0 to pass the request on; set a status (401,
-     * 403, ...) and a body to answer it instead. The body is not read yet (request->body
-     * is empty): the kernel streams it to the upstream once the request has passed.
-     * request->route_kind is SY_ROUTE_UPSTREAM and request_id is 0. Upgrades and SSE
-     * requests are never passed on. A plugin without this hook (NULL, or a descriptor too
-     * small to hold it) cannot be given an upstream: the kernel refuses the config. */
+    /* 1.4: A plain HTTP request on its way to the plugin's `upstream` (the product's own
+     * backend, named in the config): one on an SY_ROUTE_UPSTREAM route, or one that no
+     * route serves. The kernel passes it on as a reverse proxy does, unless this hook
+     * refuses it: apply the plugin's auth rules here. Leave response->status 0 to pass
+     * the request on (response->headers are then added to the backend's answer: CORS
+     * headers, say); set a status (401, 403, ...) and a body to answer it instead. The
+     * body is not read yet (request->body is empty): the kernel streams it to the
+     * upstream once the request has passed. request->route_kind is SY_ROUTE_UPSTREAM,
+     * route_index the matched route's index (the endpoint's route_count when none
+     * matched) and request_id 0. Upgrades and SSE requests are never passed on. A
+     * plugin without this hook (NULL, or a descriptor too small to hold it) cannot be
+     * given an upstream: the kernel refuses the config. */
     sy_status (*on_upstream)(void* instance, const sy_request_v1* request,
                              sy_response_v1* response);
 } sy_plugin_v1;

@@ -73,6 +73,12 @@ constexpr sy_route_v1 sse_route(const char* path) noexcept {
     return route(SY_ROUTE_SSE, "GET", path);
 }
 
+// A route the product's own backend answers (ABI 1.4): passed to the config's
+// `upstream` once on_upstream lets it pass; answered by on_http when there is none.
+constexpr sy_route_v1 upstream_route(const char* method, const char* path) noexcept {
+    return route(SY_ROUTE_UPSTREAM, method, path);
+}
+
 // An endpoint (one listening port) named `name`, listening on `default_listen` unless
 // the config says otherwise, serving `routes` in order. 0 limits mean the kernel's
 // defaults (1 MiB messages, 1024 queued frames, twice the largest message queued).
@@ -728,10 +734,11 @@ class Plugin {
         (void)result;
         return SY_OK;
     }
-    // A plain request no route serves, on a plugin whose config names an `upstream`
-    // (ABI 1.4): leave response.status 0 to let the kernel pass it to that server, or
-    // set a status to answer it instead. Apply the plugin's auth rules here; the default
-    // passes every request. The body is not read yet (request.body() is empty).
+    // A plain request on its way to the `upstream` the config names (ABI 1.4): one on an
+    // upstream_route, or one no route serves. Leave response.status 0 to let the kernel
+    // pass it on (response.headers are added to the backend's answer), or set a status
+    // to answer it instead. Apply the plugin's auth rules here; the default passes every
+    // request. The body is not read yet (request.body() is empty).
     virtual sy_status on_upstream(const Request& request, Response& response) {
         (void)request;
         (void)response;
