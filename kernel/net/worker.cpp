@@ -201,11 +201,20 @@ bool Worker::post_send(sy_conn_id id, FrameRef frame) {
     } else if (inbox_refused_.empty() || inbox_refused_.back() != id) {
         inbox_refused_.push_back(id);
     }
-    if (!inbox_posted_) {
-        inbox_posted_ = true;
-        boost::asio::post(io_, [this] { run_inbox(); });
-    }
+    post_inbox_run();
     return accepted;
+}
+
+void Worker::post_task(std::function<void()> task) {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_tasks_.push_back(InboxTask{inbox_.size(), std::move(task)});
+    post_inbox_run();
+}
+
+void Worker::post_inbox_run() {
+    if (inbox_posted_) return;
+    inbox_posted_ = true;
+    boost::asio::post(io_, [this] { run_inbox(); });
 }
 
 void Worker::run_inbox() {
@@ -214,12 +223,20 @@ void Worker::run_inbox() {
         std::lock_guard lock(inbox_mutex_);
         inbox_posted_ = false;
         std::swap(inbox_, inbox_running_);
+        std::swap(inbox_tasks_, inbox_tasks_running_);
         refused.swap(inbox_refused_);
     }
-    for (auto& [id, frame] : inbox_running_) {
+    // Sends and tasks in the order they were posted: each task before the sends that
+    // came after it.
+    auto task = inbox_tasks_running_.begin();
+    for (size_t i = 0; i < inbox_running_.size(); ++i) {
+        for (; task != inbox_tasks_running_.end() && task->before == i; ++task) task->run();
+        auto& [id, frame] = inbox_running_[i];
         if (Connection* conn = find(id)) conn->send(frame);
     }
+    for (; task != inbox_tasks_running_.end(); ++task) task->run();
     inbox_running_.clear();
+    inbox_tasks_running_.clear();
     for (sy_conn_id id : refused) {
         if (Connection* conn = find(id)) conn->close(close_code::policy_violation, "slow consumer");
     }

@@ -31,6 +31,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -88,6 +89,11 @@ class Worker {
     // knowing. Returns false when refused.
     bool post_send(sy_conn_id id, FrameRef frame);
     static constexpr size_t kInboxLimit = size_t{1} << 20;
+    // Runs `task` on the worker after every send and task posted before it, from any
+    // thread: what a plugin does (sends, broadcasts, group changes, closes) reaches its
+    // connections in the order the plugin did it. A broadcast posted on its own would
+    // fall behind a send that joined an inbox run posted earlier.
+    void post_task(std::function<void()> task);
 
     // Flushes `conn` once the worker has run the handlers already queued: a burst of
     // broadcasts queues every frame first, then each connection writes them all at once.
@@ -140,11 +146,21 @@ class Worker {
     std::vector<std::shared_ptr<Connection>> to_flush_; // the next flush round
     std::vector<std::shared_ptr<Connection>> flushing_; // the round running (capacity kept)
     bool flush_posted_ = false;
-    std::mutex inbox_mutex_; // guards the three members below
+    // A task of the inbox, run before the send at `before` (an index into the sends).
+    struct InboxTask {
+        size_t before;
+        std::function<void()> run;
+    };
+    // Posts run_inbox unless it is posted already (inbox_mutex_ held).
+    void post_inbox_run();
+
+    std::mutex inbox_mutex_; // guards the four members below
     std::vector<std::pair<sy_conn_id, FrameRef>> inbox_;
+    std::vector<InboxTask> inbox_tasks_;
     std::vector<sy_conn_id> inbox_refused_; // connections to close as slow consumers
     bool inbox_posted_ = false;
     std::vector<std::pair<sy_conn_id, FrameRef>> inbox_running_; // worker thread only
+    std::vector<InboxTask> inbox_tasks_running_;                 // worker thread only
     // 64 frames per writev: enough to amortise the system call, within IOV_MAX.
     std::array<iovec, 64> gather_{};
 

@@ -2,8 +2,6 @@
 
 #include "net/connection.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
 
 namespace switchyard {
@@ -48,7 +46,7 @@ void PluginEffects::kernel_on_conn(sy_conn_id conn, std::function<void(Connectio
         return;
     }
     Worker& worker = pool_.owner_of(conn);
-    boost::asio::post(worker.io(), [&worker, conn, fn = std::move(fn)] {
+    worker.post_task([&worker, conn, fn = std::move(fn)] {
         if (Connection* c = worker.find(conn)) fn(*c);
     });
 }
@@ -64,7 +62,8 @@ bool PluginEffects::on_worker(Worker& worker, std::function<void()> fn) {
         waiting_.fetch_sub(1, std::memory_order_relaxed);
         return false;
     }
-    boost::asio::post(worker.io(), [this, fn = std::move(fn)] {
+    // Through the worker's inbox, behind the plugin's sends: effects keep their order.
+    worker.post_task([this, fn = std::move(fn)] {
         waiting_.fetch_sub(1, std::memory_order_relaxed);
         fn();
     });
