@@ -1,12 +1,15 @@
 // The jarvis plugin's whole client vocabulary (issue 13): the types the JARVIS dashboard
 // sends besides the seed's thirteen (voice_text, interview_*, cancel) and the types the
 // config's forward_types adds are read as messages for the backend, with the payload
-// members the daemon reads checked; anything else stays "Unknown message type".
+// members the daemon reads checked; anything else stays "Unknown message type". The
+// shipped configs' jarvis tables are ones the plugin accepts.
+#include "config/config.hpp"
 #include "jarvis_protocol.hpp"
 #include "jarvis_settings.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -139,4 +142,23 @@ TEST_CASE("jarvis says why it ended a voice session in the voice_end it publishe
     CHECK(
         closed_voice_end_data("r1", 5, "voice_text") ==
         R"({"type":"voice_end","payload":{"requestId":"r1","reason":"voice_text"},"timestamp":5})");
+}
+
+TEST_CASE("jarvis settings: the config examples' jarvis tables are ones jarvis accepts",
+          "[jarvis]") {
+    const std::filesystem::path source_dir = SWITCHYARD_SOURCE_DIR;
+    for (const char* file : {"config/switchyard.toml", "config/examples/jarvis_daemon.toml"}) {
+        INFO(file);
+        const switchyard::Config config = switchyard::load_config(source_dir / file);
+        bool found = false;
+        for (const switchyard::PluginConfig& plugin : config.plugins) {
+            if (plugin.name != "jarvis") continue;
+            found = true;
+            const JarvisSettings settings = parse_settings(plugin.settings_json);
+            CHECK(settings.forward_types.empty());
+            if (std::string(file).find("jarvis_daemon") != std::string::npos)
+                CHECK(settings.upstream == "http://127.0.0.1:3143");
+        }
+        CHECK(found);
+    }
 }
