@@ -160,10 +160,6 @@ JarvisSettings parse_settings(std::string_view config_json) {
             settings.backend_commands = command_list(value, key);
         } else if (key == "forward_types") {
             settings.forward_types = type_list(value, key);
-        } else if (key == "upstream") {
-            // The kernel reads it (ABI 1.4's pass-through) and checks its form; what jarvis
-            // does about it is on_upstream's token gate.
-            settings.upstream = string_value(value, key);
         } else if (key == "ping_interval_ms") {
             settings.ping_interval_ms = milliseconds(value, key);
         } else if (key == "pong_timeout_ms") {
@@ -172,7 +168,7 @@ JarvisSettings parse_settings(std::string_view config_json) {
             throw std::invalid_argument(
                 "unknown config key '" + key +
                 "' (jarvis knows: auth_token, public_origin, dashboard_dir, backend_commands, "
-                "forward_types, upstream, ping_interval_ms, pong_timeout_ms)");
+                "forward_types, ping_interval_ms, pong_timeout_ms)");
         }
     }
     return settings;

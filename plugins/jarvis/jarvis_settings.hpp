@@ -37,11 +37,6 @@ struct JarvisSettings {
     // instead of being answered "Unknown message type". "*" stands for every type the
     // plugin does not answer itself.
     std::vector<std::string> forward_types;
-    // The product's own backend (the JARVIS daemon) as "http://host:port", when the
-    // config names one: the kernel passes /api/* there (ABI 1.4's pass-through) once
-    // on_upstream's token gate lets a request through, and checks the URL's form itself.
-    // Empty: the plugin answers /api/* (404 behind the token).
-    std::string upstream;
     // Keepalive of every /ws connection (DESIGN.md's names): the kernel pings it every
     // ping_interval_ms and drops it when no pong comes within pong_timeout_ms, so a peer
     // that vanished without a FIN (a laptop closed, a NAT that forgot) stops counting in

@@ -15,9 +15,8 @@
 // the control API and reading stream `inbound`, as a real daemon adapted to Switchyard
 // would.
 //
-// The REST part needs the kernel's pass-through (ABI 1.4, SY_ROUTE_UPSTREAM); the test
-// that checks it against the FakeBackend is tagged [.upstream] (hidden: run it with that
-// tag) until the kernel passes requests on.
+// The REST part goes through the kernel's pass-through (ABI 1.4, SY_ROUTE_UPSTREAM): the
+// tests that check it against the FakeBackend are tagged [upstream].
 #include "fake_backend.hpp"
 #include "jarvis_wire.hpp"
 #include "kernel_process.hpp"
@@ -231,7 +230,7 @@ void first_minute_over_the_socket(const KernelProcess& kernel, SseClient& feed,
 } // namespace
 
 TEST_CASE("jarvis: the dashboard's first minute against a backend behind the pass-through",
-          "[integration][jarvis][.upstream]") {
+          "[integration][jarvis][upstream]") {
     FakeBackend backend;
     backend.route_json("GET", "/api/vault/conversations/active", std::string(kHistory));
     backend.route_json("GET", "/api/authority/approvals", std::string(kApprovals));
@@ -278,7 +277,7 @@ TEST_CASE("jarvis: the dashboard's first minute against a backend behind the pas
 }
 
 TEST_CASE("jarvis: the token gate applies before a request reaches the backend",
-          "[integration][jarvis][.upstream]") {
+          "[integration][jarvis][upstream]") {
     FakeBackend backend;
     backend.route_json("GET", "/api/authority/approvals", "[]");
     auto kernel = start_jarvis(backend.url());

@@ -423,10 +423,9 @@ TEST_CASE("jarvis: forward_types = [\"*\"] sends every type but the plugin's own
 
 TEST_CASE("jarvis: a bad forward_types is refused at start naming the key",
           "[integration][jarvis]") {
-    const std::string lines =
-        GENERATE(as<std::string>{}, "forward_types = \"site_action\"\n",
-                 "forward_types = [\"chat\"]\n", "forward_types = [\"has space\"]\n",
-                 "forward_types = [\"a\", \"a\"]\n", "upstream = 3143\n");
+    const std::string lines = GENERATE(
+        as<std::string>{}, "forward_types = \"site_action\"\n", "forward_types = [\"chat\"]\n",
+        "forward_types = [\"has space\"]\n", "forward_types = [\"a\", \"a\"]\n");
     CAPTURE(lines);
     TempDir dir("jarvis");
     KernelOptions options;

@@ -116,8 +116,7 @@ TEST_CASE("jarvis declares /api/* a route of the daemon's (SY_ROUTE_UPSTREAM) an
 }
 
 TEST_CASE("jarvis lets a request through to the daemon only with the token", "[jarvis]") {
-    LoadedJarvis jarvis(R"({"dashboard_dir":"","auth_token":")" + std::string(kToken) +
-                        R"(","upstream":"http://127.0.0.1:3143"})");
+    LoadedJarvis jarvis(R"({"dashboard_dir":"","auth_token":")" + std::string(kToken) + R"("})");
     const uint32_t api = route_of(jarvis.descriptor(), "/api/*").first;
     const uint32_t unrouted = static_cast<uint32_t>(jarvis.descriptor().endpoints[0].route_count);
     const std::string bearer = "Bearer " + std::string(kToken);
@@ -144,7 +143,7 @@ TEST_CASE("jarvis lets a request through to the daemon only with the token", "[j
 }
 
 TEST_CASE("jarvis without auth_token lets every request through to the daemon", "[jarvis]") {
-    LoadedJarvis jarvis(R"({"dashboard_dir":"","upstream":"http://127.0.0.1:3143"})");
+    LoadedJarvis jarvis(R"({"dashboard_dir":""})");
     const uint32_t api = route_of(jarvis.descriptor(), "/api/*").first;
     CHECK(jarvis.upstream("GET", "/api/authority/approvals", {}, api).first == 0);
 }
