@@ -242,6 +242,8 @@ TEST_CASE("jarvis: the dashboard's first minute against a backend behind the pas
 
     dashboard.open_page();
     dashboard.open_socket();
+    // The page, its token bootstrap and /ws are Switchyard's: the backend saw none of them.
+    CHECK(backend.requests().empty());
     // ws.onopen: history, then the pending approvals, through Switchyard to the backend.
     const HttpResponse history =
         dashboard.fetch("/api/vault/conversations/active?channel=websocket");
