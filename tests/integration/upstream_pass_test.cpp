@@ -17,6 +17,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -374,4 +376,30 @@ TEST_CASE(
         CHECK(result.exit_code == 2);
         CHECK(result.err.find("plugins.upstream_gate") != std::string::npos);
     }
+}
+
+TEST_CASE("upstream: SIGHUP gives a running plugin an upstream, and takes it away",
+          "[integration][upstream]") {
+    FakeBackend backend;
+    backend.route_json("GET", "/elsewhere", R"({"from":"backend"})");
+    auto kernel = start_gate("");
+    HttpClient client(kernel.plugin_port("upstream_gate"));
+    CHECK(client.get("/elsewhere").status == 404);
+
+    const auto rewrite = [&](const std::string& upstream) {
+        KernelOptions options;
+        options.extra_toml = gate_table(upstream);
+        std::string text = kernel_config_text(options);
+        // The same port: a SIGHUP keeps a listener whose address did not change.
+        const std::string any_port = "listen = \"127.0.0.1:0\"";
+        text.replace(
+            text.find(any_port), any_port.size(),
+            "listen = \"127.0.0.1:" + std::to_string(kernel.plugin_port("upstream_gate")) + "\"");
+        std::ofstream(kernel.config_path()) << text;
+        kernel.send_signal(SIGHUP);
+    };
+    rewrite(backend.url());
+    CHECK(wait_until([&] { return client.get("/elsewhere").status == 200; }, kWait));
+    rewrite("");
+    CHECK(wait_until([&] { return client.get("/elsewhere").status == 404; }, kWait));
 }
