@@ -2,16 +2,18 @@
 //
 // ws://<listen>/ws speaks the {type, payload, id?, priority?, timestamp} envelope: the
 // plugin answers `status` and the `health`/`ping` commands itself, forwards chat, the
-// commands the backend answers (backend_commands) and voice messages (binary audio frames
-// between voice_start and voice_end included) to the bus stream `inbound`, and turns every
-// event of stream `jarvis` into an envelope, for every client or, with scope.conn, for
-// one. A connection that closes mid voice session gets a voice_end published for it; the
-// kernel pings every connection and drops dead ones (ping_interval_ms, pong_timeout_ms).
-// Every other GET serves the dashboard's files from dashboard_dir (or the dashboard jarvis
-// ships), through the kernel's file service: the plugin reads no file. With auth_token
-// set, a browser presents the token once as ?token=... on any page, gets it back as
+// commands the backend answers (backend_commands), voice messages (binary audio frames
+// between voice_start and voice_end included), the dashboard's voice_text, interview_*
+// and cancel, and the types named in forward_types to the bus stream `inbound`, and turns
+// every event of stream `jarvis`, whatever its type, into an envelope, for every client
+// or, with scope.conn, for one. A connection that closes mid voice session gets a voice_end
+// published for it; the kernel pings every connection and drops dead ones (ping_interval_ms,
+// pong_timeout_ms). Every other GET serves the dashboard's files from dashboard_dir (or the
+// dashboard jarvis ships), through the kernel's file service: the plugin reads no file. With
+// auth_token set, a browser presents the token once as ?token=... on any page, gets it back as
 // cookie `token`, and the WebSocket upgrade checks that cookie; pages and /api/* take it
-// as a Bearer header too.
+// as a Bearer header too. /api/* is the daemon's REST API: with `upstream` set, the
+// kernel passes it to the daemon once on_upstream's token gate lets it through.
 #include "jarvis_auth.hpp"
 #include "jarvis_dashboard.hpp"
 #include "jarvis_protocol.hpp"
@@ -46,11 +48,12 @@ class JarvisPlugin final : public sdk::Plugin {
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription =
         "JARVIS daemon: {type, payload, id, priority, timestamp} over WebSocket /ws, "
-        "GET /health, the dashboard's files at /, token cookie bootstrap";
+        "GET /health, the dashboard's files at /, token cookie bootstrap, /api/* passed to "
+        "the daemon (upstream)";
     // GET * comes last: every GET the routes before it do not take is a dashboard page.
     static constexpr sy_route_v1 kRoutes[] = {
         sdk::websocket_route("/ws"), sdk::http_route("GET", "/health"),
-        sdk::http_route("*", "/api/*"), sdk::http_route("GET", "*"),
+        sdk::upstream_route("*", "/api/*"), sdk::http_route("GET", "*"),
         sdk::http_route("HEAD", "*")}; // the kernel sends HEAD answers without their body
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:3142", kRoutes, kMaxMessageBytes)};
@@ -98,8 +101,10 @@ class JarvisPlugin final : public sdk::Plugin {
                 return SY_OK;
             }
             case kApiRoute:
-                // The daemon's REST API is the backend's; this gate keeps the namespace
-                // behind the token all the same, so a client learns nothing without it.
+                // The daemon's REST API is the backend's: with an `upstream` the kernel
+                // passes it there (after on_upstream). Without one, this gate keeps the
+                // namespace behind the token all the same, so a client learns nothing
+                // without it.
                 if (authorized(request)) {
                     respond(response, 404, kNotFound);
                 } else {
@@ -110,6 +115,14 @@ class JarvisPlugin final : public sdk::Plugin {
             case kPageHeadRoute: return answer_page(request, response);
             default: respond(response, 404, kNotFound); return SY_OK;
         }
+    }
+
+    // A request on its way to the daemon's REST API (`upstream` in the config): the same
+    // token gate as the plugin's own /api/* answer, before the kernel passes it on. Routes
+    // no route of the plugin serves (a POST outside /api/, say) pass the same gate.
+    sy_status on_upstream(const sdk::Request& request, sdk::Response& response) override {
+        if (!authorized(request)) respond(response, 401, kUnauthorized);
+        return SY_OK;
     }
 
     sy_status on_accept(const sdk::Request& request, sdk::Response& response) override {
@@ -149,20 +162,7 @@ class JarvisPlugin final : public sdk::Plugin {
         (void)reason;
         // A client that goes away mid-session never sends voice_end: the backend hears it
         // from the plugin, so it can let go of the audio it buffered for that requestId.
-        const auto session = voice_sessions().find(conn);
-        if (session == voice_sessions().end()) return;
-        const std::string request_id = std::move(session->second);
-        voice_sessions().erase(session);
-        const std::string data = closed_voice_end_data(request_id, host().now_ms());
-        const std::string scope = inbound_scope(conn, request_id);
-        sdk::Publish event;
-        event.topic = kInboundTopic;
-        event.type = "voice_end";
-        event.data = data;
-        event.scope = scope;
-        if (!host().publish(event))
-            host().warn("voice_end for closed connection " + std::to_string(conn) + " (requestId " +
-                        request_id + ") could not be published");
+        end_voice_session(conn, "closed");
     }
 
     sy_status on_message(sy_conn_id conn, sy_frame_kind kind, std::string_view payload) override {
@@ -203,6 +203,12 @@ class JarvisPlugin final : public sdk::Plugin {
                 voice_sessions().erase(open);
                 return forward(conn, message, payload, request_id);
             }
+            case Action::VoiceText:
+                // The browser's own transcript replaces the audio of a session still open
+                // (the daemon drops that audio): the backend hears the session end first.
+                end_voice_session(conn, "voice_text");
+                return forward(conn, message, payload, {});
+            case Action::Forward: return forward(conn, message, payload, {});
         }
         return SY_OK;
     }
@@ -339,6 +345,25 @@ class JarvisPlugin final : public sdk::Plugin {
         if (host().publish(event)) return SY_OK;
         return say(conn,
                    error_reply("Could not forward the message", message.id_json, host().now_ms()));
+    }
+
+    // Closes the connection's voice session, if one is open, and tells the backend with a
+    // voice_end published on the client's behalf, `reason` saying why.
+    void end_voice_session(sy_conn_id conn, std::string_view reason) {
+        const auto session = voice_sessions().find(conn);
+        if (session == voice_sessions().end()) return;
+        const std::string request_id = std::move(session->second);
+        voice_sessions().erase(session);
+        const std::string data = closed_voice_end_data(request_id, host().now_ms(), reason);
+        const std::string scope = inbound_scope(conn, request_id);
+        sdk::Publish event;
+        event.topic = kInboundTopic;
+        event.type = "voice_end";
+        event.data = data;
+        event.scope = scope;
+        if (!host().publish(event))
+            host().warn("voice_end for connection " + std::to_string(conn) + " (requestId " +
+                        request_id + ") could not be published");
     }
 
     // A binary frame: microphone audio of the connection's voice session.

@@ -7,6 +7,7 @@
 #include <switchyard/scope.hpp>
 
 #include <charconv>
+#include <initializer_list>
 
 namespace switchyard::jarvis {
 namespace {
@@ -28,6 +29,37 @@ bool is_request_id_char(char c) {
            c == '_' || c == ':' || c == '-';
 }
 
+// Checks the payload members the daemon reads from a dashboard message: each of
+// `strings` must be a string and each of `booleans` a boolean when present. Returns the
+// error for the client, or "" when they are fine.
+std::string check_members(const json::Value* payload,
+                          std::initializer_list<std::string_view> strings,
+                          std::initializer_list<std::string_view> booleans) {
+    if (payload == nullptr) return {};
+    for (std::string_view key : strings) {
+        const json::Value* member = present(*payload, key);
+        if (member != nullptr && !member->is_string())
+            return "Invalid message: payload." + std::string(key) + " must be a string";
+    }
+    for (std::string_view key : booleans) {
+        const json::Value* member = present(*payload, key);
+        if (member != nullptr && !member->is_bool())
+            return "Invalid message: payload." + std::string(key) + " must be a boolean";
+    }
+    return {};
+}
+
+// The payload members the daemon reads from each dashboard type, by their JSON types.
+std::string check_dashboard_payload(std::string_view type, const json::Value* payload) {
+    if (type == "voice_text")
+        return check_members(payload, {"text", "requestId", "currentRoom"}, {});
+    if (type == "interview_start") return check_members(payload, {}, {"speakReply"});
+    if (type == "interview_user_message") return check_members(payload, {"text"}, {"speakReply"});
+    if (type == "interview_listen") return check_members(payload, {}, {"speakReply"});
+    if (type == "cancel") return check_members(payload, {"requestId"}, {});
+    return {};
+}
+
 bool is_priority(std::string_view p) {
     return p == "urgent" || p == "normal" || p == "low";
 }
@@ -44,6 +76,11 @@ std::string number_text(int64_t n) {
 }
 
 } // namespace
+
+bool is_dashboard_type(std::string_view type) {
+    return type == "voice_text" || type == "interview_start" || type == "interview_user_message" ||
+           type == "interview_listen" || type == "interview_listen_stop" || type == "cancel";
+}
 
 ClientMessage read_client_message(std::string_view text, const JarvisSettings& settings) {
     ClientMessage message;
@@ -141,6 +178,12 @@ ClientMessage read_client_message(std::string_view text, const JarvisSettings& s
         message.action = Action::VoiceStart;
     } else if (message.type == "voice_end") {
         message.action = Action::VoiceEnd;
+    } else if (is_dashboard_type(message.type)) {
+        std::string error = check_dashboard_payload(message.type, payload);
+        if (!error.empty()) return failed(std::move(message), std::move(error));
+        message.action = message.type == "voice_text" ? Action::VoiceText : Action::Forward;
+    } else if (forwards_type(settings, message.type)) {
+        message.action = Action::Forward;
     } else {
         return failed(std::move(message), "Unknown message type: " + message.type);
     }
@@ -228,10 +271,13 @@ std::string binary_inbound_data(std::string_view bytes, std::string_view request
     return out;
 }
 
-std::string closed_voice_end_data(std::string_view request_id, int64_t timestamp) {
+std::string closed_voice_end_data(std::string_view request_id, int64_t timestamp,
+                                  std::string_view reason) {
     std::string out = R"({"type":"voice_end","payload":{"requestId":)";
     json::append_escaped(out, request_id);
-    out += R"(,"reason":"closed"},"timestamp":)";
+    out += R"(,"reason":)";
+    json::append_escaped(out, reason);
+    out += R"(},"timestamp":)";
     out += number_text(timestamp);
     out += '}';
     return out;

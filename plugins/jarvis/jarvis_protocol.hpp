@@ -39,7 +39,18 @@ enum class Action {
     Command,    // a command the backend answers (backend_commands): forward to it
     VoiceStart, // open a voice session named ClientMessage::request_id, forward
     VoiceEnd,   // close the voice session, forward
+    VoiceText,  // the dashboard's own transcript: end any voice session (as the daemon
+                // drops it), forward
+    Forward,    // another type the backend answers (the dashboard's interview_* and
+                // cancel, or one in forward_types): forward as sent
 };
+
+// The client message types the JARVIS dashboard sends besides the seed's (read from the
+// public daemon and dashboard, which the seed's list of thirteen predates): voice_text
+// (a transcript the browser made itself), interview_start, interview_user_message,
+// interview_listen, interview_listen_stop (the onboarding interview) and cancel.
+// Forwarded to the backend like chat.
+bool is_dashboard_type(std::string_view type);
 
 // One client text message, read and validated.
 struct ClientMessage {
@@ -55,10 +66,12 @@ struct ClientMessage {
 
 // Reads one client text message. Never throws on bad input: malformed JSON, a message
 // that is not an object, wrong field types (type, id, priority, timestamp, payload and
-// the payload members a type needs), `data` sent instead of `payload`, an unknown
-// priority, unknown types and commands all come back as Action::Error with the message
-// the client gets (and the id to echo, when it had one). `settings.backend_commands`
-// says which commands besides health and ping exist (they are the backend's).
+// the payload members a type needs or the daemon reads), `data` sent instead of
+// `payload`, an unknown priority, unknown types and commands all come back as
+// Action::Error with the message the client gets (and the id to echo, when it had one).
+// `settings.backend_commands` says which commands besides health and ping exist (they
+// are the backend's), `settings.forward_types` which types besides the seed's and the
+// dashboard's go to the backend.
 ClientMessage read_client_message(std::string_view text, const JarvisSettings& settings = {});
 
 // A reply envelope: {"type":..,"payload":..,"id":..,"timestamp":..}; `id_json` is omitted
@@ -103,7 +116,10 @@ std::string binary_inbound_data(std::string_view bytes, std::string_view request
 // voice session open, shaped like a client's message so a backend reads both alike:
 // {"type":"voice_end","payload":{"requestId":"...","reason":"closed"},"timestamp":T}.
 // "reason":"closed" says the client went away rather than ended the session.
-std::string closed_voice_end_data(std::string_view request_id, int64_t timestamp);
+// `reason` is "closed" by default; "voice_text" when the client's own transcript replaced
+// the session's audio (the daemon drops the audio then).
+std::string closed_voice_end_data(std::string_view request_id, int64_t timestamp,
+                                  std::string_view reason = "closed");
 // The scope of an inbound event: {"conn":"<id>"} and, when not empty, "requestId".
 std::string inbound_scope(uint64_t conn, std::string_view request_id);
 

@@ -57,7 +57,58 @@ std::vector<std::string> command_list(const json::Value& value, std::string_view
     return commands;
 }
 
+// The types a client message may have that jarvis handles itself (forward_types cannot
+// name them: the backend would never see them that way), and "binary", the type of the
+// events a client's binary frames become, which a text message must not pass for.
+bool is_own_type(std::string_view type) {
+    return type == "chat" || type == "command" || type == "status" || type == "voice_start" ||
+           type == "voice_end" || type == "binary";
+}
+
+// forward_types: "*" or distinct type names of at most kMaxForwardTypeBytes bytes of
+// [A-Za-z0-9_.:-], none of them one the plugin handles itself.
+std::vector<std::string> type_list(const json::Value& value, std::string_view key) {
+    const std::string named = "config key '" + std::string(key) + "'";
+    if (!value.is_array())
+        throw std::invalid_argument(named + " must be an array of message types");
+    std::vector<std::string> types;
+    for (const json::Value& item : value.as_array()) {
+        if (!item.is_string() || item.as_string().empty())
+            throw std::invalid_argument(named + " must hold non-empty strings");
+        const std::string& type = item.as_string();
+        if (type != "*" && !is_forwardable_type_name(type))
+            throw std::invalid_argument(named + ": '" + type + "' is not a message type (at most " +
+                                        std::to_string(kMaxForwardTypeBytes) +
+                                        " bytes of letters, digits, '_', '.', ':' and '-')");
+        if (is_own_type(type))
+            throw std::invalid_argument(named + ": '" + type + "' is handled by the plugin itself");
+        for (const std::string& seen : types) {
+            if (seen == type) throw std::invalid_argument(named + " names '" + type + "' twice");
+        }
+        types.push_back(type);
+    }
+    return types;
+}
+
 } // namespace
+
+bool is_forwardable_type_name(std::string_view type) {
+    if (type.empty() || type.size() > kMaxForwardTypeBytes) return false;
+    for (char c : type) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool forwards_type(const JarvisSettings& settings, std::string_view type) {
+    if (is_own_type(type) || !is_forwardable_type_name(type)) return false;
+    for (const std::string& name : settings.forward_types) {
+        if (name == "*" || name == type) return true;
+    }
+    return false;
+}
 
 bool forwards_command(const JarvisSettings& settings, std::string_view command) {
     for (const std::string& name : settings.backend_commands) {
@@ -107,6 +158,8 @@ JarvisSettings parse_settings(std::string_view config_json) {
                 throw std::invalid_argument("config key 'dashboard_dir' holds a NUL character");
         } else if (key == "backend_commands") {
             settings.backend_commands = command_list(value, key);
+        } else if (key == "forward_types") {
+            settings.forward_types = type_list(value, key);
         } else if (key == "ping_interval_ms") {
             settings.ping_interval_ms = milliseconds(value, key);
         } else if (key == "pong_timeout_ms") {
@@ -115,7 +168,7 @@ JarvisSettings parse_settings(std::string_view config_json) {
             throw std::invalid_argument(
                 "unknown config key '" + key +
                 "' (jarvis knows: auth_token, public_origin, dashboard_dir, backend_commands, "
-                "ping_interval_ms, pong_timeout_ms)");
+                "forward_types, ping_interval_ms, pong_timeout_ms)");
         }
     }
     return settings;

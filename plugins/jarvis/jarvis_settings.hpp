@@ -1,6 +1,7 @@
 // The jarvis plugin's config: the keys of [plugins.jarvis] that belong to the protocol.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,12 @@ struct JarvisSettings {
     // to the bus stream `inbound` like a chat. "*" stands for every command. Commands in
     // neither this list nor the plugin's own (health, ping) are answered "Unknown command".
     std::vector<std::string> backend_commands;
+    // Client message types forwarded to the backend besides the ones jarvis knows
+    // (chat, the voice messages, the dashboard's voice_text, interview_* and cancel): a
+    // message of one of these types goes to the bus stream `inbound` as it was sent,
+    // instead of being answered "Unknown message type". "*" stands for every type the
+    // plugin does not answer itself.
+    std::vector<std::string> forward_types;
     // Keepalive of every /ws connection (DESIGN.md's names): the kernel pings it every
     // ping_interval_ms and drops it when no pong comes within pong_timeout_ms, so a peer
     // that vanished without a FIN (a laptop closed, a NAT that forgot) stops counting in
@@ -41,6 +48,15 @@ struct JarvisSettings {
 
 // Whether a `command` message named `command` goes to the backend under `settings`.
 bool forwards_command(const JarvisSettings& settings, std::string_view command);
+// Whether a client message of type `type`, which jarvis does not know, goes to the
+// backend under `settings` (forward_types).
+bool forwards_type(const JarvisSettings& settings, std::string_view type);
+
+// The longest type name forward_types may hold, in bytes.
+inline constexpr size_t kMaxForwardTypeBytes = 64;
+// Whether `type` may be a forwarded type's name: 1 to kMaxForwardTypeBytes bytes of
+// [A-Za-z0-9_.:-] (what a JSON escape never inflates, and what can be logged as it is).
+bool is_forwardable_type_name(std::string_view type);
 
 // Parses the plugin's config (a JSON object text; empty means {}). Keys the kernel
 // handles itself (enabled, library, listen) are ignored. Throws std::invalid_argument
