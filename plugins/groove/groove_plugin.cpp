@@ -66,9 +66,9 @@ class GroovePlugin final : public sdk::Plugin {
     }
 
     std::string snapshot() override {
-        Snapshot state;
-        if (has_state_) state.state_data = state_data_;
-        return encode_snapshot(state);
+        // Nothing to carry over before the first state.
+        if (!has_state_) return {};
+        return encode_snapshot(Snapshot{state_data_});
     }
 
     sy_status on_accept(const sdk::Request& request, sdk::Response& response) override {
