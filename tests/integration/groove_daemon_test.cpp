@@ -224,7 +224,6 @@ TEST_CASE("groove daemon: each GUI message reaches inbound/groove as sent, with 
     auto second = connect_groove(kernel, "/ws");
 
     for (const std::string& message : gui_messages()) CHECK(first.send_text(message));
-    CHECK(second.send_text(R"({"type":"terminal:spawn","requestId":"spawn-2"})"));
 
     std::string first_conn;
     for (const std::string& message : gui_messages()) {
@@ -239,6 +238,9 @@ TEST_CASE("groove daemon: each GUI message reaches inbound/groove as sent, with 
         if (first_conn.empty()) first_conn = conn;
         CHECK(conn == first_conn);
     }
+    // Another client's message names its own connection (sent now: two connections'
+    // messages are not ordered between them).
+    CHECK(second.send_text(R"({"type":"terminal:spawn","requestId":"spawn-2"})"));
     const json::object spawn = next_inbound(feed);
     CHECK(string_field(spawn, "type") == "terminal:spawn");
     CHECK_FALSE(scope_conn(spawn).empty());
