@@ -2,6 +2,7 @@
 
 #include "bus/event.hpp"
 #include "config/toml_to_json.hpp"
+#include "net/follow_url.hpp"
 
 #include <algorithm>
 #include <array>
@@ -263,11 +264,24 @@ class ConfigReader {
         plugin.line = static_cast<int>(table.source().begin.line);
         std::string prefix = "plugins." + name;
         std::string settings = "{";
+        UpstreamTarget upstream;
+        const toml::node* upstream_timeout = nullptr; // a time-out without an upstream
         for (const auto& [setting, node] : table) {
             std::string setting_name{setting.str()};
             std::string dotted = prefix + "." + setting_name;
             if (setting_name == "enabled") plugin.enabled = expect_bool(node, dotted);
-            else if (setting_name == "library") plugin.library = expect_string(node, dotted);
+            else if (setting_name == "upstream") {
+                read_upstream_url(node, dotted, upstream);
+                plugin.upstream = upstream;
+            } else if (setting_name == "upstream_connect_timeout_ms") {
+                upstream.connect_timeout =
+                    std::chrono::milliseconds(expect_uint32(node, dotted, 1));
+                upstream_timeout = &node;
+            } else if (setting_name == "upstream_timeout_ms") {
+                upstream.response_timeout =
+                    std::chrono::milliseconds(expect_uint32(node, dotted, 1));
+                upstream_timeout = &node;
+            } else if (setting_name == "library") plugin.library = expect_string(node, dotted);
             else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
             else if (setting_name == "listening")
                 fail(node.source(), dotted,
@@ -285,7 +299,31 @@ class ConfigReader {
             }
         }
         plugin.settings_json = settings + "}";
+        if (plugin.upstream) {
+            plugin.upstream->connect_timeout = upstream.connect_timeout;
+            plugin.upstream->response_timeout = upstream.response_timeout;
+        } else if (upstream_timeout != nullptr) {
+            fail(upstream_timeout->source(), prefix,
+                 "an upstream time-out is set but no upstream = \"http://host:port\"");
+        }
         return plugin;
+    }
+
+    // upstream = "http://host:port": requests keep their own path and query, so the url
+    // names none (nginx's proxy_pass without a URI).
+    void read_upstream_url(const toml::node& node, const std::string& dotted,
+                           UpstreamTarget& upstream) const {
+        const std::string url = expect_string(node, dotted);
+        std::string why;
+        const auto parsed = parse_follow_url(url, why);
+        if (!parsed) fail(node.source(), dotted, "not an http://host:port url: " + why);
+        if (parsed->target != "/")
+            fail(node.source(), dotted,
+                 "must be http://host:port without a path or query: requests keep their own");
+        upstream.url = url;
+        upstream.host = parsed->host;
+        upstream.port = parsed->port;
+        upstream.host_header = parsed->host_header;
     }
 
     // The plugin-table keys the kernel reads itself (and still hands to the plugin).

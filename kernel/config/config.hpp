@@ -5,10 +5,12 @@
 
 #include "config/config_error.hpp"
 #include "config/listen_address.hpp"
+#include "net/upstream_target.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,10 @@ struct PluginConfig {
     // plugin; 0: what the plugin declares (sy_endpoint_v1.max_queued_bytes), else twice
     // the endpoint's largest message, at least 1 MiB.
     uint64_t max_queued_bytes = 0;
+    // The product's own backend: requests no route of the plugin serves (and those on
+    // its upstream routes) go there. Keys upstream, upstream_connect_timeout_ms and
+    // upstream_timeout_ms; the kernel's alone (not handed to the plugin).
+    std::optional<UpstreamTarget> upstream;
 };
 
 // [kernel]

@@ -57,6 +57,12 @@ void HttpService::reject(HttpExchange& exchange, unsigned status, std::string_vi
     exchange.respond(status, "application/json", error_json(code, message));
 }
 
+void HttpService::screen_upstream(const HttpExchangePtr& exchange,
+                                  std::function<void(UpstreamPass)> pass) {
+    (void)pass;
+    exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
+}
+
 HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request,
                            std::string peer_address, uint16_t peer_port, uint16_t local_port,
                            std::string endpoint)

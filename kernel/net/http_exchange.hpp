@@ -5,6 +5,7 @@
 
 #include "files/file_answer.hpp"
 #include "net/connection.hpp"
+#include "net/upstream_target.hpp"
 
 #include <switchyard/plugin.h>
 
@@ -101,6 +102,30 @@ class HttpService {
     // Answers a request the session refused before handle() (bad request, too large).
     virtual void reject(HttpExchange& exchange, unsigned status, std::string_view code,
                         std::string_view message);
+
+    // -- the upstream pass-through (a plugin's requests for the product's own backend) --
+
+    // True when some requests may go to an upstream server: the session then looks at
+    // each request's head before it reads the body. Network threads; cheap.
+    virtual bool has_upstream() const { return false; }
+    // True when this request, whose head has just arrived, goes to the upstream (its
+    // body is then streamed there, never read whole). Network threads.
+    virtual bool goes_upstream(std::string_view method, std::string_view path) const {
+        (void)method;
+        (void)path;
+        return false;
+    }
+    // What a request that may pass needs: where it goes, and the headers added to the
+    // upstream's answer.
+    struct UpstreamPass {
+        std::shared_ptr<const UpstreamTarget> target;
+        HeaderList response_headers;
+    };
+    // Screens a request that goes upstream; its exchange holds the head alone. Either
+    // answers the exchange (refused: the connection then closes, the body unread) or
+    // calls `pass` once, from any thread.
+    virtual void screen_upstream(const HttpExchangePtr& exchange,
+                                 std::function<void(UpstreamPass)> pass);
 };
 
 // The error body every kernel-made error response uses: {"error": code, "message": ...}.

@@ -1,6 +1,7 @@
 #include "net/http_session.hpp"
 
 #include "log/rate_limited_log.hpp"
+#include "net/upstream_relay.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -114,6 +115,12 @@ void HttpSession::on_header(const boost::system::error_code& ec) {
         on_read(ec);
         return;
     }
+    // A request for the upstream streams its body there: it is not read here.
+    if (service_->has_upstream() && head_goes_upstream()) {
+        upstream_head_ = true;
+        serve(ec);
+        return;
+    }
     // A body larger than the buffer would be read at most the buffer's free capacity at a
     // time: a 4 MiB publish in 512-byte reads is 8,000 system calls. The buffer grows for
     // this request only (give_back_read_buffer).
@@ -131,7 +138,11 @@ bool HttpSession::parse_buffered(boost::system::error_code& ec) {
     parser_.emplace();
     parser_->body_limit(service_->max_body_bytes());
     parser_->header_limit(kHeaderLimit);
-    parser_->eager(true);
+    // A service with an upstream looks at each head before the body is parsed: a request
+    // that goes upstream has its body streamed there instead.
+    const bool screen_heads = service_->has_upstream();
+    parser_->eager(!screen_heads);
+    bool head_screened = false;
     while (buffer_.size() > 0) {
         const size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
@@ -141,6 +152,14 @@ bool HttpSession::parse_buffered(boost::system::error_code& ec) {
             continue;
         }
         if (ec || parser_->is_done()) return true; // refused, or complete
+        if (screen_heads && !head_screened && parser_->is_header_done()) {
+            head_screened = true;
+            if (head_goes_upstream()) {
+                upstream_head_ = true;
+                return true;
+            }
+            parser_->eager(true);
+        }
         // No error but not done: the buffer ended right after the header.
     }
     return false;
@@ -188,12 +207,69 @@ void HttpSession::hand_to_service(const boost::system::error_code& ec) {
         service_->reject(exchange, status, code, ec.message());
         return;
     }
+    if (upstream_head_ || (service_->has_upstream() && head_goes_upstream())) {
+        upstream_head_ = false;
+        screen_upstream();
+        return;
+    }
     stream_.expires_never();
     HttpRequest request = parser_->release();
     keep_alive_ = request.keep_alive();
     auto exchange = std::make_shared<HttpExchange>(
         shared_from_this(), std::move(request), peer_address_, peer_port_, local_port_, endpoint_);
     service_->handle(exchange);
+}
+
+bool HttpSession::head_goes_upstream() const {
+    const auto& head = parser_->get();
+    // A WebSocket upgrade is never passed on: the kernel relays no upgraded stream.
+    if (head.find(http::field::upgrade) != head.end()) return false;
+    const std::string_view target(head.target().data(), head.target().size());
+    const std::string_view method(head.method_string().data(), head.method_string().size());
+    return service_->goes_upstream(method, target.substr(0, target.find('?')));
+}
+
+void HttpSession::screen_upstream() {
+    stream_.expires_never();
+    HttpRequest head;
+    head.base() = parser_->get().base();
+    // Refused, the answer closes the connection: the body was never read.
+    keep_alive_ = false;
+    auto exchange = std::make_shared<HttpExchange>(
+        shared_from_this(), std::move(head), peer_address_, peer_port_, local_port_, endpoint_);
+    service_->screen_upstream(exchange,
+                              [self = shared_from_this()](HttpService::UpstreamPass pass) {
+                                  self->on_worker([self, pass = std::move(pass)]() mutable {
+                                      self->relay_upstream(std::move(pass));
+                                  });
+                              });
+}
+
+void HttpSession::relay_upstream(HttpService::UpstreamPass pass) {
+    if (!awaiting_answer_ || !stream_.socket().is_open()) return;
+    if (writing_) {
+        waiting_pass_ = std::move(pass); // the relay's bytes go after those being written
+        return;
+    }
+    if (!parser_->is_done() && buffer_.capacity() < kLargeBodyReadBytes) {
+        buffer_.reserve(kLargeBodyReadBytes);
+    }
+    UpstreamRelay::Client client{stream_, buffer_, peer_address_, std::exchange(output_, {})};
+    // The head alone was parsed, so the relay's parser takes it over and hands the body on
+    // a piece at a time.
+    auto relay = std::make_shared<UpstreamRelay>(
+        worker_, shared_from_this(), std::move(client), std::move(*parser_), std::move(pass.target),
+        std::move(pass.response_headers), [this](bool reusable) {
+            awaiting_answer_ = false;
+            if (!reusable) {
+                close_socket();
+                return;
+            }
+            keep_alive_ = true;
+            read_request();
+        });
+    parser_.emplace();
+    relay->start();
 }
 
 namespace {
@@ -264,6 +340,12 @@ void HttpSession::flush_output() {
                           self->writing_output_.clear();
                           if (ec) {
                               self->close_socket();
+                              return;
+                          }
+                          if (self->waiting_pass_) {
+                              auto pass = std::move(*self->waiting_pass_);
+                              self->waiting_pass_.reset();
+                              self->relay_upstream(std::move(pass));
                               return;
                           }
                           self->read_request();

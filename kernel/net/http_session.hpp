@@ -66,6 +66,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool parse_buffered(boost::system::error_code& ec);
     // Hands one complete (or refused, `ec` set) request to the service.
     void serve(const boost::system::error_code& ec);
+    // True when the request whose head parser_ holds goes to the service's upstream.
+    bool head_goes_upstream() const;
+    // Asks the service whether the request may pass (its body still unread).
+    void screen_upstream();
+    // The service let it pass: relays it, and carries on (or closes) when that is over.
+    void relay_upstream(HttpService::UpstreamPass pass);
     void hand_to_service(const boost::system::error_code& ec);
     // Queues the answer to the request being served and writes it (or, while requests
     // are served from the buffer, after the last of them).
@@ -110,6 +116,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool in_service_call_ = false; // inside serve(): an answer now is written by its caller
     bool writing_ = false;         // an asynchronous write of `writing_output_` runs
     bool closing_ = false;         // the last answer is queued: close once written
+    bool upstream_head_ = false;   // parse_buffered stopped at a head that goes upstream
+    // A pass that came while earlier answers were still being written: relayed after them.
+    std::optional<HttpService::UpstreamPass> waiting_pass_;
     std::string output_;           // answers not written yet
     std::string writing_output_;   // what the asynchronous write is writing
     std::optional<FileBody> file_; // a file answer's bytes, sent after output_

@@ -1,7 +1,6 @@
 #include "plugin/plugin_library.hpp"
 
 #include "plugin/abi_arrays.hpp"
-
 #include "plugin/elf_check.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -115,7 +114,8 @@ std::string endpoint_problem(const sy_plugin_v1& d, size_t index) {
     const std::string where = "endpoint " + std::to_string(index);
     std::string problem =
         struct_size_problem(where, endpoint.struct_size, kEndpointV1_0Size, sizeof(sy_endpoint_v1));
-    if (problem.empty()) problem = stride_problem(where, endpoint.struct_size, d.endpoints->struct_size);
+    if (problem.empty())
+        problem = stride_problem(where, endpoint.struct_size, d.endpoints->struct_size);
     if (!problem.empty()) return problem;
     if (endpoint.name == nullptr || *endpoint.name == '\0') return where + " has no name";
     const std::string named = "endpoint " + in_quotes(endpoint.name);

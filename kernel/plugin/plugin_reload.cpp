@@ -161,6 +161,11 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
         }
     }
     const sy_plugin_v1& next = library->descriptor();
+    const auto& upstream = changed != nullptr ? changed->upstream : config_.upstream;
+    if (upstream) {
+        if (const std::string problem = upstream_problem(next); !problem.empty())
+            return refused("upstream " + upstream->url + ": " + problem, current);
+    }
     sy_create_args_v1 args{};
     args.struct_size = sizeof args;
     const std::string config = config_for_create(settings_json);
@@ -189,6 +194,7 @@ ReloadOutcome PluginRuntime::swap_instance(std::unique_ptr<PluginLibrary>& libra
     instance_ = created;
     desc_ = &next;
     std::swap(library_, library); // `library` now holds the old image
+    upstream_.set_routes(*desc_);
     settings_json_ = settings_json;
     if (lanes) lanes_ = std::move(*lanes);
     {

@@ -100,6 +100,14 @@ class EndpointService final : public HttpService {
         runtime_.handle_request(exchange, index_);
     }
     uint64_t max_body_bytes() const override { return max_body_; }
+    bool has_upstream() const override { return runtime_.upstream().active(); }
+    bool goes_upstream(std::string_view method, std::string_view path) const override {
+        return runtime_.upstream().goes_upstream(index_, method, path);
+    }
+    void screen_upstream(const HttpExchangePtr& exchange,
+                         std::function<void(UpstreamPass)> pass) override {
+        runtime_.screen_upstream(exchange, index_, std::move(pass));
+    }
 
   private:
     PluginRuntime& runtime_;
@@ -157,6 +165,13 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         state.gate = new ConnectionGate(config_.name + "/" + state.name, pool.kernel_gate());
         endpoints_.push_back(std::move(state));
     }
+    upstream_.set_routes(*desc_);
+    if (config_.upstream) {
+        if (const std::string problem = upstream_problem(*desc_); !problem.empty())
+            throw std::runtime_error("plugin " + config_.name + ": upstream " +
+                                     config_.upstream->url + " refused: " + problem);
+        upstream_.set_target(std::make_shared<const UpstreamTarget>(*config_.upstream));
+    }
 }
 
 void PluginRuntime::apply_connection_settings(const PluginConfig& next) {
@@ -170,6 +185,29 @@ void PluginRuntime::apply_connection_settings(const PluginConfig& next) {
         for (auto& endpoint : endpoints_) {
             endpoint.ping_interval_ms = settings.ping_interval_ms;
             endpoint.pong_timeout_ms = settings.pong_timeout_ms;
+        }
+    });
+    apply_upstream(next);
+}
+
+void PluginRuntime::apply_upstream(const PluginConfig& next) {
+    if (next.upstream == config_.upstream) return;
+    config_.upstream = next.upstream;
+    std::shared_ptr<const UpstreamTarget> target;
+    if (next.upstream) target = std::make_shared<const UpstreamTarget>(*next.upstream);
+    // Whether the plugin can screen passed requests is its descriptor's to say, which the
+    // dispatcher owns.
+    dispatcher_.post_always([this, target] {
+        if (target != nullptr && desc_ != nullptr) {
+            if (const std::string problem = upstream_problem(*desc_); !problem.empty()) {
+                spdlog::error("plugin {}: upstream {} not applied: {}", config_.name, target->url,
+                              problem);
+                return;
+            }
+        }
+        upstream_.set_target(target);
+        if (target != nullptr) {
+            spdlog::info("plugin {}: requests no route serves go to {}", config_.name, target->url);
         }
     });
 }
@@ -483,6 +521,51 @@ void PluginRuntime::route_request(const HttpExchangePtr& exchange, size_t endpoi
         case SY_ROUTE_SSE: accept_stream(exchange, endpoint_index, false); return;
         default: answer_http(exchange); return;
     }
+}
+
+void PluginRuntime::screen_upstream(const HttpExchangePtr& exchange, size_t endpoint_index,
+                                    std::function<void(HttpService::UpstreamPass)> pass) {
+    if (!running()) {
+        refuse_stopping(*exchange);
+        return;
+    }
+    const bool queued = dispatcher_.post([this, exchange, endpoint_index, pass = std::move(pass)] {
+        if (!running() || instance_ == nullptr) {
+            refuse_stopping(*exchange);
+            return;
+        }
+        auto target = upstream_.target();
+        if (target == nullptr || !upstream_problem(*desc_).empty()) {
+            // The upstream went away (SIGHUP) between the head and now.
+            exchange->respond(404, "application/json", error_json("NOT_FOUND", "no such route"));
+            return;
+        }
+        const sy_endpoint_v1& endpoint = endpoint_at(*desc_, endpoint_index);
+        const auto& request = exchange->request();
+        const std::string_view method(request.method_string().data(),
+                                      request.method_string().size());
+        const RouteMatch match = match_route(endpoint, method, exchange->path());
+        const size_t route = match.route ? *match.route : endpoint.route_count;
+        exchange->set_route(SY_ROUTE_UPSTREAM, static_cast<uint32_t>(route),
+                            endpoints_[endpoint_index].name);
+        sy_response_v1 response{};
+        response.struct_size = sizeof response;
+        const sy_status status = call_hook(hooks_, "on_upstream", [&] {
+            return desc_->on_upstream(instance_, &exchange->abi_request(), &response);
+        });
+        if (status != SY_OK) {
+            hook_failed("on_upstream", status, 0);
+            exchange->respond(500, "application/json", error_json("INTERNAL", "plugin error"));
+            return;
+        }
+        if (response.status != 0) {
+            exchange->respond(response.status, view(response.content_type),
+                              std::string(view(response.body)), copy_headers(response));
+            return;
+        }
+        pass(HttpService::UpstreamPass{std::move(target), copy_headers(response)});
+    });
+    if (!queued) exchange->respond(503, "application/json", error_json("BUSY", "server busy"));
 }
 
 void PluginRuntime::answer_http(const HttpExchangePtr& exchange) {

@@ -33,6 +33,7 @@
 #include "plugin/state_store.hpp"
 #include "plugin/stream_subscriptions.hpp"
 #include "plugin/timer_table.hpp"
+#include "plugin/upstream_routes.hpp"
 
 #include <switchyard/plugin.h>
 
@@ -132,6 +133,9 @@ class PluginRuntime final : public ConnectionObserver {
     // Applies the connection keys of `next` (caps, default keepalive) to every endpoint,
     // for connections opened from now on.
     void apply_connection_settings(const PluginConfig& next);
+    // Applies the upstream of `next` (where requests no route serves go), refused with a
+    // log line for a plugin without on_upstream.
+    void apply_upstream(const PluginConfig& next);
     // Disables the plugin: stops accepting, says goodbye, closes its connections with
     // 1001 (bounded wait), destroys the instance and unloads its image. Workers run.
     void drain_and_unload(std::chrono::milliseconds timeout);
@@ -139,6 +143,12 @@ class PluginRuntime final : public ConnectionObserver {
 
     // -- requests from the plugin's listeners (worker threads) ---------------------------
     void handle_request(const HttpExchangePtr& exchange, size_t endpoint_index);
+    // Which requests go to the plugin's upstream (network threads).
+    const UpstreamRoutes& upstream() const noexcept { return upstream_; }
+    // Asks on_upstream whether a request for the upstream may pass: answers the exchange
+    // when refused, else calls `pass` (from the dispatcher).
+    void screen_upstream(const HttpExchangePtr& exchange, size_t endpoint_index,
+                         std::function<void(HttpService::UpstreamPass)> pass);
 
     // -- ConnectionObserver (worker threads) ----------------------------------------------
     void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override;
@@ -231,6 +241,7 @@ class PluginRuntime final : public ConnectionObserver {
     std::atomic<bool> reloading_{false};
     HookWatch hooks_; // which hook runs now; slow hooks
     PublishLanes lanes_;
+    UpstreamRoutes upstream_; // the pass-through: its target and a copy of the routes
 
     // Dispatcher thread only:
     CreateJournal creating_; // open while a new generation's create() runs

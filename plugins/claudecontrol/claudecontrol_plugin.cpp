@@ -80,7 +80,7 @@ class ClaudeControlPlugin final : public sdk::Plugin {
                                               sdk::http_route("PUT", "/api/settings/pin"),
                                               sdk::http_route("DELETE", "/api/settings/pin"),
                                               sdk::http_route("OPTIONS", "*"),
-                                              sdk::http_route("*", "*")};
+                                              sdk::upstream_route("*", "*")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:22609", kRoutes, kMaxMessageBytes)};
     static constexpr const char* kStreams[] = {"claudecontrol"};
@@ -151,6 +151,23 @@ class ClaudeControlPlugin final : public sdk::Plugin {
             case kRemovePinRoute: return change_pin(request, response);
             default: answer(response, 404, error_body("Not found")); return SY_OK;
         }
+    }
+
+    // The product's other REST routes pass to its server when the config names it as
+    // `upstream`: from an allowed Origin, and with the PIN's token while a PIN is set
+    // (Authorization: Bearer, as the seed's clients send it), CORS headers added.
+    sy_status on_upstream(const sdk::Request& request, sdk::Response& response) override {
+        if (!host().origin_host_allowed(request, allowed_hosts_)) {
+            answer(response, 403, error_body("Forbidden origin"));
+            return SY_OK;
+        }
+        if (!authorized(request)) {
+            answer(response, 401, error_body("Unauthorized"));
+            return SY_OK;
+        }
+        if (const auto origin = request.find_header("Origin"))
+            append_cors_headers(response.headers, *origin);
+        return SY_OK;
     }
 
     sy_status on_accept(const sdk::Request& request, sdk::Response& response) override {

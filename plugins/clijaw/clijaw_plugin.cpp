@@ -76,10 +76,10 @@ class ClijawPlugin final : public sdk::Plugin {
         "CLI-JAW: data-only SSE GET /api/events with replay, legacy WebSocket on any path, "
         "CORS, manager mode following workers' /api/events";
     // The WebSocket route at "*" leaves a plain request to the HTTP routes after it.
-    static constexpr sy_route_v1 kRoutes[] = {sdk::sse_route("/api/events"),
-                                              sdk::http_route("OPTIONS", "*"),
-                                              sdk::http_route("GET", "/api/manager/workers"),
-                                              sdk::websocket_route("*"), sdk::http_route("*", "*")};
+    static constexpr sy_route_v1 kRoutes[] = {
+        sdk::sse_route("/api/events"), sdk::http_route("OPTIONS", "*"),
+        sdk::http_route("GET", "/api/manager/workers"), sdk::websocket_route("*"),
+        sdk::upstream_route("*", "*")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:3457", kRoutes, kMaxMessageBytes, 0, kMaxQueuedBytes)};
     static constexpr const char* kStreams[] = {"clijaw"};
@@ -149,6 +149,17 @@ class ClijawPlugin final : public sdk::Plugin {
             return SY_OK;
         }
         refuse(response, 404, kNotFound);
+        return SY_OK;
+    }
+
+    // CLI-JAW's own REST routes (/api/messages, /api/settings, POST /api/message...) pass
+    // to the product's server when the config names it as `upstream`, under the rules of
+    // the plugin's routes: the token for a non-loopback client, an allowed Origin, and
+    // CORS headers on the answer.
+    sy_status on_upstream(const sdk::Request& request, sdk::Response& response) override {
+        if (!admitted(request, response)) return SY_OK;
+        if (const auto origin = request.find_header("Origin"))
+            append_cors_headers(response.headers, *origin);
         return SY_OK;
     }
 

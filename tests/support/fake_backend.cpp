@@ -101,7 +101,13 @@ struct FakeBackend::Impl {
             response.body() = reply.body;
             response.keep_alive(message.keep_alive());
             response.prepare_payload();
-            http::write(*socket, response, ec);
+            if (message.method() == http::verb::head) {
+                // The length the body would have, without the body.
+                http::response_serializer<http::string_body> head(response);
+                http::write_header(*socket, head, ec);
+            } else {
+                http::write(*socket, response, ec);
+            }
             if (ec || !message.keep_alive()) return;
         }
     }

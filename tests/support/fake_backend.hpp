@@ -44,7 +44,8 @@ using BackendHandler = std::function<BackendResponse(const BackendRequest&)>;
 
 class FakeBackend {
   public:
-    // Listens on 127.0.0.1:<ephemeral>. A request no route matches gets 404
+    // Listens on 127.0.0.1:<ephemeral>. A HEAD request gets the route's head and length
+    // without its body. A request no route matches gets 404
     // {"error":"Not found"}, as an Express server without that route would.
     FakeBackend();
     FakeBackend(const FakeBackend&) = delete;

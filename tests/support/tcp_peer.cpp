@@ -86,6 +86,12 @@ TcpPeer TcpPeer::connect(uint16_t port, const TcpPeerOptions& options,
     return TcpPeer(std::move(impl));
 }
 
+TcpPeer TcpPeer::adopt(int fd) {
+    auto impl = std::make_unique<Impl>();
+    impl->socket.assign(tcp::v4(), fd);
+    return TcpPeer(std::move(impl));
+}
+
 bool TcpPeer::write(std::string_view bytes) {
     boost::system::error_code ec;
     asio::write(impl_->socket, asio::buffer(bytes.data(), bytes.size()), ec);

@@ -26,6 +26,9 @@ class TcpPeer {
     static TcpPeer connect(uint16_t port, const TcpPeerOptions& options = {},
                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+    // Takes over a connected socket (an accepted one: tcp_acceptor.hpp).
+    static TcpPeer adopt(int fd);
+
     TcpPeer(TcpPeer&&) noexcept;
     TcpPeer& operator=(TcpPeer&&) noexcept;
     // Closes the connection (a FIN) if still open.

@@ -564,7 +564,8 @@ typedef struct sy_plugin_v1 {
      * body is not read yet (request->body is empty): the kernel streams it to the
      * upstream once the request has passed. request->route_kind is SY_ROUTE_UPSTREAM,
      * route_index the matched route's index (the endpoint's route_count when none
-     * matched) and request_id 0. Upgrades and SSE requests are never passed on. A
+     * matched) and request_id 0. Requests on WebSocket and SSE routes, and WebSocket
+     * upgrades that no route serves, are never passed on. A
      * plugin without this hook (NULL, or a descriptor too small to hold it) cannot be
      * given an upstream: the kernel refuses the config. */
     sy_status (*on_upstream)(void* instance, const sy_request_v1* request,
