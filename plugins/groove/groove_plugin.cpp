@@ -30,7 +30,7 @@ constexpr std::string_view kForbiddenOrigin = R"({"error":"FORBIDDEN_ORIGIN"})";
 constexpr std::string_view kNotFound = R"({"error":"NOT_FOUND"})";
 
 // The indices of kRoutes, as the kernel reports them in Request::route_index().
-enum Route : uint32_t { kWsRoute, kRootSocketRoute, kRootUpstreamRoute };
+enum Route : uint32_t { kWsRoute, kRootSocketRoute };
 
 void refuse(sdk::Response& response, uint16_t status, std::string_view body) {
     response.status = status;
@@ -44,10 +44,10 @@ class GroovePlugin final : public sdk::Plugin {
     static constexpr const char* kDescription =
         "GROOVE agent orchestrator events over WebSocket /ws: seed 001's {event, data}, or the "
         "shipping daemon's {type, ...data} with state on connect, / and inbound/groove";
-    // A plain GET / (the GUI's page) matches no WebSocket route: the upstream route after
-    // them takes it to the daemon.
-    static constexpr sy_route_v1 kRoutes[] = {
-        sdk::websocket_route("/ws"), sdk::websocket_route("/"), sdk::upstream_route("*", "/")};
+    // A plain request for / or /ws (the GUI's page) matches no WebSocket route: the kernel
+    // passes it to the upstream (426 without one).
+    static constexpr sy_route_v1 kRoutes[] = {sdk::websocket_route("/ws"),
+                                              sdk::websocket_route("/")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
         sdk::endpoint("default", "127.0.0.1:31415", kRoutes, 1'048'576)}; // 1 MiB
     static constexpr const char* kStreams[] = {"groove"};

@@ -43,8 +43,6 @@ GrooveSettings parse_settings(std::string_view config_json) {
             settings.allowed_origins = parse_host_list(value, key);
         } else if (key == "envelope") {
             settings.envelope = parse_envelope(value);
-        } else if (key == "upstream") {
-            // The kernel's pass-through reads it (ABI 1.4); the plugin only lets it pass.
         } else if (!sdk::is_kernel_config_key(key)) {
             throw std::invalid_argument("unknown config key '" + key +
                                         "' (groove knows: allowed_origins, envelope)");

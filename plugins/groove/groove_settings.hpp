@@ -28,7 +28,7 @@ struct GrooveSettings {
 };
 
 // Parses the plugin's config (a JSON object text; empty means {}). Keys the kernel
-// handles itself (enabled, library, listen, upstream...) are ignored. Throws
+// handles itself (enabled, library, listen...) are ignored. Throws
 // std::invalid_argument naming the offending key when a value has the wrong type or a key
 // is unknown.
 GrooveSettings parse_settings(std::string_view config_json);

@@ -23,7 +23,7 @@ using namespace switchyard::test;
 TEST_CASE(
     "groove browser: Chromium as the GROOVE GUI hydrates, calls /api/status through "
     "the pass-through and gets its terminal:spawned",
-    "[integration][groove][browser][.upstream]") {
+    "[integration][groove][browser][upstream]") {
     const std::filesystem::path browser_dir =
         std::filesystem::path(SWITCHYARD_SOURCE_DIR) / "tests/browser";
     INFO("Debian's chromium is installed by scripts/setup");

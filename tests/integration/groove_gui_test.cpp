@@ -266,17 +266,15 @@ TEST_CASE(
     gui_first_minute(false);
 }
 
-// Hidden until the kernel's pass-through is on this branch: run with "[upstream]".
 TEST_CASE(
     "groove GUI: the first minute of the GROOVE GUI, its page and REST calls through "
     "the pass-through to the daemon",
-    "[integration][groove][gui][.upstream]") {
+    "[integration][groove][gui][upstream]") {
     gui_first_minute(true);
 }
 
-// Hidden until the kernel's pass-through is on this branch: run with "[upstream]".
 TEST_CASE("groove GUI: a page of another origin is refused before the daemon hears it",
-          "[integration][groove][gui][.upstream]") {
+          "[integration][groove][gui][upstream]") {
     DaemonStandIn daemon;
     auto kernel = start_groove_in_front_of(daemon);
     const uint16_t port = kernel.plugin_port("groove");

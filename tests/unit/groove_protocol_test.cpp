@@ -157,8 +157,6 @@ TEST_CASE("groove settings read the envelope and refuse any other value", "[groo
     CHECK_THROWS_WITH(groove::parse_settings(R"({"envelope":"Daemon"})"),
                       Contains("'envelope' must be \"docs\"") && Contains("it is \"Daemon\""));
     CHECK_THROWS_WITH(groove::parse_settings(R"({"envelope":1})"), Contains("not a string"));
-    // The kernel's pass-through reads upstream; the plugin lets it pass.
-    CHECK_NOTHROW(groove::parse_settings(R"({"upstream":"http://127.0.0.1:31416"})"));
 }
 
 TEST_CASE("groove's snapshot carries the latest state's data as published", "[groove]") {

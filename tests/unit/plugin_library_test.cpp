@@ -120,17 +120,13 @@ TEST_CASE("loader loads groove.so and reports its descriptor", "[loader]") {
     CHECK(std::string(endpoint.name) == "default");
     CHECK(std::string(endpoint.default_listen) == "127.0.0.1:31415");
     CHECK(endpoint.max_message_bytes == 1048576);
-    // WebSocket at /ws (seed 001) and / (the daemon's GUI), and a plain request for / (the
-    // GUI's page) for the upstream.
-    REQUIRE(endpoint.route_count == 3);
+    // WebSocket at /ws (seed 001) and / (the daemon's GUI).
+    REQUIRE(endpoint.route_count == 2);
     CHECK(endpoint.routes[0].kind == SY_ROUTE_WEBSOCKET);
     CHECK(std::string(endpoint.routes[0].method) == "GET");
     CHECK(std::string(endpoint.routes[0].path) == "/ws");
     CHECK(endpoint.routes[1].kind == SY_ROUTE_WEBSOCKET);
     CHECK(std::string(endpoint.routes[1].path) == "/");
-    CHECK(endpoint.routes[2].kind == SY_ROUTE_UPSTREAM);
-    CHECK(std::string(endpoint.routes[2].method) == "*");
-    CHECK(std::string(endpoint.routes[2].path) == "/");
     REQUIRE(d.stream_count == 1);
     CHECK(std::string(d.streams[0]) == "groove");
     CHECK(d.create != nullptr);
