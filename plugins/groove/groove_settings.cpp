@@ -19,6 +19,16 @@ std::vector<std::string> parse_host_list(const json::Value& value, std::string_v
     return hosts;
 }
 
+Envelope parse_envelope(const json::Value& value) {
+    if (value.is_string() && value.as_string() == "docs") return Envelope::Docs;
+    if (value.is_string() && value.as_string() == "daemon") return Envelope::Daemon;
+    const std::string given = value.is_string() ? "\"" + value.as_string() + "\"" : "not a string";
+    throw std::invalid_argument(
+        "config key 'envelope' must be \"docs\" (seed 001's {event, data}, the default) or "
+        "\"daemon\" (the shipping daemon's {type, ...data}); it is " +
+        given);
+}
+
 } // namespace
 
 GrooveSettings parse_settings(std::string_view config_json) {
@@ -31,9 +41,11 @@ GrooveSettings parse_settings(std::string_view config_json) {
     for (const auto& [key, value] : config->as_object()) {
         if (key == "allowed_origins") {
             settings.allowed_origins = parse_host_list(value, key);
+        } else if (key == "envelope") {
+            settings.envelope = parse_envelope(value);
         } else if (!sdk::is_kernel_config_key(key)) {
             throw std::invalid_argument("unknown config key '" + key +
-                                        "' (groove knows: allowed_origins)");
+                                        "' (groove knows: allowed_origins, envelope)");
         }
     }
     return settings;

@@ -149,3 +149,54 @@ TEST_CASE("groove has no state to carry over a reload", "[groove]") {
     CHECK(groove.descriptor().snapshot(groove.instance(), &sink) == SY_OK);
     CHECK(written.empty());
 }
+
+TEST_CASE("groove in daemon mode sends the latest state first to a new client", "[groove]") {
+    GrooveUnderTest groove(R"({"envelope":"daemon"})");
+    REQUIRE(groove.create_status == SY_OK);
+    auto request = groove.upgrade({});
+    // No state yet: nothing is sent on open.
+    CHECK(groove.descriptor().on_open(groove.instance(), 5, &request) == SY_OK);
+    CHECK(groove.host.deliveries.empty());
+
+    CHECK(groove.event("state", R"([{"id":"b-1"}])") == SY_OK);
+    CHECK(groove.event("state", R"([{"id":"b-2"}])") == SY_OK);
+    CHECK(groove.event("state:delta", R"({"changed":[],"removed":["b-2"]})") == SY_OK);
+    groove.host.deliveries.clear();
+    CHECK(groove.descriptor().on_open(groove.instance(), 6, &request) == SY_OK);
+    REQUIRE(groove.host.deliveries.size() == 1);
+    CHECK(groove.host.deliveries[0].conn == 6);
+    CHECK(groove.host.deliveries[0].payload == R"({"type":"state","data":[{"id":"b-2"}]})");
+}
+
+TEST_CASE("groove in docs mode refuses an upgrade at / and sends no state", "[groove]") {
+    GrooveUnderTest groove;
+    REQUIRE(groove.create_status == SY_OK);
+    auto request = groove.request(SY_ROUTE_WEBSOCKET, "/");
+    request.route_index = 1;
+    sy_response_v1 response{sizeof(sy_response_v1), 0, {}, nullptr, 0, {}};
+    CHECK(groove.descriptor().on_accept(groove.instance(), &request, &response) == SY_OK);
+    CHECK(response.status == 404);
+
+    CHECK(groove.event("state", R"([{"id":"b-1"}])") == SY_OK);
+    groove.host.deliveries.clear();
+    auto at_ws = groove.upgrade({});
+    CHECK(groove.descriptor().on_open(groove.instance(), 5, &at_ws) == SY_OK);
+    CHECK(groove.host.deliveries.empty());
+}
+
+TEST_CASE("groove refuses a request for the upstream from a foreign Origin", "[groove]") {
+    GrooveUnderTest groove(R"({"envelope":"daemon"})");
+    REQUIRE(groove.create_status == SY_OK);
+    REQUIRE(groove.descriptor().on_upstream != nullptr);
+    auto request = groove.request(SY_ROUTE_UPSTREAM, "/api/status");
+    sy_response_v1 response{sizeof(sy_response_v1), 0, {}, nullptr, 0, {}};
+    groove.host.origin_allowed = false;
+    CHECK(groove.descriptor().on_upstream(groove.instance(), &request, &response) == SY_OK);
+    CHECK(response.status == 403);
+    CHECK(view(response.body) == R"({"error":"FORBIDDEN_ORIGIN"})");
+
+    groove.host.origin_allowed = true;
+    response = sy_response_v1{sizeof(sy_response_v1), 0, {}, nullptr, 0, {}};
+    CHECK(groove.descriptor().on_upstream(groove.instance(), &request, &response) == SY_OK);
+    CHECK(response.status == 0);
+}

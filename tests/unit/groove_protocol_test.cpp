@@ -1,7 +1,9 @@
-// The groove plugin's pure parts: its wire encoding (seed 001) and its settings.
+// The groove plugin's pure parts: its wire encodings (seed 001's and the daemon's), the
+// client messages it accepts, its settings and its snapshot.
 #include "groove_protocol.hpp"
 
 #include "groove_settings.hpp"
+#include "groove_snapshot.hpp"
 
 #include <switchyard/json.hpp>
 
@@ -74,4 +76,101 @@ TEST_CASE("groove settings let the keys the kernel reads pass", "[groove]") {
     CHECK_NOTHROW(groove::parse_settings(
         R"({"max_connections":10,"max_connections_per_address":2,"ping_interval_ms":0,)"
         R"("pong_timeout_ms":0,"allowed_origins":["a"]})"));
+}
+
+TEST_CASE("groove's daemon envelope spreads an object's members after the type", "[groove]") {
+    std::string out;
+    // rotation:complete as the daemon sends it: flat fields.
+    CHECK(groove::append_daemon_message(out, "rotation:complete",
+                                        R"({"agentId":"b-2","oldAgentId":"b-1"})"));
+    CHECK(out == R"({"type":"rotation:complete","agentId":"b-2","oldAgentId":"b-1"})");
+
+    // A backend that wants a nested data publishes it nested (approval:request).
+    out.clear();
+    CHECK(groove::append_daemon_message(out, "approval:request",
+                                        R"({"data":{"id":"a1","agentId":"b-1"}})"));
+    CHECK(out == R"({"type":"approval:request","data":{"id":"a1","agentId":"b-1"}})");
+
+    out.clear();
+    CHECK(groove::append_daemon_message(out, "auth:expired", "{}"));
+    CHECK(out == R"({"type":"auth:expired"})");
+    out.clear();
+    CHECK(groove::append_daemon_message(out, "auth:expired", ""));
+    CHECK(out == R"({"type":"auth:expired"})");
+}
+
+TEST_CASE("groove's daemon envelope puts data that is not an object under data", "[groove]") {
+    std::string out;
+    CHECK(groove::append_daemon_message(out, "state", R"([{"id":"b-1","status":"running"}])"));
+    CHECK(out == R"({"type":"state","data":[{"id":"b-1","status":"running"}]})");
+    out.clear();
+    CHECK(groove::append_daemon_message(out, "note", R"("text")"));
+    CHECK(out == R"({"type":"note","data":"text"})");
+    out.clear();
+    CHECK(groove::append_daemon_message(out, "count", "42"));
+    CHECK(out == R"({"type":"count","data":42})");
+}
+
+TEST_CASE("groove's daemon envelope: the event's type wins over a type in the data", "[groove]") {
+    std::string out;
+    CHECK(groove::append_daemon_message(out, "agent:status",
+                                        R"({"type":"forged","id":"b-1","\u0074ype":"x"})"));
+    CHECK(out == R"({"type":"agent:status","id":"b-1"})");
+}
+
+TEST_CASE("groove's daemon envelope leaves the buffer alone for data that is not JSON",
+          "[groove]") {
+    std::string out = "kept";
+    CHECK_FALSE(groove::append_daemon_message(out, "x", R"({"a":)"));
+    CHECK_FALSE(groove::append_daemon_message(out, "x", "[1"));
+    CHECK(out == "kept");
+}
+
+TEST_CASE("groove accepts the daemon's client message types and nothing else", "[groove]") {
+    for (std::string_view type : groove::kClientTypes) {
+        const std::string text = R"({"type":")" + std::string(type) + R"(","id":"t1"})";
+        const groove::ClientMessage message = groove::read_client_message(text);
+        INFO(text);
+        CHECK(message.accepted);
+        CHECK(message.type == type);
+    }
+    for (std::string_view text :
+         {R"({"type":"agent:spawn"})", R"({"type":"PING"})", R"({"type":7})", R"({"id":"x"})",
+          R"(["ping"])", R"("ping")", "ping", "{{{", "", R"({"type":"ping"} x)",
+          R"({"type":"ping","__proto__":{"polluted":true}})",
+          R"({"type":"terminal:spawn","constructor":{}})"}) {
+        INFO(text);
+        const groove::ClientMessage message = groove::read_client_message(text);
+        CHECK_FALSE(message.accepted);
+        CHECK_FALSE(message.problem.empty());
+    }
+    // A repeated key: the last one counts, as JSON.parse does.
+    CHECK(groove::read_client_message(R"({"type":"nope","type":"ping"})").accepted);
+    CHECK_FALSE(groove::read_client_message(R"({"type":"ping","type":"nope"})").accepted);
+}
+
+TEST_CASE("groove settings read the envelope and refuse any other value", "[groove]") {
+    using Catch::Matchers::Contains;
+    CHECK(groove::parse_settings("{}").envelope == groove::Envelope::Docs);
+    CHECK(groove::parse_settings(R"({"envelope":"docs"})").envelope == groove::Envelope::Docs);
+    CHECK(groove::parse_settings(R"({"envelope":"daemon"})").envelope == groove::Envelope::Daemon);
+    CHECK_THROWS_WITH(groove::parse_settings(R"({"envelope":"Daemon"})"),
+                      Contains("'envelope' must be \"docs\"") && Contains("it is \"Daemon\""));
+    CHECK_THROWS_WITH(groove::parse_settings(R"({"envelope":1})"), Contains("not a string"));
+}
+
+TEST_CASE("groove's snapshot carries the latest state's data as published", "[groove]") {
+    const std::string data = R"([{"id":"b-1","name":"back \"end\""}])";
+    const std::string text = groove::encode_snapshot(groove::Snapshot{data});
+    const std::optional<groove::Snapshot> back = groove::decode_snapshot(text);
+    REQUIRE(back.has_value());
+    REQUIRE(back->state_data.has_value());
+    CHECK(*back->state_data == data);
+
+    const std::optional<groove::Snapshot> none =
+        groove::decode_snapshot(groove::encode_snapshot(groove::Snapshot{}));
+    REQUIRE(none.has_value());
+    CHECK_FALSE(none->state_data.has_value());
+    CHECK_FALSE(groove::decode_snapshot("garbage").has_value());
+    CHECK_FALSE(groove::decode_snapshot(R"({"state":1})").has_value());
 }

@@ -114,16 +114,19 @@ TEST_CASE("loader loads groove.so and reports its descriptor", "[loader]") {
     CHECK(library->path() == groove_path());
     CHECK(library->abi_string() == "1.4");
     CHECK(std::string(d.name) == "groove");
-    CHECK(std::string(d.version) == "1.0.0");
+    CHECK(std::string(d.version) == "1.1.0");
     REQUIRE(d.endpoint_count == 1);
     const sy_endpoint_v1& endpoint = d.endpoints[0];
     CHECK(std::string(endpoint.name) == "default");
     CHECK(std::string(endpoint.default_listen) == "127.0.0.1:31415");
     CHECK(endpoint.max_message_bytes == 1048576);
-    REQUIRE(endpoint.route_count == 1);
+    // WebSocket at /ws (seed 001) and / (the daemon's GUI).
+    REQUIRE(endpoint.route_count == 2);
     CHECK(endpoint.routes[0].kind == SY_ROUTE_WEBSOCKET);
     CHECK(std::string(endpoint.routes[0].method) == "GET");
     CHECK(std::string(endpoint.routes[0].path) == "/ws");
+    CHECK(endpoint.routes[1].kind == SY_ROUTE_WEBSOCKET);
+    CHECK(std::string(endpoint.routes[1].path) == "/");
     REQUIRE(d.stream_count == 1);
     CHECK(std::string(d.streams[0]) == "groove");
     CHECK(d.create != nullptr);
