@@ -270,14 +270,13 @@ TEST_CASE("jarvis: stream chunks and their status done keep publish order per re
     check_interleaved_replies(routing, routing != "mixed");
 }
 
-// Hidden until the kernel keeps one order for a connection's sends and broadcasts: a
-// worker batches sends in its inbox (Worker::post_send posts run_inbox once per batch)
-// while each broadcast is a task of its own, so a send queued after a broadcast can run
-// before it when an inbox run was already pending. A reply whose chunks are broadcast and
-// whose status done is targeted (the daemon broadcasts stream chunks and sends tts_* to
-// one client) then reaches that client out of order. Run with [.kernel-order].
+// A connection's sends and broadcasts keep one order: before Worker::post_task, a worker
+// batched sends in its inbox while each broadcast was a task of its own, so a send queued
+// after a broadcast could run before it when an inbox run was already pending. A reply
+// whose chunks are broadcast and whose status done is targeted (the daemon broadcasts
+// stream chunks and sends tts_* to one client) then reached that client out of order.
 TEST_CASE("jarvis: one reply's broadcast chunks and targeted status done keep their order",
-          "[integration][jarvis][.kernel-order]") {
+          "[integration][jarvis][order]") {
     const std::string routing = GENERATE(as<std::string>{}, "split", "mixed");
     CAPTURE(routing);
     check_interleaved_replies(routing, true);
