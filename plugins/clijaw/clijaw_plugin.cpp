@@ -192,13 +192,7 @@ class ClijawPlugin final : public sdk::Plugin {
             log_bad_message(conn, message.problem);
             return SY_OK;
         }
-        const std::string scope = sdk::conn_scope(conn);
-        sdk::Publish event;
-        event.topic = kInboundTopic;
-        event.type = message.type;
-        event.data = payload;
-        event.scope = scope;
-        if (!host().publish(event))
+        if (!host().publish_from_client(kInboundTopic, conn, message.type, payload))
             log_bad_message(conn, "the bus refused it (" + message.type + ")");
         return SY_OK;
     }

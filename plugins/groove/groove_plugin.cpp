@@ -112,13 +112,8 @@ class GroovePlugin final : public sdk::Plugin {
             log_ignored(conn, message.problem);
             return SY_OK;
         }
-        const std::string scope = sdk::conn_scope(conn);
-        sdk::Publish event;
-        event.topic = kInboundTopic;
-        event.type = message.type;
-        event.data = payload;
-        event.scope = scope;
-        if (!host().publish(event)) log_ignored(conn, "the bus refused it (" + message.type + ")");
+        if (!host().publish_from_client(kInboundTopic, conn, message.type, payload))
+            log_ignored(conn, "the bus refused it (" + message.type + ")");
         return SY_OK;
     }
 
@@ -126,14 +121,7 @@ class GroovePlugin final : public sdk::Plugin {
         if (!daemon()) return;
         // The daemon stops a client's terminals and file watches when it goes: the backend
         // behind needs to hear it.
-        const std::string scope = sdk::conn_scope(conn);
-        const std::string data = closed_data(code);
-        sdk::Publish event;
-        event.topic = kInboundTopic;
-        event.type = kClosedType;
-        event.data = data;
-        event.scope = scope;
-        if (!host().publish(event))
+        if (!host().publish_from_client(kInboundTopic, conn, kClosedType, closed_data(code)))
             host().warn("connection " + std::to_string(conn) +
                         " closed; the bus refused to tell the backend");
     }

@@ -421,13 +421,7 @@ class JetstartPlugin final : public sdk::Plugin {
     }
 
     void publish_inbound(sy_conn_id conn, std::string_view type, std::string_view data) {
-        const std::string scope = sdk::conn_scope(conn);
-        sdk::Publish event;
-        event.topic = kInboundTopic;
-        event.type = type;
-        event.data = data;
-        event.scope = scope;
-        if (!host().publish(event))
+        if (!host().publish_from_client(kInboundTopic, conn, type, data))
             host().warn("the bus refused " + std::string(type) + " of connection " +
                         std::to_string(conn));
     }

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <switchyard/plugin.h>
+#include <switchyard/scope.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -518,6 +519,20 @@ class Host {
         uint64_t seq = 0;
         if (table_->publish(table_->ctx, &abi, &seq) != SY_OK) return std::nullopt;
         return seq;
+    }
+    // Publishes what client `conn` sent, for the backend: on `topic` ("inbound/<name>"),
+    // with `type`, `data` (the message as the client sent it) and the scope
+    // {"conn":"<conn>"} a backend answers that client with (scope.hpp).
+    std::optional<uint64_t> publish_from_client(std::string_view topic, sy_conn_id conn,
+                                                std::string_view type,
+                                                std::string_view data) const {
+        const std::string scope = conn_scope(conn);
+        Publish event;
+        event.topic = topic;
+        event.type = type;
+        event.data = data;
+        event.scope = scope;
+        return publish(event);
     }
 
     // Calls `visit(const Event&)` for each event of `stream` still held with
