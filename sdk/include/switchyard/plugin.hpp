@@ -665,7 +665,9 @@ struct Config {
 // library, listen, publish_to; the connection caps max_connections and
 // max_connections_per_address; the endpoints' default WebSocket keepalive
 // ping_interval_ms and pong_timeout_ms; the deferred answers' respond_timeout_ms and
-// max_deferred; the endpoints' outbound byte bound max_queued_bytes), and the one the kernel
+// max_deferred; the endpoints' outbound byte bound max_queued_bytes; the pass-through's
+// upstream, upstream_connect_timeout_ms and upstream_timeout_ms, which the kernel keeps to
+// itself), and the one the kernel
 // writes itself, "listening": {"<endpoint>": "<host>:<port>", ...}, each endpoint's bound
 // address (the real port when the config asked for port 0): a plugin that refuses
 // unknown keys must let these pass. A plugin may read them too.
@@ -673,7 +675,9 @@ inline bool is_kernel_config_key(std::string_view key) noexcept {
     return key == "enabled" || key == "library" || key == "listen" || key == "publish_to" ||
            key == "max_connections" || key == "max_connections_per_address" ||
            key == "ping_interval_ms" || key == "pong_timeout_ms" || key == "respond_timeout_ms" ||
-           key == "max_deferred" || key == "max_queued_bytes" || key == "listening";
+           key == "max_deferred" || key == "max_queued_bytes" || key == "listening" ||
+           key == "upstream" || key == "upstream_connect_timeout_ms" ||
+           key == "upstream_timeout_ms";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
