@@ -12,7 +12,7 @@
 
 #include <charconv>
 #include <cstdio>
-#include <vector>
+#include <span>
 
 namespace switchyard {
 
@@ -76,6 +76,9 @@ UpstreamRelay::UpstreamRelay(Worker& worker, std::shared_ptr<void> owner, Client
 
 void UpstreamRelay::start() {
     request_.body_limit(boost::none); // streamed: the backend decides what it takes
+    // Beast reads at most the buffer's free capacity: 512 bytes a call without this, and
+    // a buffer regrown (a fresh allocation) as the answer comes in.
+    upstream_buffer_.reserve(piece_.size());
     request_chunked_ = request_.chunked();
     client_keep_alive_ = request_.get().keep_alive();
     boost::system::error_code ec;
@@ -183,15 +186,17 @@ void UpstreamRelay::on_request_piece(const error_code& read_error) {
         relay_request_body();
         return;
     }
-    std::vector<asio::const_buffer> out;
+    auto& out = upstream_buffers_; // a member: the write keeps a view of it
+    size_t parts = 0;
     if (request_chunked_) {
         upstream_out_ = chunk_header(bytes);
-        out.emplace_back(asio::buffer(upstream_out_));
+        out[parts++] = asio::buffer(upstream_out_);
     }
-    out.emplace_back(piece_.data(), bytes);
-    if (request_chunked_) out.emplace_back(asio::buffer("\r\n", 2));
+    out[parts++] = asio::const_buffer(piece_.data(), bytes);
+    if (request_chunked_) out[parts++] = asio::buffer("\r\n", 2);
     upstream_.expires_after(target_->response_timeout);
-    asio::async_write(upstream_, out, [self = shared_from_this()](const error_code& ec, size_t) {
+    const std::span<const asio::const_buffer> pieces(out.data(), parts);
+    asio::async_write(upstream_, pieces, [self = shared_from_this()](const error_code& ec, size_t) {
         if (ec) {
             self->fail(502, "BAD_GATEWAY",
                        "upstream " + self->target_->url +
@@ -334,17 +339,19 @@ void UpstreamRelay::write_to_client(std::string bytes, size_t piece, std::functi
     client_.pending_output.clear();
     client_out_ += bytes;
     if (piece > 0 && response_chunked_) client_out_ += chunk_header(piece);
-    std::vector<asio::const_buffer> out;
-    out.emplace_back(asio::buffer(client_out_));
+    // Members, not locals: the write keeps a view of the buffer list until it completes.
+    auto& out = client_buffers_;
+    out[0] = asio::buffer(client_out_);
+    size_t parts = 1;
     if (piece > 0) {
-        out.emplace_back(piece_.data(), piece);
-        if (response_chunked_) out.emplace_back(asio::buffer("\r\n", 2));
+        out[parts++] = asio::const_buffer(piece_.data(), piece);
+        if (response_chunked_) out[parts++] = asio::buffer("\r\n", 2);
     }
     // A client that stops reading is cut after the kernel's I/O deadline: the backend's
     // bytes wait in piece_ meanwhile, nowhere else.
     client_.stream.expires_after(worker_.io_timeout());
     asio::async_write(
-        client_.stream, out,
+        client_.stream, std::span<const asio::const_buffer>(out.data(), parts),
         [self = shared_from_this(), next = std::move(next)](const error_code& ec, size_t) {
             if (ec) {
                 upstream_log.debug("upstream {}: client {} went away: {}", self->target_->url,

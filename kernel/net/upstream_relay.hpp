@@ -17,6 +17,7 @@
 #include "net/http_exchange.hpp"
 #include "net/upstream_target.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -101,6 +102,9 @@ class UpstreamRelay : public std::enable_shared_from_this<UpstreamRelay> {
     bool finished_ = false;
     std::string client_out_;
     std::string upstream_out_;
+    // What each direction's write sends: a chunk's head, the piece, its CRLF.
+    std::array<boost::asio::const_buffer, 3> client_buffers_{};
+    std::array<boost::asio::const_buffer, 3> upstream_buffers_{};
     std::array<char, 64 * 1024> piece_{};
 };
 

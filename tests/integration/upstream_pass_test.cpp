@@ -262,8 +262,9 @@ TEST_CASE("upstream: a 100 MiB answer passes without the kernel's memory growing
     REQUIRE(complete);
     CHECK(client.received().find("Content-Length: 104857600") != std::string::npos);
     INFO("resident before " << before_kib << " KiB, peak while relaying " << peak_kib << " KiB");
-    // A copy of the answer would be 102,400 KiB; the relay holds 64 KiB of it at a time.
-    CHECK(peak_kib < before_kib + 16 * 1024);
+    // A copy of the answer would be 102,400 KiB; the relay holds 64 KiB of it at a time
+    // (the margin is the sanitizer build's: its allocator keeps freed memory a while).
+    CHECK(peak_kib < before_kib + 32 * 1024);
 }
 
 TEST_CASE("upstream: HEAD, Expect: 100-continue, an upgrade nowhere routed, pipelined requests",
