@@ -207,8 +207,14 @@ bool Worker::post_send(sy_conn_id id, FrameRef frame) {
 
 void Worker::post_task(std::function<void()> task) {
     std::lock_guard lock(inbox_mutex_);
-    inbox_tasks_.push_back(InboxTask{inbox_.size(), std::move(task)});
-    post_inbox_run();
+    // Sends wait for an inbox run already posted: the task queues behind them. Otherwise
+    // it is posted on its own (under the lock, so a send that comes after it cannot post
+    // an inbox run that overtakes it), as cheap as it was before the inbox kept tasks.
+    if (inbox_posted_) {
+        inbox_tasks_.push_back(InboxTask{inbox_.size(), std::move(task)});
+        return;
+    }
+    boost::asio::post(io_, std::move(task));
 }
 
 void Worker::post_inbox_run() {

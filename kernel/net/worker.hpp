@@ -91,8 +91,9 @@ class Worker {
     static constexpr size_t kInboxLimit = size_t{1} << 20;
     // Runs `task` on the worker after every send and task posted before it, from any
     // thread: what a plugin does (sends, broadcasts, group changes, closes) reaches its
-    // connections in the order the plugin did it. A broadcast posted on its own would
-    // fall behind a send that joined an inbox run posted earlier.
+    // connections in the order the plugin did it. A task posted on its own while sends
+    // wait for an inbox run would let later sends join that run and overtake it; so
+    // such a task joins the inbox instead.
     void post_task(std::function<void()> task);
 
     // Flushes `conn` once the worker has run the handlers already queued: a burst of
