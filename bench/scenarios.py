@@ -177,6 +177,13 @@ SCENARIOS += [
              "of 128 B in runs of 64 to one workspace, window 64", 10000, 100000,
              figures=FANOUT_FIGURES, target="claudecontrol", groups=100, group_run=64,
              versus="fanout_b"),
+    # The same path (subscribe, kernel group, the plugin's envelope) with no idle socket:
+    # 100 clients, all in one workspace, every event to it; read against fanout_100. What
+    # it costs more than fanout_100 is ClaudeControl's; what workspaces costs more than it
+    # is the 9,900 other sockets (bench/README.md).
+    Scenario("workspace_100", "ClaudeControl: 100 clients in one workspace, 100,000 messages "
+             "of 128 B to it, window 64", 100, 100000, figures=FANOUT_FIGURES,
+             target="claudecontrol", groups=1, group_run=64, versus="fanout_100"),
     Scenario("workspaces_interleaved", "ClaudeControl: 10,000 clients in 100 workspaces, "
              "20,000 messages of 128 B, each to the next workspace in turn, window 64",
              10000, 20000, figures=FANOUT_FIGURES, target="claudecontrol", groups=100,
