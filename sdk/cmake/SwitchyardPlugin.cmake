@@ -10,7 +10,11 @@
 function(switchyard_add_plugin name)
   add_library(${name} MODULE ${ARGN})
   target_link_libraries(${name} PRIVATE switchyard::sdk)
-  target_compile_options(${name} PRIVATE -fvisibility=hidden -fvisibility-inlines-hidden -fno-gnu-unique)
+  # -fvisibility-inlines-hidden and -fno-gnu-unique are C++ options: GCC warns about them
+  # on a C source, which -Werror turns into an error, so C sources do without them (a C
+  # plugin has no inline member functions or template statics to hide or keep unique).
+  target_compile_options(${name} PRIVATE -fvisibility=hidden
+    "$<$<COMPILE_LANGUAGE:CXX>:-fvisibility-inlines-hidden;-fno-gnu-unique>")
   target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,-z,defs)
   if(DEFINED SWITCHYARD_PLUGIN_OUTPUT_DIR)
     set(out ${SWITCHYARD_PLUGIN_OUTPUT_DIR})
@@ -21,6 +25,7 @@ function(switchyard_add_plugin name)
     PREFIX ""
     OUTPUT_NAME ${name}
     LIBRARY_OUTPUT_DIRECTORY ${out}
+    C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
 endfunction()
