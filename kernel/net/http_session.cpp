@@ -116,8 +116,7 @@ void HttpSession::on_header(const boost::system::error_code& ec) {
         return;
     }
     // A request for the upstream streams its body there: it is not read here.
-    if (service_->has_upstream() && head_goes_upstream()) {
-        upstream_head_ = true;
+    if (goes_upstream()) {
         serve(ec);
         return;
     }
@@ -142,7 +141,7 @@ bool HttpSession::parse_buffered(boost::system::error_code& ec) {
     // that goes upstream has its body streamed there instead.
     const bool screen_heads = service_->has_upstream();
     parser_->eager(!screen_heads);
-    bool head_screened = false;
+    upstream_verdict_.reset();
     while (buffer_.size() > 0) {
         const size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
@@ -152,12 +151,8 @@ bool HttpSession::parse_buffered(boost::system::error_code& ec) {
             continue;
         }
         if (ec || parser_->is_done()) return true; // refused, or complete
-        if (screen_heads && !head_screened && parser_->is_header_done()) {
-            head_screened = true;
-            if (head_goes_upstream()) {
-                upstream_head_ = true;
-                return true;
-            }
+        if (screen_heads && !upstream_verdict_ && parser_->is_header_done()) {
+            if (goes_upstream()) return true;
             parser_->eager(true);
         }
         // No error but not done: the buffer ended right after the header.
@@ -207,8 +202,7 @@ void HttpSession::hand_to_service(const boost::system::error_code& ec) {
         service_->reject(exchange, status, code, ec.message());
         return;
     }
-    if (upstream_head_ || (service_->has_upstream() && head_goes_upstream())) {
-        upstream_head_ = false;
+    if (goes_upstream()) {
         screen_upstream();
         return;
     }
@@ -220,7 +214,12 @@ void HttpSession::hand_to_service(const boost::system::error_code& ec) {
     service_->handle(exchange);
 }
 
-bool HttpSession::head_goes_upstream() const {
+bool HttpSession::goes_upstream() {
+    if (!upstream_verdict_) upstream_verdict_ = service_->has_upstream() && head_matches_upstream();
+    return *upstream_verdict_;
+}
+
+bool HttpSession::head_matches_upstream() const {
     const auto& head = parser_->get();
     // A WebSocket upgrade is never passed on: the kernel relays no upgraded stream.
     if (head.find(http::field::upgrade) != head.end()) return false;

@@ -66,8 +66,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool parse_buffered(boost::system::error_code& ec);
     // Hands one complete (or refused, `ec` set) request to the service.
     void serve(const boost::system::error_code& ec);
-    // True when the request whose head parser_ holds goes to the service's upstream.
-    bool head_goes_upstream() const;
+    // True when the request whose head parser_ holds goes to the service's upstream;
+    // decided once per request (upstream_verdict_).
+    bool goes_upstream();
+    // What the service's routes say of that head (an upgrade never goes upstream).
+    bool head_matches_upstream() const;
     // Asks the service whether the request may pass (its body still unread).
     void screen_upstream();
     // The service let it pass: relays it, and carries on (or closes) when that is over.
@@ -116,7 +119,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool in_service_call_ = false; // inside serve(): an answer now is written by its caller
     bool writing_ = false;         // an asynchronous write of `writing_output_` runs
     bool closing_ = false;         // the last answer is queued: close once written
-    bool upstream_head_ = false;   // parse_buffered stopped at a head that goes upstream
+    // Whether the request being parsed goes upstream, once its head has been looked at;
+    // reset with each new parse.
+    std::optional<bool> upstream_verdict_;
     // A pass that came while earlier answers were still being written: relayed after them.
     std::optional<HttpService::UpstreamPass> waiting_pass_;
     std::string output_;           // answers not written yet

@@ -44,8 +44,8 @@ class GroovePlugin final : public sdk::Plugin {
     static constexpr const char* kDescription =
         "GROOVE agent orchestrator events over WebSocket /ws: seed 001's {event, data}, or the "
         "shipping daemon's {type, ...data} with state on connect, / and inbound/groove";
-    // A plain request for / or /ws (the GUI's page) matches no WebSocket route: the kernel
-    // passes it to the upstream (426 without one).
+    // A plain request for / or /ws (the GUI's page) is not an upgrade: the kernel passes it
+    // to the upstream (426 without one).
     static constexpr sy_route_v1 kRoutes[] = {sdk::websocket_route("/ws"),
                                               sdk::websocket_route("/")};
     static constexpr sy_endpoint_v1 kEndpoints[] = {
