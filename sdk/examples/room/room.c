@@ -22,7 +22,10 @@ typedef struct room {
 } room;
 
 static const sy_route_v1 kRoutes[] = {
-    {.struct_size = sizeof(sy_route_v1), .kind = SY_ROUTE_WEBSOCKET, .method = "GET", .path = "/ws"},
+    {.struct_size = sizeof(sy_route_v1),
+     .kind = SY_ROUTE_WEBSOCKET,
+     .method = "GET",
+     .path = "/ws"},
     {.struct_size = sizeof(sy_route_v1), .kind = SY_ROUTE_HTTP, .method = "GET", .path = "/stats"},
 };
 

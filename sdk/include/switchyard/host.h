@@ -68,10 +68,10 @@ static inline int sy_str_starts_with(sy_str s, const char* prefix) {
 
 /* Defines switchyard_plugin_v1() returning the address of `descriptor`, a static
  * sy_plugin_v1. Write it once, at file scope, after the descriptor. */
-#define SY_PLUGIN_ENTRY(descriptor)                                  \
-    SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);        \
-    SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) {       \
-        return &(descriptor);                                        \
+#define SY_PLUGIN_ENTRY(descriptor)                            \
+    SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void);  \
+    SY_EXPORT const sy_plugin_v1* switchyard_plugin_v1(void) { \
+        return &(descriptor);                                  \
     }
 
 /* -- logging ---------------------------------------------------------------------------- */
@@ -85,14 +85,16 @@ static inline void sy_log(const sy_host_v1* host, sy_log_level level, sy_str mes
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static inline void sy_logf(const sy_host_v1* host, sy_log_level level, const char* format, ...) {
+static inline void
+sy_logf(const sy_host_v1* host, sy_log_level level, const char* format, ...) {
     char line[512];
     va_list args;
     va_start(args, format);
     int n = vsnprintf(line, sizeof line, format, args);
     va_end(args);
     if (n < 0) return;
-    host->log(host->ctx, level, sy_str_of(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1));
+    host->log(host->ctx, level,
+              sy_str_of(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1));
 }
 
 /* [any] Wall-clock time in ms since the Unix epoch. */
@@ -124,14 +126,14 @@ static inline sy_status sy_send_text(const sy_host_v1* host, sy_conn_id conn, sy
 }
 
 /* [hooks] Queues the frame on every member of the group but `except` (0: none). */
-static inline sy_status sy_broadcast(const sy_host_v1* host, sy_group_id group,
-                                     sy_frame* frame, sy_conn_id except) {
+static inline sy_status sy_broadcast(const sy_host_v1* host, sy_group_id group, sy_frame* frame,
+                                     sy_conn_id except) {
     return host->broadcast(host->ctx, group, frame, except);
 }
 
 /* [hooks] frame_create + broadcast + frame_release: one text message to a whole group. */
-static inline sy_status sy_broadcast_text(const sy_host_v1* host, sy_group_id group,
-                                          sy_str text, sy_conn_id except) {
+static inline sy_status sy_broadcast_text(const sy_host_v1* host, sy_group_id group, sy_str text,
+                                          sy_conn_id except) {
     sy_frame* frame = host->frame_create(host->ctx, SY_FRAME_TEXT, text);
     if (frame == NULL) return SY_ERR_INVALID;
     const sy_status status = host->broadcast(host->ctx, group, frame, except);
@@ -158,8 +160,7 @@ static inline sy_group_id sy_group_transient(const sy_host_v1* host, sy_str name
 }
 
 /* [hooks] Adds a connection to a group. */
-static inline sy_status sy_group_add(const sy_host_v1* host, sy_group_id group,
-                                     sy_conn_id conn) {
+static inline sy_status sy_group_add(const sy_host_v1* host, sy_group_id group, sy_conn_id conn) {
     return host->group_add(host->ctx, group, conn);
 }
 
@@ -177,8 +178,7 @@ static inline size_t sy_group_size(const sy_host_v1* host, sy_group_id group) {
 /* -- per-connection state ------------------------------------------------------------------ */
 
 /* [hooks] Stores bytes with the connection; they survive a reload. */
-static inline sy_status sy_conn_state_set(const sy_host_v1* host, sy_conn_id conn,
-                                          sy_str bytes) {
+static inline sy_status sy_conn_state_set(const sy_host_v1* host, sy_conn_id conn, sy_str bytes) {
     return host->conn_state_set(host->ctx, conn, bytes);
 }
 
@@ -202,9 +202,9 @@ static inline sy_status sy_publish(const sy_host_v1* host, const sy_publish_v1* 
 }
 
 /* [hooks] Visits the events of `stream` still held with seq > after_seq, oldest first. */
-static inline sy_status sy_bus_replay(const sy_host_v1* host, sy_str stream,
-                                      uint64_t after_seq, sy_event_visitor visit, void* user,
-                                      int* out_gap, uint64_t* out_last_seq) {
+static inline sy_status sy_bus_replay(const sy_host_v1* host, sy_str stream, uint64_t after_seq,
+                                      sy_event_visitor visit, void* user, int* out_gap,
+                                      uint64_t* out_last_seq) {
     return host->bus_replay(host->ctx, stream, after_seq, visit, user, out_gap, out_last_seq);
 }
 
