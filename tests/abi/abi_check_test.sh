@@ -89,6 +89,10 @@ tamper unversioned_grew -e 's/^} sy_header;$/    uint32_t flags;\n} sy_header;/'
 expect unversioned_grew 1 "FAIL against 1.0" \
     "struct sy_header: field added to a struct without struct_size"
 
+tamper id_narrowed -e 's/^typedef uint64_t sy_conn_id; /typedef uint32_t sy_conn_id; /'
+expect id_narrowed 1 "FAIL against 1.0" "function changed: 'function void sy_abi_ids(" \
+    "parameter 1 of type 'typedef sy_conn_id' changed"
+
 tamper enumerator_changed -e 's/^    SY_LOG_ERROR = 4$/    SY_LOG_ERROR = 5/'
 expect enumerator_changed 1 "'sy_log_level::SY_LOG_ERROR' from value '4' to '5'"
 
