@@ -89,6 +89,9 @@ tamper unversioned_grew -e 's/^} sy_header;$/    uint32_t flags;\n} sy_header;/'
 expect unversioned_grew 1 "FAIL against 1.0" \
     "struct sy_header: field added to a struct without struct_size"
 
+tamper realigned -e 's/^} sy_route_v1;$/} __attribute__((aligned(32))) sy_route_v1;/'
+expect realigned 1 "FAIL against 1.$minor" "struct sy_route_v1: grew without an appended field"
+
 tamper id_narrowed -e 's/^typedef uint64_t sy_conn_id; /typedef uint32_t sy_conn_id; /'
 expect id_narrowed 1 "FAIL against 1.0" "function changed: 'function void sy_abi_ids(" \
     "parameter 1 of type 'typedef sy_conn_id' changed"
