@@ -104,7 +104,7 @@ enum class Reply {
     GrooveSpawned,     // {"event":"agent:spawned","data":{...agent...}}
     ClijawStatus,      // {...data,"topic":"agent","event":"agent_status"} (an SSE frame's data)
     JetstartLog,       // {"type":"core:log","timestamp":..,"sessionId":..,"log":{...}}
-    ClaudeControlText, // {"type":"agent_text","workspaceId":..,"agentId":..,"text":"<600 B>"}
+    ClaudeControlText, // {"type":"agent_text","workspaceId":..,"agentId":..,"text":"<460 B>"}
     JetstartDex1MiB,   // {"type":"core:dex-reload",...,"dexBase64":"<1 MiB>","classNames":[..]}
 };
 
@@ -126,7 +126,7 @@ inline const std::vector<ReplyCase>& replies() {
 }
 
 // The agent's text in ClaudeControl's agent_text: markdown with quotes, newlines, a tab
-// and non-ASCII, about 600 bytes.
+// and non-ASCII, about 460 bytes.
 inline const std::string& agent_text() {
     static const std::string text =
         "I found the problem. The retry loop in `src/net/client.ts` never resets its "
