@@ -12,6 +12,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace switchyard {
@@ -21,36 +22,33 @@ namespace json = boost::json;
 
 namespace {
 
-// One hook of the descriptor: whether the plugin implements it, and the ABI minor that
-// added it (a descriptor older than that has no such field, and so no such hook).
+// One hook of the descriptor, and whether the plugin implements it (is not NULL).
 struct Hook {
     const char* name;
-    uint32_t since_minor;
     bool implemented;
 };
 
-// A field newer than the descriptor's struct_size is read as absent, never touched.
-#define SY_INFO_HOOK(d, field, since)                                                  \
-    Hook {                                                                             \
-#field, since, SY_HAS_FIELD(&(d), sy_plugin_v1, field) && (d).field != nullptr \
-    }
+// A hook newer than the descriptor (beyond its struct_size: an older plugin's) is absent,
+// and its field is never read.
+#define SY_INFO_HOOK(d, field) \
+    { #field, SY_HAS_FIELD(&(d), sy_plugin_v1, field) && (d).field != nullptr }
 
+// Every hook of ABI 1.4, in the descriptor's order (a later minor's hooks go here too).
 std::vector<Hook> hooks_of(const sy_plugin_v1& d) {
     return {
-        SY_INFO_HOOK(d, create, 0),         SY_INFO_HOOK(d, destroy, 0),
-        SY_INFO_HOOK(d, snapshot, 0),       SY_INFO_HOOK(d, on_http, 0),
-        SY_INFO_HOOK(d, on_accept, 0),      SY_INFO_HOOK(d, on_open, 0),
-        SY_INFO_HOOK(d, on_message, 0),     SY_INFO_HOOK(d, on_close, 0),
-        SY_INFO_HOOK(d, on_event, 0),       SY_INFO_HOOK(d, on_timer, 0),
-        SY_INFO_HOOK(d, on_shutdown, 0),    SY_INFO_HOOK(d, on_follow, 2),
-        SY_INFO_HOOK(d, on_state_saved, 3), SY_INFO_HOOK(d, on_upstream, 4),
+        SY_INFO_HOOK(d, create),         SY_INFO_HOOK(d, destroy),     SY_INFO_HOOK(d, snapshot),
+        SY_INFO_HOOK(d, on_http),        SY_INFO_HOOK(d, on_accept),   SY_INFO_HOOK(d, on_open),
+        SY_INFO_HOOK(d, on_message),     SY_INFO_HOOK(d, on_close),    SY_INFO_HOOK(d, on_event),
+        SY_INFO_HOOK(d, on_timer),       SY_INFO_HOOK(d, on_shutdown), SY_INFO_HOOK(d, on_follow),
+        SY_INFO_HOOK(d, on_state_saved), SY_INFO_HOOK(d, on_upstream),
     };
 }
 
 #undef SY_INFO_HOOK
 
-std::string version_string(uint32_t major, uint32_t minor) {
-    return std::to_string(major) + "." + std::to_string(minor);
+// The ABI this kernel speaks: "1.4".
+std::string kernel_abi() {
+    return std::to_string(SY_ABI_MAJOR) + "." + std::to_string(SY_ABI_MINOR);
 }
 
 const char* route_kind_name(uint32_t kind) {
@@ -75,13 +73,20 @@ std::string limit_text(uint64_t value) {
 
 // ---- text ---------------------------------------------------------------------------
 
+// Where the text form's columns start: labels' values, a route's path and its kind.
+constexpr size_t kValueColumn = 22;
+constexpr size_t kRoutePathColumn = 12;
+constexpr size_t kRouteKindColumn = 40;
+
+// `line` padded with spaces up to `column`, or by one space when it reaches it already.
+std::string padded(std::string line, size_t column) {
+    line.resize(std::max(line.size() + 1, column), ' ');
+    return line;
+}
+
 // "  label:" padded so that the values line up.
 std::string label(std::string_view indent, std::string_view name) {
-    std::string line = std::string(indent) + std::string(name) + ":";
-    constexpr size_t kValueColumn = 22;
-    if (line.size() < kValueColumn) line.resize(kValueColumn, ' ');
-    else line += ' ';
-    return line;
+    return padded(std::string(indent) + std::string(name) + ":", kValueColumn);
 }
 
 void write_hooks_text(const sy_plugin_v1& d, std::ostream& out) {
@@ -109,11 +114,8 @@ void write_routes_text(const sy_endpoint_v1& endpoint, std::ostream& out) {
     out << "  routes:\n";
     for (size_t r = 0; r < endpoint.route_count; ++r) {
         const sy_route_v1& route = route_at(endpoint, r);
-        std::string line = "    " + std::string(route.method);
-        line.resize(std::max<size_t>(line.size() + 1, 12), ' ');
-        line += route.path;
-        line.resize(std::max<size_t>(line.size() + 1, 40), ' ');
-        out << line << route_kind_name(route.kind) << "\n";
+        const std::string method = padded("    " + std::string(route.method), kRoutePathColumn);
+        out << padded(method + route.path, kRouteKindColumn) << route_kind_name(route.kind) << "\n";
     }
 }
 
@@ -133,15 +135,15 @@ void write_endpoint_text(const sy_endpoint_v1& endpoint, std::ostream& out) {
     write_routes_text(endpoint, out);
 }
 
-void write_text(const sy_plugin_v1& d, const fs::path& library, std::ostream& out) {
+void write_text(const PluginLibrary& library, std::ostream& out) {
+    const sy_plugin_v1& d = library.descriptor();
     out << label("", "plugin") << d.name << "\n";
     out << label("", "version") << d.version << "\n";
     if (d.description != nullptr && *d.description != '\0') {
         out << label("", "description") << d.description << "\n";
     }
-    out << label("", "library") << library.string() << "\n";
-    out << label("", "abi") << version_string(d.abi_major, d.abi_minor)
-        << " (this kernel: " << version_string(SY_ABI_MAJOR, SY_ABI_MINOR) << ")\n";
+    out << label("", "library") << library.path().string() << "\n";
+    out << label("", "abi") << library.abi_string() << " (this kernel: " << kernel_abi() << ")\n";
     write_hooks_text(d, out);
     write_streams_text(d, out);
     for (size_t i = 0; i < d.endpoint_count; ++i) write_endpoint_text(endpoint_at(d, i), out);
@@ -179,7 +181,8 @@ json::object endpoint_json(const sy_endpoint_v1& endpoint) {
     return out;
 }
 
-json::object describe_json(const sy_plugin_v1& d, const fs::path& library) {
+json::object describe_json(const PluginLibrary& library) {
+    const sy_plugin_v1& d = library.descriptor();
     json::array hooks;
     for (const Hook& hook : hooks_of(d)) {
         if (hook.implemented) hooks.push_back(json::string(hook.name));
@@ -190,13 +193,13 @@ json::object describe_json(const sy_plugin_v1& d, const fs::path& library) {
     for (size_t i = 0; i < d.endpoint_count; ++i) {
         endpoints.push_back(endpoint_json(endpoint_at(d, i)));
     }
-    return json::object{{"library", library.string()},
+    return json::object{{"library", library.path().string()},
                         {"loads", true},
                         {"name", d.name},
                         {"version", d.version},
                         {"description", optional_string(d.description)},
-                        {"abi", version_string(d.abi_major, d.abi_minor)},
-                        {"kernel_abi", version_string(SY_ABI_MAJOR, SY_ABI_MINOR)},
+                        {"abi", library.abi_string()},
+                        {"kernel_abi", kernel_abi()},
                         {"hooks", std::move(hooks)},
                         {"streams", std::move(streams)},
                         {"endpoints", std::move(endpoints)}};
@@ -206,7 +209,7 @@ json::object refusal_json(const PluginLoadError& error, const fs::path& library)
     return json::object{{"library", library.string()},
                         {"loads", false},
                         {"reason", error.reason()},
-                        {"kernel_abi", version_string(SY_ABI_MAJOR, SY_ABI_MINOR)}};
+                        {"kernel_abi", kernel_abi()}};
 }
 
 } // namespace
@@ -223,11 +226,10 @@ bool write_plugin_info(const fs::path& library, PluginInfoFormat format, std::os
         }
         return false;
     }
-    const sy_plugin_v1& d = loaded->descriptor();
     if (format == PluginInfoFormat::json) {
-        out << json::serialize(describe_json(d, library)) << "\n";
+        out << json::serialize(describe_json(*loaded)) << "\n";
     } else {
-        write_text(d, library, out);
+        write_text(*loaded, out);
     }
     return true;
 }
