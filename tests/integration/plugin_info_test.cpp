@@ -230,6 +230,9 @@ TEST_CASE("plugin-info gives the loader's reason for each library it refuses, wi
         CHECK_THAT(refusal(test_plugin("no_entry_point.so")),
                    Catch::Matchers::StartsWith("no switchyard_plugin_v1 symbol"));
     }
+    SECTION("an entry point that returns NULL") {
+        CHECK(refusal(test_plugin("null_descriptor.so")) == "switchyard_plugin_v1() returned NULL");
+    }
     SECTION("a descriptor larger than this kernel knows") {
         CHECK_THAT(refusal(test_plugin("oversized_descriptor.so")),
                    Catch::Matchers::Matches(
