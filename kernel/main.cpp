@@ -1,11 +1,14 @@
 // switchyard: the kernel's command line.
 //
 //   switchyard [--config FILE] [--check-config] [--version] [--help]
+//   switchyard plugin-info [--json] LIBRARY
 //
-// Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM) or a good --check-config;
-// 2 when the config or a plugin is refused at start; 1 on anything unexpected.
+// Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM), a good --check-config or a
+// library plugin-info would load; 2 when the config or a plugin is refused at start, a
+// library plugin-info would refuse, or bad usage; 1 on anything unexpected.
 #include "config/config.hpp"
 #include "log/logging.hpp"
+#include "plugin/plugin_info.hpp"
 #include "server/server.hpp"
 
 #include <switchyard/plugin.h>
@@ -19,6 +22,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -31,6 +35,7 @@ constexpr int kExitRefused = 2;
 void print_help() {
     std::cout
         << "Usage: switchyard [--config FILE] [--check-config] [--version] [--help]\n"
+           "       switchyard plugin-info [--json] LIBRARY\n"
            "\n"
            "Runs the Switchyard kernel with the plugins the config enables.\n"
            "\n"
@@ -38,7 +43,43 @@ void print_help() {
            "  --check-config   validate the config and load every enabled plugin, then exit\n"
            "                   (0: good, 2: refused, with the file, line, key and reason)\n"
            "  --version        print the version and the plugin ABI it speaks\n"
-           "  --help           this text\n";
+           "  --help           this text\n"
+           "\n"
+           "  plugin-info [--json] LIBRARY\n"
+           "                   load a plugin library as the kernel would (no config, no port)\n"
+           "                   and print its name, version, ABI, hooks, endpoints and routes,\n"
+           "                   or why the kernel refuses it (0: loads, 2: refused);\n"
+           "                   --json prints one JSON object instead\n";
+}
+
+constexpr const char* kPluginInfoUsage = "Usage: switchyard plugin-info [--json] LIBRARY\n";
+
+// `switchyard plugin-info [--json] LIBRARY`: `args` are the words after plugin-info.
+int plugin_info(const std::vector<std::string>& args) {
+    auto format = switchyard::PluginInfoFormat::text;
+    std::optional<fs::path> library;
+    for (const std::string& arg : args) {
+        if (arg == "--help" || arg == "-h") {
+            std::cout << kPluginInfoUsage;
+            return kExitOk;
+        }
+        if (arg == "--json") {
+            format = switchyard::PluginInfoFormat::json;
+        } else if (arg.starts_with("-") || library) {
+            std::cerr << "switchyard plugin-info: unexpected argument '" << arg << "'\n"
+                      << kPluginInfoUsage;
+            return kExitRefused;
+        } else {
+            library = arg;
+        }
+    }
+    if (!library) {
+        std::cerr << "switchyard plugin-info: no library given\n" << kPluginInfoUsage;
+        return kExitRefused;
+    }
+    // stdout carries only the answer: anything logged while loading goes to stderr.
+    switchyard::init_logging("warn");
+    return switchyard::write_plugin_info(*library, format, std::cout) ? kExitOk : kExitRefused;
 }
 
 // build/bin/switchyard finds its plugins in build/plugins.
@@ -136,9 +177,12 @@ int run(const Options& options) {
 } // namespace
 
 int main(int argc, char** argv) {
-    Options options;
-    if (auto answered = parse_args(argc, argv, options)) return *answered;
     try {
+        if (argc > 1 && std::string(argv[1]) == "plugin-info") {
+            return plugin_info({argv + 2, argv + argc});
+        }
+        Options options;
+        if (auto answered = parse_args(argc, argv, options)) return *answered;
         return run(options);
     } catch (const std::exception& e) {
         std::cerr << "switchyard: unexpected error: " << e.what() << "\n";
