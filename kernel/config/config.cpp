@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include "bus/event.hpp"
+#include "bus/redis_url.hpp"
 #include "config/toml_to_json.hpp"
 #include "net/follow_url.hpp"
 
@@ -241,9 +242,12 @@ class ConfigReader {
         }
     }
 
+    // Checked even with engine = "memory", so a wrong URL is found before the day the
+    // engine is switched.
     std::string expect_redis_url(const toml::node& node, const std::string& key) const {
         std::string url = expect_string(node, key);
-        if (url.rfind("redis://", 0) != 0) fail(node.source(), key, "must start with redis://");
+        const auto parsed = parse_redis_url(url);
+        if (const auto* error = std::get_if<std::string>(&parsed)) fail(node.source(), key, *error);
         return url;
     }
 
