@@ -4,6 +4,7 @@
 // address changed is rebound while its clients stay, and a config the kernel refuses
 // changes nothing. Each test starts a kernel, rewrites its config file, sends SIGHUP and
 // waits until the effect shows in GET /api/v1/plugins or in the kernel's log.
+#include "free_port.hpp"
 #include "kernel_log_lines.hpp"
 #include "kernel_process.hpp"
 #include "plugin_list.hpp"
@@ -15,11 +16,6 @@
 #include "ws_client.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
@@ -110,23 +106,6 @@ unsigned handshake_status(uint16_t port, const HttpHeaders& headers = {}) {
         return 0;
     }
 }
-
-// A port of 127.0.0.1 that was free a moment ago: bound to port 0, learned, released.
-uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    ::close(fd);
-    if (!bound) throw std::runtime_error("cannot bind a socket to 127.0.0.1:0");
-    return ntohs(address.sin_port);
-}
-
 
 // Publishes a groove event of type `type` and returns what its clients must receive.
 std::string publish_groove(const KernelProcess& kernel, std::string_view type) {

@@ -1,12 +1,9 @@
 #include "redis_server.hpp"
 
+#include "free_port.hpp"
 #include "wait_until.hpp"
 
 #include <hiredis/hiredis.h>
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -20,22 +17,6 @@ namespace {
 
 constexpr const char* kRedisServer = "/usr/bin/redis-server";
 constexpr auto kStartTimeout = std::chrono::seconds(20);
-
-// A loopback port nobody listens on right now: bound with port 0, read, closed. (Redis
-// takes `--port 0` as "no TCP at all", so it cannot be asked to pick one itself.)
-uint16_t free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    ::close(fd);
-    if (!ok) throw std::runtime_error("no free loopback port");
-    return ntohs(address.sin_port);
-}
 
 RedisReply flatten(const redisReply& reply) {
     RedisReply out;
@@ -167,7 +148,8 @@ RedisServer RedisServer::start(const RedisOptions& options) {
     impl->socket = impl->dir.path() / "redis.sock";
     // A port taken between our probe and Redis's bind: try another (the log says so).
     for (int attempt = 0;; ++attempt) {
-        impl->port = free_loopback_port();
+        // Redis takes `--port 0` as "no TCP at all", so the port is chosen here.
+        impl->port = free_port();
         impl->spawn();
         try {
             impl->await_ready();

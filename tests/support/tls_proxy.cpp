@@ -1,5 +1,6 @@
 #include "tls_proxy.hpp"
 
+#include "free_port.hpp"
 #include "wait_until.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -14,14 +15,6 @@ namespace switchyard::test {
 namespace asio = boost::asio;
 
 namespace {
-
-// A port nothing listens on right now. Another process may take it before nginx does;
-// start() then tries again with another.
-uint16_t free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-    return acceptor.local_endpoint().port();
-}
 
 bool accepts_connections(uint16_t port) {
     asio::io_context io;

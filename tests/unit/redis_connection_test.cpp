@@ -5,6 +5,7 @@
 #include "bus/redis_connection.hpp"
 
 #include "bus/redis_url.hpp"
+#include "free_port.hpp"
 #include "redis_server.hpp"
 #include "tcp_acceptor.hpp"
 
@@ -115,11 +116,7 @@ TEST_CASE(
     "with why",
     "[redis]") {
     boost::asio::io_context io;
-    uint16_t closed_port = 0;
-    {
-        TcpAcceptor gone; // a port that was free a moment ago, closed again
-        closed_port = gone.port();
-    }
+    const uint16_t closed_port = free_port(); // nothing listens there
     auto [refused, refused_error] = open(io, "redis://127.0.0.1:" + std::to_string(closed_port));
     CHECK_THAT(refused_error,
                Catch::Contains("cannot connect to 127.0.0.1:" + std::to_string(closed_port)));
