@@ -32,11 +32,12 @@ std::string build_and_test_skeleton(const std::string& lang, const std::string& 
     build_against_sdk(project, project / "build", prefix,
                       {"-DSWITCHYARD_EXECUTABLE=" + std::string(SWITCHYARD_BINARY)});
     CHECK(fs::exists(project / "build" / (name + ".so")));
-    const auto test = run_command({ctest_command(), "--test-dir", (project / "build").string(),
-                                   "--verbose", "--no-tests=error"});
-    INFO(test.output);
+    const auto test = run_to_end({ctest_command(), "--test-dir", (project / "build").string(),
+                                  "--verbose", "--no-tests=error"},
+                                 std::chrono::minutes(10));
+    INFO(test.out << test.err);
     CHECK(test.exit_code == 0);
-    return test.output;
+    return test.out;
 }
 
 } // namespace
@@ -57,21 +58,21 @@ TEST_CASE("new-plugin refuses a bad name, an unknown language and a folder in us
     TempDir dir("new-plugin-refusals");
     auto attempt = [&](std::vector<std::string> args) {
         args.insert(args.begin(), new_plugin_script());
-        return run_command(args);
+        return run_to_end(args, std::chrono::seconds(60));
     };
     const auto bad_name = attempt({"Hello-World", (dir.path() / "a").string()});
     CHECK(bad_name.exit_code == 2);
-    CHECK_THAT(bad_name.output, Catch::Contains("'Hello-World' is not a plugin name"));
+    CHECK_THAT(bad_name.err, Catch::Contains("'Hello-World' is not a plugin name"));
     CHECK_FALSE(fs::exists(dir.path() / "a"));
 
     const auto bad_lang = attempt({"--lang", "rust", "hello", (dir.path() / "b").string()});
     CHECK(bad_lang.exit_code == 2);
-    CHECK_THAT(bad_lang.output, Catch::Contains("--lang is c++ or c"));
+    CHECK_THAT(bad_lang.err, Catch::Contains("--lang is c++ or c"));
 
     dir.write("used/keep.txt", "mine");
     const auto in_use = attempt({"hello", (dir.path() / "used").string()});
     CHECK(in_use.exit_code == 2);
-    CHECK_THAT(in_use.output, Catch::Contains("is not empty"));
+    CHECK_THAT(in_use.err, Catch::Contains("is not empty"));
     CHECK(fs::directory_entry(dir.path() / "used" / "keep.txt").exists());
     CHECK_FALSE(fs::exists(dir.path() / "used" / "CMakeLists.txt"));
 }

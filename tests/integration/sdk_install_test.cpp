@@ -149,17 +149,18 @@ TEST_CASE(
                    "cmake_minimum_required(VERSION 3.20)\nproject(wants LANGUAGES C CXX)\n"
                    "find_package(SwitchyardSDK " +
                        version + " REQUIRED)\n");
-        return run_command({cmake_command(), "-S", source.string(), "-B",
-                            (dir.path() / ("build-" + version)).string(),
-                            "-DCMAKE_PREFIX_PATH=" + prefix.string()});
+        return run_to_end({cmake_command(), "-S", source.string(), "-B",
+                           (dir.path() / ("build-" + version)).string(),
+                           "-DCMAKE_PREFIX_PATH=" + prefix.string()},
+                          std::chrono::minutes(10));
     };
     CHECK(configure("1.0").exit_code == 0);
     CHECK(configure(kSdkVersion).exit_code == 0);
 
     const auto newer = configure("1.99");
     CHECK(newer.exit_code != 0);
-    CHECK_THAT(newer.output, Catch::Contains("1.99") && Catch::Contains(kSdkVersion));
+    CHECK_THAT(newer.err, Catch::Contains("1.99") && Catch::Contains(kSdkVersion));
     const auto other_major = configure("2.0");
     CHECK(other_major.exit_code != 0);
-    CHECK_THAT(other_major.output, Catch::Contains("2.0") && Catch::Contains(kSdkVersion));
+    CHECK_THAT(other_major.err, Catch::Contains("2.0") && Catch::Contains(kSdkVersion));
 }

@@ -238,4 +238,15 @@ void ChildProcess::kill() {
     state_->reap(std::chrono::milliseconds(10000));
 }
 
+RunResult run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+    ChildProcess child = ChildProcess::spawn(argv);
+    RunResult result;
+    result.exit_code = child.wait_exit(timeout);
+    if (!result.exit_code) child.kill();
+    child.wait_for_output_end(std::chrono::seconds(5));
+    result.out = child.stdout_text();
+    result.err = child.stderr_text();
+    return result;
+}
+
 } // namespace switchyard::test

@@ -15,6 +15,17 @@
 
 namespace switchyard::test {
 
+// What a finished run of a program left behind.
+struct RunResult {
+    std::optional<int> exit_code; // nothing when it was killed at the timeout
+    std::string out;              // stdout
+    std::string err;              // stderr
+};
+
+// Runs argv (argv[0] a path) to its end, killed after `timeout`. Throws std::system_error
+// when it cannot start.
+RunResult run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+
 class ChildProcess {
   public:
     // Starts argv[0] (a path, not searched in PATH) with `argv`. Its stderr is appended

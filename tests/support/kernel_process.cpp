@@ -237,14 +237,7 @@ const std::filesystem::path& KernelProcess::dir() const {
 RunResult run_switchyard(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
     std::vector<std::string> argv{SWITCHYARD_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
-    ChildProcess child = ChildProcess::spawn(argv);
-    RunResult result;
-    result.exit_code = child.wait_exit(timeout);
-    if (!result.exit_code) child.kill();
-    child.wait_for_output_end(std::chrono::seconds(5));
-    result.out = child.stdout_text();
-    result.err = child.stderr_text();
-    return result;
+    return run_to_end(argv, timeout);
 }
 
 } // namespace switchyard::test

@@ -3,6 +3,7 @@
 // from the control API. Destroying it kills the process and removes the dir.
 #pragma once
 
+#include "child_process.hpp"
 #include "http_client.hpp"
 
 #include <sys/types.h>
@@ -77,13 +78,6 @@ class KernelProcess {
     struct Impl;
     explicit KernelProcess(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
-};
-
-// What a finished run of the binary left behind.
-struct RunResult {
-    std::optional<int> exit_code; // nothing when it was killed at the timeout
-    std::string out;              // stdout
-    std::string err;              // stderr
 };
 
 // Runs SWITCHYARD_BINARY with `args` to completion (killed after `timeout`), for

@@ -32,26 +32,15 @@ std::string joined(const std::vector<std::string>& argv) {
 
 } // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
-    auto child = ChildProcess::spawn(argv);
-    CommandResult result;
-    if (auto code = child.wait_exit(timeout)) {
-        result.exit_code = *code;
-    } else {
-        child.kill();
-    }
-    child.wait_for_output_end(std::chrono::seconds(10));
-    result.output = child.stdout_text() + child.stderr_text();
-    return result;
-}
-
 std::string run_or_throw(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
-    const CommandResult result = run_command(argv, timeout);
+    const RunResult result = run_to_end(argv, timeout);
     if (result.exit_code != 0) {
-        throw std::runtime_error("`" + joined(argv) + "` exited with " +
-                                 std::to_string(result.exit_code) + ":\n" + result.output);
+        const std::string how = result.exit_code
+                                    ? "exited with " + std::to_string(*result.exit_code)
+                                    : "was killed at the timeout";
+        throw std::runtime_error("`" + joined(argv) + "` " + how + ":\n" + result.out + result.err);
     }
-    return result.output;
+    return result.out + result.err;
 }
 
 void install_sdk(const fs::path& prefix) {

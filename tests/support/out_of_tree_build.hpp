@@ -3,6 +3,8 @@
 // was configured with (tests/integration/sdk_install_test.cpp, new_plugin_test.cpp).
 #pragma once
 
+#include "child_process.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -10,20 +12,8 @@
 
 namespace switchyard::test {
 
-// What a finished command gave: its exit code and its stdout and stderr together.
-struct CommandResult {
-    int exit_code = -1;
-    std::string output;
-};
-
-// Runs argv (argv[0] a path, not searched in PATH) to its end. A command still running
-// after `timeout` is killed and reported with exit code -1. Throws std::system_error
-// when it cannot start.
-CommandResult run_command(const std::vector<std::string>& argv,
-                          std::chrono::seconds timeout = std::chrono::seconds(600));
-
-// Runs argv and throws std::runtime_error, with the command and its output, unless it
-// exits 0. Returns its output.
+// Runs argv (argv[0] a path; run_to_end in child_process.hpp) and throws std::runtime_error, with
+// the command and its output, unless it exits 0. Returns its output.
 std::string run_or_throw(const std::vector<std::string>& argv,
                          std::chrono::seconds timeout = std::chrono::seconds(600));
 
