@@ -5,20 +5,37 @@
 #include "bus/replay_ring.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard {
 
 // Names one subscription; never reused by an engine.
 using SubscriptionId = uint64_t;
 
-// Receives a stream's events, in seq order. Called on the publishing thread, possibly under
-// an engine lock: it must be quick, must not throw, and must not call the engine (publish,
-// subscribe, replay_after, last_seq); the kernel's sinks only enqueue.
+// Receives a stream's events, in seq order. Called on the delivering thread (the
+// publisher's for the memory engine, the engine's own for redis), possibly under an engine
+// lock: it must be quick, must not throw, and must not call the engine (publish,
+// subscribe, replay_after, last_seq); the kernel's sinks only enqueue. Consecutive
+// deliveries to one sink may skip seqs (the redis engine, when Redis trimmed entries while
+// this node was away from it): a skip is a gap, signalled to clients as replay signals one.
 using EventSink = std::function<void(const EventPtr&)>;
+
+// Thrown by publish() when the engine cannot reach the store that assigns seqs (the redis
+// engine while Redis is down or slower than its timeout). The event may or may not have
+// been appended when a connection broke mid-command; a retry may store it twice.
+struct BusUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Hears how publish_async() went: the events published, in order, and the error that
+// stopped the rest (BusUnavailable, std::invalid_argument), or null when all were.
+using PublishDone = std::function<void(std::vector<EventPtr> published, std::exception_ptr error)>;
 
 class BusEngine {
   public:
@@ -28,6 +45,28 @@ class BusEngine {
     // replay ring, delivers it to the stream's subscribers in seq order and returns it.
     // Thread-safe. Throws std::invalid_argument on an invalid topic or an empty type.
     virtual EventPtr publish(Event event) = 0;
+
+    // Publishes `events` in order without blocking the caller on the store, then calls
+    // `done` (on any thread, possibly before returning). The memory engine publishes
+    // inline; the redis engine pipelines the appends and answers from its own thread.
+    virtual void publish_async(std::vector<Event> events, PublishDone done) {
+        std::vector<EventPtr> published;
+        published.reserve(events.size());
+        try {
+            for (auto& event : events) published.push_back(publish(std::move(event)));
+        } catch (...) {
+            done(std::move(published), std::current_exception());
+            return;
+        }
+        done(std::move(published), nullptr);
+    }
+
+    // False while the engine cannot publish (redis: not connected and synced): /readyz
+    // answers 503 and publishes fail with BusUnavailable. Subscribers and replay go on.
+    virtual bool available() const noexcept { return true; }
+
+    // Why available() is false, for logs, /readyz and 503 bodies ("" while available).
+    virtual std::string unavailable_reason() const { return {}; }
 
     // Registers `sink` for every future event of `stream` (all its topics). With
     // `after_seq`, first fills `*replay` (when non-null) with what replay_after(stream,

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -206,6 +207,10 @@ class ConfigReader {
                 bus.replay_bytes = static_cast<uint64_t>(
                     expect_integer(node, dotted, 1 << 20, std::numeric_limits<int64_t>::max()));
             else if (name == "redis_url") bus.redis_url = expect_redis_url(node, dotted);
+            else if (name == "redis_key_prefix")
+                bus.redis_key_prefix = expect_key_prefix(node, dotted);
+            else if (name == "redis_timeout_ms")
+                bus.redis_timeout_ms = static_cast<uint64_t>(expect_integer(node, dotted, 50, 60000));
             else if (name == "streams") read_bus_streams(expect_table(node, dotted), bus.streams);
             else fail_unknown(key, dotted);
         }
@@ -249,6 +254,19 @@ class ConfigReader {
         const auto parsed = parse_redis_url(url);
         if (const auto* error = std::get_if<std::string>(&parsed)) fail(node.source(), key, *error);
         return url;
+    }
+
+    // Redis key names are built from it ("<prefix>:s:<stream>"): a plain word keeps them
+    // readable in redis-cli and free of the separator's ambiguity.
+    std::string expect_key_prefix(const toml::node& node, const std::string& key) const {
+        std::string prefix = expect_string(node, key);
+        const bool plain = !prefix.empty() && prefix.size() <= 64 &&
+                           std::all_of(prefix.begin(), prefix.end(), [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                                      c == '-' || c == '.';
+                           });
+        if (!plain) fail(node.source(), key, "must be 1 to 64 of A-Z a-z 0-9 _ - .");
+        return prefix;
     }
 
     void read_plugins(const toml::table& table, std::vector<PluginConfig>& plugins) const {

@@ -94,6 +94,8 @@ struct BusSettings {
     uint64_t replay = 1000;               // events kept per stream for replay
     uint64_t replay_bytes = 256ull << 20; // at most this much memory per stream's ring
     std::string redis_url = "redis://127.0.0.1:6379";
+    std::string redis_key_prefix = "switchyard"; // every key the redis engine uses starts so
+    uint64_t redis_timeout_ms = 1000;            // connect, log-in and reply deadline
     // Streams with limits of their own (resolved: both fields set), by stream name.
     std::map<std::string, StreamReplaySettings, std::less<>> streams;
 };

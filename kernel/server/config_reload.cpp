@@ -49,6 +49,8 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     if (next.bus.replay_bytes != now.bus.replay_bytes) warn("bus.replay_bytes");
     if (next.bus.streams != now.bus.streams) warn("bus.streams");
     if (next.bus.redis_url != now.bus.redis_url) warn("bus.redis_url");
+    if (next.bus.redis_key_prefix != now.bus.redis_key_prefix) warn("bus.redis_key_prefix");
+    if (next.bus.redis_timeout_ms != now.bus.redis_timeout_ms) warn("bus.redis_timeout_ms");
 }
 
 } // namespace
