@@ -174,6 +174,15 @@ class RedisEngine final : public BusEngine {
 
     bool available() const noexcept override { return available_.load(); }
 
+    BusStats stats() const override {
+        BusStats out;
+        out.reconnects = reconnects_.load();
+        out.publish_failures = publish_failures_.load();
+        out.gaps = gaps_.load();
+        out.resets = resets_.load();
+        return out;
+    }
+
     std::string unavailable_reason() const override {
         if (available_.load()) return {};
         return "the bus engine (redis at " + options_.endpoint.describe() + ") " + current_reason();
@@ -203,6 +212,7 @@ class RedisEngine final : public BusEngine {
     bool on_bus_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 
     std::exception_ptr unavailable(std::string_view why) const {
+        publish_failures_.fetch_add(1, std::memory_order_relaxed);
         return std::make_exception_ptr(BusUnavailable(
             "the bus engine (redis at " + options_.endpoint.describe() + ") " + std::string(why)));
     }
@@ -298,6 +308,7 @@ class RedisEngine final : public BusEngine {
             stream, redis_last, held, redis_last);
         streams_.reset(stream, redis_last);
         followed_[stream] = StreamId{0, redis_last};
+        resets_.fetch_add(1, std::memory_order_relaxed);
     }
 
     // The first publish to a stream on a connection tells the other nodes about it (the set
@@ -466,6 +477,8 @@ class RedisEngine final : public BusEngine {
     }
 
     void synced() {
+        if (ever_connected_) reconnects_.fetch_add(1, std::memory_order_relaxed);
+        ever_connected_ = true;
         state_ = State::Connected;
         backoff_ = kFirstBackoff;
         available_ = true;
@@ -559,6 +572,7 @@ class RedisEngine final : public BusEngine {
             const auto event = std::make_shared<const Event>(std::move(std::get<Event>(decoded)));
             const uint64_t before = streams_.last_seq(name);
             if (streams_.append(event, true) && event->seq != before + 1 && before != 0) {
+                gaps_.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn(
                     "bus: stream {} skipped from seq {} to {}: Redis trimmed them "
                     "before this node read them, or they were not events (a gap "
@@ -637,7 +651,12 @@ class RedisEngine final : public BusEngine {
     asio::steady_timer reconnect_timer_;
     std::minstd_rand random_{std::random_device{}()};
 
+    bool ever_connected_ = false;
     std::atomic<bool> available_{false};
+    std::atomic<uint64_t> reconnects_{0};
+    mutable std::atomic<uint64_t> publish_failures_{0};
+    std::atomic<uint64_t> gaps_{0};
+    std::atomic<uint64_t> resets_{0};
     mutable std::mutex reason_mutex_;
     std::string reason_;
 };

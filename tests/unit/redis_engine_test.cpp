@@ -179,6 +179,7 @@ TEST_CASE("redis engine: entries trimmed before a node read them are a gap, live
     REQUIRE(added.text == "0-10");
     REQUIRE(wait_until([&] { return on_b.size() == 4; }, kWait));
     CHECK(on_b.seqs() == std::vector<uint64_t>{1, 2, 3, 10});
+    CHECK(nodes.b->stats().gaps == 1);
     CHECK(nodes.b->replay_after("s", 3).gap);
     CHECK(seqs_of(nodes.b->replay_after("s", 9).events) == std::vector<uint64_t>{10});
     CHECK_FALSE(nodes.b->replay_after("s", 9).gap);
@@ -244,6 +245,10 @@ TEST_CASE(
     REQUIRE(wait_until([&] { return on_a.size() == 15 && on_b.size() == 15; }, kWait));
     CHECK(on_a.seqs() == seq_range(1, 15));
     CHECK(on_b.seqs() == seq_range(1, 15));
+    CHECK(a->stats().reconnects == 1);
+    CHECK(b->stats().reconnects == 1);
+    CHECK(a->stats().publish_failures == 2);
+    CHECK(b->stats().publish_failures == 0);
 }
 
 TEST_CASE("redis engine: started while Redis is down, it connects when Redis comes",
@@ -281,6 +286,7 @@ TEST_CASE(
     REQUIRE(wait_until([&] { return bus->available(); }, kWait));
 
     CHECK(bus->last_seq("s") == 0);
+    CHECK(bus->stats().resets == 1);
     CHECK(bus->publish(event_on("s"))->seq == 1);
     REQUIRE(wait_until([&] { return collector.size() == 6; }, kWait));
     CHECK(collector.seqs().back() == 1);
