@@ -76,6 +76,12 @@ class BusEngine {
     // answers 503 and publishes fail with BusUnavailable. Subscribers and replay go on.
     virtual bool available() const noexcept { return true; }
 
+    // Ends delivery before the kernel's workers go: no sink is called once it returns, and
+    // publishes fail with BusUnavailable. Subscribe, replay and unsubscribe still answer
+    // from what is held. (The memory engine delivers only on publishers' threads, so it
+    // has nothing to stop.)
+    virtual void stop() {}
+
     // The engine's counters.
     virtual BusStats stats() const { return {}; }
 

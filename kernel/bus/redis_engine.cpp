@@ -114,9 +114,18 @@ class RedisEngine final : public BusEngine {
         asio::post(io_, [this] { connect(); });
     }
 
-    ~RedisEngine() override {
+    ~RedisEngine() override { RedisEngine::stop(); }
+
+    void stop() override {
+        if (stopped_.exchange(true)) return;
         asio::post(io_, [this] {
             stopping_ = true;
+            state_ = State::Disconnected;
+            available_ = false;
+            {
+                std::lock_guard lock(reason_mutex_);
+                reason_ = "is stopped";
+            }
             reconnect_timer_.cancel();
             drop_connections();
         });
@@ -126,6 +135,7 @@ class RedisEngine final : public BusEngine {
 
     EventPtr publish(Event event) override {
         prepare(event);
+        if (stopped_.load()) throw BusUnavailable(unavailable_reason());
         auto promise = std::make_shared<std::promise<EventPtr>>();
         auto future = promise->get_future();
         asio::post(io_, [this, event = std::move(event), promise]() mutable {
@@ -147,6 +157,10 @@ class RedisEngine final : public BusEngine {
             for (auto& event : events) prepare(event);
         } catch (...) {
             done({}, std::current_exception());
+            return;
+        }
+        if (stopped_.load()) {
+            done({}, std::make_exception_ptr(BusUnavailable(unavailable_reason())));
             return;
         }
         asio::post(io_, [this, events = std::move(events), done = std::move(done)]() mutable {
@@ -340,7 +354,7 @@ class RedisEngine final : public BusEngine {
     // cursor is within it, wait for the mirror to reach it, so the replay is exact rather
     // than a false gap. A cursor past Redis's newest is a real gap and waits for nothing.
     void catch_up(std::string_view stream, uint64_t after_seq) {
-        if (on_bus_thread() || !available_.load()) return;
+        if (on_bus_thread() || !available_.load() || stopped_.load()) return;
         if (after_seq <= streams_.last_seq(stream)) return;
         auto newest = std::make_shared<std::promise<uint64_t>>();
         auto future = newest->get_future();
@@ -652,6 +666,7 @@ class RedisEngine final : public BusEngine {
     std::minstd_rand random_{std::random_device{}()};
 
     bool ever_connected_ = false;
+    std::atomic<bool> stopped_{false}; // stop() was called: the thread is gone or going
     std::atomic<bool> available_{false};
     std::atomic<uint64_t> reconnects_{0};
     mutable std::atomic<uint64_t> publish_failures_{0};

@@ -327,3 +327,25 @@ TEST_CASE(
     CHECK(length("big") == 3); // 1 MiB / ~300 KiB, exactly
     CHECK(bus->replay_after("big", 0).events.size() == 3);
 }
+
+TEST_CASE("redis engine: stop() ends delivery and publishing, and keeps what it holds",
+          "[bus][redis]") {
+    TwoNodes nodes;
+    Collector on_a, on_b;
+    nodes.a->subscribe("s", on_a.sink());
+    nodes.b->subscribe("s", on_b.sink());
+    nodes.a->publish(event_on("s"));
+    REQUIRE(wait_until([&] { return on_b.size() == 1; }, kWait));
+
+    nodes.b->stop();
+    CHECK_FALSE(nodes.b->available());
+    CHECK_THROWS_AS(nodes.b->publish(event_on("s")), BusUnavailable);
+    nodes.a->publish(event_on("s"));
+    // A third node sees the second event: b, stopped, must not have.
+    auto c = connected_redis_engine(shared_redis().unix_url(), nodes.prefix);
+    REQUIRE(wait_until([&] { return c->last_seq("s") == 2; }, kWait));
+    CHECK(on_b.seqs() == std::vector<uint64_t>{1});
+    CHECK(nodes.b->last_seq("s") == 1);
+    CHECK(nodes.b->replay_after("s", 0).events.size() == 1);
+    nodes.b->stop(); // a second stop is harmless
+}
