@@ -11,7 +11,12 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <exception>
+#include <memory>
+#include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace switchyard {
 
@@ -32,6 +37,97 @@ std::optional<uint64_t> parse_cursor(std::string_view text) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
     return value;
+}
+
+// The seqs one follower's sink was handed, to tell a skip. The first live event follows
+// the replay's last (subscribe is atomic with it), but the sink may run before the
+// worker knows what that was: the worker then checks the first event the sink had.
+class FollowerSeqs {
+  public:
+    // Records `seq`, handed to the sink; the seq a skip to it started after, or 0 for none.
+    uint64_t skipped_before(uint64_t seq) {
+        std::lock_guard lock(mutex_);
+        const uint64_t previous = std::exchange(last_, seq);
+        if (first_ == 0) first_ = seq;
+        return previous != 0 && seq > previous + 1 ? previous : 0;
+    }
+    // Sets where the live events start: after the replay's `last_seq`. When the sink has
+    // run already and its first event skipped past it, returns that event's seq (0 if not).
+    uint64_t start_after(uint64_t last_seq) {
+        std::lock_guard lock(mutex_);
+        if (first_ == 0) {
+            last_ = last_seq;
+            return 0;
+        }
+        return first_ > last_seq + 1 ? first_ : 0;
+    }
+
+  private:
+    std::mutex mutex_;   // the delivering thread's and the worker's, hardly ever at once
+    uint64_t last_ = 0;  // the last seq handed to the sink; 0: none, and no replay yet
+    uint64_t first_ = 0; // the first seq handed to the sink
+};
+
+json::array seqs_of(const std::vector<EventPtr>& published) {
+    json::array seqs;
+    for (const auto& event : published) seqs.push_back(event->seq);
+    return seqs;
+}
+
+// The answer to a publish of `count` events of which `published` were, in order, before
+// `error` (null when all were). An array publish stopped part-way still names what it
+// published, so that nothing accepted is lost to its caller.
+void answer_publish(HttpExchange& exchange, bool is_array, size_t count,
+                    const std::vector<EventPtr>& published, std::exception_ptr error) {
+    if (!error && published.size() != count) {
+        error = std::make_exception_ptr(std::logic_error("the bus engine published " +
+                                                         std::to_string(published.size()) + " of " +
+                                                         std::to_string(count) + " events"));
+    }
+    if (!error) {
+        if (is_array) {
+            exchange.respond(200, kJson,
+                             json::serialize(json::object{{"seqs", seqs_of(published)}}));
+        } else {
+            exchange.respond(200, kJson,
+                             json::serialize(json::object{{"seq", published.front()->seq}}));
+        }
+        return;
+    }
+    unsigned status = 500;
+    std::string code = "INTERNAL";
+    std::string message;
+    HeaderList headers;
+    try {
+        std::rethrow_exception(error);
+    } catch (const BusUnavailable& e) {
+        status = 503;
+        code = "BUS_UNAVAILABLE";
+        message = e.what();
+        if (message.empty()) message = "the bus engine cannot publish now";
+        message += "; retry";
+        headers.emplace_back("Retry-After", "1");
+    } catch (const std::invalid_argument& e) {
+        status = 400;
+        code = "BAD_EVENT";
+        message = e.what();
+    } catch (const std::exception& e) {
+        message = std::string("the publish failed: ") + e.what();
+    } catch (...) {
+        message = "the publish failed";
+    }
+    if (!is_array) {
+        exchange.respond(status, kJson, error_json(code, message), headers);
+        return;
+    }
+    // Said first, so that a client reading only the message knows what a retry repeats.
+    message = std::to_string(published.size()) + " of " + std::to_string(count) +
+              " events were published (their seqs are in \"seqs\"), the rest were not: " + message;
+    exchange.respond(
+        status, kJson,
+        json::serialize(json::object{
+            {"error", code}, {"message", std::move(message)}, {"seqs", seqs_of(published)}}),
+        headers);
 }
 
 } // namespace
@@ -66,10 +162,17 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
             respond_error(*exchange, 405, "METHOD_NOT_ALLOWED", "use GET");
         } else if (path == "/healthz") {
             exchange->respond(200, kJson, R"({"status":"ok"})");
-        } else if (context_.ready()) {
-            exchange->respond(200, kJson, R"({"status":"ready"})");
-        } else {
+        } else if (!context_.bus.available()) {
+            // Publishes would fail: a load balancer sends them to a node that can take them.
+            // (Checked here, not in context_.ready(), so that the answer can say why.)
+            exchange->respond(
+                503, kJson,
+                json::serialize(json::object{{"status", "bus_unavailable"},
+                                             {"reason", context_.bus.unavailable_reason()}}));
+        } else if (!context_.ready()) {
             exchange->respond(503, kJson, R"({"status":"starting"})");
+        } else {
+            exchange->respond(200, kJson, R"({"status":"ready"})");
         }
         return;
     }
@@ -81,7 +184,7 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
         return false;
     };
     if (path == "/api/v1/publish") {
-        if (expect(http::verb::post)) publish(*exchange);
+        if (expect(http::verb::post)) publish(exchange);
     } else if (path == "/api/v1/events") {
         if (expect(http::verb::get)) follow_events(exchange);
     } else if (path == "/api/v1/plugins") {
@@ -115,21 +218,22 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
     }
 }
 
-void ControlApi::publish(HttpExchange& exchange) {
+void ControlApi::publish(const HttpExchangePtr& exchange) {
     // The events keep what they need of the body; it goes before they are delivered.
-    auto parsed = parse_publish_body(exchange.take_body());
+    auto parsed = parse_publish_body(exchange->take_body());
     if (auto* error = std::get_if<PublishError>(&parsed)) {
-        respond_error(exchange, 400, error->code, error->message);
+        respond_error(*exchange, 400, error->code, error->message);
         return;
     }
     auto& body = std::get<PublishBody>(parsed);
-    json::array seqs;
-    for (auto& event : body.events) seqs.push_back(context_.bus.publish(std::move(event))->seq);
-    if (body.is_array) {
-        exchange.respond(200, kJson, json::serialize(json::object{{"seqs", std::move(seqs)}}));
-    } else {
-        exchange.respond(200, kJson, json::serialize(json::object{{"seq", seqs.front()}}));
-    }
+    const size_t count = body.events.size();
+    // The engine may answer on its own thread once the store has (the redis engine), so
+    // the worker never waits for it; the exchange lives in the callback until then.
+    context_.bus.publish_async(std::move(body.events),
+                               [exchange, is_array = body.is_array, count](
+                                   std::vector<EventPtr> published, std::exception_ptr error) {
+                                   answer_publish(*exchange, is_array, count, published, error);
+                               });
 }
 
 void ControlApi::follow_events(const HttpExchangePtr& exchange) {
@@ -157,9 +261,16 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
         auto matches = [topic](const Event& event) {
             return topic.empty() || event.topic == topic;
         };
-        // Called on the publisher's thread: the frame is shared by every follower, and
-        // the worker collects the sends of a burst into one task.
-        auto sink = [this, &worker, id, matches](const EventPtr& event) {
+        auto seqs = std::make_shared<FollowerSeqs>();
+        // Called on the delivering thread: the frame is shared by every follower, and the
+        // worker collects the sends of a burst into one task. A seq skipped (the redis
+        // engine, when Redis trimmed entries while this node was away) is a gap, told the
+        // follower as a replay's is, with the last seq it got to resume from.
+        auto sink = [this, &worker, id, matches, stream, seqs](const EventPtr& event) {
+            if (const uint64_t after = seqs->skipped_before(event->seq)) {
+                worker.post_send(id, FrameRef::adopt(make_wire_frame(
+                                         SY_FRAME_RAW, sse_gap_text(stream, after, event->seq))));
+            }
             if (matches(*event)) worker.post_send(id, frames_.frame_of(event));
         };
         conn.send_raw(": connected\n\n");
@@ -171,15 +282,17 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
         }
         if (!cursor) return;
         if (replay.gap) {
-            conn.send(FrameRef::adopt(make_wire_frame(
-                SY_FRAME_RAW,
-                "event: gap\ndata: {\"stream\":" + json::serialize(json::string(stream)) +
-                    ",\"after\":" + std::to_string(*cursor) +
-                    ",\"last_seq\":" + std::to_string(replay.last_seq) + "}\n\n")));
+            conn.send(FrameRef::adopt(
+                make_wire_frame(SY_FRAME_RAW, sse_gap_text(stream, *cursor, replay.last_seq))));
         }
         for (const auto& event : replay.events) {
             if (!matches(*event)) continue;
             conn.send(FrameRef::adopt(make_wire_frame(SY_FRAME_RAW, sse_event_text(*event))));
+        }
+        // Sent now, these frames precede every live one the sink has posted meanwhile.
+        if (const uint64_t first = seqs->start_after(replay.last_seq)) {
+            conn.send(FrameRef::adopt(
+                make_wire_frame(SY_FRAME_RAW, sse_gap_text(stream, replay.last_seq, first))));
         }
     });
 }

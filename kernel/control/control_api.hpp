@@ -20,7 +20,8 @@ struct ControlContext {
     BusEngine& bus;
     ControlSettings settings;
     std::function<std::vector<PluginInfo>()> plugins; // snapshot of the running plugins
-    std::function<bool()> ready;                      // every plugin started
+    // Every plugin started. (/readyz also asks bus.available() itself, to say why not.)
+    std::function<bool()> ready;
     // Reloads a plugin, blocking; nullopt when no plugin has that name.
     std::function<std::optional<ReloadOutcome>(const std::string&)> reload;
 };
@@ -38,7 +39,7 @@ class ControlApi final : public HttpService, public ConnectionObserver {
 
   private:
     bool authorized(HttpExchange& exchange);
-    void publish(HttpExchange& exchange);
+    void publish(const HttpExchangePtr& exchange);
     void follow_events(const HttpExchangePtr& exchange);
     void list_plugins(HttpExchange& exchange);
     void metrics(HttpExchange& exchange);

@@ -42,6 +42,9 @@ PluginRuntime& rt(void* ctx) {
 // loop, so its lines are rate-limited.
 RateLimitedLog g_misuse("plugin host-table misuse");
 
+// Publishes that failed because the bus engine could not reach its store (Redis down).
+RateLimitedLog g_bus_unavailable("plugin publishes while the bus is unavailable");
+
 // The connection id a scope's "conn" names ("42" or 42); 0 when absent or not an id.
 sy_conn_id scope_conn(const boost::json::object& scope) {
     const auto* conn = scope.if_contains("conn");
@@ -362,6 +365,12 @@ struct HostApi {
             auto stored = r.bus().publish(std::move(e));
             if (out_seq != nullptr) *out_seq = stored->seq;
             return SY_OK;
+        } catch (const BusUnavailable& error) {
+            // Every publish fails alike until the engine is back: a plugin that publishes per
+            // client message must not flood the log meanwhile.
+            g_bus_unavailable.warn("plugin {}: publish failed (SY_ERR_FAILED): {}", r.name(),
+                                   error.what());
+            return SY_ERR_FAILED;
         } catch (const std::invalid_argument& error) {
             spdlog::warn("plugin {}: publish refused: {}", r.name(), error.what());
             return SY_ERR_INVALID;

@@ -1,7 +1,9 @@
 // The plugin's subscriptions to the bus streams it declares. Each event is queued on the
 // plugin's dispatcher; one that cannot be (the dispatcher is full) is dropped, and the
 // plugin learns of the loss from the next event it gets of that stream, which carries
-// sy_event_v1.gap, so that it can replay what it missed from the ring.
+// sy_event_v1.gap, so that it can replay what it missed from the ring. An event whose seq
+// skips past the previous one the bus delivered (the redis engine: entries trimmed while
+// the node was away from Redis) carries the gap flag too.
 //
 // That next event must exist even when the burst that filled the queue was the last:
 // the first drop queues a catch-up past the bound (one per stream at a time) that hands
@@ -49,7 +51,11 @@ class StreamSubscriptions {
             ids_.push_back(
                 bus_.subscribe(plugin.streams[i], [this, loss, deliver](const EventPtr& event) {
                     std::lock_guard lock(loss->mutex);
-                    const bool gap = loss->lost;
+                    // A seq the engine skipped (the redis engine's trimmed entries) is lost
+                    // as surely as one dropped here.
+                    const bool skipped = loss->last_seq != 0 && event->seq > loss->last_seq + 1;
+                    loss->last_seq = event->seq;
+                    const bool gap = loss->lost || skipped;
                     if (dispatcher_.post([deliver, event, gap] { deliver(*event, gap); })) {
                         loss->lost = false;
                         loss->catch_up.reset(); // it must not hand over events after this one
@@ -93,6 +99,7 @@ class StreamSubscriptions {
     // and the catch-up task (on the dispatcher) share it.
     struct StreamLoss {
         std::mutex mutex;
+        uint64_t last_seq = 0;             // the last seq the bus handed the sink; 0: none
         bool lost = false;                 // an event was dropped since the last one queued
         std::shared_ptr<CatchUp> catch_up; // queued, not run, and nothing queued after it
     };

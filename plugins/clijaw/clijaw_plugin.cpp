@@ -198,16 +198,10 @@ class ClijawPlugin final : public sdk::Plugin {
     }
 
     sy_status on_event(const sdk::Event& event) override {
-        // Events this plugin never saw (its queue was full) are still in the ring: send
-        // them first, in order, so live listeners miss nothing that is held.
         const sy_event_v1& raw = event.raw();
         if (SY_HAS_FIELD(&raw, sy_event_v1, gap) && raw.gap != 0 && last_handled_seq_ != 0 &&
-            event.seq() > last_handled_seq_ + 1) {
-            const uint64_t upto = event.seq();
-            host().replay(kStream, last_handled_seq_, [&](const sdk::Event& missed) {
-                if (missed.seq() < upto) deliver(missed);
-            });
-        }
+            event.seq() > last_handled_seq_ + 1)
+            catch_up(event.seq());
         deliver(event);
         return SY_OK;
     }
@@ -334,6 +328,33 @@ class ClijawPlugin final : public sdk::Plugin {
             }
         }
         return SY_OK;
+    }
+
+    // Events before `upto` this plugin never saw (its queue was full, or the bus skipped
+    // them: trimmed in Redis while this node was away) are sent from the ring first, in
+    // order, so live listeners miss nothing that is held. What is no longer held is a
+    // hole: the listeners get CLI-JAW's replay_gap first, as a replay from too old a
+    // cursor does, and can reload what they show.
+    void catch_up(uint64_t upto) {
+        bool told = false;
+        // Seqs have no holes of their own: `seq` not following the last one handled means
+        // the events between are gone.
+        auto hole_before = [&](uint64_t seq) {
+            if (told || seq <= last_handled_seq_ + 1) return;
+            told = true;
+            if (host().group_size(listeners_) != 0) host().broadcast(listeners_, gap_frame_);
+        };
+        const sdk::ReplayResult result =
+            host().replay(kStream, last_handled_seq_, [&](const sdk::Event& missed) {
+                if (missed.seq() >= upto) return;
+                hole_before(missed.seq());
+                deliver(missed);
+            });
+        if (result.status != SY_OK) {
+            host().warn("replay of stream clijaw failed (status " + std::to_string(result.status) +
+                        "); the listeners are told of a gap before seq " + std::to_string(upto));
+        }
+        hole_before(upto);
     }
 
     // One event to every listener and every WebSocket: encoded once per transport.

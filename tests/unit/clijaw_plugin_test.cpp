@@ -163,6 +163,47 @@ TEST_CASE("clijaw fills a gap in its own delivery from the ring, in order", "[cl
     CHECK(ids_in(clijaw.host.broadcast_to(clijaw.listeners())).size() == 3 + 0 + 1);
 }
 
+TEST_CASE("clijaw tells its listeners of a hole in what it was delivered: replay_gap first",
+          "[clijaw]") {
+    constexpr std::string_view kGap = "data: {\"topic\":\"system\",\"event\":\"replay_gap\"}\n\n";
+    SECTION("the bus skipped seqs (trimmed in Redis while this node was away)") {
+        LoadedClijaw clijaw("{}");
+        fill_ring(clijaw.host, 7);
+        clijaw.open_listener(7);
+        clijaw.deliver(1);
+        // The node's ring restarted at 5: 2, 3 and 4 are gone everywhere.
+        clijaw.host.ring.erase(clijaw.host.ring.begin(), clijaw.host.ring.begin() + 4);
+        clijaw.deliver(5, /*gap=*/true);
+        clijaw.deliver(6);
+        const auto frames = clijaw.host.broadcast_to(clijaw.listeners());
+        REQUIRE(frames.size() == 4);
+        CHECK(ids_in({frames[0]}) == std::vector<uint64_t>{1});
+        CHECK(frames[1].payload == kGap);
+        CHECK(ids_in({frames[2], frames[3]}) == std::vector<uint64_t>{5, 6});
+    }
+    SECTION("its queue was full, and the ring no longer holds the first ones lost") {
+        LoadedClijaw clijaw("{}");
+        fill_ring(clijaw.host, 8);
+        clijaw.open_listener(7);
+        clijaw.deliver(1);
+        clijaw.host.ring.erase(clijaw.host.ring.begin(), clijaw.host.ring.begin() + 3);
+        clijaw.deliver(7, /*gap=*/true); // 2 and 3 are gone, 4..6 held
+        const auto frames = clijaw.host.broadcast_to(clijaw.listeners());
+        REQUIRE(frames.size() == 6);
+        CHECK(frames[1].payload == kGap);
+        CHECK(ids_in(frames) == std::vector<uint64_t>{1, 4, 5, 6, 7});
+    }
+    SECTION("nothing lost for good: no replay_gap") {
+        LoadedClijaw clijaw("{}");
+        fill_ring(clijaw.host, 5);
+        clijaw.open_listener(7);
+        clijaw.deliver(1);
+        clijaw.deliver(5, /*gap=*/true);
+        for (const auto& frame : clijaw.host.broadcast_to(clijaw.listeners()))
+            CHECK(frame.payload != kGap);
+    }
+}
+
 TEST_CASE("clijaw replays in few large frames, within 3 MiB, then ends the stream", "[clijaw]") {
     SECTION("1000 small events leave in a handful of frames") {
         LoadedClijaw clijaw("{}");
