@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include "bus/memory_engine.hpp"
+#include "bus/redis_probe.hpp"
 #include "net/close_code.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
@@ -81,6 +82,18 @@ void check_plugins(const Config& config) {
         auto library = load_checked(config, plugin, loaded);
         loaded.push_back(library->descriptor().name);
     }
+}
+
+void check_bus(const Config& config) {
+    if (config.bus.engine != "redis") return;
+    // The URL parsed when the config was read; a failure here would be a config bug.
+    const auto endpoint = parse_redis_url(config.bus.redis_url);
+    const auto* error = std::get_if<std::string>(&endpoint);
+    const std::string problem =
+        error != nullptr ? *error
+                         : probe_redis(std::get<RedisEndpoint>(endpoint),
+                                       std::chrono::milliseconds(config.bus.redis_timeout_ms));
+    if (!problem.empty()) throw ConfigError(config.source, 0, 0, "bus.redis_url", problem);
 }
 
 struct Server::Signals {
