@@ -3,6 +3,7 @@
 #include "bus/memory_engine.hpp"
 #include "bus/redis_probe.hpp"
 #include "net/close_code.hpp"
+#include "net/node_tag.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
 
@@ -175,8 +176,10 @@ void Server::start() {
     } catch (const std::exception& e) {
         throw StartError(e.what());
     }
-    pool_ = std::make_unique<WorkerPool>(config_.kernel.workers,
-                                         std::chrono::milliseconds(config_.kernel.io_timeout_ms));
+    // Nodes sharing the redis bus tag their connection ids apart (node_tag.hpp).
+    const uint32_t node_tag = config_.bus.engine == "redis" ? random_node_tag() : 0;
+    pool_ = std::make_unique<WorkerPool>(
+        config_.kernel.workers, std::chrono::milliseconds(config_.kernel.io_timeout_ms), node_tag);
     pool_->kernel_gate()->set_caps(kernel_connection_cap(config_), 0);
     set_slow_hook_bound(std::chrono::milliseconds(config_.kernel.slow_hook_ms));
     hook_watchdog_ = std::make_unique<HookWatchdog>();
