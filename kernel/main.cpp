@@ -40,7 +40,8 @@ void print_help() {
            "Runs the Switchyard kernel with the plugins the config enables.\n"
            "\n"
            "  --config FILE    the deployment's TOML config (default: config/switchyard.toml)\n"
-           "  --check-config   validate the config and load every enabled plugin, then exit\n"
+           "  --check-config   validate the config, reach Redis when [bus] engine = \"redis\"\n"
+           "                   and load every enabled plugin, then exit\n"
            "                   (0: good, 2: refused, with the file, line, key and reason)\n"
            "  --version        print the version and the plugin ABI it speaks\n"
            "  --help           this text\n"
@@ -135,6 +136,20 @@ std::optional<int> parse_args(int argc, char** argv, Options& options) {
     return std::nullopt;
 }
 
+// --check-config on a config read already: the bus (Redis, with engine = "redis") and then
+// every enabled plugin. A plugin refused throws StartError.
+int check_config(const switchyard::Config& config, const fs::path& file) {
+    try {
+        switchyard::check_bus(config);
+    } catch (const switchyard::ConfigError& e) {
+        std::cerr << "switchyard: config refused: " << e.what() << "\n";
+        return kExitRefused;
+    }
+    switchyard::check_plugins(config);
+    std::cout << "switchyard: " << file.string() << " is valid\n";
+    return kExitOk;
+}
+
 int run(const Options& options) {
     switchyard::Config config;
     try {
@@ -146,11 +161,7 @@ int run(const Options& options) {
     if (config.kernel.plugin_dir.empty()) config.kernel.plugin_dir = default_plugin_dir().string();
     switchyard::init_logging(config.kernel.log_level);
     try {
-        if (options.check_only) {
-            switchyard::check_plugins(config);
-            std::cout << "switchyard: " << options.config.string() << " is valid\n";
-            return kExitOk;
-        }
+        if (options.check_only) return check_config(config, options.config);
         // SIGHUP reads the same file again, with the same defaults filled in.
         auto reread = [path = options.config] {
             switchyard::Config next = switchyard::load_config(path);

@@ -2,6 +2,7 @@
 
 #include "net/close_code.hpp"
 #include "net/connection.hpp"
+#include "net/node_tag.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -25,9 +26,10 @@ int new_epoll_set() {
 }
 } // namespace
 
-Worker::Worker(unsigned index, std::chrono::milliseconds io_timeout)
+Worker::Worker(unsigned index, std::chrono::milliseconds io_timeout, uint32_t node_tag)
     : index_(index),
       scratch_(kScratchBytes),
+      id_tag_bits_(uint64_t{node_tag} << kNodeTagShift),
       epoll_(io_, new_epoll_set()),
       io_timeout_(io_timeout),
       sweep_timer_(io_) {}
@@ -139,7 +141,11 @@ void Worker::sweep() {
 }
 
 sy_conn_id Worker::new_connection_id() noexcept {
-    return (next_id_.fetch_add(1, std::memory_order_relaxed) << 8) | (index_ & 0xFF);
+    const uint64_t count = next_id_.fetch_add(1, std::memory_order_relaxed);
+    // A kernel alone keeps the ids it always had.
+    if (id_tag_bits_ == 0) return (count << 8) | (index_ & 0xFF);
+    // The counter wraps within its field rather than spill into the tag.
+    return id_tag_bits_ | ((count & kTaggedCounterMask) << 8) | (index_ & 0xFF);
 }
 
 void Worker::add(std::shared_ptr<Connection> conn) {

@@ -43,7 +43,8 @@ namespace switchyard {
 class Connection;
 
 // Connection ids carry the index of their worker in the low byte, so a send to an id
-// goes straight to the right worker without a global table.
+// goes straight to the right worker without a global table (and the node's tag in the
+// high bits: node_tag.hpp).
 inline unsigned worker_index_of(sy_conn_id id) noexcept {
     return static_cast<unsigned>(id & 0xFF);
 }
@@ -54,7 +55,10 @@ inline constexpr std::chrono::milliseconds kDefaultIoTimeout{30000};
 
 class Worker {
   public:
-    explicit Worker(unsigned index, std::chrono::milliseconds io_timeout = kDefaultIoTimeout);
+    // `node_tag` goes into the high bits of every connection id (node_tag.hpp); 0 for a
+    // kernel alone.
+    explicit Worker(unsigned index, std::chrono::milliseconds io_timeout = kDefaultIoTimeout,
+                    uint32_t node_tag = 0);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -65,7 +69,9 @@ class Worker {
     char* scratch() noexcept { return scratch_.data(); }
     size_t scratch_size() const noexcept { return scratch_.size(); }
 
-    // A fresh id whose low byte is this worker's index.
+    // A fresh id whose low byte is this worker's index and whose high bits are the node
+    // tag. With a tag, the counter has 32 bits and repeats after 2^32 connections of this
+    // worker; without one, 56.
     sy_conn_id new_connection_id() noexcept;
 
     // -- the rest is called on this worker's thread only --------------------------------
@@ -142,6 +148,7 @@ class Worker {
     std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::vector<char> scratch_;
     std::atomic<uint64_t> next_id_{1};
+    uint64_t id_tag_bits_; // the node tag, in place (0 for a kernel alone)
     std::unordered_map<sy_conn_id, std::shared_ptr<Connection>> connections_;
     std::unordered_map<sy_group_id, std::vector<Connection*>> groups_;
     std::vector<std::shared_ptr<Connection>> to_flush_; // the next flush round

@@ -4,12 +4,13 @@
 
 namespace switchyard {
 
-WorkerPool::WorkerPool(unsigned count, std::chrono::milliseconds io_timeout) {
+WorkerPool::WorkerPool(unsigned count, std::chrono::milliseconds io_timeout, uint32_t node_tag)
+    : node_tag_(node_tag) {
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     count = std::min(count, 256u);
     workers_.reserve(count);
     for (unsigned i = 0; i < count; ++i)
-        workers_.push_back(std::make_unique<Worker>(i, io_timeout));
+        workers_.push_back(std::make_unique<Worker>(i, io_timeout, node_tag));
 }
 
 WorkerPool::~WorkerPool() {

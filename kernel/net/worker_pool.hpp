@@ -15,12 +15,17 @@ class WorkerPool {
   public:
     // `count` 0 means one worker per core. At most 256 (connection ids carry the index).
     // `io_timeout`: every worker's deadline for a request or frame to arrive whole.
-    explicit WorkerPool(unsigned count, std::chrono::milliseconds io_timeout = kDefaultIoTimeout);
+    // `node_tag`: the high bits of every connection id (node_tag.hpp): 0 for a kernel
+    // alone, random_node_tag() for one of several nodes sharing a bus.
+    explicit WorkerPool(unsigned count, std::chrono::milliseconds io_timeout = kDefaultIoTimeout,
+                        uint32_t node_tag = 0);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
     size_t size() const noexcept { return workers_.size(); }
+    // The tag in this node's connection ids (0: a kernel alone).
+    uint32_t node_tag() const noexcept { return node_tag_; }
     Worker& at(size_t index) noexcept { return *workers_[index]; }
     // The worker that owns a connection id.
     Worker& owner_of(sy_conn_id id) noexcept { return *workers_[worker_index_of(id) % size()]; }
@@ -36,6 +41,7 @@ class WorkerPool {
     void stop_and_join();
 
   private:
+    uint32_t node_tag_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;
     std::atomic<size_t> next_{0};

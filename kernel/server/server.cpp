@@ -2,7 +2,9 @@
 
 #include "bus/memory_engine.hpp"
 #include "bus/redis_engine.hpp"
+#include "bus/redis_probe.hpp"
 #include "net/close_code.hpp"
+#include "net/node_tag.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
 
@@ -114,6 +116,18 @@ void check_plugins(const Config& config) {
     }
 }
 
+void check_bus(const Config& config) {
+    if (config.bus.engine != "redis") return;
+    // The URL parsed when the config was read; a failure here would be a config bug.
+    const auto endpoint = parse_redis_url(config.bus.redis_url);
+    const auto* error = std::get_if<std::string>(&endpoint);
+    const std::string problem =
+        error != nullptr ? *error
+                         : probe_redis(std::get<RedisEndpoint>(endpoint),
+                                       std::chrono::milliseconds(config.bus.redis_timeout_ms));
+    if (!problem.empty()) throw ConfigError(config.source, 0, 0, "bus.redis_url", problem);
+}
+
 struct Server::Signals {
     asio::io_context io;
     asio::signal_set set{io, SIGINT, SIGTERM, SIGHUP};
@@ -189,8 +203,10 @@ void Server::start() {
     } catch (const std::exception& e) {
         throw StartError(e.what());
     }
-    pool_ = std::make_unique<WorkerPool>(config_.kernel.workers,
-                                         std::chrono::milliseconds(config_.kernel.io_timeout_ms));
+    // Nodes sharing the redis bus tag their connection ids apart (node_tag.hpp).
+    const uint32_t node_tag = config_.bus.engine == "redis" ? random_node_tag() : 0;
+    pool_ = std::make_unique<WorkerPool>(
+        config_.kernel.workers, std::chrono::milliseconds(config_.kernel.io_timeout_ms), node_tag);
     pool_->kernel_gate()->set_caps(kernel_connection_cap(config_), 0);
     set_slow_hook_bound(std::chrono::milliseconds(config_.kernel.slow_hook_ms));
     hook_watchdog_ = std::make_unique<HookWatchdog>();

@@ -37,6 +37,12 @@ std::filesystem::path plugin_library_path(const Config& config, const PluginConf
 // (--check-config). Throws StartError.
 void check_plugins(const Config& config);
 
+// With [bus] engine = "redis", connects to bus.redis_url and checks that Redis answers
+// within bus.redis_timeout_ms, takes the password and database, and is 7.0 or later
+// (--check-config). Throws ConfigError naming bus.redis_url. The memory engine connects
+// to nothing.
+void check_bus(const Config& config);
+
 class LibraryWatcher;
 
 class Server {
