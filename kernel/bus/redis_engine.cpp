@@ -118,6 +118,7 @@ class RedisEngine final : public BusEngine {
 
     void stop() override {
         if (stopped_.exchange(true)) return;
+        available_ = false; // publishes from now on fail here, not on the bus thread
         asio::post(io_, [this] {
             stopping_ = true;
             state_ = State::Disconnected;
@@ -135,7 +136,8 @@ class RedisEngine final : public BusEngine {
 
     EventPtr publish(Event event) override {
         prepare(event);
-        if (stopped_.load()) throw BusUnavailable(unavailable_reason());
+        // Fails fast while down, without a trip through the bus thread.
+        if (!available_.load()) std::rethrow_exception(unavailable(current_reason()));
         auto promise = std::make_shared<std::promise<EventPtr>>();
         auto future = promise->get_future();
         asio::post(io_, [this, event = std::move(event), promise]() mutable {
@@ -159,8 +161,8 @@ class RedisEngine final : public BusEngine {
             done({}, std::current_exception());
             return;
         }
-        if (stopped_.load()) {
-            done({}, std::make_exception_ptr(BusUnavailable(unavailable_reason())));
+        if (!available_.load()) {
+            done({}, unavailable(current_reason()));
             return;
         }
         asio::post(io_, [this, events = std::move(events), done = std::move(done)]() mutable {
@@ -666,7 +668,7 @@ class RedisEngine final : public BusEngine {
     std::minstd_rand random_{std::random_device{}()};
 
     bool ever_connected_ = false;
-    std::atomic<bool> stopped_{false}; // stop() was called: the thread is gone or going
+    std::atomic<bool> stopped_{false}; // stop() was called
     std::atomic<bool> available_{false};
     std::atomic<uint64_t> reconnects_{0};
     mutable std::atomic<uint64_t> publish_failures_{0};

@@ -247,7 +247,7 @@ TEST_CASE(
     CHECK(on_b.seqs() == seq_range(1, 15));
     CHECK(a->stats().reconnects == 1);
     CHECK(b->stats().reconnects == 1);
-    CHECK(a->stats().publish_failures == 2);
+    CHECK(a->stats().publish_failures == 2); // the publish and the publish_async
     CHECK(b->stats().publish_failures == 0);
 }
 
