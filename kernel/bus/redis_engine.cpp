@@ -3,6 +3,7 @@
 #include "bus/local_streams.hpp"
 #include "bus/redis_codec.hpp"
 #include "bus/redis_connection.hpp"
+#include "bus/redis_probe.hpp"
 #include "log/rate_limited_log.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -201,7 +202,7 @@ class RedisEngine final : public BusEngine {
 
     std::string unavailable_reason() const override {
         if (available_.load()) return {};
-        return "the bus engine (redis at " + options_.endpoint.describe() + ") " + current_reason();
+        return "the bus engine (redis) " + current_reason();
     }
 
   private:
@@ -229,8 +230,8 @@ class RedisEngine final : public BusEngine {
 
     std::exception_ptr unavailable(std::string_view why) const {
         publish_failures_.fetch_add(1, std::memory_order_relaxed);
-        return std::make_exception_ptr(BusUnavailable(
-            "the bus engine (redis at " + options_.endpoint.describe() + ") " + std::string(why)));
+        return std::make_exception_ptr(
+            BusUnavailable("the bus engine (redis) " + std::string(why)));
     }
 
     // ---- publishing (bus thread) ----
@@ -408,6 +409,17 @@ class RedisEngine final : public BusEngine {
         state_ = State::Syncing;
         name_connections();
         const uint64_t epoch = epoch_;
+        // Redis before 7.0 cannot number entries (XADD 0-*): said once, then retried, so an
+        // upgraded Redis is taken without a restart.
+        const std::array<std::string_view, 2> info = {"INFO", "server"};
+        cmd_->send(info, [this, epoch](resp::Reply reply, std::string_view error) {
+            if (epoch != epoch_ || !error.empty()) return;
+            const std::string problem =
+                is_text(reply.get())
+                    ? redis_server_problem(text_of(*reply), options_.endpoint.describe())
+                    : "Redis at " + options_.endpoint.describe() + " refused INFO server";
+            if (!problem.empty()) failed(problem);
+        });
         const std::array<std::string_view, 6> log_end = {"XREVRANGE", log_key_, "+",
                                                          "-",         "COUNT",  "1"};
         cmd_->send(log_end, [this, epoch](resp::Reply reply, std::string_view error) {
@@ -605,17 +617,20 @@ class RedisEngine final : public BusEngine {
         const bool was_connected = state_ == State::Connected;
         state_ = State::Disconnected;
         available_ = false;
+        // A connection's failure in its own words, worded for an operator; the engine's own
+        // findings ("Redis at ... is 6.2.7; ...") are worded already.
+        const std::string problem =
+            why.starts_with("Redis at ")
+                ? std::string(why)
+                : describe_redis_failure(why, options_.endpoint.describe(), options_.timeout);
         {
             std::lock_guard lock(reason_mutex_);
-            reason_ = "is not connected to Redis at " + options_.endpoint.describe() + ": " +
-                      std::string(why);
+            reason_ = "is not connected: " + problem;
         }
         if (was_connected) {
-            spdlog::error("bus: lost Redis at {}: {}; publishes fail until it is back",
-                          options_.endpoint.describe(), why);
+            spdlog::error("bus: lost Redis: {}; publishes fail until it is back", problem);
         } else if (attempts_logged_++ % 30 == 0) {
-            spdlog::warn("bus: cannot reach Redis at {}: {}; retrying",
-                         options_.endpoint.describe(), why);
+            spdlog::warn("bus: cannot use Redis: {}; retrying", problem);
         }
         ++epoch_; // what the old connections still answer is ignored
         drop_connections();

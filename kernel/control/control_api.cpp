@@ -320,6 +320,30 @@ void ControlApi::list_plugins(HttpExchange& exchange) {
     exchange.respond(200, kJson, json::serialize(json::object{{"plugins", std::move(plugins)}}));
 }
 
+// The bus engine's state and counters (docs/redis-bus.md): all but the first stay 0 on the
+// memory engine, which cannot be down.
+void ControlApi::append_bus_metrics(std::string& out) const {
+    const BusStats stats = context_.bus.stats();
+    const std::string engine = "{engine=\"" + std::string(context_.bus.engine_name()) + "\"} ";
+    auto metric = [&](std::string_view name, std::string_view type, std::string_view help,
+                      uint64_t value) {
+        out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+        out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+        out.append(name).append(engine).append(std::to_string(value)).append("\n");
+    };
+    metric("switchyard_bus_available", "gauge",
+           "1 while the bus engine can publish (redis: connected and caught up).",
+           context_.bus.available() ? 1 : 0);
+    metric("switchyard_bus_reconnects_total", "counter",
+           "Connections to the bus's store lost and made again.", stats.reconnects);
+    metric("switchyard_bus_publish_failures_total", "counter",
+           "Publishes refused because the bus was unavailable.", stats.publish_failures);
+    metric("switchyard_bus_gaps_total", "counter",
+           "Sequence skips seen live: entries trimmed before this node read them.", stats.gaps);
+    metric("switchyard_bus_stream_resets_total", "counter",
+           "Streams the bus's store numbered again after losing entries.", stats.resets);
+}
+
 void ControlApi::metrics(HttpExchange& exchange) {
     std::string out =
         "# HELP switchyard_connections Open client connections per plugin.\n"
@@ -350,6 +374,7 @@ void ControlApi::metrics(HttpExchange& exchange) {
         out += "switchyard_plugin_groups{plugin=\"" + info.name + "\"} " +
                std::to_string(info.groups) + "\n";
     }
+    append_bus_metrics(out);
     exchange.respond(200, "text/plain; version=0.0.4", std::move(out));
 }
 

@@ -43,6 +43,8 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     void follow_events(const HttpExchangePtr& exchange);
     void list_plugins(HttpExchange& exchange);
     void metrics(HttpExchange& exchange);
+    // Appends the bus engine's state and counters to a /metrics body.
+    void append_bus_metrics(std::string& out) const;
     void reload(const HttpExchangePtr& exchange, std::string name);
 
     ControlContext context_;

@@ -119,6 +119,9 @@ class ClijawPlugin final : public sdk::Plugin {
     }
 
     std::string snapshot() override {
+        // The next generation knows nothing of held listeners: they go live now, at the
+        // cost of seeing again what they had (never of missing anything).
+        release_held_before(std::numeric_limits<uint64_t>::max());
         Snapshot state;
         state.last_handled_seq = last_handled_seq_;
         state.latest_status = latest_status_text_;
@@ -169,7 +172,8 @@ class ClijawPlugin final : public sdk::Plugin {
         const std::optional<std::string_view> origin = request.find_header("Origin");
         if (origin) append_cors_headers(response.headers, *origin);
         expire_reservations();
-        if (host().group_size(listeners_) + reservations_.size() >= settings_.max_listeners) {
+        if (host().group_size(listeners_) + held_.size() + reservations_.size() >=
+            settings_.max_listeners) {
             refuse(response, 503, kCapacity);
             return SY_OK;
         }
@@ -204,6 +208,10 @@ class ClijawPlugin final : public sdk::Plugin {
             catch_up(event.seq());
         deliver(event);
         return SY_OK;
+    }
+
+    void on_close(sy_conn_id conn, uint16_t, std::string_view) override {
+        std::erase_if(held_, [conn](const HeldListener& held) { return held.conn == conn; });
     }
 
     sy_status on_timer(sy_timer_id timer, uint64_t tag) override {
@@ -267,20 +275,42 @@ class ClijawPlugin final : public sdk::Plugin {
         } else if (std::optional<std::string> query = request.query_param("lastEventId")) {
             cursor = parse_cursor(*query);
         }
-        if (cursor && !replay(conn, *cursor)) {
+        const Replayed replayed = cursor ? replay(conn, *cursor) : Replayed::Complete;
+        if (replayed == Replayed::Partly) {
             // More than one connection's queue may hold: what fit is on its way; the
             // client reconnects with the last id it got and gets the rest.
             host().close(conn, 1000, "replay continues on the next connection");
             return SY_OK;
         }
+        if (replayed == Replayed::Ahead) {
+            // The client comes from another node (the redis bus) and has seen events the
+            // bus holds but this plugin has not handled yet: joining now would send it
+            // those again. It joins when they have gone by (deliver()).
+            held_.push_back(HeldListener{conn, *cursor});
+            return SY_OK;
+        }
         return sdk::ignore_gone(host().group_add(listeners_, conn));
     }
 
+    // Listeners held until the plugin has handled their cursor join the group before the
+    // first event they have not seen.
+    void release_held_before(uint64_t seq) {
+        std::erase_if(held_, [&](const HeldListener& held) {
+            if (held.cursor >= seq) return false;
+            (void)host().group_add(listeners_, held.conn); // gone meanwhile: nothing to do
+            return true;
+        });
+    }
+
+    // How a replay went: all sent; not all (they did not fit in one connection's queue,
+    // or one could not be queued: the caller ends the stream); or nothing to send yet, the
+    // cursor being past what this plugin has handled though within what the bus holds.
+    enum class Replayed { Complete, Partly, Ahead };
+
     // Sends `conn` the gap notice when there is one, then the public events after
     // `cursor` this plugin has already handled (the later ones reach it through the
-    // group). False when they did not all fit in one connection's queue, or one could not
-    // be queued: the caller then ends the stream.
-    bool replay(sy_conn_id conn, uint64_t cursor) {
+    // group).
+    Replayed replay(sy_conn_id conn, uint64_t cursor) {
         const uint64_t limit = last_handled_seq_;
         std::vector<std::string> chunks;
         size_t queued = kConnectedComment.size() + kReplayGapFrame.size();
@@ -306,16 +336,17 @@ class ClijawPlugin final : public sdk::Plugin {
         if (result.status != SY_OK) {
             host().warn("replay of stream clijaw failed (status " + std::to_string(result.status) +
                         "); the listener starts live");
-            return true;
+            return Replayed::Complete;
         }
+        if (!result.gap && cursor > limit) return Replayed::Ahead;
         // A frame that could not be queued (the connection is gone, or its queue is
         // full) ends the stream: the listener must never go live past a hole.
-        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return false;
+        if (result.gap && host().send(conn, gap_frame_) != SY_OK) return Replayed::Partly;
         for (const std::string& chunk : chunks) {
             sdk::Frame frame = host().frame(SY_FRAME_RAW, chunk);
-            if (!frame || host().send(conn, frame) != SY_OK) return false;
+            if (!frame || host().send(conn, frame) != SY_OK) return Replayed::Partly;
         }
-        return complete;
+        return complete ? Replayed::Complete : Replayed::Partly;
     }
 
     sy_status open_socket(sy_conn_id conn) {
@@ -342,6 +373,7 @@ class ClijawPlugin final : public sdk::Plugin {
         auto hole_before = [&](uint64_t seq) {
             if (told || seq <= last_handled_seq_ + 1) return;
             told = true;
+            release_held_before(seq);
             if (host().group_size(listeners_) != 0) host().broadcast(listeners_, gap_frame_);
         };
         const sdk::ReplayResult result =
@@ -360,6 +392,7 @@ class ClijawPlugin final : public sdk::Plugin {
     // One event to every listener and every WebSocket: encoded once per transport.
     void deliver(const sdk::Event& event) {
         if (event.seq() <= last_handled_seq_) return; // seen already (a catch-up's overlap)
+        if (!held_.empty()) release_held_before(event.seq());
         last_handled_seq_ = event.seq();
         const std::string_view topic = clijaw_topic(event.topic());
         if (is_private_event(event.internal(), topic)) return;
@@ -418,6 +451,12 @@ class ClijawPlugin final : public sdk::Plugin {
     std::deque<int64_t> reservations_;
     // The last bus sequence of stream clijaw handed to the groups: a replay stops there.
     uint64_t last_handled_seq_ = 0;
+    // SSE listeners whose cursor is past last_handled_seq_ (see open_listener).
+    struct HeldListener {
+        sy_conn_id conn;
+        uint64_t cursor;
+    };
+    std::vector<HeldListener> held_;
     // The latest WebSocket frame of each status type, and its text (for the snapshot).
     std::array<sdk::Frame, kLatestStatusCount> latest_status_;
     std::array<std::string, kLatestStatusCount> latest_status_text_;

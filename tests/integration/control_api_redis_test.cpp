@@ -71,10 +71,17 @@ TEST_CASE("control on redis: while Redis is gone, /readyz and publish are 503 an
     const HttpResponse array = control.post("/api/v1/publish", "[" + std::string(kEvent) + "]");
     CHECK(array.status == 503);
     CHECK(parse_json(array.body).at("seqs") == json::array{});
+    const std::string down = control.get("/metrics").body;
+    CHECK(contains(down, "switchyard_bus_available{engine=\"redis\"} 0\n"));
+    CHECK(contains(down, "switchyard_bus_publish_failures_total{engine=\"redis\"} 2\n"));
 
     redis.restart();
     REQUIRE(wait_until([&] { return control.get("/readyz").status == 200; }, kWait));
     const HttpResponse after = control.post("/api/v1/publish", kEvent);
     CHECK(after.status == 200);
     CHECK(parse_json(after.body) == json::value{{"seq", 2}});
+    const std::string back = control.get("/metrics").body;
+    CHECK(contains(back, "switchyard_bus_available{engine=\"redis\"} 1\n"));
+    CHECK(contains(back, "switchyard_bus_reconnects_total{engine=\"redis\"} 1\n"));
+    CHECK(contains(back, "switchyard_bus_gaps_total{engine=\"redis\"} 0\n"));
 }

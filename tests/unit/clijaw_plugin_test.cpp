@@ -58,6 +58,10 @@ class LoadedClijaw {
         FAIL("no event " << seq << " in the ring");
     }
     sy_group_id listeners() const { return host.groups.at("sse"); }
+    // on_close of a connection.
+    void close(sy_conn_id conn) {
+        if (d_.on_close != nullptr) d_.on_close(instance_, conn, 1001, str("gone"));
+    }
 
     FakeHost host; // declared before the library: it outlives the instance
 
@@ -146,6 +150,42 @@ TEST_CASE("clijaw replays up to the last event it broadcast, the group brings th
     clijaw.deliver(4);
     clijaw.deliver(5);
     CHECK(ids_in(clijaw.host.broadcast_to(clijaw.listeners())) == std::vector<uint64_t>{4, 5});
+}
+
+TEST_CASE("clijaw holds a listener whose cursor it has not handled yet, and lets it in after",
+          "[clijaw]") {
+    // A client that saw 1..5 on another node (the redis bus) comes here, where the bus
+    // holds 1..6 but the plugin has handled only 1..3: joining at once would send it 4 and 5
+    // again.
+    LoadedClijaw clijaw(R"({"max_listeners":2})");
+    fill_ring(clijaw.host, 6);
+    for (uint64_t seq = 1; seq <= 3; ++seq) clijaw.deliver(seq);
+    clijaw.open_listener(7, "5");
+    CHECK(clijaw.host.sent_to(7).size() == 1); // ": connected", nothing replayed
+    auto& members = clijaw.host.members[clijaw.listeners()];
+    CHECK(members.count(7) == 0);
+    clijaw.deliver(4);
+    clijaw.deliver(5);
+    CHECK(members.count(7) == 0);
+    SECTION("it joins before the first event it has not seen") {
+        clijaw.deliver(6);
+        CHECK(members.count(7) == 1);
+    }
+    SECTION("a held listener takes a slot, and gives it back when it goes") {
+        clijaw.open_listener(8);
+        CHECK(clijaw.accept_listener() == 503);
+        clijaw.close(7);
+        CHECK(clijaw.accept_listener() == 0);
+        clijaw.deliver(6);
+        CHECK(members.count(7) == 0);
+    }
+    SECTION("a cursor past what the bus holds is a gap, and live at once") {
+        clijaw.open_listener(9, "99");
+        const auto sent = clijaw.host.sent_to(9);
+        REQUIRE(sent.size() == 2);
+        CHECK(sent[1].payload == "data: {\"topic\":\"system\",\"event\":\"replay_gap\"}\n\n");
+        CHECK(members.count(9) == 1);
+    }
 }
 
 TEST_CASE("clijaw fills a gap in its own delivery from the ring, in order", "[clijaw]") {
