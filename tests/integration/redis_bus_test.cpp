@@ -13,7 +13,8 @@
 //   the replay keeps: B's clients get a gap signal, then contiguous events;
 // - B's link going silent instead: B notices, then catches up without loss;
 // - a node started while Redis is down serves, is not ready, refuses publishes, and becomes
-//   ready when Redis comes.
+//   ready when Redis comes;
+// - and the relay itself: it forwards, drops or holds, and forwards again.
 // Each test uses a key prefix of its own, so tests sharing a Redis never see each other.
 #include "clijaw_stream.hpp"
 #include "http_client.hpp"
