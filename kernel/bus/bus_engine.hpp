@@ -37,13 +37,24 @@ struct BusUnavailable : std::runtime_error {
 // stopped the rest (BusUnavailable, std::invalid_argument), or null when all were.
 using PublishDone = std::function<void(std::vector<EventPtr> published, std::exception_ptr error)>;
 
+// What an engine counts, for /metrics (all zero for the memory engine).
+struct BusStats {
+    uint64_t reconnects = 0;       // connections to the store lost and made again
+    uint64_t publish_failures = 0; // publishes refused with BusUnavailable
+    uint64_t gaps = 0;             // seq skips seen live (entries trimmed before read)
+    uint64_t resets = 0;           // streams the store numbered again (it lost entries)
+};
+
 class BusEngine {
   public:
     virtual ~BusEngine() = default;
 
     // Assigns `stream` (from the topic), `seq` and `ts`, stores the event in the stream's
     // replay ring, delivers it to the stream's subscribers in seq order and returns it.
-    // Thread-safe. Throws std::invalid_argument on an invalid topic or an empty type.
+    // (redis: delivered before it returns unless another node's earlier event is still on
+    // its way, and the subscribers may get the follower's copy of it.) Thread-safe. Throws
+    // std::invalid_argument on an invalid topic or an empty type, BusUnavailable when
+    // the engine cannot publish.
     virtual EventPtr publish(Event event) = 0;
 
     // Publishes `events` in order without blocking the caller on the store, then calls
@@ -64,6 +75,9 @@ class BusEngine {
     // False while the engine cannot publish (redis: not connected and synced): /readyz
     // answers 503 and publishes fail with BusUnavailable. Subscribers and replay go on.
     virtual bool available() const noexcept { return true; }
+
+    // The engine's counters.
+    virtual BusStats stats() const { return {}; }
 
     // Why available() is false, for logs, /readyz and 503 bodies ("" while available).
     virtual std::string unavailable_reason() const { return {}; }
