@@ -111,10 +111,12 @@ HttpResponse try_publish(const KernelProcess& node, std::string_view event_json)
     return node.control().post("/api/v1/publish", event_json);
 }
 
-// The answer to a publish while the node cannot reach Redis: 503 BUS_UNAVAILABLE.
+// The answer to a publish while the node cannot reach Redis: 503 BUS_UNAVAILABLE, and when
+// to try again (docs/redis-bus.md).
 void check_bus_unavailable(const HttpResponse& response) {
     INFO("answer " << response.status << ": " << response.body);
     CHECK(response.status == 503);
+    CHECK(response.header("retry-after") == "1");
     std::string code;
     try {
         code = string_field(parse_json(response.body), "error");
