@@ -32,7 +32,14 @@ struct Counters {
 
 struct RunState {
     RunState(const Options& o)
-        : options(o), flow(o.messages, o.window, o.groups, o.group_run), payload(o) {}
+        : options(o), flow(o.messages, window_of(o), o.groups, o.group_run), payload(o) {
+        flow.pace(o.rate);
+    }
+
+    // Open loop (--rate) without --window: nothing in flight holds a publish back.
+    static uint32_t window_of(const Options& o) {
+        return o.rate > 0 && !o.window_given ? UINT32_MAX : o.window;
+    }
 
     const Options& options;
     EventLoop loop;
