@@ -30,6 +30,11 @@ void ReplayRing::evict_oldest() noexcept {
     --count_;
 }
 
+void ReplayRing::restart_at(uint64_t last_seq) noexcept {
+    while (count_ > 0) evict_oldest();
+    last_seq_ = last_seq;
+}
+
 ReplayResult ReplayRing::after(uint64_t seq) const {
     ReplayResult result;
     result.last_seq = last_seq_;

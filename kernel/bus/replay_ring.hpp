@@ -39,6 +39,11 @@ class ReplayRing {
     // (the client's cursor comes from before a server restart).
     ReplayResult after(uint64_t seq) const;
 
+    // Drops every held event and takes `last_seq` as the newest seq, so the next push is
+    // last_seq + 1: the events between were lost (replay across them reports a gap), or the
+    // stream's store went back and numbers again from there.
+    void restart_at(uint64_t last_seq) noexcept;
+
     // The seq of the newest event ever pushed; 0 before the first.
     uint64_t last_seq() const noexcept { return last_seq_; }
     // The seq of the oldest event held; 0 when empty.

@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include "bus/memory_engine.hpp"
+#include "bus/redis_engine.hpp"
 #include "net/close_code.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <future>
@@ -35,6 +37,36 @@ ReplayPolicy replay_policy(const BusSettings& bus) {
         per_stream.emplace(stream, ReplayLimits{limits.replay, limits.replay_bytes});
     }
     return ReplayPolicy(ReplayLimits{bus.replay, bus.replay_bytes}, std::move(per_stream));
+}
+
+// The engine [bus] names. The redis engine starts connecting in the background: the
+// kernel serves at once and is ready (/readyz) when Redis is reached.
+std::unique_ptr<BusEngine> make_bus(const Config& config) {
+    const BusSettings& bus = config.bus;
+    if (bus.engine == "memory") return make_memory_engine(replay_policy(bus));
+    auto endpoint = parse_redis_url(bus.redis_url);
+    if (auto* error = std::get_if<std::string>(&endpoint)) {
+        throw StartError(config.source + ": bus.redis_url: " + *error);
+    }
+    RedisEngineOptions options;
+    options.endpoint = std::get<RedisEndpoint>(std::move(endpoint));
+    options.key_prefix = bus.redis_key_prefix;
+    options.timeout = std::chrono::milliseconds(bus.redis_timeout_ms);
+    options.replay = replay_policy(bus);
+    // A backlog read at once is at most about what the mirror may hold of a stream.
+    uint64_t largest_ring = bus.replay_bytes;
+    for (const auto& [stream, limits] : bus.streams) {
+        largest_ring = std::max(largest_ring, limits.replay_bytes);
+    }
+    options.max_reply_bytes = static_cast<size_t>(
+        std::min<uint64_t>(largest_ring, uint64_t{1} << 32) + (64u << 20));
+    std::array<char, 256> host{};
+    gethostname(host.data(), host.size() - 1);
+    options.client_name = "switchyard@" + std::string(host.data()) + ":" +
+                          std::to_string(getpid());
+    spdlog::info("bus: redis engine at {}, keys {}:*", options.endpoint.describe(),
+                 options.key_prefix);
+    return make_redis_engine(std::move(options));
 }
 
 // Loads an enabled plugin's library (through a shadow copy when `shadow_dir` is set)
@@ -152,11 +184,7 @@ void Server::watch_library(const PluginRuntime& plugin) {
 
 void Server::start() {
     signals_ = std::make_unique<Signals>();
-    if (config_.bus.engine != "memory") {
-        throw StartError(config_.source + ": bus.engine '" + config_.bus.engine +
-                         "' is not available in this build (only \"memory\")");
-    }
-    bus_ = make_memory_engine(replay_policy(config_.bus));
+    bus_ = make_bus(config_);
     try {
         shadow_dir_ = make_shadow_dir();
     } catch (const std::exception& e) {

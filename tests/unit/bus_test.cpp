@@ -1,4 +1,8 @@
 #include "bus/memory_engine.hpp"
+#include "bus/redis_engine.hpp"
+#include "bus/redis_url.hpp"
+#include "redis_server.hpp"
+#include "wait_until.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +15,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace switchyard;
 
@@ -82,10 +88,52 @@ std::vector<uint64_t> seqs_of(const std::vector<EventPtr>& events) {
     return seqs;
 }
 
+// The engine contract holds for every engine: each test below runs once per engine.
+struct MemoryBus {
+    static std::unique_ptr<BusEngine> make(ReplayPolicy replay) {
+        return make_memory_engine(std::move(replay));
+    }
+    static std::unique_ptr<BusEngine> make(size_t capacity) {
+        return make(ReplayPolicy(ReplayLimits{capacity}));
+    }
+};
+
+// One redis-server for the test binary, started when a test first needs it.
+test::RedisServer& shared_redis() {
+    static test::RedisServer server = test::RedisServer::start();
+    return server;
+}
+
+// An engine on keys of its own ("t<pid>_<n>"), so tests never see each other's streams.
+std::unique_ptr<BusEngine> make_redis_bus(ReplayPolicy replay, const std::string& prefix) {
+    RedisEngineOptions options;
+    options.endpoint = std::get<RedisEndpoint>(parse_redis_url(shared_redis().unix_url()));
+    options.key_prefix = prefix;
+    options.replay = std::move(replay);
+    auto bus = make_redis_engine(std::move(options));
+    REQUIRE(test::wait_until([&] { return bus->available(); }, kWaitLimit));
+    return bus;
+}
+
+std::string fresh_prefix() {
+    static std::atomic<int> next{0};
+    return "t" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+}
+
+struct RedisBus {
+    static std::unique_ptr<BusEngine> make(ReplayPolicy replay) {
+        return make_redis_bus(std::move(replay), fresh_prefix());
+    }
+    static std::unique_ptr<BusEngine> make(size_t capacity) {
+        return make(ReplayPolicy(ReplayLimits{capacity}));
+    }
+};
+
 } // namespace
 
-TEST_CASE("the memory engine names itself", "[bus]") {
-    CHECK(make_memory_engine(4)->engine_name() == "memory");
+TEST_CASE("each engine names itself", "[bus]") {
+    CHECK(MemoryBus::make(4)->engine_name() == "memory");
+    CHECK(RedisBus::make(4)->engine_name() == "redis");
 }
 
 TEST_CASE("stream_of takes the topic up to its first slash", "[bus]") {
@@ -112,8 +160,8 @@ TEST_CASE("is_valid_topic rejects malformed topics", "[bus]") {
     CHECK_FALSE(is_valid_topic(std::string("a\0b", 3)));
 }
 
-TEST_CASE("publish assigns stream, seq and ts", "[bus]") {
-    auto bus = make_memory_engine(16);
+TEMPLATE_TEST_CASE("publish assigns stream, seq and ts", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(16);
     using namespace std::chrono;
     const auto before = duration_cast<milliseconds>(system_clock::now().time_since_epoch());
     const EventPtr event = bus->publish(event_on("clijaw/agent"));
@@ -125,8 +173,8 @@ TEST_CASE("publish assigns stream, seq and ts", "[bus]") {
     CHECK(event->ts <= after.count());
 }
 
-TEST_CASE("publish ignores a stream, seq or ts set by the publisher", "[bus]") {
-    auto bus = make_memory_engine(16);
+TEMPLATE_TEST_CASE("publish ignores a stream, seq or ts set by the publisher", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(16);
     Event event = event_on("groove");
     event.stream = "other";
     event.seq = 77;
@@ -137,8 +185,8 @@ TEST_CASE("publish ignores a stream, seq or ts set by the publisher", "[bus]") {
     CHECK(published->ts != 5);
 }
 
-TEST_CASE("sequence numbers are per stream, from 1, strictly increasing", "[bus]") {
-    auto bus = make_memory_engine(16);
+TEMPLATE_TEST_CASE("sequence numbers are per stream, from 1, strictly increasing", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(16);
     CHECK(bus->publish(event_on("a"))->seq == 1);
     CHECK(bus->publish(event_on("a/x"))->seq == 2);
     CHECK(bus->publish(event_on("b/x"))->seq == 1);
@@ -149,8 +197,8 @@ TEST_CASE("sequence numbers are per stream, from 1, strictly increasing", "[bus]
     CHECK(bus->last_seq("c") == 0);
 }
 
-TEST_CASE("publish carries every field the publisher set", "[bus]") {
-    auto bus = make_memory_engine(16);
+TEMPLATE_TEST_CASE("publish carries every field the publisher set", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(16);
     Collector collector;
     bus->subscribe("jarvis", collector.sink());
     Event event = event_on("jarvis/x", "chat");
@@ -172,8 +220,8 @@ TEST_CASE("publish carries every field the publisher set", "[bus]") {
     CHECK(bus->publish(event_on("jarvis"))->data == "{}");
 }
 
-TEST_CASE("publish rejects an invalid topic or an empty type without taking a seq", "[bus]") {
-    auto bus = make_memory_engine(16);
+TEMPLATE_TEST_CASE("publish rejects an invalid topic or an empty type without taking a seq", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(16);
     CHECK_THROWS_AS(bus->publish(event_on("")), std::invalid_argument);
     CHECK_THROWS_AS(bus->publish(event_on("a//b")), std::invalid_argument);
     CHECK_THROWS_AS(bus->publish(event_on("a/")), std::invalid_argument);
@@ -184,8 +232,8 @@ TEST_CASE("publish rejects an invalid topic or an empty type without taking a se
     CHECK(bus->publish(event_on("a"))->seq == 1);
 }
 
-TEST_CASE("a subscriber gets every topic of its stream and nothing else", "[bus]") {
-    auto bus = make_memory_engine(16);
+TEMPLATE_TEST_CASE("a subscriber gets every topic of its stream and nothing else", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(16);
     Collector collector;
     bus->subscribe("clijaw", collector.sink());
     const EventPtr first = bus->publish(event_on("clijaw"));
@@ -198,8 +246,8 @@ TEST_CASE("a subscriber gets every topic of its stream and nothing else", "[bus]
     CHECK(seen[1] == second);
 }
 
-TEST_CASE("subscribe with after_seq returns the replay, without it leaves replay alone", "[bus]") {
-    auto bus = make_memory_engine(3);
+TEMPLATE_TEST_CASE("subscribe with after_seq returns the replay, without it leaves replay alone", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(3);
     for (int i = 0; i < 5; ++i) bus->publish(event_on("s")); // holds 3, 4, 5
 
     ReplayResult replay;
@@ -221,8 +269,8 @@ TEST_CASE("subscribe with after_seq returns the replay, without it leaves replay
     CHECK(collector.events().empty()); // replayed events are not also delivered live
 }
 
-TEST_CASE("replay_after on known and unknown streams", "[bus]") {
-    auto bus = make_memory_engine(2);
+TEMPLATE_TEST_CASE("replay_after on known and unknown streams", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(2);
     for (int i = 0; i < 4; ++i) bus->publish(event_on("s/t"));
 
     CHECK(seqs_of(bus->replay_after("s", 2).events) == std::vector<uint64_t>{3, 4});
@@ -238,12 +286,12 @@ TEST_CASE("replay_after on known and unknown streams", "[bus]") {
     CHECK(bus->replay_after("nope", 3).gap);
 }
 
-TEST_CASE("a stream with limits of its own keeps what they allow, the others the default",
-          "[bus]") {
+TEMPLATE_TEST_CASE("a stream with limits of its own keeps what they allow, the others the default",
+          "[bus]", MemoryBus, RedisBus) {
     std::map<std::string, ReplayLimits, std::less<>> per_stream;
     per_stream.emplace("big", ReplayLimits{1000, 1 << 20});
     per_stream.emplace("short", ReplayLimits{2, 1 << 30});
-    auto bus = make_memory_engine(ReplayPolicy(ReplayLimits{5, 1 << 30}, std::move(per_stream)));
+    auto bus = TestType::make(ReplayPolicy(ReplayLimits{5, 1 << 30}, std::move(per_stream)));
     for (int i = 0; i < 8; ++i) {
         bus->publish(event_on("other"));
         bus->publish(event_on("short/x"));
@@ -260,8 +308,8 @@ TEST_CASE("a stream with limits of its own keeps what they allow, the others the
     CHECK(seqs_of(bus->replay_after("big", 0).events) == std::vector<uint64_t>{8, 9});
 }
 
-TEST_CASE("subscribing before the first event: the stream then starts at seq 1", "[bus]") {
-    auto bus = make_memory_engine(4);
+TEMPLATE_TEST_CASE("subscribing before the first event: the stream then starts at seq 1", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(4);
     Collector collector;
     ReplayResult replay;
     bus->subscribe("fresh", collector.sink(), 0, &replay);
@@ -271,8 +319,8 @@ TEST_CASE("subscribing before the first event: the stream then starts at seq 1",
     CHECK(collector.seqs() == std::vector<uint64_t>{1});
 }
 
-TEST_CASE("unsubscribe stops delivery to that subscriber only", "[bus]") {
-    auto bus = make_memory_engine(4);
+TEMPLATE_TEST_CASE("unsubscribe stops delivery to that subscriber only", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(4);
     Collector leaving;
     Collector staying;
     const SubscriptionId id = bus->subscribe("s", leaving.sink());
@@ -287,8 +335,8 @@ TEST_CASE("unsubscribe stops delivery to that subscriber only", "[bus]") {
     CHECK(staying.seqs() == std::vector<uint64_t>{1, 2, 3});
 }
 
-TEST_CASE("a sink may unsubscribe itself without deadlock", "[bus]") {
-    auto bus = make_memory_engine(4);
+TEMPLATE_TEST_CASE("a sink may unsubscribe itself without deadlock", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(4);
     Collector others;
     std::vector<uint64_t> seen;
     SubscriptionId self = 0;
@@ -304,8 +352,8 @@ TEST_CASE("a sink may unsubscribe itself without deadlock", "[bus]") {
     CHECK(others.seqs() == std::vector<uint64_t>{1, 1, 2, 2});
 }
 
-TEST_CASE("unsubscribe waits out a delivery in progress on another thread", "[bus]") {
-    auto bus = make_memory_engine(4);
+TEMPLATE_TEST_CASE("unsubscribe waits out a delivery in progress on another thread", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(4);
     Flag sink_entered;
     Flag unsubscribe_starting;
     std::atomic<bool> sink_finished{false};
@@ -332,8 +380,8 @@ TEST_CASE("unsubscribe waits out a delivery in progress on another thread", "[bu
     CHECK(calls == 1);
 }
 
-TEST_CASE("a throwing sink does not cost other subscribers the event", "[bus]") {
-    auto bus = make_memory_engine(4);
+TEMPLATE_TEST_CASE("a throwing sink does not cost other subscribers the event", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(4);
     Collector collector;
     bus->subscribe("s", [](const EventPtr&) { throw std::runtime_error("sink broke"); });
     bus->subscribe("s", collector.sink());
@@ -341,8 +389,8 @@ TEST_CASE("a throwing sink does not cost other subscribers the event", "[bus]") 
     CHECK(collector.seqs() == std::vector<uint64_t>{1});
 }
 
-TEST_CASE("concurrent publishers on one stream: delivered once each, in seq order", "[bus]") {
-    auto bus = make_memory_engine(64);
+TEMPLATE_TEST_CASE("concurrent publishers on one stream: delivered once each, in seq order", "[bus]", MemoryBus, RedisBus) {
+    auto bus = TestType::make(64);
     Collector collector;
     bus->subscribe("s", collector.sink());
     constexpr int kThreads = 4;
@@ -377,12 +425,13 @@ struct ConcurrentSubscriptions {
 // With `hold_at`, the publisher waits at that many events until every subscription is
 // made, so a large ring never evicts what the subscribers must replay, however slowly
 // they subscribe (0: never waits).
+template <typename Engine>
 ConcurrentSubscriptions subscribe_during_publishing(size_t ring_capacity, uint64_t cursor,
                                                     uint64_t hold_at = 0, size_t count = 400) {
     constexpr uint64_t kPublishedFirst = 200;
     constexpr uint64_t kPublishedAfter = 2000;
     constexpr uint64_t kPublishLimit = 1'000'000; // a bound in case the subscriber never comes
-    auto bus = make_memory_engine(ring_capacity);
+    auto bus = Engine::make(ring_capacity);
     Flag warmed_up;
     std::atomic<bool> subscribed{false};
     std::thread publisher([&] {
@@ -420,10 +469,10 @@ std::vector<uint64_t> replay_then_live(const ReplayThenLive& r) {
 
 } // namespace
 
-TEST_CASE("replay then live has no miss and no duplicate under concurrent publishing",
-          "[bus][replay]") {
+TEMPLATE_TEST_CASE("replay then live has no miss and no duplicate under concurrent publishing",
+                   "[bus][replay]", MemoryBus, RedisBus) {
     SECTION("from the start, with a ring large enough") {
-        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 0, 50'000);
+        const ConcurrentSubscriptions c = subscribe_during_publishing<TestType>(100'000, 0, 50'000);
         for (const ReplayThenLive& r : c.subscribers) {
             REQUIRE_FALSE(r.replay.gap);
             REQUIRE(seqs_of(r.replay.events) == seq_range(1, r.replay.last_seq));
@@ -434,14 +483,14 @@ TEST_CASE("replay then live has no miss and no duplicate under concurrent publis
         CHECK(c.subscribers.back().live.size() >= 1000);
     }
     SECTION("from a cursor in the middle") {
-        const ConcurrentSubscriptions c = subscribe_during_publishing(100'000, 50, 50'000);
+        const ConcurrentSubscriptions c = subscribe_during_publishing<TestType>(100'000, 50, 50'000);
         for (const ReplayThenLive& r : c.subscribers) {
             REQUIRE_FALSE(r.replay.gap);
             REQUIRE(replay_then_live(r) == seq_range(51, c.final_seq));
         }
     }
     SECTION("from a cursor older than a small ring: a gap, then contiguous") {
-        const ConcurrentSubscriptions c = subscribe_during_publishing(16, 0);
+        const ConcurrentSubscriptions c = subscribe_during_publishing<TestType>(16, 0);
         for (const ReplayThenLive& r : c.subscribers) {
             REQUIRE(r.replay.gap);
             REQUIRE(r.replay.events.size() == 16);
