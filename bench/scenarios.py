@@ -221,7 +221,8 @@ SCENARIOS += [
 REDIS_FIGURES = ["publishes_per_s", "deliveries_per_s", "deliveries_per_cpu_s",
                  "deliveries_per_cpu_s_incl_redis", "p50_ms", "p99_ms", "max_ms",
                  "server_cpu_s", "redis_cpu_s", "lost"]
-LATENCY_FIGURES = ["p50_ms", "p99_ms", "max_ms", "publishes_per_s", "deliveries_per_cpu_s",
+LATENCY_FIGURES = ["p50_ms", "p99_ms", "max_ms", "p50_ms_other_node", "p99_ms_other_node",
+                   "publishes_per_s", "deliveries_per_cpu_s",
                    "deliveries_per_cpu_s_incl_redis", "server_cpu_s", "redis_cpu_s",
                    "send_late_max_ms", "lost"]
 SCENARIOS += [
@@ -276,12 +277,15 @@ LABELS = {
     "deliveries_per_cpu_s_incl_redis": "deliveries per CPU-s, server + redis-server",
     "redis_cpu_s": "redis-server CPU (s)",
     "send_late_max_ms": "latest paced send (ms late)",
+    "p50_ms_other_node": "latency p50, the other node (ms)",
+    "p99_ms_other_node": "latency p99, the other node (ms)",
 }
 # Figures where less is better (the ratio reads the other way).
 LOWER_IS_BETTER = {"p50_ms", "p99_ms", "max_ms", "server_cpu_s", "lost",
                    "rss_per_connection_bytes", "rss_connected_kib", "connect_s",
                    "cpu_per_delivery_ms", "peak_growth_mib", "peak_growth_payloads",
-                   "peak_growth_per_device_kib", "redis_cpu_s", "send_late_max_ms"}
+                   "peak_growth_per_device_kib", "redis_cpu_s", "send_late_max_ms",
+                   "p50_ms_other_node", "p99_ms_other_node"}
 
 
 def say(*args):
@@ -557,8 +561,12 @@ def figures_of(result):
     server = result.get("server") or {}
     latency = result.get("latency_us") or {}
 
-    def ms(key):
-        value = latency.get(key)
+    # Two nodes: the subscribers of the node not published to (their events came through
+    # Redis and that node's follower).
+    other = (result.get("latency_us_by_node") or {}).get("1") or {}
+
+    def ms(key, histogram=latency):
+        value = histogram.get(key)
         return None if value is None else value / 1000
 
     return {
@@ -582,6 +590,8 @@ def figures_of(result):
         "deliveries_per_cpu_s_incl_redis": server.get("deliveries_per_cpu_s_incl_redis"),
         "redis_cpu_s": server.get("cpu_s_redis"),
         "send_late_max_ms": scaled(result.get("send_late_max_us"), 1e-3),
+        "p50_ms_other_node": ms("p50", other),
+        "p99_ms_other_node": ms("p99", other),
     }
 
 

@@ -24,6 +24,7 @@ BenchRun::BenchRun(const Options& options) : options_(options), run_(options) {
     report_.options = &options_;
     report_.counters = &run_.counters;
     report_.latency = &run_.latency;
+    report_.latency_by_node = &run_.latency_by_node;
     if (!options_.server_pids.empty()) {
         report_.server = ServerFigures{};
         report_.server->pids = options_.server_pids;
@@ -83,12 +84,14 @@ void BenchRun::connect_subscribers() {
     subscribers_.reserve(n);
     for (uint32_t k = 0; k < n; ++k) {
         const uint32_t group = k % run_.flow.groups();
-        const Url& url = options_.subscribe[k % options_.subscribe.size()];
+        const uint32_t node = uint32_t(k % options_.subscribe.size());
+        const Url& url = options_.subscribe[node];
         if (url.scheme == Url::Scheme::ws) {
             subscribers_.push_back(std::make_unique<WsSubscriber>(run_, url, group));
         } else {
             subscribers_.push_back(std::make_unique<SseSubscriber>(run_, url, group));
         }
+        subscribers_.back()->set_node(node);
     }
     const uint64_t t0 = now_ns();
     uint64_t last_deadline_check = t0;

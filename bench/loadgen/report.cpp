@@ -22,6 +22,18 @@ double us(uint64_t ns) {
     return double(ns) / 1000.0;
 }
 
+void add_latency(JsonLine& j, const std::string& key, const LatencyHistogram& h) {
+    j.begin(key).add("samples", h.count());
+    if (h.count() > 0) {
+        j.add("p50", us(h.quantile(0.50)), 1).add("p90", us(h.quantile(0.90)), 1);
+        j.add("p99", us(h.quantile(0.99)), 1).add("p999", us(h.quantile(0.999)), 1);
+        j.add("max", us(h.max()), 1);
+    } else {
+        j.null("p50").null("p90").null("p99").null("p999").null("max");
+    }
+    j.end();
+}
+
 void add_server(JsonLine& j, const Report& r) {
     const ServerFigures& s = *r.server;
     const Counters& c = *r.counters;
@@ -112,16 +124,14 @@ std::string report_json(const Report& r) {
     // Open loop: the latest a send went against its due time (the generator keeping up).
     j.add("send_late_max_us", o.rate > 0 ? std::optional<double>(r.send_late_max_us) : std::nullopt,
           1);
-    const LatencyHistogram& h = *r.latency;
-    j.begin("latency_us").add("samples", h.count());
-    if (h.count() > 0) {
-        j.add("p50", us(h.quantile(0.50)), 1).add("p90", us(h.quantile(0.90)), 1);
-        j.add("p99", us(h.quantile(0.99)), 1).add("p999", us(h.quantile(0.999)), 1);
-        j.add("max", us(h.max()), 1);
-    } else {
-        j.null("p50").null("p90").null("p99").null("p999").null("max");
+    add_latency(j, "latency_us", *r.latency);
+    if (r.latency_by_node && !r.latency_by_node->empty()) {
+        // Per --subscribe URL, in order: "0" is the first node (published to).
+        j.begin("latency_us_by_node");
+        for (size_t k = 0; k < r.latency_by_node->size(); ++k)
+            add_latency(j, std::to_string(k), (*r.latency_by_node)[k]);
+        j.end();
     }
-    j.end();
     if (r.server) add_server(j, r);
     j.add("loadgen_cpu_s", r.loadgen_cpu_s, 3).add("loadgen_cpu_total_s", r.loadgen_cpu_total_s, 3);
     auto text_or_null = [&j](const char* key, const std::string& text) {

@@ -31,6 +31,7 @@ struct Report {
     const Options* options = nullptr;
     const Counters* counters = nullptr;
     const LatencyHistogram* latency = nullptr;
+    const std::vector<LatencyHistogram>* latency_by_node = nullptr; // empty: one node
     double connect_s = 0;
     uint64_t tracked = 0;        // subscribers connected when publishing started
     double elapsed_s = 0;        // first publish to last answer or delivery
