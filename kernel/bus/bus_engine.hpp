@@ -43,7 +43,10 @@ class BusEngine {
 
     // Assigns `stream` (from the topic), `seq` and `ts`, stores the event in the stream's
     // replay ring, delivers it to the stream's subscribers in seq order and returns it.
-    // Thread-safe. Throws std::invalid_argument on an invalid topic or an empty type.
+    // (redis: delivered before it returns unless another node's earlier event is still on
+    // its way, and the subscribers may get the follower's copy of it.) Thread-safe. Throws
+    // std::invalid_argument on an invalid topic or an empty type, BusUnavailable when
+    // the engine cannot publish.
     virtual EventPtr publish(Event event) = 0;
 
     // Publishes `events` in order without blocking the caller on the store, then calls

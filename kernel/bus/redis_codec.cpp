@@ -17,7 +17,8 @@ bool is_text(const redisReply* reply) {
            (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS);
 }
 
-template <typename Integer> std::optional<Integer> parse_integer(std::string_view text) {
+template <typename Integer>
+std::optional<Integer> parse_integer(std::string_view text) {
     Integer value{};
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return {};
@@ -61,8 +62,10 @@ XaddCommand::XaddCommand(std::string_view prefix, const Event& event, Trim trim)
       max_entries_(std::to_string(trim.max_entries)),
       ts_(std::to_string(event.ts)) {
     args_.reserve(24);
-    args_ = {"XADD", key_, "MAXLEN", trim.exact ? "=" : "~", max_entries_, "0-*",
-             "t",    event.topic, "y", event.type, "d", event.data, "ts", ts_};
+    args_ = {"XADD",       key_,       "MAXLEN", trim.exact ? "=" : "~",
+             max_entries_, "0-*",      "t",      event.topic,
+             "y",          event.type, "d",      event.data,
+             "ts",         ts_};
     if (!event.id.empty()) args_.insert(args_.end(), {"i", event.id});
     if (!event.priority.empty()) args_.insert(args_.end(), {"p", event.priority});
     if (!event.scope.empty()) args_.insert(args_.end(), {"s", event.scope});

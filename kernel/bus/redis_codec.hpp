@@ -62,7 +62,6 @@ class XaddCommand {
 
 // The event an entry reply ([id, [field, value, ...]]) of `stream` holds, or why it is
 // not one of the engine's entries.
-std::variant<Event, std::string> event_from_entry(std::string_view stream,
-                                                  const redisReply& entry);
+std::variant<Event, std::string> event_from_entry(std::string_view stream, const redisReply& entry);
 
 } // namespace switchyard::redis_codec

@@ -10,8 +10,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <hiredis/hiredis.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
+
+#include <pthread.h>
 
 #include <algorithm>
 #include <array>
@@ -19,9 +20,9 @@
 #include <charconv>
 #include <functional>
 #include <future>
-#include <optional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -175,8 +176,7 @@ class RedisEngine final : public BusEngine {
 
     std::string unavailable_reason() const override {
         if (available_.load()) return {};
-        return "the bus engine (redis at " + options_.endpoint.describe() + ") " +
-               current_reason();
+        return "the bus engine (redis at " + options_.endpoint.describe() + ") " + current_reason();
     }
 
   private:
@@ -228,8 +228,8 @@ class RedisEngine final : public BusEngine {
                 batch->published[i] = std::move(published);
                 if (++batch->answered < batch->total) return;
                 // The published prefix: a pipeline stops being trusted at its first failure.
-                auto first_missing = std::find(batch->published.begin(),
-                                               batch->published.end(), nullptr);
+                auto first_missing =
+                    std::find(batch->published.begin(), batch->published.end(), nullptr);
                 batch->published.erase(first_missing, batch->published.end());
                 batch->done(std::move(batch->published), batch->error);
             });
@@ -247,8 +247,9 @@ class RedisEngine final : public BusEngine {
                                     resp::Reply reply, std::string_view error) {
             if (!error.empty()) {
                 // After failed(), the pending replies hear "closed": say what really happened.
-                return done(nullptr, epoch == epoch_ ? unavailable("lost Redis: " + std::string(error))
-                                                     : unavailable(current_reason()));
+                return done(nullptr, epoch == epoch_
+                                         ? unavailable("lost Redis: " + std::string(error))
+                                         : unavailable(current_reason()));
             }
             const auto seq = is_text(reply.get()) ? redis_codec::seq_of_id(text_of(*reply))
                                                   : std::optional<uint64_t>{};
@@ -269,8 +270,34 @@ class RedisEngine final : public BusEngine {
     // publisher's clients need not wait for the follower. Lower: the follower delivered it
     // already; higher: another node's event is still on its way, and the follower will
     // deliver both in order.
+    //
+    // At or below the mirror's newest but past what the follower read: no node can have
+    // delivered that seq here, so Redis numbered it a second time (it lost entries: a
+    // flush, or a restart that dropped unsynced writes). Start the stream again from it.
     void deliver_own(const EventPtr& event) {
-        if (event->seq == streams_.last_seq(event->stream) + 1) streams_.append(event, true);
+        const uint64_t last = streams_.last_seq(event->stream);
+        if (event->seq == last + 1) {
+            streams_.append(event, true);
+        } else if (event->seq <= last && event->seq > read_to(event->stream)) {
+            went_back(event->stream, event->seq - 1, last);
+            streams_.append(event, true);
+        }
+    }
+
+    // The newest seq the follower (or priming) read from Redis for `stream`.
+    uint64_t read_to(const std::string& stream) const {
+        auto it = followed_.find(stream);
+        return it == followed_.end() ? 0 : it->second.seq;
+    }
+
+    void went_back(const std::string& stream, uint64_t redis_last, uint64_t held) {
+        spdlog::error(
+            "bus: Redis's stream {} ends at seq {} but this node holds up to {}: "
+            "Redis lost entries (a flush, or a restart without appendfsync always); "
+            "numbering goes on from {} and clients may see those seqs again",
+            stream, redis_last, held, redis_last);
+        streams_.reset(stream, redis_last);
+        followed_[stream] = StreamId{0, redis_last};
     }
 
     // The first publish to a stream on a connection tells the other nodes about it (the set
@@ -310,8 +337,7 @@ class RedisEngine final : public BusEngine {
             if (state_ != State::Connected) return newest->set_value(0);
             follow_stream(name);
             const std::string key = redis_codec::stream_key(options_.key_prefix, name);
-            const std::array<std::string_view, 6> last = {"XREVRANGE", key, "+", "-", "COUNT",
-                                                          "1"};
+            const std::array<std::string_view, 6> last = {"XREVRANGE", key, "+", "-", "COUNT", "1"};
             cmd_->send(last, [newest](resp::Reply reply, std::string_view error) {
                 newest->set_value(error.empty() ? newest_seq_of(*reply) : 0);
             });
@@ -355,8 +381,8 @@ class RedisEngine final : public BusEngine {
         state_ = State::Syncing;
         name_connections();
         const uint64_t epoch = epoch_;
-        const std::array<std::string_view, 6> log_end = {"XREVRANGE", log_key_, "+", "-",
-                                                         "COUNT",     "1"};
+        const std::array<std::string_view, 6> log_end = {"XREVRANGE", log_key_, "+",
+                                                         "-",         "COUNT",  "1"};
         cmd_->send(log_end, [this, epoch](resp::Reply reply, std::string_view error) {
             if (epoch != epoch_ || !error.empty()) return;
             log_cursor_ = StreamId{};
@@ -364,8 +390,7 @@ class RedisEngine final : public BusEngine {
                 const redisReply* entry = reply->element[0];
                 if (entry->type == REDIS_REPLY_ARRAY && entry->elements > 0 &&
                     is_text(entry->element[0])) {
-                    log_cursor_ =
-                        parse_stream_id(text_of(*entry->element[0])).value_or(StreamId{});
+                    log_cursor_ = parse_stream_id(text_of(*entry->element[0])).value_or(StreamId{});
                 }
             }
         });
@@ -386,7 +411,8 @@ class RedisEngine final : public BusEngine {
     }
 
     void name_connections() {
-        for (const auto& [connection, role] : {std::pair{cmd_, "cmd"}, std::pair{follow_, "follow"}}) {
+        for (const auto& [connection, role] :
+             {std::pair{cmd_, "cmd"}, std::pair{follow_, "follow"}}) {
             const std::string name = options_.client_name + ":" + role;
             const std::array<std::string_view, 3> setname = {"CLIENT", "SETNAME", name};
             connection->send(setname, ignore_reply());
@@ -402,8 +428,8 @@ class RedisEngine final : public BusEngine {
             const std::string count =
                 std::to_string(held ? 1 : std::max<size_t>(1, options_.replay.of(name).events));
             const std::string key = redis_codec::stream_key(options_.key_prefix, name);
-            const std::array<std::string_view, 6> newest = {"XREVRANGE", key, "+", "-", "COUNT",
-                                                            count};
+            const std::array<std::string_view, 6> newest = {"XREVRANGE", key,     "+",
+                                                            "-",         "COUNT", count};
             cmd_->send(newest, [this, epoch, name, held, remaining](resp::Reply reply,
                                                                     std::string_view error) {
                 if (epoch != epoch_ || !error.empty()) return;
@@ -429,19 +455,14 @@ class RedisEngine final : public BusEngine {
             if (first) streams_.reset(name, event->seq - 1);
             first = false;
             streams_.append(event, false);
+            followed_[name] = std::max(followed_[name], StreamId{0, event->seq});
         }
     }
 
     void check_not_behind(const std::string& name, const redisReply& newest) {
         const uint64_t redis_last = newest_seq_of(newest);
         const uint64_t held = streams_.last_seq(name);
-        if (redis_last >= held) return;
-        spdlog::error("bus: Redis's stream {} ends at seq {} but this node holds up to {}: "
-                      "Redis lost entries (a flush, or a restart without appendfsync always); "
-                      "numbering goes on from {} and clients may see those seqs again",
-                      name, redis_last, held, redis_last);
-        streams_.reset(name, redis_last);
-        followed_[name] = StreamId{};
+        if (redis_last < held) went_back(name, redis_last, held);
     }
 
     void synced() {
@@ -504,8 +525,9 @@ class RedisEngine final : public BusEngine {
             const redisReply* entry = entries.element[i];
             if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
             if (is_text(entry->element[0])) {
-                log_cursor_ = std::max(log_cursor_, parse_stream_id(text_of(*entry->element[0]))
-                                                        .value_or(log_cursor_));
+                log_cursor_ =
+                    std::max(log_cursor_,
+                             parse_stream_id(text_of(*entry->element[0])).value_or(log_cursor_));
             }
             const redisReply* fields = entry->element[1];
             for (size_t f = 0; f + 1 < fields->elements; f += 2) {
@@ -537,9 +559,11 @@ class RedisEngine final : public BusEngine {
             const auto event = std::make_shared<const Event>(std::move(std::get<Event>(decoded)));
             const uint64_t before = streams_.last_seq(name);
             if (streams_.append(event, true) && event->seq != before + 1 && before != 0) {
-                spdlog::warn("bus: stream {} skipped from seq {} to {}: Redis trimmed them "
-                             "before this node read them (a gap for its clients)",
-                             name, before, event->seq);
+                spdlog::warn(
+                    "bus: stream {} skipped from seq {} to {}: Redis trimmed them "
+                    "before this node read them, or they were not events (a gap "
+                    "for its clients)",
+                    name, before, event->seq);
             }
         }
     }
@@ -579,8 +603,8 @@ class RedisEngine final : public BusEngine {
     void schedule_reconnect() {
         // ±20 % so nodes that lost Redis together do not come back in step.
         std::uniform_real_distribution<double> jitter(0.8, 1.2);
-        const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(
-            backoff_ * jitter(random_));
+        const auto delay =
+            std::chrono::duration_cast<std::chrono::milliseconds>(backoff_ * jitter(random_));
         backoff_ = std::min(backoff_ * 2, kMaxBackoff);
         reconnect_timer_.expires_after(delay);
         reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -607,7 +631,7 @@ class RedisEngine final : public BusEngine {
     std::shared_ptr<RedisConnection> follow_;
     StreamId log_cursor_;
     std::map<std::string, StreamId, std::less<>> followed_; // stream -> newest entry read
-    std::set<std::string> announced_;                        // on this connection
+    std::set<std::string> announced_;                       // on this connection
     std::chrono::milliseconds backoff_ = kFirstBackoff;
     uint64_t attempts_logged_ = 0;
     asio::steady_timer reconnect_timer_;

@@ -32,11 +32,11 @@ namespace switchyard {
 // How the engine reaches Redis and what it keeps.
 struct RedisEngineOptions {
     RedisEndpoint endpoint;
-    std::string key_prefix = "switchyard";     // every key starts "<prefix>:"
-    std::chrono::milliseconds timeout{1000};   // connect, log in, and each reply
-    ReplayPolicy replay;                       // the mirror's rings, and Redis's trimming
-    size_t max_reply_bytes = 512u << 20;       // one reply (XREAD of a stream's backlog)
-    std::string client_name = "switchyard";    // CLIENT SETNAME, to tell nodes apart
+    std::string key_prefix = "switchyard";   // every key starts "<prefix>:"
+    std::chrono::milliseconds timeout{1000}; // connect, log in, and each reply
+    ReplayPolicy replay;                     // the mirror's rings, and Redis's trimming
+    size_t max_reply_bytes = 512u << 20;     // one reply (XREAD of a stream's backlog)
+    std::string client_name = "switchyard";  // CLIENT SETNAME, to tell nodes apart
 };
 
 // Starts the engine's thread and its first connection attempt; returns at once (it is

@@ -210,7 +210,8 @@ class ConfigReader {
             else if (name == "redis_key_prefix")
                 bus.redis_key_prefix = expect_key_prefix(node, dotted);
             else if (name == "redis_timeout_ms")
-                bus.redis_timeout_ms = static_cast<uint64_t>(expect_integer(node, dotted, 50, 60000));
+                bus.redis_timeout_ms =
+                    static_cast<uint64_t>(expect_integer(node, dotted, 50, 60000));
             else if (name == "streams") read_bus_streams(expect_table(node, dotted), bus.streams);
             else fail_unknown(key, dotted);
         }

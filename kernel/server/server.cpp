@@ -58,12 +58,11 @@ std::unique_ptr<BusEngine> make_bus(const Config& config) {
     for (const auto& [stream, limits] : bus.streams) {
         largest_ring = std::max(largest_ring, limits.replay_bytes);
     }
-    options.max_reply_bytes = static_cast<size_t>(
-        std::min<uint64_t>(largest_ring, uint64_t{1} << 32) + (64u << 20));
+    options.max_reply_bytes =
+        static_cast<size_t>(std::min<uint64_t>(largest_ring, uint64_t{1} << 32) + (64u << 20));
     std::array<char, 256> host{};
     gethostname(host.data(), host.size() - 1);
-    options.client_name = "switchyard@" + std::string(host.data()) + ":" +
-                          std::to_string(getpid());
+    options.client_name = "switchyard@" + std::string(host.data()) + ":" + std::to_string(getpid());
     spdlog::info("bus: redis engine at {}, keys {}:*", options.endpoint.describe(),
                  options.key_prefix);
     return make_redis_engine(std::move(options));

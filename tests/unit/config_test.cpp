@@ -74,6 +74,8 @@ TEST_CASE("an empty config gives every default", "[config]") {
     CHECK(config.bus.replay == 1000);
     CHECK(config.bus.replay_bytes == 256u << 20);
     CHECK(config.bus.redis_url == "redis://127.0.0.1:6379");
+    CHECK(config.bus.redis_key_prefix == "switchyard");
+    CHECK(config.bus.redis_timeout_ms == 1000);
     CHECK(config.plugins.empty());
 }
 
@@ -94,6 +96,8 @@ engine = "redis"
 replay = 500
 replay_bytes = 2097152
 redis_url = "redis://10.0.0.2:6380"
+redis_key_prefix = "staging.eu-1"
+redis_timeout_ms = 250
 
 [plugins.groove]
 enabled = true
@@ -118,13 +122,15 @@ project_name = "Demo"
     CHECK(config.bus.replay == 500);
     CHECK(config.bus.replay_bytes == 2097152);
     CHECK(config.bus.redis_url == "redis://10.0.0.2:6380");
+    CHECK(config.bus.redis_key_prefix == "staging.eu-1");
+    CHECK(config.bus.redis_timeout_ms == 250);
 
     REQUIRE(config.plugins.size() == 2);
     const PluginConfig& groove = config.plugins[0];
     CHECK(groove.name == "groove");
     CHECK(groove.enabled);
     CHECK(groove.library.empty());
-    CHECK(groove.line == 18);
+    CHECK(groove.line == 20);
     REQUIRE(groove.listen.size() == 1);
     CHECK(groove.listen[0].endpoint.empty());
     CHECK(groove.listen[0].address == ListenAddress{"127.0.0.1", 31415});
@@ -134,7 +140,7 @@ project_name = "Demo"
     CHECK(jetstart.name == "jetstart");
     CHECK_FALSE(jetstart.enabled);
     CHECK(jetstart.library == "/opt/jetstart.so");
-    CHECK(jetstart.line == 23);
+    CHECK(jetstart.line == 25);
     REQUIRE(jetstart.listen.size() == 2);
     CHECK(jetstart.listen[0].endpoint == "core");
     CHECK(jetstart.listen[0].address == ListenAddress{"127.0.0.1", 8766});
@@ -381,6 +387,21 @@ TEST_CASE("an enumerated value outside its set is refused", "[config]") {
         CHECK(error.key() == "bus.redis_url");
         CHECK(error.reason() ==
               "must be redis://[[user]:password@]host[:port][/db] or unix:///path[?db=N]");
+    }
+    SECTION("redis_key_prefix that is not a plain word") {
+        for (const char* prefix : {"", "a:b", "with space", "x{y}"}) {
+            ConfigError error =
+                config_error_of(std::string("[bus]\nredis_key_prefix = \"") + prefix + "\"\n");
+            CHECK(error.key() == "bus.redis_key_prefix");
+            CHECK(error.reason() == "must be 1 to 64 of A-Z a-z 0-9 _ - .");
+        }
+    }
+    SECTION("redis_timeout_ms out of range") {
+        for (const char* ms : {"49", "60001"}) {
+            ConfigError error =
+                config_error_of(std::string("[bus]\nredis_timeout_ms = ") + ms + "\n");
+            CHECK(error.key() == "bus.redis_timeout_ms");
+        }
     }
     SECTION("every log level is accepted") {
         for (const char* level : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {

@@ -175,3 +175,22 @@ TEST_CASE("past its byte budget the ring drops its oldest events first", "[repla
     CHECK(ring.size() == 100);
     CHECK(ring.bytes() == 100 * footprint(*sized(0, 0)));
 }
+
+TEST_CASE("restart_at drops what the ring holds and numbers on from there", "[replay]") {
+    ReplayRing ring(4);
+    for (uint64_t seq = 1; seq <= 3; ++seq) ring.push(event_with_seq(seq));
+    ring.restart_at(9);
+    CHECK(ring.size() == 0);
+    CHECK(ring.bytes() == 0);
+    CHECK(ring.last_seq() == 9);
+    CHECK(ring.after(3).gap); // 4..9 are lost
+    CHECK_FALSE(ring.after(9).gap);
+    CHECK_THROWS_AS(ring.push(event_with_seq(4)), std::logic_error);
+    ring.push(event_with_seq(10));
+    CHECK(ring.oldest_seq() == 10);
+    CHECK(ring.after(9).events.size() == 1);
+    ring.restart_at(0); // the store went back to empty
+    CHECK(ring.last_seq() == 0);
+    ring.push(event_with_seq(1));
+    CHECK(ring.size() == 1);
+}
