@@ -37,6 +37,14 @@ struct BusUnavailable : std::runtime_error {
 // stopped the rest (BusUnavailable, std::invalid_argument), or null when all were.
 using PublishDone = std::function<void(std::vector<EventPtr> published, std::exception_ptr error)>;
 
+// What an engine counts, for /metrics (all zero for the memory engine).
+struct BusStats {
+    uint64_t reconnects = 0;       // connections to the store lost and made again
+    uint64_t publish_failures = 0; // publishes refused with BusUnavailable
+    uint64_t gaps = 0;             // seq skips seen live (entries trimmed before read)
+    uint64_t resets = 0;           // streams the store numbered again (it lost entries)
+};
+
 class BusEngine {
   public:
     virtual ~BusEngine() = default;
@@ -67,6 +75,15 @@ class BusEngine {
     // False while the engine cannot publish (redis: not connected and synced): /readyz
     // answers 503 and publishes fail with BusUnavailable. Subscribers and replay go on.
     virtual bool available() const noexcept { return true; }
+
+    // Ends delivery before the kernel's workers go: no sink is called once it returns, and
+    // publishes fail with BusUnavailable. Subscribe, replay and unsubscribe still answer
+    // from what is held. (The memory engine delivers only on publishers' threads, so it
+    // has nothing to stop.)
+    virtual void stop() {}
+
+    // The engine's counters.
+    virtual BusStats stats() const { return {}; }
 
     // Why available() is false, for logs, /readyz and 503 bodies ("" while available).
     virtual std::string unavailable_reason() const { return {}; }

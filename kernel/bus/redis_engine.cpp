@@ -114,9 +114,18 @@ class RedisEngine final : public BusEngine {
         asio::post(io_, [this] { connect(); });
     }
 
-    ~RedisEngine() override {
+    ~RedisEngine() override { RedisEngine::stop(); }
+
+    void stop() override {
+        if (stopped_.exchange(true)) return;
         asio::post(io_, [this] {
             stopping_ = true;
+            state_ = State::Disconnected;
+            available_ = false;
+            {
+                std::lock_guard lock(reason_mutex_);
+                reason_ = "is stopped";
+            }
             reconnect_timer_.cancel();
             drop_connections();
         });
@@ -126,6 +135,7 @@ class RedisEngine final : public BusEngine {
 
     EventPtr publish(Event event) override {
         prepare(event);
+        if (stopped_.load()) throw BusUnavailable(unavailable_reason());
         auto promise = std::make_shared<std::promise<EventPtr>>();
         auto future = promise->get_future();
         asio::post(io_, [this, event = std::move(event), promise]() mutable {
@@ -147,6 +157,10 @@ class RedisEngine final : public BusEngine {
             for (auto& event : events) prepare(event);
         } catch (...) {
             done({}, std::current_exception());
+            return;
+        }
+        if (stopped_.load()) {
+            done({}, std::make_exception_ptr(BusUnavailable(unavailable_reason())));
             return;
         }
         asio::post(io_, [this, events = std::move(events), done = std::move(done)]() mutable {
@@ -173,6 +187,15 @@ class RedisEngine final : public BusEngine {
     std::string_view engine_name() const override { return "redis"; }
 
     bool available() const noexcept override { return available_.load(); }
+
+    BusStats stats() const override {
+        BusStats out;
+        out.reconnects = reconnects_.load();
+        out.publish_failures = publish_failures_.load();
+        out.gaps = gaps_.load();
+        out.resets = resets_.load();
+        return out;
+    }
 
     std::string unavailable_reason() const override {
         if (available_.load()) return {};
@@ -203,6 +226,7 @@ class RedisEngine final : public BusEngine {
     bool on_bus_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 
     std::exception_ptr unavailable(std::string_view why) const {
+        publish_failures_.fetch_add(1, std::memory_order_relaxed);
         return std::make_exception_ptr(BusUnavailable(
             "the bus engine (redis at " + options_.endpoint.describe() + ") " + std::string(why)));
     }
@@ -298,6 +322,7 @@ class RedisEngine final : public BusEngine {
             stream, redis_last, held, redis_last);
         streams_.reset(stream, redis_last);
         followed_[stream] = StreamId{0, redis_last};
+        resets_.fetch_add(1, std::memory_order_relaxed);
     }
 
     // The first publish to a stream on a connection tells the other nodes about it (the set
@@ -329,7 +354,7 @@ class RedisEngine final : public BusEngine {
     // cursor is within it, wait for the mirror to reach it, so the replay is exact rather
     // than a false gap. A cursor past Redis's newest is a real gap and waits for nothing.
     void catch_up(std::string_view stream, uint64_t after_seq) {
-        if (on_bus_thread() || !available_.load()) return;
+        if (on_bus_thread() || !available_.load() || stopped_.load()) return;
         if (after_seq <= streams_.last_seq(stream)) return;
         auto newest = std::make_shared<std::promise<uint64_t>>();
         auto future = newest->get_future();
@@ -466,6 +491,8 @@ class RedisEngine final : public BusEngine {
     }
 
     void synced() {
+        if (ever_connected_) reconnects_.fetch_add(1, std::memory_order_relaxed);
+        ever_connected_ = true;
         state_ = State::Connected;
         backoff_ = kFirstBackoff;
         available_ = true;
@@ -559,6 +586,7 @@ class RedisEngine final : public BusEngine {
             const auto event = std::make_shared<const Event>(std::move(std::get<Event>(decoded)));
             const uint64_t before = streams_.last_seq(name);
             if (streams_.append(event, true) && event->seq != before + 1 && before != 0) {
+                gaps_.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn(
                     "bus: stream {} skipped from seq {} to {}: Redis trimmed them "
                     "before this node read them, or they were not events (a gap "
@@ -637,7 +665,13 @@ class RedisEngine final : public BusEngine {
     asio::steady_timer reconnect_timer_;
     std::minstd_rand random_{std::random_device{}()};
 
+    bool ever_connected_ = false;
+    std::atomic<bool> stopped_{false}; // stop() was called: the thread is gone or going
     std::atomic<bool> available_{false};
+    std::atomic<uint64_t> reconnects_{0};
+    mutable std::atomic<uint64_t> publish_failures_{0};
+    std::atomic<uint64_t> gaps_{0};
+    std::atomic<uint64_t> resets_{0};
     mutable std::mutex reason_mutex_;
     std::string reason_;
 };

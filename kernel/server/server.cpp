@@ -346,6 +346,9 @@ void Server::shutdown() {
         }
     }
     close_all_connections();
+    // The redis engine delivers on a thread of its own: it stops before the workers its
+    // sinks post to.
+    bus_->stop();
     for (size_t i = 0; i < pool_->size(); ++i) pool_->at(i).io().stop();
     pool_->stop_and_join();
     for (auto& plugin : plugins_) plugin->destroy_instance();

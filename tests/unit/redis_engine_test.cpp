@@ -179,6 +179,7 @@ TEST_CASE("redis engine: entries trimmed before a node read them are a gap, live
     REQUIRE(added.text == "0-10");
     REQUIRE(wait_until([&] { return on_b.size() == 4; }, kWait));
     CHECK(on_b.seqs() == std::vector<uint64_t>{1, 2, 3, 10});
+    CHECK(nodes.b->stats().gaps == 1);
     CHECK(nodes.b->replay_after("s", 3).gap);
     CHECK(seqs_of(nodes.b->replay_after("s", 9).events) == std::vector<uint64_t>{10});
     CHECK_FALSE(nodes.b->replay_after("s", 9).gap);
@@ -244,6 +245,10 @@ TEST_CASE(
     REQUIRE(wait_until([&] { return on_a.size() == 15 && on_b.size() == 15; }, kWait));
     CHECK(on_a.seqs() == seq_range(1, 15));
     CHECK(on_b.seqs() == seq_range(1, 15));
+    CHECK(a->stats().reconnects == 1);
+    CHECK(b->stats().reconnects == 1);
+    CHECK(a->stats().publish_failures == 2);
+    CHECK(b->stats().publish_failures == 0);
 }
 
 TEST_CASE("redis engine: started while Redis is down, it connects when Redis comes",
@@ -281,6 +286,7 @@ TEST_CASE(
     REQUIRE(wait_until([&] { return bus->available(); }, kWait));
 
     CHECK(bus->last_seq("s") == 0);
+    CHECK(bus->stats().resets == 1);
     CHECK(bus->publish(event_on("s"))->seq == 1);
     REQUIRE(wait_until([&] { return collector.size() == 6; }, kWait));
     CHECK(collector.seqs().back() == 1);
@@ -320,4 +326,26 @@ TEST_CASE(
     CHECK(length("small") <= 210);
     CHECK(length("big") == 3); // 1 MiB / ~300 KiB, exactly
     CHECK(bus->replay_after("big", 0).events.size() == 3);
+}
+
+TEST_CASE("redis engine: stop() ends delivery and publishing, and keeps what it holds",
+          "[bus][redis]") {
+    TwoNodes nodes;
+    Collector on_a, on_b;
+    nodes.a->subscribe("s", on_a.sink());
+    nodes.b->subscribe("s", on_b.sink());
+    nodes.a->publish(event_on("s"));
+    REQUIRE(wait_until([&] { return on_b.size() == 1; }, kWait));
+
+    nodes.b->stop();
+    CHECK_FALSE(nodes.b->available());
+    CHECK_THROWS_AS(nodes.b->publish(event_on("s")), BusUnavailable);
+    nodes.a->publish(event_on("s"));
+    // A third node sees the second event: b, stopped, must not have.
+    auto c = connected_redis_engine(shared_redis().unix_url(), nodes.prefix);
+    REQUIRE(wait_until([&] { return c->last_seq("s") == 2; }, kWait));
+    CHECK(on_b.seqs() == std::vector<uint64_t>{1});
+    CHECK(nodes.b->last_seq("s") == 1);
+    CHECK(nodes.b->replay_after("s", 0).events.size() == 1);
+    nodes.b->stop(); // a second stop is harmless
 }
