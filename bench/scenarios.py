@@ -123,7 +123,7 @@ class Scenario:
     # Another scenario whose Switchyard figures this one is read against (same table row).
     versus: str = ""
     bus: str = ""      # "memory" or "redis": this scenario's bus whatever --bus says ("": --bus)
-    nodes: int = 1     # Switchyard processes on one bus (2: subscribers split, publish on the first)
+    nodes: int = 1     # Switchyard nodes on one bus (2: subscribers split, publish on the first)
     rate: int = 0      # loadgen --rate: open-loop publishes per second (0: the window paces)
     peer: bool = True  # whether the Node peer runs it too
     family: str = ""   # scenarios read together in one summary table (the redis engine's)
@@ -758,6 +758,42 @@ def chosen_scenarios(names):
     return [s for s in SCENARIOS if s.name in wanted]
 
 
+def run_once(build, scenario, name, bus, workdir, server_cpu, load_cpu, scale):
+    """One run of `scenario` against server `name` ("switchyard" on `bus`, or "node"):
+    starts the deployment, drives it with loadgen, stops it; loadgen's result, annotated."""
+    target = TARGETS[scenario.target]
+    deployment = (Deployment.switchyard(build, server_cpu, workdir, target,
+                                        scenario.kernel_config, bus, scenario.nodes)
+                  if name == "switchyard" else Deployment.node(server_cpu, target))
+    try:
+        result = run_loadgen(build, scenario, deployment, load_cpu, scale)
+    finally:
+        deployment.stop()
+    result["server_name"] = name
+    # The machine may be shared: how busy it was says how far to trust a figure.
+    result["loadavg_1m"] = round(os.getloadavg()[0], 2)
+    if name == "switchyard":
+        result["bus"] = bus
+        result["nodes"] = scenario.nodes
+    return result
+
+
+def progress_line(scenario, result):
+    """One line per run for stderr: the scenario's figures and what went wrong, if anything."""
+    name = result["server_name"]
+    nodes = result.get("nodes", 1)
+    where = (f" ({result['bus']}, {nodes} node{'s' if nodes > 1 else ''})"
+             if name == "switchyard" else "")
+    f = figures_of(result)
+    status = result["exit_status"]
+    return (f"{scenario.name} run {result['run']} {name}{where}: "
+            + ", ".join(f"{k}={fmt(f[k])}" for k in shown_figures(scenario, [result]))
+            + f", load average {result['loadavg_1m']}"
+            + ("" if status == 0 else f" (loadgen exit {status})")
+            + ("" if complete(result, scenario) else
+               f" (only {result.get('connected')} of {scenario.subscribers} connected)"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -800,33 +836,13 @@ def main():
                     if name == "node" and not (target.peer and scenario.peer):
                         continue
                     bus = scenario.bus or args.bus
-                    deployment = (Deployment.switchyard(build, server_cpu, workdir, target,
-                                                        scenario.kernel_config, bus,
-                                                        scenario.nodes)
-                                  if name == "switchyard" else Deployment.node(server_cpu, target))
-                    try:
-                        result = run_loadgen(build, scenario, deployment, load_cpu, args.scale)
-                    finally:
-                        deployment.stop()
-                    result["server_name"] = name
+                    result = run_once(build, scenario, name, bus, workdir, server_cpu, load_cpu,
+                                      args.scale)
                     result["run"] = run + 1
-                    # The machine is shared: how busy it was says how far to trust a figure.
-                    result["loadavg_1m"] = round(os.getloadavg()[0], 2)
-                    if name == "switchyard":
-                        result["bus"] = bus
-                        result["nodes"] = scenario.nodes
                     results.append(result)
                     raw.write(json.dumps(result) + "\n")
                     raw.flush()
-                    f = figures_of(result)
-                    say(f"{scenario.name} run {run + 1} {name}"
-                        + (f" ({bus}, {scenario.nodes} node{'s' if scenario.nodes > 1 else ''})"
-                           if name == "switchyard" else "") + ": "
-                        + ", ".join(f"{k}={fmt(f[k])}" for k in shown_figures(scenario, [result]))
-                        + f", load average {result['loadavg_1m']}"
-                        + ("" if result["exit_status"] == 0 else f" (loadgen exit {result['exit_status']})")
-                        + ("" if complete(result, scenario) else
-                           f" (only {result.get('connected')} of {scenario.subscribers} connected)"))
+                    say(progress_line(scenario, result))
 
     print(table(results, chosen))
     summary = summary_tables(results, chosen)
