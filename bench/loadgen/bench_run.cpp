@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 namespace loadgen {
 
@@ -23,17 +24,25 @@ BenchRun::BenchRun(const Options& options) : options_(options), run_(options) {
     report_.options = &options_;
     report_.counters = &run_.counters;
     report_.latency = &run_.latency;
-    if (options_.server_pid > 0)
-        report_.server = ServerFigures{options_.server_pid, {}, {}, {}, {}, {}, {}, false};
+    report_.latency_by_node = &run_.latency_by_node;
+    if (!options_.server_pids.empty()) {
+        report_.server = ServerFigures{};
+        report_.server->pids = options_.server_pids;
+        report_.server->redis_pid = options_.redis_pid;
+    }
 }
 
 int BenchRun::run() {
     start_ns_ = now_ns();
     if (!resolve_endpoints()) return finish(2);
     if (report_.server) {
-        report_.server->rss_before_kib = read_rss_kib(options_.server_pid);
+        report_.server->rss_before_kib = read_rss_kib(options_.server_pids);
         if (!report_.server->rss_before_kib) {
-            report_.error = "cannot read /proc/" + std::to_string(options_.server_pid) + "/status";
+            report_.error = "cannot read /proc/PID/status of every --server-pid";
+            return finish(2);
+        }
+        if (options_.redis_pid > 0 && !read_cpu_seconds(options_.redis_pid)) {
+            report_.error = "cannot read /proc/" + std::to_string(options_.redis_pid) + "/stat";
             return finish(2);
         }
     }
@@ -52,9 +61,15 @@ int BenchRun::run() {
 
 bool BenchRun::resolve_endpoints() {
     std::string error;
-    if (options_.subscribers > 0 && !resolve(*options_.subscribe, subscribe_endpoint_, error)) {
-        report_.error = "--subscribe: " + error;
-        return false;
+    if (options_.subscribers > 0) {
+        for (const Url& url : options_.subscribe) {
+            Endpoint endpoint;
+            if (!resolve(url, endpoint, error)) {
+                report_.error = "--subscribe " + url.text + ": " + error;
+                return false;
+            }
+            subscribe_endpoints_.push_back(endpoint);
+        }
     }
     if (options_.messages > 0 && !resolve(*options_.publish, publish_endpoint_, error)) {
         report_.error = "--publish: " + error;
@@ -69,13 +84,14 @@ void BenchRun::connect_subscribers() {
     subscribers_.reserve(n);
     for (uint32_t k = 0; k < n; ++k) {
         const uint32_t group = k % run_.flow.groups();
-        if (options_.subscribe->scheme == Url::Scheme::ws) {
-            subscribers_.push_back(
-                std::make_unique<WsSubscriber>(run_, *options_.subscribe, group));
+        const uint32_t node = uint32_t(k % options_.subscribe.size());
+        const Url& url = options_.subscribe[node];
+        if (url.scheme == Url::Scheme::ws) {
+            subscribers_.push_back(std::make_unique<WsSubscriber>(run_, url, group));
         } else {
-            subscribers_.push_back(
-                std::make_unique<SseSubscriber>(run_, *options_.subscribe, group));
+            subscribers_.push_back(std::make_unique<SseSubscriber>(run_, url, group));
         }
+        subscribers_.back()->set_node(node);
     }
     const uint64_t t0 = now_ns();
     uint64_t last_deadline_check = t0;
@@ -86,7 +102,8 @@ void BenchRun::connect_subscribers() {
         // queue (listen backlog) never overflows into SYN retries that look like latency.
         while (run_.handshakes_in_progress < options_.connect_batch && next < n) {
             ++run_.handshakes_in_progress;
-            subscribers_[next++]->start(subscribe_endpoint_,
+            const Endpoint& endpoint = subscribe_endpoints_[next % subscribe_endpoints_.size()];
+            subscribers_[next++]->start(endpoint,
                                         now + uint64_t(options_.connect_timeout_ms) * kMs);
         }
         if (next == n && run_.handshakes_in_progress == 0) break;
@@ -113,7 +130,7 @@ void BenchRun::settle() {
     std::vector<uint64_t> samples;
     const uint64_t give_up = now_ns() + 10000 * kMs;
     for (;;) {
-        const auto rss = read_rss_kib(options_.server_pid);
+        const auto rss = read_rss_kib(options_.server_pids);
         if (!rss) break;
         samples.push_back(*rss);
         if (samples.size() >= 5) {
@@ -173,11 +190,13 @@ void BenchRun::publish() {
     }
     report_.published_phase = true;
     if (report_.server) {
-        report_.server->peak_reset = reset_peak_rss(options_.server_pid);
-        report_.server->rss_publish_start_kib = read_rss_kib(options_.server_pid);
+        report_.server->peak_reset = reset_peak_rss(options_.server_pids);
+        report_.server->rss_publish_start_kib = read_rss_kib(options_.server_pids);
     }
-    const std::optional<double> server_cpu0 =
-        report_.server ? read_cpu_seconds(options_.server_pid) : std::nullopt;
+    std::vector<std::optional<double>> server_cpu0;
+    for (const int pid : options_.server_pids) server_cpu0.push_back(read_cpu_seconds(pid));
+    const std::optional<double> redis_cpu0 =
+        options_.redis_pid > 0 ? read_cpu_seconds(options_.redis_pid) : std::nullopt;
     const double own_cpu0 = own_cpu_seconds();
     const uint64_t t0 = now_ns();
     run_.flow.begin(per_group, t0);
@@ -187,7 +206,7 @@ void BenchRun::publish() {
     // that waits for neither) when its last bytes are written.
     uint64_t written_at = 0;
     while (!run_.flow.finished() || !(publisher_->all_written() || publisher_->dead())) {
-        run_.loop.poll(kPollMs);
+        poll_publishing();
         publisher_->pump();
         const uint64_t now = now_ns();
         if (written_at == 0 && run_.flow.sent() == options_.messages && publisher_->all_written())
@@ -206,18 +225,54 @@ void BenchRun::publish() {
     const uint64_t end = std::max({run_.flow.last_progress_ns(), written_at, t0});
     report_.elapsed_s = double(end - t0) / 1e9;
     report_.loadgen_cpu_s = own_cpu_seconds() - own_cpu0;
-    if (report_.server && server_cpu0) {
-        if (const auto cpu1 = read_cpu_seconds(options_.server_pid)) {
-            report_.server->cpu_s = *cpu1 - *server_cpu0;
-        }
-        report_.server->rss_peak_kib = read_peak_rss_kib(options_.server_pid);
-    }
+    report_.send_late_max_us = double(run_.flow.max_late_ns()) / 1000.0;
+    if (report_.server) read_server_cpu(server_cpu0, redis_cpu0);
     progress("published", true);
+}
+
+// The CPU the nodes (and redis-server) used since `before*`; a node that cannot be read
+// any more leaves the sum unknown rather than short.
+void BenchRun::read_server_cpu(const std::vector<std::optional<double>>& before,
+                               std::optional<double> redis_before) {
+    ServerFigures& server = *report_.server;
+    double sum = 0;
+    bool all = true;
+    for (size_t k = 0; k < options_.server_pids.size(); ++k) {
+        const std::optional<double> after = read_cpu_seconds(options_.server_pids[k]);
+        if (!before[k] || !after) {
+            all = false;
+            server.cpu_s_each.push_back(std::numeric_limits<double>::quiet_NaN());
+            continue;
+        }
+        server.cpu_s_each.push_back(*after - *before[k]);
+        sum += *after - *before[k];
+    }
+    if (all) server.cpu_s = sum;
+    if (redis_before) {
+        if (const auto after = read_cpu_seconds(options_.redis_pid))
+            server.cpu_s_redis = *after - *redis_before;
+    }
+    server.rss_peak_kib = read_peak_rss_kib(options_.server_pids);
+}
+
+void BenchRun::poll_publishing() {
+    const uint64_t due =
+        run_.flow.paced() && run_.flow.can_send(UINT64_MAX) ? run_.flow.next_due_ns() : 0;
+    const uint64_t now = now_ns();
+    if (due == 0) {
+        run_.loop.poll(kPollMs);
+    } else if (due > now) {
+        run_.loop.poll_ns(std::min(due - now, uint64_t(kPollMs) * kMs));
+    } else if (publisher_->all_written()) {
+        run_.loop.poll_ns(0); // due already: dispatch what is ready, then send
+    } else {
+        run_.loop.poll(1); // due, but the socket is full: its EPOLLOUT edge wakes us
+    }
 }
 
 int BenchRun::finish(int setup_status) {
     if (!report_.error.empty()) setup_status = 2;
-    if (report_.server) report_.server->rss_end_kib = read_rss_kib(options_.server_pid);
+    if (report_.server) report_.server->rss_end_kib = read_rss_kib(options_.server_pids);
     report_.loadgen_cpu_total_s = own_cpu_seconds();
     std::printf("%s\n", report_json(report_).c_str());
     std::fflush(stdout);

@@ -9,6 +9,7 @@
 #include "subscriber.hpp"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace loadgen {
@@ -25,6 +26,10 @@ class BenchRun {
     void settle();
     bool connect_publisher();
     void publish();
+    // Polls the loop until there is something to do: a paced send's due time, or 10 ms.
+    void poll_publishing();
+    void read_server_cpu(const std::vector<std::optional<double>>& before,
+                         std::optional<double> redis_before);
     int finish(int setup_status);
     // Runs the loop for ms milliseconds.
     void run_for(uint32_t ms);
@@ -33,7 +38,7 @@ class BenchRun {
 
     const Options& options_;
     RunState run_;
-    Endpoint subscribe_endpoint_;
+    std::vector<Endpoint> subscribe_endpoints_; // one per --subscribe URL
     Endpoint publish_endpoint_;
     std::vector<std::unique_ptr<Subscriber>> subscribers_;
     std::unique_ptr<Publisher> publisher_;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 namespace loadgen {
 
@@ -27,7 +28,15 @@ bool EventLoop::add(int fd, EventHandler* handler) {
 }
 
 int EventLoop::poll(int timeout_ms) {
-    const int n = epoll_wait(epfd_, events_, kMaxEvents, timeout_ms);
+    return dispatch(epoll_wait(epfd_, events_, kMaxEvents, timeout_ms));
+}
+
+int EventLoop::poll_ns(uint64_t timeout_ns) {
+    const timespec timeout{time_t(timeout_ns / 1000000000u), long(timeout_ns % 1000000000u)};
+    return dispatch(epoll_pwait2(epfd_, events_, kMaxEvents, &timeout, nullptr));
+}
+
+int EventLoop::dispatch(int n) {
     if (n < 0) {
         if (errno == EINTR) return 0;
         std::perror("loadgen: epoll_wait");

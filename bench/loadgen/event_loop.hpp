@@ -31,8 +31,14 @@ class EventLoop {
 
     // Waits up to timeout_ms for events and dispatches them; returns how many.
     int poll(int timeout_ms);
+    // The same with a timeout in nanoseconds (epoll_pwait2), for paced sends a millisecond
+    // or less apart.
+    int poll_ns(uint64_t timeout_ns);
 
   private:
+    // Dispatches the n events epoll returned (n < 0: its error).
+    int dispatch(int n);
+
     static constexpr int kMaxEvents = 1024;
     int epfd_;
     epoll_event events_[kMaxEvents];

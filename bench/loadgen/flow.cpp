@@ -16,9 +16,21 @@ void Flow::begin(const std::vector<uint32_t>& subscribers_per_group, uint64_t no
         alive_[g] = subscribers_per_group[g];
     sending_ = true;
     last_progress_ = now;
+    begin_ns_ = now;
+}
+
+uint64_t Flow::next_due_ns() const {
+    if (rate_ == 0) return 0;
+    // next * 1e9 / rate, split so that it cannot overflow (rate <= 1e8, see --rate).
+    constexpr uint64_t kNs = 1000000000u;
+    return begin_ns_ + next_ / rate_ * kNs + next_ % rate_ * kNs / rate_;
 }
 
 uint64_t Flow::send_next(bool needs_answer, uint64_t now) {
+    if (rate_ > 0) {
+        const uint64_t due = next_due_ns();
+        if (now > due && now - due > max_late_) max_late_ = now - due;
+    }
     const uint64_t i = next_++;
     waiting_[i] = alive_[group_of(i)];
     flags_[i] = needs_answer ? 0 : kAnswered;

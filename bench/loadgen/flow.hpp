@@ -4,6 +4,10 @@
 // are in flight, so the publisher runs exactly as fast as the slowest subscriber's
 // deliveries, and a server that cannot keep up slows the run down instead of queueing
 // without bound.
+//
+// Open loop (pace()): message i is due at begin + i / rate and goes then, however many are
+// in flight (the window may still cap them when given); the publishing rate is then the
+// machine's, not the server's, and latency shows what a server that falls behind does.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +27,16 @@ class Flow {
     uint32_t group_of(uint64_t i) const { return uint32_t((i / run_) % groups_); }
     uint32_t groups() const { return groups_; }
 
-    bool can_send() const { return sending_ && next_ < messages_ && in_flight_ < window_; }
+    // Open loop: at most `per_second` sends per second from begin(). Before begin().
+    void pace(uint64_t per_second) { rate_ = per_second; }
+    bool paced() const { return rate_ > 0; }
+    // When the next message is due (paced), or 0 when it may go as soon as the window lets it.
+    uint64_t next_due_ns() const;
+
+    bool can_send(uint64_t now) const {
+        return sending_ && next_ < messages_ && in_flight_ < window_ &&
+               (rate_ == 0 || now >= next_due_ns());
+    }
     // Claims the next index to send; needs_answer: the publish will be answered.
     uint64_t send_next(bool needs_answer, uint64_t now);
     void on_answered(uint64_t i, bool ok, uint64_t now);
@@ -42,6 +55,8 @@ class Flow {
     uint32_t in_flight() const { return in_flight_; }
     // When the last answer or first-time delivery arrived.
     uint64_t last_progress_ns() const { return last_progress_; }
+    // Paced: how late the latest send was against its due time, at most (ns).
+    uint64_t max_late_ns() const { return max_late_; }
 
   private:
     static constexpr uint8_t kAnswered = 1, kDone = 2;
@@ -60,6 +75,9 @@ class Flow {
     std::vector<uint32_t> alive_; // per group: tracked subscribers still connected
     bool sending_ = false;
     uint64_t last_progress_ = 0;
+    uint64_t rate_ = 0;     // paced sends per second (0: closed loop)
+    uint64_t begin_ns_ = 0; // when message 0 was due
+    uint64_t max_late_ = 0;
 };
 
 } // namespace loadgen

@@ -26,8 +26,7 @@ void HttpPublisher::pump() {
     if (!ready()) return;
     std::string& out = out_.data();
     bool any = false;
-    while (room() && run_.flow.can_send()) {
-        const uint64_t now = now_ns();
+    for (uint64_t now = now_ns(); room() && run_.flow.can_send(now); now = now_ns()) {
         const uint64_t i = run_.flow.send_next(true, now);
         out += head_;
         out += body_prefixes_[run_.flow.group_of(i)];

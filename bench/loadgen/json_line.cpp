@@ -46,9 +46,39 @@ JsonLine& JsonLine::add(std::string_view name, uint64_t value) {
 JsonLine& JsonLine::add(std::string_view name, double value, int decimals) {
     if (!std::isfinite(value)) return null(name);
     key(name);
+    number(value, decimals);
+    return *this;
+}
+
+void JsonLine::number(double value, int decimals) {
+    if (!std::isfinite(value)) {
+        out_ += "null";
+        return;
+    }
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
     out_ += buf;
+}
+
+JsonLine& JsonLine::add(std::string_view name, const std::vector<double>& values, int decimals) {
+    key(name);
+    out_ += '[';
+    for (size_t k = 0; k < values.size(); ++k) {
+        if (k > 0) out_ += ',';
+        number(values[k], decimals);
+    }
+    out_ += ']';
+    return *this;
+}
+
+JsonLine& JsonLine::add(std::string_view name, const std::vector<int>& values) {
+    key(name);
+    out_ += '[';
+    for (size_t k = 0; k < values.size(); ++k) {
+        if (k > 0) out_ += ',';
+        out_ += std::to_string(values[k]);
+    }
+    out_ += ']';
     return *this;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace loadgen {
 
@@ -25,6 +26,9 @@ class JsonLine {
     JsonLine& add(std::string_view key, double value, int decimals);
     JsonLine& add(std::string_view key, bool value);
     JsonLine& null(std::string_view key);
+    // An array of numbers (non-finite ones written as null).
+    JsonLine& add(std::string_view key, const std::vector<double>& values, int decimals);
+    JsonLine& add(std::string_view key, const std::vector<int>& values);
     template <class T>
     JsonLine& add(std::string_view key, const std::optional<T>& value) {
         return value ? add(key, *value) : null(key);
@@ -41,6 +45,7 @@ class JsonLine {
   private:
     void key(std::string_view key);
     void string(std::string_view text);
+    void number(double value, int decimals);
 
     std::string out_;
     bool first_ = true;

@@ -16,6 +16,12 @@
 //   # A broadcast peer (bench/peers/node-ws) relaying a WebSocket publisher's frames:
 //   loadgen --subscribe ws://127.0.0.1:9000/ws --publish ws://127.0.0.1:9000/ws
 //
+//   # Two nodes of one Redis bus: half the subscribers on each, publishing on the first,
+//   # 1,000 publishes a second (open loop), CPU summed over both nodes and redis apart:
+//   loadgen --subscribe ws://127.0.0.1:31415/ws --subscribe ws://127.0.0.1:31416/ws
+//           --subscribers 100 --publish http://127.0.0.1:7700/api/v1/publish
+//           --messages 10000 --rate 1000 --server-pid A --server-pid B --redis-pid R
+//
 //   # Idle memory per connection: connect only.
 //   loadgen --subscribe ws://127.0.0.1:31415/ws --subscribers 10000 --messages 0
 //           --server-pid PID

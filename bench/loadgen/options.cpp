@@ -62,6 +62,13 @@ struct Parser {
         return true;
     }
 
+    bool url(std::string_view name, std::string_view value, std::vector<Url>& list) {
+        std::optional<Url> parsed;
+        if (!url(name, value, parsed)) return false;
+        list.push_back(std::move(*parsed));
+        return true;
+    }
+
     bool header(std::string_view name, std::string_view value, std::vector<std::string>& list) {
         if (!valid_header(value)) {
             return fail("--" + std::string(name) + ": expected \"Name: value\" on one line, got '" +
@@ -111,8 +118,18 @@ struct Parser {
         }
         if (name == "messages") return number(name, value, 0, 1000000000, out.messages);
         if (name == "size") return number(name, value, 1, kMaxSize, out.size);
-        if (name == "window") return number(name, value, 1, 1000000, out.window);
-        if (name == "server-pid") return number(name, value, 1, 0x7fffffff, out.server_pid);
+        if (name == "window") {
+            out.window_given = true;
+            return number(name, value, 1, 1000000, out.window);
+        }
+        if (name == "rate") return number(name, value, 1, 100000000, out.rate);
+        if (name == "server-pid") {
+            int pid = 0;
+            if (!number(name, value, 1, 0x7fffffff, pid)) return false;
+            out.server_pids.push_back(pid);
+            return true;
+        }
+        if (name == "redis-pid") return number(name, value, 1, 0x7fffffff, out.redis_pid);
         if (name == "settle-ms") return number(name, value, 0, 600000, out.settle_ms);
         if (name == "connect-batch") return number(name, value, 1, 1000000, out.connect_batch);
         if (name == "connect-timeout-ms")
@@ -135,10 +152,18 @@ struct Parser {
 
     // Cross-option rules, once everything is read.
     bool check() {
-        if (out.subscribers > 0 && !out.subscribe) return fail("--subscribe URL is required");
+        if (out.subscribers > 0 && out.subscribe.empty())
+            return fail("--subscribe URL is required");
+        for (const Url& url : out.subscribe) {
+            if (url.scheme != out.subscribe.front().scheme)
+                return fail("--subscribe: every URL must be ws:// or every URL http://");
+        }
+        if (out.redis_pid > 0 && out.server_pids.empty())
+            return fail("--redis-pid needs --server-pid");
         if (out.messages > 0 && !out.publish)
             return fail("--publish URL is required (or --messages 0 to connect only)");
-        if (out.first_message && out.subscribe && out.subscribe->scheme != Url::Scheme::ws)
+        if (out.first_message && !out.subscribe.empty() &&
+            out.subscribe.front().scheme != Url::Scheme::ws)
             return fail("--first-message needs a ws:// --subscribe URL");
         if (out.await_reply && !out.first_message)
             return fail("--await-reply needs --first-message");
@@ -200,7 +225,9 @@ line with counts, rates, latency and (with --server-pid) the server's memory and
 
 Subscribers:
   --subscribe URL          ws://host:port/path (WebSocket) or http://host:port/path?query
-                           (Server-Sent Events); required unless --subscribers 0
+                           (Server-Sent Events); required unless --subscribers 0.
+                           Repeatable (one per node of a shared bus, all ws:// or all
+                           http://): subscriber k connects to the (k mod n)-th URL
   --subscribers N          subscriber connections (default 100)
   --header "Name: value"   extra request header for every subscriber (repeatable)
   --first-message TEXT     text frame each WebSocket subscriber sends after the 101
@@ -228,9 +255,17 @@ Publisher:
   --window W               messages in flight at most (default 64): a message is in flight
                            until answered (HTTP) and received by every subscriber
                            (ws:// with no subscribers: until written)
+  --rate R                 open loop: at most R publishes per second, message i sent at
+                           i / R s after the first (late ones go at once, so the mean rate
+                           holds), however many are in flight; the window then caps nothing
+                           unless --window is given too. For latency at a given load
 
 Measurement:
-  --server-pid PID         report the server's RSS (before, connected, end) and CPU seconds
+  --server-pid PID         report the server's RSS (before, connected, end) and CPU seconds;
+                           repeatable (several nodes): RSS and CPU are summed over them
+  --redis-pid PID          with --server-pid: the redis-server of the bus; its CPU seconds
+                           are reported apart (cpu_s_redis) and added in
+                           deliveries_per_cpu_s_incl_redis
   --settle-ms MS           wait after connecting before reading RSS (default 500)
   --timeout-s T            bound on the whole run (default 120)
   --drain-ms D             give up waiting for deliveries after D ms without progress

@@ -11,7 +11,9 @@
 namespace loadgen {
 
 struct Options {
-    std::optional<Url> subscribe; // required unless --subscribers 0
+    // Required unless --subscribers 0. Subscriber k connects to subscribe[k % size]: one
+    // URL per node when several nodes share a bus (all of one scheme).
+    std::vector<Url> subscribe;
     uint32_t subscribers = 100;
     std::vector<std::string> headers; // "Name: value", sent by every subscriber
     std::optional<std::string> first_message;
@@ -26,7 +28,13 @@ struct Options {
     std::string data_extra;        // raw JSON members after the padding, e.g. "k":[1]
     bool verify_payload = false;   // compare every delivery's padding byte for byte
     uint32_t window = 64;
-    int server_pid = 0; // 0 = not given
+    bool window_given = false; // --window was on the command line
+    // Open loop: at most this many publishes per second, message i due at i / rate after
+    // the first, whatever is in flight (0: closed loop, paced by the window alone). With a
+    // rate the window caps nothing unless --window is given too.
+    uint64_t rate = 0;
+    std::vector<int> server_pids; // CPU and memory are summed over these (several nodes)
+    int redis_pid = 0;            // the bus's redis-server: its CPU reported apart (0: none)
     uint32_t settle_ms = 500;
     uint32_t connect_batch = 256;
     uint32_t connect_timeout_ms = 10000;

@@ -71,4 +71,37 @@ std::optional<double> read_cpu_seconds(int pid) {
     return double(utime + stime) / double(ticks > 0 ? ticks : 100);
 }
 
+namespace {
+
+template <class T>
+std::optional<T> sum_over(const std::vector<int>& pids, std::optional<T> (*read)(int)) {
+    T sum{};
+    for (const int pid : pids) {
+        const std::optional<T> value = read(pid);
+        if (!value) return std::nullopt;
+        sum += *value;
+    }
+    return sum;
+}
+
+} // namespace
+
+std::optional<uint64_t> read_rss_kib(const std::vector<int>& pids) {
+    return sum_over<uint64_t>(pids, &read_rss_kib);
+}
+
+std::optional<uint64_t> read_peak_rss_kib(const std::vector<int>& pids) {
+    return sum_over<uint64_t>(pids, &read_peak_rss_kib);
+}
+
+std::optional<double> read_cpu_seconds(const std::vector<int>& pids) {
+    return sum_over<double>(pids, &read_cpu_seconds);
+}
+
+bool reset_peak_rss(const std::vector<int>& pids) {
+    bool all = true;
+    for (const int pid : pids) all = reset_peak_rss(pid) && all;
+    return all;
+}
+
 } // namespace loadgen

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace loadgen {
 
@@ -18,5 +19,13 @@ bool reset_peak_rss(int pid);
 
 // utime + stime from /proc/PID/stat, in seconds (all threads).
 std::optional<double> read_cpu_seconds(int pid);
+
+// The same summed over several processes (the nodes of one bus); nullopt when any of them
+// cannot be read, so that a sum never silently leaves a node out.
+std::optional<uint64_t> read_rss_kib(const std::vector<int>& pids);
+std::optional<uint64_t> read_peak_rss_kib(const std::vector<int>& pids);
+std::optional<double> read_cpu_seconds(const std::vector<int>& pids);
+// Resets every process's peak; false when any refused.
+bool reset_peak_rss(const std::vector<int>& pids);
 
 } // namespace loadgen

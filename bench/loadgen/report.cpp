@@ -9,8 +9,8 @@ namespace loadgen {
 namespace {
 
 const char* transport(const Options& o) {
-    if (!o.subscribe || o.subscribers == 0) return "none";
-    return o.subscribe->scheme == Url::Scheme::ws ? "ws" : "sse";
+    if (o.subscribe.empty() || o.subscribers == 0) return "none";
+    return o.subscribe.front().scheme == Url::Scheme::ws ? "ws" : "sse";
 }
 
 std::optional<double> per(double count, std::optional<double> seconds) {
@@ -22,10 +22,22 @@ double us(uint64_t ns) {
     return double(ns) / 1000.0;
 }
 
+void add_latency(JsonLine& j, const std::string& key, const LatencyHistogram& h) {
+    j.begin(key).add("samples", h.count());
+    if (h.count() > 0) {
+        j.add("p50", us(h.quantile(0.50)), 1).add("p90", us(h.quantile(0.90)), 1);
+        j.add("p99", us(h.quantile(0.99)), 1).add("p999", us(h.quantile(0.999)), 1);
+        j.add("max", us(h.max()), 1);
+    } else {
+        j.null("p50").null("p90").null("p99").null("p999").null("max");
+    }
+    j.end();
+}
+
 void add_server(JsonLine& j, const Report& r) {
     const ServerFigures& s = *r.server;
     const Counters& c = *r.counters;
-    j.begin("server").add("pid", s.pid);
+    j.begin("server").add("pid", s.pids.front()).add("pids", s.pids);
     j.add("rss_before_kib", s.rss_before_kib);
     j.add("rss_connected_kib", s.rss_connected_kib);
     j.add("rss_end_kib", s.rss_end_kib);
@@ -50,12 +62,22 @@ void add_server(JsonLine& j, const Report& r) {
         j.null("peak_growth_payloads");
     }
     j.add("cpu_s", s.cpu_s, 3);
+    j.add("cpu_s_each", s.cpu_s_each, 3);
     j.add("cpu_per_delivery_us",
           s.cpu_s && c.delivered > 0 ? std::optional<double>(*s.cpu_s * 1e6 / double(c.delivered))
                                      : std::nullopt,
           1);
     j.add("deliveries_per_cpu_s", per(double(c.delivered), s.cpu_s), 0);
     j.add("publishes_per_cpu_s", per(double(c.published), s.cpu_s), 0);
+    if (s.redis_pid > 0) {
+        // What the bus's store costs on top: the nodes' CPU plus redis-server's.
+        j.add("redis_pid", s.redis_pid).add("cpu_s_redis", s.cpu_s_redis, 3);
+        const std::optional<double> both = s.cpu_s && s.cpu_s_redis
+                                               ? std::optional<double>(*s.cpu_s + *s.cpu_s_redis)
+                                               : std::nullopt;
+        j.add("cpu_s_incl_redis", both, 3);
+        j.add("deliveries_per_cpu_s_incl_redis", per(double(c.delivered), both), 0);
+    }
     j.end();
 }
 
@@ -80,7 +102,14 @@ std::string report_json(const Report& r) {
     }
     j.add("subscribers", o.subscribers).add("connected", c.connected);
     j.add("connect_failures", c.connect_failures).add("connect_s", r.connect_s, 3);
-    j.add("messages", o.messages).add("size", o.size).add("window", o.window);
+    j.add("messages", o.messages).add("size", o.size);
+    if (o.rate > 0 && !o.window_given) {
+        j.null("window");
+    } else {
+        j.add("window", o.window);
+    }
+    j.add("rate", o.rate > 0 ? std::optional<uint64_t>(o.rate) : std::nullopt);
+    j.add("subscribe_urls", uint64_t(o.subscribe.size()));
     j.add("groups", o.groups);
     j.add("group_run", o.group_run);
     j.add("published", c.published).add("publish_errors", c.publish_errors);
@@ -92,16 +121,17 @@ std::string report_json(const Report& r) {
     j.add("elapsed_s", elapsed, 3);
     j.add("deliveries_per_s", per(double(c.delivered), elapsed), 0);
     j.add("publishes_per_s", per(double(c.published), elapsed), 0);
-    const LatencyHistogram& h = *r.latency;
-    j.begin("latency_us").add("samples", h.count());
-    if (h.count() > 0) {
-        j.add("p50", us(h.quantile(0.50)), 1).add("p90", us(h.quantile(0.90)), 1);
-        j.add("p99", us(h.quantile(0.99)), 1).add("p999", us(h.quantile(0.999)), 1);
-        j.add("max", us(h.max()), 1);
-    } else {
-        j.null("p50").null("p90").null("p99").null("p999").null("max");
+    // Open loop: the latest a send went against its due time (the generator keeping up).
+    j.add("send_late_max_us", o.rate > 0 ? std::optional<double>(r.send_late_max_us) : std::nullopt,
+          1);
+    add_latency(j, "latency_us", *r.latency);
+    if (r.latency_by_node && !r.latency_by_node->empty()) {
+        // Per --subscribe URL, in order: "0" is the first node (published to).
+        j.begin("latency_us_by_node");
+        for (size_t k = 0; k < r.latency_by_node->size(); ++k)
+            add_latency(j, std::to_string(k), (*r.latency_by_node)[k]);
+        j.end();
     }
-    j.end();
     if (r.server) add_server(j, r);
     j.add("loadgen_cpu_s", r.loadgen_cpu_s, 3).add("loadgen_cpu_total_s", r.loadgen_cpu_total_s, 3);
     auto text_or_null = [&j](const char* key, const std::string& text) {

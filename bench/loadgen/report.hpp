@@ -6,15 +6,20 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace loadgen {
 
+// The server's figures; with several nodes (--server-pid repeated) RSS and CPU are sums.
 struct ServerFigures {
-    int pid = 0;
+    std::vector<int> pids;
     std::optional<uint64_t> rss_before_kib;
     std::optional<uint64_t> rss_connected_kib;
     std::optional<uint64_t> rss_end_kib;
-    std::optional<double> cpu_s; // over the publishing phase
+    std::optional<double> cpu_s;       // over the publishing phase, all nodes
+    std::vector<double> cpu_s_each;    // the same per node, in --server-pid order
+    int redis_pid = 0;                 // --redis-pid (0: none)
+    std::optional<double> cpu_s_redis; // its CPU over the publishing phase
     // Peak memory of the publishing phase: VmRSS when it began (right after VmHWM was
     // reset to it) and VmHWM when it ended. Without the reset the peak may be older.
     std::optional<uint64_t> rss_publish_start_kib;
@@ -26,9 +31,11 @@ struct Report {
     const Options* options = nullptr;
     const Counters* counters = nullptr;
     const LatencyHistogram* latency = nullptr;
+    const std::vector<LatencyHistogram>* latency_by_node = nullptr; // empty: one node
     double connect_s = 0;
-    uint64_t tracked = 0; // subscribers connected when publishing started
-    double elapsed_s = 0; // first publish to last answer or delivery
+    uint64_t tracked = 0;        // subscribers connected when publishing started
+    double elapsed_s = 0;        // first publish to last answer or delivery
+    double send_late_max_us = 0; // --rate: the latest send against its due time
     bool published_phase = false;
     std::optional<ServerFigures> server;
     std::optional<double> loadgen_cpu_s; // over the publishing phase

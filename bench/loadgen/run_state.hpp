@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace loadgen {
 
@@ -32,7 +33,15 @@ struct Counters {
 
 struct RunState {
     RunState(const Options& o)
-        : options(o), flow(o.messages, o.window, o.groups, o.group_run), payload(o) {}
+        : options(o), flow(o.messages, window_of(o), o.groups, o.group_run), payload(o) {
+        flow.pace(o.rate);
+        if (o.subscribe.size() > 1) latency_by_node.resize(o.subscribe.size());
+    }
+
+    // Open loop (--rate) without --window: nothing in flight holds a publish back.
+    static uint32_t window_of(const Options& o) {
+        return o.rate > 0 && !o.window_given ? UINT32_MAX : o.window;
+    }
 
     const Options& options;
     EventLoop loop;
@@ -41,6 +50,9 @@ struct RunState {
     Random random;
     Counters counters;
     LatencyHistogram latency;
+    // With several --subscribe URLs (nodes): the same per URL, so that a node reached
+    // through the bus's store shows apart from the one published to. Empty with one URL.
+    std::vector<LatencyHistogram> latency_by_node;
     uint32_t handshakes_in_progress = 0;
     uint32_t open_subscribers = 0;
 

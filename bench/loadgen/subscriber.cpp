@@ -24,7 +24,9 @@ void Subscriber::record(const char* p, size_t n) {
     }
     word |= bit;
     ++c.delivered;
-    run_.latency.record(now_ > t ? now_ - t : 0);
+    const uint64_t latency = now_ > t ? now_ - t : 0;
+    run_.latency.record(latency);
+    if (!run_.latency_by_node.empty()) run_.latency_by_node[node_].record(latency);
     run_.flow.on_delivered(i, now_);
 }
 

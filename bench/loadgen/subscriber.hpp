@@ -16,6 +16,8 @@ class Subscriber : public Connection {
     Subscriber(RunState& run, uint32_t group) : Connection(run.loop), run_(run), group_(group) {}
 
     uint32_t group() const { return group_; }
+    // Which --subscribe URL (node) it connects to, for latency per node.
+    void set_node(uint32_t node) { node_ = node; }
 
     // Publishing starts: from now on this subscriber must receive every message once.
     void track(uint64_t messages) { seen_.assign((messages + 63) / 64, 0); }
@@ -32,6 +34,7 @@ class Subscriber : public Connection {
 
     RunState& run_;
     const uint32_t group_;
+    uint32_t node_ = 0;
 
   private:
     std::vector<uint64_t> seen_; // bit i: message i received; empty until tracked

@@ -32,8 +32,7 @@ size_t WsPublisher::consume(const char* p, size_t n) {
 void WsPublisher::pump() {
     if (!ready()) return;
     bool any = false;
-    while (room() && run_.flow.can_send()) {
-        const uint64_t now = now_ns();
+    for (uint64_t now = now_ns(); room() && run_.flow.can_send(now); now = now_ns()) {
         const uint64_t i = run_.flow.send_next(false, now);
         text_.assign(envelope_prefix_);
         payload_.append(text_, i, now);
