@@ -227,8 +227,24 @@ void ControlApi::publish(const HttpExchangePtr& exchange) {
     }
     auto& body = std::get<PublishBody>(parsed);
     const size_t count = body.events.size();
-    // The engine may answer on its own thread once the store has (the redis engine), so
-    // the worker never waits for it; the exchange lives in the callback until then.
+    if (!body.is_array) {
+        // One event is published on this worker: with the redis engine that waits one round
+        // trip, but a backend pipelining single publishes then has its burst served in one
+        // go, and their deliveries leave together; answered later, each would wait for the
+        // one before (a session answers in order) and go out alone (measured: 0.03x the
+        // memory engine's deliveries per CPU-second in the fan-out benchmark, against 0.8x).
+        std::vector<EventPtr> published;
+        std::exception_ptr error;
+        try {
+            published.push_back(context_.bus.publish(std::move(body.events.front())));
+        } catch (...) {
+            error = std::current_exception();
+        }
+        answer_publish(*exchange, false, 1, published, error);
+        return;
+    }
+    // An array is appended in one pipeline, and answered (on the engine's thread, for
+    // redis) once the store has: the worker does not wait for it.
     context_.bus.publish_async(std::move(body.events),
                                [exchange, is_array = body.is_array, count](
                                    std::vector<EventPtr> published, std::exception_ptr error) {
