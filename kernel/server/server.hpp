@@ -99,7 +99,7 @@ class Server {
     std::atomic<bool> ready_{false};
     std::atomic<int> reloads_in_flight_{0};
     std::filesystem::path shadow_dir_; // private copies of the plugin libraries
-    bool running_ = false; // the workers run
+    bool running_ = false;             // the workers run
     bool stopped_ = false;
 };
 
