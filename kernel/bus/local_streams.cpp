@@ -78,7 +78,7 @@ LocalStreams::LocalStreams(ReplayPolicy replay) : replay_(std::move(replay)) {}
 
 LocalStreams::~LocalStreams() = default;
 
-EventPtr LocalStreams::publish_next(Event event) {
+EventPtr LocalStreams::publish_next(Event&& event) {
     // Allocated before taking the stream lock, so the lock covers only the seq and fan-out.
     auto stored = std::make_shared<Event>(std::move(event));
     StreamState& state = stream_state(stored->stream);

@@ -34,7 +34,7 @@ class LocalStreams {
 
     // The memory engine's publish: gives `event` the stream's next seq and the time, stores
     // and delivers it. `event.stream` must be set.
-    EventPtr publish_next(Event event);
+    EventPtr publish_next(Event&& event);
 
     // Stores an event numbered elsewhere (event->seq set) and, with `deliver`, hands it to
     // the subscribers. An event at or below the stream's last seq is a duplicate: ignored,
