@@ -1,4 +1,5 @@
 #include "bus/memory_engine.hpp"
+#include "bus_collector.hpp"
 #include "redis_bus_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,6 +16,7 @@
 #include <vector>
 
 using namespace switchyard;
+using namespace switchyard::test;
 
 namespace {
 
@@ -47,42 +49,6 @@ class Flag {
     std::condition_variable changed_;
     bool set_ = false;
 };
-
-// A sink that keeps what it is given, safe to read from another thread.
-class Collector {
-  public:
-    EventSink sink() {
-        return [this](const EventPtr& event) {
-            std::lock_guard lock(mutex_);
-            events_.push_back(event);
-        };
-    }
-    std::vector<EventPtr> events() const {
-        std::lock_guard lock(mutex_);
-        return events_;
-    }
-    std::vector<uint64_t> seqs() const {
-        std::vector<uint64_t> seqs;
-        for (const EventPtr& event : events()) seqs.push_back(event->seq);
-        return seqs;
-    }
-
-  private:
-    mutable std::mutex mutex_;
-    std::vector<EventPtr> events_;
-};
-
-std::vector<uint64_t> seq_range(uint64_t first, uint64_t last) {
-    std::vector<uint64_t> seqs;
-    for (uint64_t seq = first; seq <= last; ++seq) seqs.push_back(seq);
-    return seqs;
-}
-
-std::vector<uint64_t> seqs_of(const std::vector<EventPtr>& events) {
-    std::vector<uint64_t> seqs;
-    for (const EventPtr& event : events) seqs.push_back(event->seq);
-    return seqs;
-}
 
 // The engine contract holds for every engine: each test below runs once per engine.
 struct MemoryBus {

@@ -79,6 +79,16 @@ constexpr std::string_view kOneEvent = R"({"topic":"groove","type":"t","data":{}
 constexpr std::string_view kThreeEvents =
     R"([{"topic":"groove","type":"a"},{"topic":"groove","type":"b"},{"topic":"groove","type":"c"}])";
 
+// Stream groove holds 1..3; a follower resumes after 3 and is subscribed when this returns.
+SseClient follower_after_three(ControlServer& server) {
+    for (uint64_t seq = 1; seq <= 3; ++seq) server.bus.deliver("groove", seq);
+    SseClient follower =
+        SseClient::connect(server.port(), "/api/v1/events?stream=groove", {{"Last-Event-ID", "3"}});
+    REQUIRE(follower.status() == 200);
+    REQUIRE(wait_until([&] { return server.bus.subscription_count() == 1; }, kWait));
+    return follower;
+}
+
 } // namespace
 
 TEST_CASE("control api: a publish while the bus is down is 503 BUS_UNAVAILABLE, Retry-After 1",
@@ -159,12 +169,7 @@ TEST_CASE("control api: /readyz is 503 with the reason while the bus is unavaila
 TEST_CASE("control api: a follower whose stream skips seqs gets event: gap before the event",
           "[control][bus]") {
     ControlServer server;
-    for (uint64_t seq = 1; seq <= 3; ++seq) server.bus.deliver("groove", seq);
-
-    SseClient follower =
-        SseClient::connect(server.port(), "/api/v1/events?stream=groove", {{"Last-Event-ID", "3"}});
-    REQUIRE(follower.status() == 200);
-    REQUIRE(wait_until([&] { return server.bus.subscription_count() == 1; }, kWait));
+    SseClient follower = follower_after_three(server);
 
     server.bus.deliver("groove", 4);
     server.bus.deliver("groove", 9); // 5..8 were trimmed while this node was away
@@ -188,12 +193,7 @@ TEST_CASE("control api: a follower whose stream skips seqs gets event: gap befor
 TEST_CASE("control api: the first live event skipping past the replay is a gap too",
           "[control][bus]") {
     ControlServer server;
-    for (uint64_t seq = 1; seq <= 3; ++seq) server.bus.deliver("groove", seq);
-
-    SseClient follower =
-        SseClient::connect(server.port(), "/api/v1/events?stream=groove", {{"Last-Event-ID", "3"}});
-    REQUIRE(follower.status() == 200);
-    REQUIRE(wait_until([&] { return server.bus.subscription_count() == 1; }, kWait));
+    SseClient follower = follower_after_three(server);
     server.bus.deliver("groove", 7);
 
     auto gap = follower.next(kWait);

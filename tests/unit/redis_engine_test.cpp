@@ -5,6 +5,7 @@
 #include "bus/redis_engine.hpp"
 
 #include "bus/redis_codec.hpp"
+#include "bus_collector.hpp"
 #include "redis_bus_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,45 +30,6 @@ Event event_on(std::string topic, std::string type = "tick", std::string data = 
     event.type = std::move(type);
     event.data = std::move(data);
     return event;
-}
-
-class Collector {
-  public:
-    EventSink sink() {
-        return [this](const EventPtr& event) {
-            std::lock_guard lock(mutex_);
-            events_.push_back(event);
-        };
-    }
-    std::vector<EventPtr> events() const {
-        std::lock_guard lock(mutex_);
-        return events_;
-    }
-    std::vector<uint64_t> seqs() const {
-        std::vector<uint64_t> out;
-        for (const auto& event : events()) out.push_back(event->seq);
-        return out;
-    }
-    size_t size() const {
-        std::lock_guard lock(mutex_);
-        return events_.size();
-    }
-
-  private:
-    mutable std::mutex mutex_;
-    std::vector<EventPtr> events_;
-};
-
-std::vector<uint64_t> seq_range(uint64_t first, uint64_t last) {
-    std::vector<uint64_t> seqs;
-    for (uint64_t seq = first; seq <= last; ++seq) seqs.push_back(seq);
-    return seqs;
-}
-
-std::vector<uint64_t> seqs_of(const std::vector<EventPtr>& events) {
-    std::vector<uint64_t> seqs;
-    for (const auto& event : events) seqs.push_back(event->seq);
-    return seqs;
 }
 
 // Two nodes of one deployment on the shared Redis.
