@@ -1,5 +1,8 @@
 #include "bus/event.hpp"
 
+#include <chrono>
+#include <stdexcept>
+
 namespace switchyard {
 
 namespace {
@@ -36,6 +39,19 @@ bool is_valid_topic(std::string_view topic) noexcept {
         }
     }
     return !segment_empty; // a trailing '/'
+}
+
+void check_publishable(Event& event) {
+    if (!is_valid_topic(event.topic)) {
+        throw std::invalid_argument("invalid topic '" + event.topic + "'");
+    }
+    if (event.type.empty()) throw std::invalid_argument("event type is empty");
+    event.stream = std::string(stream_of(event.topic));
+}
+
+int64_t unix_time_ms() noexcept {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 } // namespace switchyard

@@ -39,6 +39,13 @@ size_t footprint(const Event& event) noexcept;
 // The stream a topic belongs to: "a/b" -> "a", "a" -> "a". A view into `topic`.
 std::string_view stream_of(std::string_view topic) noexcept;
 
+// What every engine checks of an event handed to publish: throws std::invalid_argument
+// on an invalid topic or an empty type; sets `event.stream` from the topic.
+void check_publishable(Event& event);
+
+// The time events are stamped with: ms since the Unix epoch.
+int64_t unix_time_ms() noexcept;
+
 // True when `topic` is one or more '/'-separated non-empty segments of [A-Za-z0-9_.:-],
 // at most 255 characters in all.
 bool is_valid_topic(std::string_view topic) noexcept;

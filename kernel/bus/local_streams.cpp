@@ -10,11 +10,6 @@ namespace switchyard {
 
 namespace {
 
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 struct Subscriber {
     SubscriptionId id;
     EventSink sink;
@@ -85,25 +80,26 @@ EventPtr LocalStreams::publish_next(Event&& event) {
 
     std::lock_guard lock(state.mutex);
     stored->seq = state.ring.last_seq() + 1;
-    stored->ts = now_ms();
+    stored->ts = unix_time_ms();
     EventPtr published = std::move(stored);
     state.ring.push(published);
     deliver(state, published);
     return published;
 }
 
-bool LocalStreams::append(const EventPtr& event, bool deliver_it) {
+uint64_t LocalStreams::append(const EventPtr& event, bool deliver_it) {
     StreamState& state = stream_state(event->stream);
+    uint64_t last = 0;
     {
         std::lock_guard lock(state.mutex);
-        const uint64_t last = state.ring.last_seq();
-        if (event->seq <= last) return false;
+        last = state.ring.last_seq();
+        if (event->seq <= last) return last;
         if (event->seq != last + 1) state.ring.restart_at(event->seq - 1);
         state.ring.push(event);
         if (deliver_it) deliver(state, event);
     }
     notify_appended();
-    return true;
+    return last;
 }
 
 void LocalStreams::reset(std::string_view stream, uint64_t last_seq) {

@@ -37,10 +37,10 @@ class LocalStreams {
     EventPtr publish_next(Event&& event);
 
     // Stores an event numbered elsewhere (event->seq set) and, with `deliver`, hands it to
-    // the subscribers. An event at or below the stream's last seq is a duplicate: ignored,
-    // false. One past last_seq()+1 means the ones between are lost: the ring restarts
-    // there, so replay and live subscribers see a gap.
-    bool append(const EventPtr& event, bool deliver);
+    // the subscribers; returns the stream's last seq before it. An event at or below that
+    // is a duplicate: ignored. One past it + 1 means the ones between are lost: the ring
+    // restarts there, so replay and live subscribers see a gap.
+    uint64_t append(const EventPtr& event, bool deliver);
 
     // Forgets what `stream` holds and makes `last_seq` its newest seq (the store behind the
     // engine went back: Redis lost data). Subscribers stay.

@@ -2,8 +2,6 @@
 
 #include "bus/local_streams.hpp"
 
-#include <stdexcept>
-
 namespace switchyard {
 
 namespace {
@@ -14,11 +12,7 @@ class MemoryEngine final : public BusEngine {
     explicit MemoryEngine(ReplayPolicy replay) : streams_(std::move(replay)) {}
 
     EventPtr publish(Event event) override {
-        if (!is_valid_topic(event.topic)) {
-            throw std::invalid_argument("invalid topic '" + event.topic + "'");
-        }
-        if (event.type.empty()) throw std::invalid_argument("event type is empty");
-        event.stream = std::string(stream_of(event.topic));
+        check_publishable(event);
         return streams_.publish_next(std::move(event));
     }
 

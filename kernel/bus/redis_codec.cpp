@@ -1,5 +1,7 @@
 #include "bus/redis_codec.hpp"
 
+#include "bus/resp.hpp"
+
 #include <hiredis/hiredis.h>
 
 #include <charconv>
@@ -8,14 +10,8 @@ namespace switchyard::redis_codec {
 
 namespace {
 
-std::string_view text_of(const redisReply& reply) {
-    return std::string_view(reply.str, reply.len);
-}
-
-bool is_text(const redisReply* reply) {
-    return reply != nullptr &&
-           (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS);
-}
+using resp::is_text;
+using resp::text_of;
 
 template <typename Integer>
 std::optional<Integer> parse_integer(std::string_view text) {

@@ -22,10 +22,6 @@ using generic_socket = asio::generic::stream_protocol::socket;
 
 constexpr size_t kReadChunk = 64 * 1024;
 
-std::string error_text(const redisReply& reply) {
-    return std::string(reply.str, reply.len);
-}
-
 class AsioRedisConnection final : public RedisConnection,
                                   public std::enable_shared_from_this<AsioRedisConnection> {
   public:
@@ -128,7 +124,7 @@ class AsioRedisConnection final : public RedisConnection,
             if (!error.empty()) return;
             if (reply->type == REDIS_REPLY_ERROR)
                 return self->fail(self->endpoint_.describe() + " answered PING with " +
-                                  error_text(*reply));
+                                  std::string(resp::text_of(*reply)));
             self->logging_in_ = false;
             self->open_ = true;
             self->deadline_.cancel();
@@ -140,7 +136,8 @@ class AsioRedisConnection final : public RedisConnection,
         return [self = shared_from_this(), what = std::move(what)](resp::Reply reply,
                                                                    std::string_view error) {
             if (error.empty() && reply->type == REDIS_REPLY_ERROR)
-                self->fail(self->endpoint_.describe() + " " + what + ": " + error_text(*reply));
+                self->fail(self->endpoint_.describe() + " " + what + ": " +
+                           std::string(resp::text_of(*reply)));
         };
     }
 

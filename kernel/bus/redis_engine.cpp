@@ -49,19 +49,8 @@ constexpr int kStreamsLogLength = 10000;
 
 RateLimitedLog bad_entries("redis bus entries that are not a Switchyard node's");
 
-int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string_view text_of(const redisReply& reply) {
-    return std::string_view(reply.str, reply.len);
-}
-
-bool is_text(const redisReply* reply) {
-    return reply != nullptr &&
-           (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS);
-}
+using resp::is_text;
+using resp::text_of;
 
 // An entry ID as its two numbers, for "which is later" (IDs compare as pairs).
 struct StreamId {
@@ -87,15 +76,22 @@ std::string id_text(StreamId id) {
     return std::to_string(id.ms) + "-" + std::to_string(id.seq);
 }
 
-// The newest entry's seq in an XREVRANGE ... COUNT 1 reply; 0 for an empty stream.
-uint64_t newest_seq_of(const redisReply& reply) {
-    if (reply.type != REDIS_REPLY_ARRAY || reply.elements == 0) return 0;
+// The first entry's ID in an XREVRANGE ... COUNT 1 reply (the newest); none for an empty
+// stream.
+std::optional<std::string_view> newest_id_of(const redisReply& reply) {
+    if (reply.type != REDIS_REPLY_ARRAY || reply.elements == 0) return {};
     const redisReply* entry = reply.element[0];
     if (entry == nullptr || entry->type != REDIS_REPLY_ARRAY || entry->elements < 1 ||
         !is_text(entry->element[0])) {
-        return 0;
+        return {};
     }
-    return redis_codec::seq_of_id(text_of(*entry->element[0])).value_or(0);
+    return text_of(*entry->element[0]);
+}
+
+// The newest entry's seq in an XREVRANGE ... COUNT 1 reply; 0 for an empty stream.
+uint64_t newest_seq_of(const redisReply& reply) {
+    const auto id = newest_id_of(reply);
+    return id ? redis_codec::seq_of_id(*id).value_or(0) : 0;
 }
 
 class RedisEngine final : public BusEngine {
@@ -213,12 +209,8 @@ class RedisEngine final : public BusEngine {
         if (on_bus_thread()) {
             throw std::logic_error("a bus sink published: sinks must not call the engine");
         }
-        if (!is_valid_topic(event.topic)) {
-            throw std::invalid_argument("invalid topic '" + event.topic + "'");
-        }
-        if (event.type.empty()) throw std::invalid_argument("event type is empty");
-        event.stream = std::string(stream_of(event.topic));
-        event.ts = now_ms();
+        check_publishable(event);
+        event.ts = unix_time_ms();
     }
 
     std::string current_reason() const {
@@ -241,11 +233,9 @@ class RedisEngine final : public BusEngine {
             std::vector<EventPtr> published;
             std::exception_ptr error;
             size_t answered = 0;
-            size_t total = 0;
             PublishDone done;
         };
         auto batch = std::make_shared<Batch>();
-        batch->total = events.size();
         batch->published.resize(events.size());
         batch->done = std::move(done);
         if (events.empty()) return batch->done({}, nullptr);
@@ -253,7 +243,7 @@ class RedisEngine final : public BusEngine {
             append(std::move(events[i]), [batch, i](EventPtr published, std::exception_ptr error) {
                 if (error && !batch->error) batch->error = error;
                 batch->published[i] = std::move(published);
-                if (++batch->answered < batch->total) return;
+                if (++batch->answered < batch->published.size()) return;
                 // The published prefix: a pipeline stops being trusted at its first failure.
                 auto first_missing =
                     std::find(batch->published.begin(), batch->published.end(), nullptr);
@@ -424,14 +414,8 @@ class RedisEngine final : public BusEngine {
                                                          "-",         "COUNT",  "1"};
         cmd_->send(log_end, [this, epoch](resp::Reply reply, std::string_view error) {
             if (epoch != epoch_ || !error.empty()) return;
-            log_cursor_ = StreamId{};
-            if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
-                const redisReply* entry = reply->element[0];
-                if (entry->type == REDIS_REPLY_ARRAY && entry->elements > 0 &&
-                    is_text(entry->element[0])) {
-                    log_cursor_ = parse_stream_id(text_of(*entry->element[0])).value_or(StreamId{});
-                }
-            }
+            const auto newest = newest_id_of(*reply);
+            log_cursor_ = newest ? parse_stream_id(*newest).value_or(StreamId{}) : StreamId{};
         });
         const std::array<std::string_view, 2> members = {"SMEMBERS", set_key_};
         cmd_->send(members, [this, epoch](resp::Reply reply, std::string_view error) {
@@ -582,7 +566,7 @@ class RedisEngine final : public BusEngine {
     }
 
     void read_entries(std::string_view name, const redisReply& entries) {
-        auto followed = followed_.find(std::string(name));
+        auto followed = followed_.find(name);
         if (followed == followed_.end()) return;
         for (size_t i = 0; i < entries.elements; ++i) {
             const redisReply* entry = entries.element[i];
@@ -598,8 +582,8 @@ class RedisEngine final : public BusEngine {
                 continue;
             }
             const auto event = std::make_shared<const Event>(std::move(std::get<Event>(decoded)));
-            const uint64_t before = streams_.last_seq(name);
-            if (streams_.append(event, true) && event->seq != before + 1 && before != 0) {
+            const uint64_t before = streams_.append(event, true);
+            if (event->seq > before + 1 && before != 0) {
                 gaps_.fetch_add(1, std::memory_order_relaxed);
                 spdlog::warn(
                     "bus: stream {} skipped from seq {} to {}: Redis trimmed them "

@@ -112,10 +112,10 @@ std::string probe_redis(const RedisEndpoint& endpoint, std::chrono::milliseconds
             }
             if (reply->type == REDIS_REPLY_ERROR)
                 problem = "Redis at " + where + " refused INFO server (" +
-                          std::string(reply->str, reply->len) + ")";
+                          std::string(resp::text_of(*reply)) + ")";
             else if (reply->type != REDIS_REPLY_STRING)
                 problem = "Redis at " + where + " answered INFO server with no text";
-            else problem = redis_server_problem(std::string_view(reply->str, reply->len), where);
+            else problem = redis_server_problem(resp::text_of(*reply), where);
             // Nothing else is awaited: closing lets io.run() return.
             connection->close();
         });

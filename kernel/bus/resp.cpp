@@ -20,6 +20,15 @@ void append_command(std::string& out, std::span<const std::string_view> args) {
     }
 }
 
+std::string_view text_of(const redisReply& reply) noexcept {
+    return std::string_view(reply.str, reply.len);
+}
+
+bool is_text(const redisReply* reply) noexcept {
+    return reply != nullptr &&
+           (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS);
+}
+
 void ReplyDeleter::operator()(redisReply* reply) const noexcept {
     freeReplyObject(reply);
 }

@@ -27,6 +27,11 @@ struct ReplyDeleter {
 // One whole reply (with its nested elements).
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
+// The bytes of a string, status or error reply.
+std::string_view text_of(const redisReply& reply) noexcept;
+// True for a string or status reply (not null, nil, an integer, an array or an error).
+bool is_text(const redisReply* reply) noexcept;
+
 // Replies out of a byte stream, in order. Not thread-safe: one per connection.
 class ReplyReader {
   public:

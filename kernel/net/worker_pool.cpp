@@ -4,8 +4,7 @@
 
 namespace switchyard {
 
-WorkerPool::WorkerPool(unsigned count, std::chrono::milliseconds io_timeout, uint32_t node_tag)
-    : node_tag_(node_tag) {
+WorkerPool::WorkerPool(unsigned count, std::chrono::milliseconds io_timeout, uint32_t node_tag) {
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     count = std::min(count, 256u);
     workers_.reserve(count);

@@ -24,8 +24,6 @@ class WorkerPool {
     WorkerPool& operator=(const WorkerPool&) = delete;
 
     size_t size() const noexcept { return workers_.size(); }
-    // The tag in this node's connection ids (0: a kernel alone).
-    uint32_t node_tag() const noexcept { return node_tag_; }
     Worker& at(size_t index) noexcept { return *workers_[index]; }
     // The worker that owns a connection id.
     Worker& owner_of(sy_conn_id id) noexcept { return *workers_[worker_index_of(id) % size()]; }
@@ -41,7 +39,6 @@ class WorkerPool {
     void stop_and_join();
 
   private:
-    uint32_t node_tag_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;
     std::atomic<size_t> next_{0};

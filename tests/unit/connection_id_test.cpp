@@ -104,7 +104,7 @@ TEST_CASE("connection ids: a tagged worker's ids carry the tag, its index and a 
 TEST_CASE("connection ids: a tagged pool's WebSocket connections are reached by their ids",
           "[net]") {
     WorkerPool pool(2, kDefaultIoTimeout, kTag);
-    CHECK(pool.node_tag() == kTag);
+    CHECK(node_tag_of(pool.at(1).new_connection_id()) == kTag); // every worker has the tag
     auto service = std::make_shared<WebSocketIds>();
     ConnectionGatePtr gate(new ConnectionGate("test"));
     auto listener = std::make_shared<Listener>(pool, "127.0.0.1", 0, "test", service, gate);
