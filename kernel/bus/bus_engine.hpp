@@ -45,6 +45,17 @@ struct BusStats {
     uint64_t resets = 0;           // streams the store numbered again (it lost entries)
 };
 
+// One stream as this node holds it, for /metrics, /api/v1/streams and the console.
+struct StreamStats {
+    std::string name;
+    uint64_t last_seq = 0;    // the newest seq (the stream's event count, for the memory engine)
+    uint64_t held_events = 0; // events in the replay ring
+    uint64_t held_bytes = 0;  // their footprint (ReplayRing::bytes)
+    uint64_t capacity = 0;    // the ring's event limit
+    uint64_t max_bytes = 0;   // the ring's byte limit; 0 = none
+    uint64_t subscribers = 0; // sinks registered on it
+};
+
 class BusEngine {
   public:
     virtual ~BusEngine() = default;
@@ -108,6 +119,9 @@ class BusEngine {
     // The newest seq of `stream`; 0 for a stream that never had an event.
     virtual uint64_t last_seq(std::string_view stream) const = 0;
 
+    // Every stream this node holds, in name order. Takes each stream's lock briefly: for
+    // scrapes, not for hot paths.
+    virtual std::vector<StreamStats> stream_stats() const = 0;
     // The engine's config name: "memory", "redis".
     virtual std::string_view engine_name() const = 0;
 };

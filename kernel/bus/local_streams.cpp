@@ -174,6 +174,26 @@ std::vector<std::string> LocalStreams::names() const {
     return out;
 }
 
+std::vector<StreamStats> LocalStreams::stats() const {
+    std::shared_lock lock(streams_mutex_);
+    std::vector<StreamStats> out;
+    out.reserve(streams_.size());
+    for (const auto& [name, state] : streams_) {
+        std::lock_guard stream_lock(state->mutex);
+        const size_t live = std::count_if(state->subscribers.begin(), state->subscribers.end(),
+                                          [](const Subscriber& s) { return !s.removed; });
+        out.push_back(StreamStats{
+            .name = name,
+            .last_seq = state->ring.last_seq(),
+            .held_events = state->ring.size(),
+            .held_bytes = state->ring.bytes(),
+            .capacity = state->ring.capacity(),
+            .max_bytes = state->ring.max_bytes() == SIZE_MAX ? 0 : state->ring.max_bytes(),
+            .subscribers = live});
+    }
+    return out;
+}
+
 // Streams are never removed, so a StreamState reference stays valid without the map lock.
 StreamState* LocalStreams::find_stream(std::string_view name) const {
     std::shared_lock lock(streams_mutex_);

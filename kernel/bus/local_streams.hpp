@@ -59,6 +59,8 @@ class LocalStreams {
 
     // The names of every stream known here, sorted.
     std::vector<std::string> names() const;
+    // BusEngine::stream_stats over these streams.
+    std::vector<StreamStats> stats() const;
 
   private:
     StreamState* find_stream(std::string_view name) const;

@@ -182,6 +182,7 @@ class RedisEngine final : public BusEngine {
     }
 
     uint64_t last_seq(std::string_view stream) const override { return streams_.last_seq(stream); }
+    std::vector<StreamStats> stream_stats() const override { return streams_.stats(); }
 
     std::string_view engine_name() const override { return "redis"; }
 

@@ -54,6 +54,8 @@ class ReplayRing {
     size_t capacity() const noexcept { return slots_.size(); }
     // The footprint of the events held.
     size_t bytes() const noexcept { return bytes_; }
+    // The byte limit it was made with.
+    size_t max_bytes() const noexcept { return max_bytes_; }
 
   private:
     // The slot holding the i-th oldest held event.

@@ -259,6 +259,34 @@ TEMPLATE_TEST_CASE("a stream with limits of its own keeps what they allow, the o
     CHECK(seqs_of(bus->replay_after("big", 0).events) == std::vector<uint64_t>{8, 9});
 }
 
+TEMPLATE_TEST_CASE("stream_stats reports each stream's seq, ring fill and subscribers", "[bus]",
+                   MemoryBus, RedisBus) {
+    std::map<std::string, ReplayLimits, std::less<>> per_stream;
+    per_stream.emplace("small", ReplayLimits{2, 1 << 20});
+    auto bus = TestType::make(ReplayPolicy(ReplayLimits{100, 1 << 30}, std::move(per_stream)));
+    CHECK(bus->stream_stats().empty());
+    const auto subscription = bus->subscribe("small", [](const EventPtr&) {});
+    for (int i = 0; i < 3; ++i) bus->publish(event_on("small/x"));
+    bus->publish(event_on("other"));
+
+    const auto stats = bus->stream_stats();
+    REQUIRE(stats.size() == 2);
+    CHECK(stats[0].name == "other"); // in name order
+    CHECK(stats[0].last_seq == 1);
+    CHECK(stats[0].held_events == 1);
+    CHECK(stats[0].capacity == 100);
+    CHECK(stats[0].max_bytes == 1u << 30);
+    CHECK(stats[0].subscribers == 0);
+    CHECK(stats[1].name == "small");
+    CHECK(stats[1].last_seq == 3);
+    CHECK(stats[1].held_events == 2); // the ring keeps two
+    CHECK(stats[1].held_bytes > 0);
+    CHECK(stats[1].capacity == 2);
+    CHECK(stats[1].subscribers == 1);
+    bus->unsubscribe(subscription);
+    CHECK(bus->stream_stats()[1].subscribers == 0);
+}
+
 TEMPLATE_TEST_CASE("subscribing before the first event: the stream then starts at seq 1", "[bus]",
                    MemoryBus, RedisBus) {
     auto bus = TestType::make(4);

@@ -125,6 +125,12 @@ class ScriptedBus final : public BusEngine {
         const auto it = last_.find(std::string(stream));
         return it == last_.end() ? 0 : it->second;
     }
+    std::vector<StreamStats> stream_stats() const override {
+        std::lock_guard lock(mutex_);
+        std::vector<StreamStats> out;
+        for (const auto& [name, last] : last_) out.push_back({.name = name, .last_seq = last});
+        return out;
+    }
     std::string_view engine_name() const override { return "scripted"; }
 
     // Subscriptions now (a test waits for a follower's to appear).
