@@ -70,9 +70,9 @@ async function main() {
     // The plugins, with what they serve.
     const row = (name) => page.locator(`#plugins tr[data-plugin="${name}"]`);
     for (const name of ['groove', 'jarvis']) {
-      await row(name).locator('.state', { hasText: 'running' }).waitFor();
+      await row(name).locator('span.state', { hasText: 'running' }).waitFor();
     }
-    await row('echo').locator('.state', { hasText: 'disabled' }).waitFor();
+    await row('echo').locator('span.state', { hasText: 'disabled' }).waitFor();
     const endpoints = await row('groove').locator('td.endpoints').textContent();
     expect(/127\.0\.0\.1:\d+/.test(endpoints), `groove's endpoints read "${endpoints}"`);
 
@@ -108,10 +108,10 @@ async function main() {
 
     // Disable, then enable, from the buttons.
     await row('groove').locator('button[data-action="disable"]').click();
-    await row('groove').locator('.state', { hasText: 'disabled' }).waitFor();
+    await row('groove').locator('span.state', { hasText: 'disabled' }).waitFor();
     await row('groove').locator('td.result', { hasText: 'disabled' }).waitFor();
     await row('groove').locator('button[data-action="enable"]').click();
-    await row('groove').locator('.state', { hasText: 'running' }).waitFor();
+    await row('groove').locator('span.state', { hasText: 'running' }).waitFor();
     await row('groove').locator('td.result', { hasText: 'enabled' }).waitFor();
     const enabled = await generation('groove');
     expect(enabled === before + 2, `groove came back with generation ${enabled}, not ${before + 2}`);

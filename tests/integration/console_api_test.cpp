@@ -6,12 +6,14 @@
 #include "test_json.hpp"
 #include "toml_text.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using namespace switchyard::test;
 namespace json = boost::json;
@@ -32,7 +34,8 @@ std::string read_file(const std::filesystem::path& path) {
 json::value stream_entry(const KernelProcess& kernel, std::string_view name) {
     const auto answer = kernel.control().get("/api/v1/streams");
     REQUIRE(answer.status == 200);
-    for (const auto& stream : parse_json(answer.body).at("streams").as_array()) {
+    const json::value list = parse_json(answer.body);
+    for (const auto& stream : list.at("streams").as_array()) {
         if (string_field(stream, "name") == name) return stream;
     }
     return nullptr;
@@ -51,7 +54,7 @@ TEST_CASE("console api: GET /api/v1/streams reports each stream's seq, ring and 
     options.extra_toml = enabled_plugin_table("groove");
     auto kernel = KernelProcess::start(options);
     for (int i = 0; i < 3; ++i) publish(kernel, R"({"topic":"groove","type":"tick","data":{}})");
-    publish(kernel, R"({"topic":"other.thing","type":"x","data":{}})");
+    publish(kernel, R"({"topic":"other/thing","type":"x","data":{}})");
 
     const auto groove = stream_entry(kernel, "groove");
     INFO(json::serialize(groove));
@@ -111,8 +114,10 @@ TEST_CASE("console api: a browser request from another origin is refused on ever
     const std::string own = "http://127.0.0.1:" + std::to_string(kernel.control_port());
     auto client = kernel.control();
     const std::string event = R"({"topic":"groove","type":"csrf","data":{}})";
-    for (const std::string origin : {"http://evil.example", "null", "http://127.0.0.1:1",
-                                     "http://localhost:" + std::to_string(kernel.control_port())}) {
+    const std::vector<std::string> foreign{
+        "http://evil.example", "null", "http://127.0.0.1:1",
+        "http://localhost:" + std::to_string(kernel.control_port())};
+    for (const std::string& origin : foreign) {
         CAPTURE(origin);
         const HttpHeaders headers{{"Origin", origin}};
         const auto post = client.post("/api/v1/publish", event, headers);

@@ -16,6 +16,7 @@
 #include "temp_dir.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
+#include "ws_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -64,6 +65,10 @@ TEST_CASE("console: Chromium lists the plugins, reloads, tails a stream, disable
         toml_quote(std::string(SWITCHYARD_PLUGIN_DIR) + "/echo.so") + "\n\n" +
         "[plugins.broken]\nenabled = false\nlibrary = \"/nonexistent/broken.so\"\n\n";
     auto kernel = KernelProcess::start(options);
+    // Clients, so that the page has connections to count.
+    std::vector<WsClient> clients;
+    for (int i = 0; i < 3; ++i)
+        clients.push_back(WsClient::connect(kernel.plugin_port("jarvis"), "/ws"));
 
     // Backends at work: a few streams with events, all through the test.
     std::atomic<bool> stop{false};
@@ -71,7 +76,7 @@ TEST_CASE("console: Chromium lists the plugins, reloads, tails a stream, disable
         const char* events[] = {
             R"({"topic":"groove","type":"track","data":{"title":"Blue in Green","position_ms":1200}})",
             R"({"topic":"jarvis","type":"workflow_event","data":{"workflowId":"wf-7","type":"step"}})",
-            R"({"topic":"builds.ci","type":"log","data":{"job":"unit","line":"ok 851 tests"}})",
+            R"({"topic":"builds/ci","type":"log","data":{"job":"unit","line":"ok 851 tests"}})",
             R"({"topic":"groove","type":"volume","data":{"level":0.6}})",
         };
         for (unsigned i = 0; !stop.load(); ++i) {

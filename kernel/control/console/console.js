@@ -13,6 +13,7 @@ const kPollMs = 1000;
 const kTailLines = 200; // the tail keeps at most this many lines
 const kTailBacklog = 20; // a new tail starts with up to this many recent events
 const kDataChars = 240; // an event's data is cut to this many characters in the tail
+const kRateWindowMs = 900; // a stream's rate is measured over at least this long
 
 let token = null; // the control token, only ever here
 let waitingForToken = false;
@@ -20,7 +21,8 @@ let pollTimer = null;
 let tail = null; // {stream, controller}
 const pluginRows = new Map(); // name -> {row, cells}
 const streamRows = new Map(); // name -> {row, cells}
-const lastSeqs = new Map(); // stream -> {seq, at}
+const lastSeqs = new Map(); // stream -> {seq, at}: where the rate is measured from
+const rates = new Map(); // stream -> events/s, as shown
 const streamSeqs = new Map(); // stream -> seq, from the last poll
 const busy = new Set(); // plugins with an action under way
 
@@ -206,13 +208,17 @@ function formatBytes(bytes) {
 function renderStreams(streams, at) {
   for (const stream of streams) {
     const { cells } = streamRow(stream.name);
+    // The rate over at least kRateWindowMs: a poll a button asked for right after the
+    // timer's would divide by a few milliseconds.
     const previous = lastSeqs.get(stream.name);
-    let rate = '—';
-    if (previous && at > previous.at) {
-      const perSecond = Math.max(0, stream.seq - previous.seq) / ((at - previous.at) / 1000);
-      rate = perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1);
+    if (!previous || stream.seq < previous.seq) {
+      lastSeqs.set(stream.name, { seq: stream.seq, at });
+    } else if (at - previous.at >= kRateWindowMs) {
+      const perSecond = (stream.seq - previous.seq) / ((at - previous.at) / 1000);
+      rates.set(stream.name, perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1));
+      lastSeqs.set(stream.name, { seq: stream.seq, at });
     }
-    lastSeqs.set(stream.name, { seq: stream.seq, at });
+    const rate = rates.get(stream.name) ?? '—';
     streamSeqs.set(stream.name, stream.seq);
     cells.seq.textContent = String(stream.seq);
     cells.rate.textContent = rate;
@@ -224,10 +230,32 @@ function renderStreams(streams, at) {
 
 // -- polling ------------------------------------------------------------------------------
 
+let polling = false; // a poll is under way
+let pollAgain = false; // and another was asked for meanwhile
+
 async function poll() {
+  if (polling) {
+    pollAgain = true;
+    return;
+  }
   clearTimeout(pollTimer);
   pollTimer = null;
   if (waitingForToken) return;
+  polling = true;
+  try {
+    await pollOnce();
+  } finally {
+    polling = false;
+  }
+  if (pollAgain) {
+    pollAgain = false;
+    poll();
+  } else if (!waitingForToken && pollTimer === null) {
+    pollTimer = setTimeout(poll, kPollMs);
+  }
+}
+
+async function pollOnce() {
   try {
     const [plugins, streams] = await Promise.all([apiJson('/api/v1/plugins'), apiJson('/api/v1/streams')]);
     const at = performance.now();
@@ -243,7 +271,6 @@ async function poll() {
     if (e instanceof Unauthorized) return; // polling resumes once a token is typed
     setStatus(`control API unreachable: ${e.message}`, true);
   }
-  if (!waitingForToken && pollTimer === null) pollTimer = setTimeout(poll, kPollMs);
 }
 
 // -- live tail ----------------------------------------------------------------------------
