@@ -176,6 +176,16 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
         }
         return;
     }
+    // The web console's static files carry no secret: the page asks for the token.
+    if (path == "/console" || path.starts_with("/console/")) {
+        if (method != http::verb::get && method != http::verb::head) {
+            respond_error(*exchange, 405, "METHOD_NOT_ALLOWED", "use GET");
+        } else {
+            serve_console(*exchange);
+        }
+        return;
+    }
+    if (!origin_allowed(*exchange)) return;
     if (!authorized(*exchange)) return;
     auto expect = [&](http::verb verb) {
         if (method == verb) return true;
@@ -189,6 +199,8 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
         if (expect(http::verb::get)) follow_events(exchange);
     } else if (path == "/api/v1/plugins") {
         if (expect(http::verb::get)) list_plugins(*exchange);
+    } else if (path == "/api/v1/streams") {
+        if (expect(http::verb::get)) list_streams(*exchange);
     } else if (path == "/metrics") {
         if (expect(http::verb::get)) metrics(*exchange);
     } else if (path.substr(0, 16) == "/api/v1/plugins/") {
@@ -200,6 +212,10 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
             slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
         bool known = false;
         for (const auto& plugin : context_.plugins()) known = known || plugin.name == name;
+        if (!known && context_.disabled_plugins) {
+            for (const auto& plugin : context_.disabled_plugins())
+                known = known || plugin.name == name;
+        }
         if (!known) {
             respond_error(*exchange, 404, "NOT_FOUND",
                           "no plugin named '" + std::string(name) + "'");
@@ -210,8 +226,7 @@ void ControlApi::handle(const HttpExchangePtr& exchange) {
         } else if (action == "reload") {
             reload(exchange, std::string(name));
         } else {
-            respond_error(*exchange, 501, "NOT_IMPLEMENTED",
-                          std::string(action) + " is not available in this build yet");
+            switch_plugin(exchange, std::string(name), action == "enable");
         }
     } else {
         respond_error(*exchange, 404, "NOT_FOUND", "no such endpoint");
@@ -315,7 +330,11 @@ void ControlApi::follow_events(const HttpExchangePtr& exchange) {
 
 void ControlApi::list_plugins(HttpExchange& exchange) {
     json::array plugins;
-    for (const auto& info : context_.plugins()) {
+    auto infos = context_.plugins();
+    if (context_.disabled_plugins) {
+        for (auto& info : context_.disabled_plugins()) infos.push_back(std::move(info));
+    }
+    for (const auto& info : infos) {
         json::array endpoints;
         for (const auto& endpoint : info.endpoints) {
             endpoints.push_back(json::object{

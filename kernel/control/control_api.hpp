@@ -5,6 +5,7 @@
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
 #include "control/event_stream_frames.hpp"
+#include "control/plugin_switch.hpp"
 #include "control/reload_queue.hpp"
 #include "net/http_exchange.hpp"
 #include "plugin/plugin_runtime.hpp"
@@ -24,6 +25,10 @@ struct ControlContext {
     std::function<bool()> ready;
     // Reloads a plugin, blocking; nullopt when no plugin has that name.
     std::function<std::optional<ReloadOutcome>(const std::string&)> reload;
+    // Enables (true) or disables a plugin, blocking (docs/console.md).
+    std::function<SwitchOutcome(const std::string&, bool)> switch_plugin = nullptr;
+    // The plugins with a config table that do not run (listed with state "disabled").
+    std::function<std::vector<PluginInfo>()> disabled_plugins = nullptr;
 };
 
 class ControlApi final : public HttpService, public ConnectionObserver {
@@ -46,6 +51,16 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     // Appends the bus engine's state and counters to a /metrics body.
     void append_bus_metrics(std::string& out) const;
     void reload(const HttpExchangePtr& exchange, std::string name);
+
+    // -- the console and its routes (control_console.cpp) --------------------------------
+    // Refuses (403) a browser request from another origin than the control API's own.
+    bool origin_allowed(HttpExchange& exchange);
+    // POST /api/v1/plugins/{name}/enable|disable, run on the reload thread.
+    void switch_plugin(const HttpExchangePtr& exchange, std::string name, bool enable);
+    // GET /api/v1/streams.
+    void list_streams(HttpExchange& exchange);
+    // GET /console, /console/ and /console/<file>: the web console's static files.
+    void serve_console(HttpExchange& exchange);
 
     ControlContext context_;
     EventStreamFrames frames_;

@@ -281,7 +281,7 @@ void PluginRuntime::start() {
     const std::string config = config_for_create(settings_json_);
     args.config = view(config);
     args.snapshot = sy_str{nullptr, 0};
-    args.generation = 1;
+    args.generation = first_generation_;
     void* instance = nullptr;
     const sy_status status =
         call_hook(hooks_, "create", [&] { return desc_->create(&host_, &args, &instance); });
@@ -290,7 +290,7 @@ void PluginRuntime::start() {
                                  "): create() failed with status " + std::to_string(status));
     }
     instance_ = instance;
-    generation_ = 1;
+    generation_ = first_generation_;
     publish_metadata();
     subscribe_streams();
     state_ = 1;

@@ -104,6 +104,10 @@ class PluginRuntime final : public ConnectionObserver {
     // Where the plugin's state lives (<[kernel] state_dir>/<name>); start() reads it
     // before create(). Not called (or ""): the plugin keeps no state.
     void set_state_folder(std::filesystem::path folder) { state_folder_ = std::move(folder); }
+    // The generation start() creates (1 unless set): a plugin enabled again through the
+    // control API goes on numbering from the instance it replaces, so a client (and the
+    // console) sees a new generation.
+    void set_first_generation(uint64_t generation) { first_generation_ = generation; }
     // Waits until every state write the plugin asked for is on disk (or failed).
     void flush_state() { state_store_.flush(); }
     // Creates the instance (generation 1), subscribes to the plugin's streams and starts
@@ -222,7 +226,8 @@ class PluginRuntime final : public ConnectionObserver {
     const sy_plugin_v1* desc_ = nullptr; // dispatcher thread (and start/stop)
     void* instance_ = nullptr;           // dispatcher thread (and start/stop)
     std::atomic<uint64_t> generation_{0};
-    std::mutex reload_mutex_; // one reload at a time
+    uint64_t first_generation_ = 1; // what start() creates
+    std::mutex reload_mutex_;       // one reload at a time
     std::chrono::milliseconds swap_timeout_;
     // What info() reports, written at start and on each swap.
     mutable std::mutex metadata_mutex_;

@@ -56,6 +56,7 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
 } // namespace
 
 void Server::reread_config() {
+    std::lock_guard changes(plugin_changes_mutex_); // not while the control API changes one
     Config next;
     try {
         next = reread_();
@@ -83,6 +84,7 @@ void Server::reread_config() {
             return;
         }
     }
+    apply_switch_overrides(next); // the control API's enable/disable, unless the file changed
     warn_about_restart_only_changes(config_, next);
     // The caps apply to connections opened from now on.
     config_.kernel.max_connections = next.kernel.max_connections;

@@ -152,8 +152,13 @@ PluginRuntime* Server::find_plugin(const std::string& name) {
     return nullptr;
 }
 
+void Server::post_to_main_thread(std::function<void()> task) {
+    asio::post(signals_->io, std::move(task));
+}
+
 std::optional<ReloadOutcome> Server::reload_plugin(const std::string& name) {
-    PluginRuntime* plugin = find_plugin(name); // runtimes outlive every caller
+    std::lock_guard changes(plugin_changes_mutex_); // not while a plugin is enabled/disabled
+    PluginRuntime* plugin = find_plugin(name);      // runtimes outlive every caller
     if (plugin == nullptr) return std::nullopt;
     ++reloads_in_flight_;
     ReloadOutcome outcome = plugin->reload();
@@ -173,6 +178,7 @@ void Server::add_plugin(const PluginConfig& plugin, bool start_now) {
         runtime =
             std::make_unique<PluginRuntime>(*pool_, *bus_, plugin, std::move(library),
                                             plugin_library_path(config_, plugin), shadow_dir_);
+        runtime->set_first_generation(first_generation_for(plugin.name));
         if (!config_.kernel.state_dir.empty())
             runtime->set_state_folder(std::filesystem::path(config_.kernel.state_dir) /
                                       plugin.name);
@@ -211,6 +217,7 @@ void Server::start() {
     set_slow_hook_bound(std::chrono::milliseconds(config_.kernel.slow_hook_ms));
     hook_watchdog_ = std::make_unique<HookWatchdog>();
     load_plugins();
+    note_plugin_tables(config_);
 
     ControlContext context{*bus_, config_.control,
                            [this] {
@@ -221,6 +228,10 @@ void Server::start() {
                            },
                            [this] { return ready_.load(); },
                            [this](const std::string& name) { return reload_plugin(name); }};
+    context.switch_plugin = [this](const std::string& name, bool enable) {
+        return switch_plugin(name, enable);
+    };
+    context.disabled_plugins = [this] { return disabled_plugin_infos(); };
     control_ = std::make_shared<ControlApi>(std::move(context));
     // The control API counts apart from the kernel's cap: clients filling the server
     // must not lock the operator and the backends out of it.
@@ -347,6 +358,7 @@ void Server::shutdown() {
     watcher_.reset();
     if (control_listener_) control_listener_->stop();
     start_watchdog();
+    close_plugin_changes(); // an enable or disable under way finishes first
     // A reload in flight needs the workers to finish its swap; let it.
     for (int i = 0; i < 1000 && reloads_in_flight_.load() > 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -4,12 +4,14 @@
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
 #include "control/control_api.hpp"
+#include "control/plugin_switch.hpp"
 #include "net/listener.hpp"
 #include "net/worker_pool.hpp"
 #include "plugin/plugin_runtime.hpp"
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +78,25 @@ class Server {
     void add_plugin(const PluginConfig& plugin, bool start_now);
     PluginRuntime* find_plugin(const std::string& name);
     void watch_library(const PluginRuntime& plugin);
+
+    // -- enable and disable through the control API (plugin_switch.cpp) -----------------
+    // Enables or disables plugin `name` as SIGHUP would, blocking (never on a worker).
+    SwitchOutcome switch_plugin(const std::string& name, bool enable);
+    // The plugins with a [plugins.<name>] table that do not run, as GET /api/v1/plugins
+    // lists them (state "disabled").
+    std::vector<PluginInfo> disabled_plugin_infos() const;
+    PluginInfo disabled_info_locked(const std::string& name) const; // plugins_mutex_ held
+    // Remembers which plugins `config` has a table for (for disabled_plugin_infos).
+    void note_plugin_tables(const Config& config);
+    // SIGHUP: keeps what the control API set for a plugin whose `enabled` the file has
+    // not changed since, and forgets the others (the file wins).
+    void apply_switch_overrides(Config& next);
+    // The generation a plugin starts at: one past its last retired instance's.
+    uint64_t first_generation_for(const std::string& name) const;
+    // Refuses every plugin change from now on (shutdown), once the one running is done.
+    void close_plugin_changes();
+    // Runs `task` on the main thread (which owns the library watcher).
+    void post_to_main_thread(std::function<void()> task);
     void close_all_connections();
     static void start_watchdog();
 
@@ -86,8 +107,8 @@ class Server {
     std::unique_ptr<BusEngine> bus_;
     std::unique_ptr<WorkerPool> pool_;
     // The running plugins. Guarded by plugins_mutex_ (the control API reads it from the
-    // workers); changed only on the main thread. A disabled plugin moves to retired_ and
-    // lives until the server does, so no pointer to it ever dangles.
+    // workers); changed under plugin_changes_mutex_ (SIGHUP, the control API). A disabled plugin
+    // moves to retired_ and lives until the server does, so no pointer to it ever dangles.
     mutable std::mutex plugins_mutex_;
     std::vector<std::unique_ptr<PluginRuntime>> plugins_;
     std::vector<std::unique_ptr<PluginRuntime>> retired_;
@@ -100,6 +121,17 @@ class Server {
     std::atomic<int> reloads_in_flight_{0};
     std::filesystem::path shadow_dir_; // private copies of the plugin libraries
     bool running_ = false;             // the workers run
+    // Serializes plugin changes: SIGHUP, enable/disable through the control API, reloads.
+    std::mutex plugin_changes_mutex_;
+    bool plugin_changes_closed_ = false; // shutting down; guarded by plugin_changes_mutex_
+    // What the control API set against the file: enabled or not, and the file's own
+    // `enabled` then. Guarded by plugin_changes_mutex_.
+    struct SwitchOverride {
+        bool enabled = false;
+        bool file_enabled = false;
+    };
+    std::map<std::string, SwitchOverride> switch_overrides_;
+    std::vector<std::string> plugin_tables_; // names with a table; guarded by plugins_mutex_
     bool stopped_ = false;
 };
 
