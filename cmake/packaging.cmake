@@ -60,12 +60,12 @@ set(CPACK_PACKAGE_CONTACT "Switchyard maintainers <maintainers@switchyard.invali
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "plugin host for real-time developer-tool protocols")
+# The extended description, below the summary (CPack indents each line).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "plugin host for real-time developer-tool protocols
- Switchyard is a small kernel that owns the sockets, authentication and an event bus,
- and serves the wire protocols of developer tools (JARVIS, GROOVE, CLI-JAW, JetStart,
- ClaudeControl) as plugins loaded from shared libraries, replaceable while clients stay
- connected. Includes the plugin SDK and a systemd unit.")
+    "Switchyard is a small kernel that owns the sockets, authentication and an event bus,
+and serves the wire protocols of developer tools (JARVIS, GROOVE, CLI-JAW, JetStart,
+ClaudeControl) as plugins loaded from shared libraries, replaceable while clients stay
+connected. Includes the plugin SDK and a systemd unit.")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
