@@ -10,6 +10,7 @@
 #include "log/logging.hpp"
 #include "plugin/plugin_info.hpp"
 #include "server/server.hpp"
+#include "server/service_notify.hpp"
 
 #include <switchyard/plugin.h>
 
@@ -83,12 +84,17 @@ int plugin_info(const std::vector<std::string>& args) {
     return switchyard::write_plugin_info(*library, format, std::cout) ? kExitOk : kExitRefused;
 }
 
-// build/bin/switchyard finds its plugins in build/plugins.
+// Installed, <prefix>/bin/switchyard finds its plugins in <prefix>/lib/switchyard/plugins
+// (the .deb's /usr/lib/switchyard/plugins, or wherever the package was unpacked); in a
+// build tree, build/bin/switchyard finds them in build/plugins.
 fs::path default_plugin_dir() {
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     if (ec) return "plugins";
-    return (self.parent_path().parent_path() / "plugins").lexically_normal();
+    const fs::path prefix = self.parent_path().parent_path();
+    const fs::path installed = prefix / "lib" / "switchyard" / "plugins";
+    if (fs::is_directory(installed, ec)) return installed.lexically_normal();
+    return (prefix / "plugins").lexically_normal();
 }
 
 // Every client is a descriptor: the soft limit a shell hands down (often 1024) would cap
@@ -159,7 +165,7 @@ int run(const Options& options) {
         return kExitRefused;
     }
     if (config.kernel.plugin_dir.empty()) config.kernel.plugin_dir = default_plugin_dir().string();
-    switchyard::init_logging(config.kernel.log_level);
+    switchyard::init_logging(config.kernel.log_level, config.kernel.log_format);
     try {
         if (options.check_only) return check_config(config, options.config);
         // SIGHUP reads the same file again, with the same defaults filled in.
@@ -177,6 +183,9 @@ int run(const Options& options) {
         std::printf("switchyard ready control=%s:%u\n", server.control_address().c_str(),
                     unsigned(server.control_port()));
         std::fflush(stdout);
+        // systemd's Type=notify: the same moment, told to the service manager.
+        switchyard::notify_ready("serving; control API on " + server.control_address() + ":" +
+                                 std::to_string(server.control_port()));
         return server.run_until_signal();
     } catch (const switchyard::StartError& e) {
         spdlog::critical("start refused: {}", e.what());

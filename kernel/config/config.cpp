@@ -37,6 +37,7 @@ const char* describe_type(toml::node_type type) {
 
 constexpr std::array log_levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 constexpr std::array bus_engines{"memory", "redis"};
+constexpr std::array log_formats{"text", "json"};
 
 template <size_t N>
 bool is_one_of(const std::string& value, const std::array<const char*, N>& allowed) {
@@ -170,6 +171,8 @@ class ConfigReader {
             else if (name == "hot_reload") kernel.hot_reload = expect_bool(node, dotted);
             else if (name == "log_level")
                 kernel.log_level = expect_one_of(node, dotted, log_levels);
+            else if (name == "log_format")
+                kernel.log_format = expect_one_of(node, dotted, log_formats);
             else if (name == "slow_hook_ms")
                 kernel.slow_hook_ms =
                     static_cast<uint64_t>(expect_integer(node, dotted, 0, 3'600'000));

@@ -63,6 +63,9 @@ struct KernelSettings {
     std::string state_dir;
     bool hot_reload = false;
     std::string log_level = "info";
+    // "text" (one human-readable line per event) or "json" (one JSON object per line,
+    // for log shippers: kernel/log/json_log_line.hpp).
+    std::string log_format = "text";
     // A plugin hook running longer than this is logged and counted (0: never).
     uint64_t slow_hook_ms = 100;
     // Connections open at once over every plugin endpoint; 0 = derived from the

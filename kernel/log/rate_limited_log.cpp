@@ -1,5 +1,7 @@
 #include "log/rate_limited_log.hpp"
 
+#include "log/log_fields.hpp"
+
 #include <algorithm>
 
 namespace switchyard {
@@ -26,6 +28,9 @@ RateLimitedLog::RateLimitedLog(std::string category, uint32_t lines_per_second)
     : category_(std::move(category)), limiter_(lines_per_second) {}
 
 void RateLimitedLog::report_suppressed(spdlog::level::level_enum level, uint64_t count) const {
+    // In the JSON log format the count and the category are fields of their own.
+    const LogField fields[] = {{"category", std::string_view(category_)}, {"suppressed", count}};
+    ScopedLogFields scope(fields);
     spdlog::log(level, "{}: {} similar line{} suppressed (at most {} a second)", category_, count,
                 count == 1 ? "" : "s", limiter_.limit());
 }

@@ -9,6 +9,7 @@
 #include "plugin/host_api.hpp"
 
 #include "auth/auth.hpp"
+#include "log/logging.hpp"
 #include "log/rate_limited_log.hpp"
 #include "plugin/abi_event.hpp"
 #include "plugin/hook_scope.hpp"
@@ -157,8 +158,7 @@ struct HostApi {
     }
 
     static void log(void* ctx, sy_log_level level, sy_str message) {
-        spdlog::log(static_cast<spdlog::level::level_enum>(level), "plugin {}: {}", rt(ctx).name(),
-                    sv(message));
+        log_plugin_line(rt(ctx).name(), static_cast<spdlog::level::level_enum>(level), sv(message));
     }
 
     static int64_t now_ms(void*) {

@@ -40,6 +40,7 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
     if (next.kernel.state_dir != now.kernel.state_dir) warn("kernel.state_dir");
     if (next.kernel.hot_reload != now.kernel.hot_reload) warn("kernel.hot_reload");
     if (next.kernel.log_level != now.kernel.log_level) warn("kernel.log_level");
+    if (next.kernel.log_format != now.kernel.log_format) warn("kernel.log_format");
     if (next.kernel.io_timeout_ms != now.kernel.io_timeout_ms) warn("kernel.io_timeout_ms");
     if (!(next.control.listen == now.control.listen)) warn("control.listen");
     if (next.control.token != now.control.token) warn("control.token");

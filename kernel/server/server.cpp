@@ -7,6 +7,8 @@
 #include "net/node_tag.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
+#include "server/service_notify.hpp"
+#include "server/service_watchdog.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -264,6 +266,7 @@ void Server::start() {
     pool_->start();
     running_ = true;
     ready_ = true;
+    service_watchdog_ = ServiceWatchdog::start_if_enabled(*pool_);
     spdlog::info("control API listening on {}:{} ({} workers, bus {})",
                  control_listener_->address(), control_listener_->port(), pool_->size(),
                  bus_->engine_name());
@@ -289,7 +292,9 @@ int Server::run_until_signal() {
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {
             if (ec) return;
             if (signal == SIGHUP) {
+                notify_reloading();
                 reread_config();
+                notify_ready("serving (config re-read)");
                 wait();
                 return;
             }
@@ -355,6 +360,7 @@ void Server::shutdown() {
     if (stopped_ || !running_) return;
     stopped_ = true;
     ready_ = false;
+    notify_stopping();
     watcher_.reset();
     if (control_listener_) control_listener_->stop();
     start_watchdog();
@@ -377,6 +383,7 @@ void Server::shutdown() {
     // The redis engine delivers on a thread of its own: it stops before the workers its
     // sinks post to.
     bus_->stop();
+    service_watchdog_.reset(); // it posts to the workers: gone before they are
     for (size_t i = 0; i < pool_->size(); ++i) pool_->at(i).io().stop();
     pool_->stop_and_join();
     for (auto& plugin : plugins_) plugin->destroy_instance();

@@ -46,6 +46,7 @@ void check_plugins(const Config& config);
 void check_bus(const Config& config);
 
 class LibraryWatcher;
+class ServiceWatchdog;
 
 class Server {
   public:
@@ -113,7 +114,8 @@ class Server {
     std::vector<std::unique_ptr<PluginRuntime>> plugins_;
     std::vector<std::unique_ptr<PluginRuntime>> retired_;
     std::unique_ptr<LibraryWatcher> watcher_;
-    std::unique_ptr<HookWatchdog> hook_watchdog_; // reports plugin hooks that run too long
+    std::unique_ptr<ServiceWatchdog> service_watchdog_; // systemd's WatchdogSec= pings
+    std::unique_ptr<HookWatchdog> hook_watchdog_;       // reports plugin hooks that run too long
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
     ConnectionGatePtr control_gate_; // the control API's own cap, outside the kernel's

@@ -25,8 +25,14 @@ std::string shipped_dashboard_dir() {
     std::error_code ec;
     std::vector<fs::path> candidates;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-        candidates.push_back(self.parent_path().parent_path() / "plugins" / kShippedDashboardName);
+    if (!ec) {
+        const fs::path prefix = self.parent_path().parent_path();
+        // A build tree: build/bin/switchyard, build/plugins/jarvis-dashboard.
+        candidates.push_back(prefix / "plugins" / kShippedDashboardName);
+        // Installed (the .deb, or the package unpacked anywhere):
+        // <prefix>/bin/switchyard, <prefix>/share/switchyard/jarvis-dashboard.
+        candidates.push_back(prefix / "share" / "switchyard" / kShippedDashboardName);
+    }
     candidates.emplace_back(JARVIS_SHIPPED_DASHBOARD_DIR);
     for (const fs::path& candidate : candidates) {
         if (candidate.empty() || !candidate.is_absolute()) continue;

@@ -23,8 +23,10 @@ void check_dashboard_dir(const std::filesystem::path& dir);
 
 // The dashboard jarvis ships, as an absolute folder, or "" when it is not installed. The
 // kernel loads a plugin through a private copy of its library, so the plugin cannot find
-// its own file: it looks in the kernel's default plugin folder (<switchyard binary>/../
-// plugins, as the kernel's own default), then where the build put it (a path compiled in).
+// its own file: it looks beside the build tree's plugin folder (<switchyard binary>/../
+// plugins, as the kernel's own default), then where the package installs it
+// (<switchyard binary>/../share/switchyard, /usr/share/switchyard installed), then where
+// the build put it (a path compiled in).
 std::string shipped_dashboard_dir();
 
 // The file a dashboard request path names under the folder: the path itself, or its

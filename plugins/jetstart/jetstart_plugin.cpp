@@ -420,10 +420,17 @@ class JetstartPlugin final : public sdk::Plugin {
                                 type)));
     }
 
+    // A refused publish (the bus down, a client's message the bus will not take) is logged
+    // at a bounded rate: every device message would otherwise write a line while the bus
+    // is down, so a client could flood the log.
     void publish_inbound(sy_conn_id conn, std::string_view type, std::string_view data) {
-        if (!host().publish_from_client(kInboundTopic, conn, type, data))
-            host().warn("the bus refused " + std::string(type) + " of connection " +
-                        std::to_string(conn));
+        if (host().publish_from_client(kInboundTopic, conn, type, data)) return;
+        uint64_t held_back = 0;
+        if (!refused_log_.admit(host().now_ms(), held_back)) return;
+        if (held_back != 0)
+            host().warn(std::to_string(held_back) + " more refused publishes not logged");
+        host().warn("the bus refused " + std::string(type) + " of connection " +
+                    std::to_string(conn));
     }
 
     // A device's client:log: stored, to every logs socket as the bare entry, and to the
@@ -571,6 +578,7 @@ class JetstartPlugin final : public sdk::Plugin {
     std::deque<sdk::Frame> log_frames_; // one per stored entry, in the same order
     sy_timer_id sweep_timer_ = 0;
     sdk::LogBudget ignored_log_{5, 10'000}; // logs sockets' ignored messages
+    sdk::LogBudget refused_log_{5};         // publishes the bus refused
     // Reused from event to event: a hot reload's payload is encoded into memory that is
     // already mapped (first-touching 32 MiB costs more than copying it). Its capacity is
     // bounded by the largest message sent (max_message_bytes and a little).

@@ -54,6 +54,23 @@ int open_pidfd(pid_t pid) {
     return -1;
 }
 
+// This process's environment with `extra` ("NAME=value") added or replacing, as the
+// null-terminated array posix_spawn takes; the strings stay owned by environ and `extra`.
+std::vector<char*> child_environment(const std::vector<std::string>& extra) {
+    std::vector<char*> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view variable(*entry);
+        const std::string_view name = variable.substr(0, variable.find('='));
+        bool replaced = false;
+        for (const auto& assignment : extra)
+            replaced |= assignment.rfind(std::string(name) + "=", 0) == 0;
+        if (!replaced) env.push_back(*entry);
+    }
+    for (const auto& assignment : extra) env.push_back(const_cast<char*>(assignment.c_str()));
+    env.push_back(nullptr);
+    return env;
+}
+
 } // namespace
 
 struct ChildProcess::State {
@@ -135,11 +152,13 @@ ChildProcess& ChildProcess::operator=(ChildProcess&&) noexcept = default;
 ChildProcess::~ChildProcess() = default;
 
 ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
-                                 const std::string& stderr_file) {
+                                 const std::string& stderr_file,
+                                 const std::vector<std::string>& environment) {
     if (argv.empty()) throw std::invalid_argument("ChildProcess::spawn: empty argv");
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    std::vector<char*> env = child_environment(environment);
 
     auto [out_read, out_write] = make_pipe();
     std::optional<std::pair<int, int>> err_pipe;
@@ -168,7 +187,7 @@ ChildProcess ChildProcess::spawn(const std::vector<std::string>& argv,
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     pid_t pid = -1;
-    const int error = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
+    const int error = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     ::close(out_write);

@@ -30,9 +30,12 @@ class ChildProcess {
   public:
     // Starts argv[0] (a path, not searched in PATH) with `argv`. Its stderr is appended
     // to `stderr_file`, or captured (stderr_text()) when that is empty. The child starts
-    // with no blocked signals and default dispositions. Throws std::system_error.
+    // with no blocked signals and default dispositions, and with this process's
+    // environment plus `environment` ("NAME=value", replacing a variable of that name).
+    // Throws std::system_error.
     static ChildProcess spawn(const std::vector<std::string>& argv,
-                              const std::string& stderr_file = {});
+                              const std::string& stderr_file = {},
+                              const std::vector<std::string>& environment = {});
 
     ChildProcess(ChildProcess&&) noexcept;
     ChildProcess& operator=(ChildProcess&&) noexcept;

@@ -172,8 +172,9 @@ KernelProcess KernelProcess::start(const KernelOptions& options) {
     impl->token = options.control_token;
     impl->config = impl->dir.write("switchyard.toml", kernel_config_text(options));
     impl->log_file = impl->dir.path() / "kernel.log";
-    impl->child.emplace(ChildProcess::spawn({SWITCHYARD_BINARY, "--config", impl->config.string()},
-                                            impl->log_file.string()));
+    const std::string binary = options.binary.empty() ? SWITCHYARD_BINARY : options.binary;
+    impl->child.emplace(ChildProcess::spawn({binary, "--config", impl->config.string()},
+                                            impl->log_file.string(), options.environment));
     impl->await_ready(options.ready_timeout);
     impl->learn_endpoints();
     return KernelProcess(std::move(impl));

@@ -28,6 +28,12 @@ struct KernelOptions {
     std::string control_toml;  // more lines inside [control], e.g. "max_body_bytes = 1024\n"
     std::string extra_toml;    // tables after [kernel] and [control]: [bus], [plugins.x]
     std::string full_toml;     // when not empty: the whole config, the fields above unused
+    // Environment variables ("NAME=value") the kernel gets besides the test's own, e.g.
+    // NOTIFY_SOCKET for the sd_notify tests.
+    std::vector<std::string> environment;
+    // The kernel binary to run; "" = SWITCHYARD_BINARY (the build tree's). The package
+    // test runs the one it unpacked from the .deb.
+    std::string binary;
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);
 };
 
