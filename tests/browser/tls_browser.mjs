@@ -55,12 +55,12 @@ async function main() {
 
     await page.evaluate((p) => new Promise((resolve, reject) => {
       window.received = [];
-      window.closed = null;
+      window.wsClosed = null;
       const ws = new WebSocket(`wss://127.0.0.1:${p}/ws`);
       ws.onmessage = (event) => window.received.push(event.data);
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new Error('the wss:// WebSocket failed'));
-      ws.onclose = (event) => { window.closed = event.code; };
+      ws.onclose = (event) => { window.wsClosed = event.code; };
     }), port);
     await publish(controlPort, { topic: 'groove', type: 'browser-tls', data: { n: 1 } });
     const wanted = '{"event":"browser-tls","data":{"n":1}}';
@@ -70,7 +70,7 @@ async function main() {
       last = JSON.stringify(received);
       return received.includes(wanted);
     }, () => `received: ${last}`);
-    const closed = await page.evaluate(() => window.closed);
+    const closed = await page.evaluate(() => window.wsClosed);
     expect(closed === null, `the socket closed: ${closed}`);
     console.log('PASS');
   } finally {
