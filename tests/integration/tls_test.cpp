@@ -315,3 +315,28 @@ TEST_CASE(
     CHECK(refused.err.find("control.tls") != std::string::npos);
     CHECK(refused.err.find("key = ") != std::string::npos);
 }
+
+TEST_CASE(
+    "tls: a file answer (sendfile into the terminator) of several MiB arrives intact "
+    "over HTTPS",
+    "[integration][tls][files]") {
+    TempDir dir("tls");
+    const TestCa ca(dir);
+    const auto server = ca.issue("server", "switchyard test server", 1007);
+    std::string content(9 * 1024 * 1024 + 123, '\0');
+    for (size_t i = 0; i < content.size(); ++i)
+        content[i] = static_cast<char>((i * 7 + i / 4093) & 0xff);
+    write_file(dir.path() / "site" / "big.bin", content);
+    auto kernel = KernelProcess::start(enabled_plugin_table(
+        "deferred_answers",
+        "library = " +
+            toml_quote(std::string(SWITCHYARD_TEST_PLUGIN_DIR) + "/deferred_answers.so") + "\n" +
+            tls_line(server)));
+    const TlsServer files{kernel.plugin_port("deferred_answers"), ca.certificate()};
+    const auto answer =
+        https_request(files, "GET", "/files/big.bin?root=" + (dir.path() / "site").string(), {}, {},
+                      std::chrono::seconds(60));
+    REQUIRE(answer.status == 200);
+    CHECK(answer.body.size() == content.size());
+    CHECK((answer.body == content)); // a bool: Catch would print both MiB on a failure
+}
