@@ -340,3 +340,46 @@ TEST_CASE(
     CHECK(answer.body.size() == content.size());
     CHECK((answer.body == content)); // a bool: Catch would print both MiB on a failure
 }
+
+namespace {
+size_t open_descriptors(pid_t pid) {
+    const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fd";
+    std::error_code ec;
+    size_t count = 0;
+    for (std::filesystem::directory_iterator it(fds, ec), end; !ec && it != end; it.increment(ec))
+        ++count;
+    return count;
+}
+} // namespace
+
+TEST_CASE(
+    "tls: a WSS client that stops reading is cut off as a slow consumer, and its "
+    "terminator goes with it while other clients are served",
+    "[integration][tls][slow]") {
+    TempDir dir("tls");
+    const TestCa ca(dir);
+    const auto server = ca.issue("server", "switchyard test server", 1008);
+    auto kernel = start_tls_plugins(server, "io_timeout_ms = 1000\n");
+    const TlsServer groove{kernel.plugin_port("groove"), ca.certificate()};
+    auto reader = WssClient::connect(groove, "/ws", {}, kWait);
+    const size_t baseline = open_descriptors(kernel.pid());
+    auto idle = WssClient::connect(groove, "/ws", {}, kWait); // never reads from here on
+    REQUIRE(open_descriptors(kernel.pid()) > baseline);
+
+    const std::string data(60 * 1024, 'p');
+    const std::string event = R"({"topic":"groove","type":"bulk","data":{"d":")" + data + "\"}}";
+    const auto slow_consumers = [&] { return count_log_lines(kernel, {"client too slow"}); };
+    INFO(kernel.log());
+    for (int i = 0; i < 2000 && slow_consumers() == 0; ++i) {
+        publish(kernel, event);
+        // The reader keeps up, so only the idle client falls behind.
+        REQUIRE(reader.read(kWait).has_value());
+    }
+    REQUIRE(slow_consumers() > 0);
+    // The connection is gone from the kernel, and so is the terminator that was still
+    // trying to write to the client (its TCP socket and its end of the pair).
+    CHECK(wait_until([&] { return open_descriptors(kernel.pid()) <= baseline; },
+                     std::chrono::seconds(15)));
+    const std::string expected = publish_groove(kernel, "after-slow");
+    CHECK(next_text_or_why(reader, kWait) == expected);
+}
