@@ -147,6 +147,7 @@ std::optional<int> parse_args(int argc, char** argv, Options& options) {
 int check_config(const switchyard::Config& config, const fs::path& file) {
     try {
         switchyard::check_bus(config);
+        switchyard::check_tls(config);
     } catch (const switchyard::ConfigError& e) {
         std::cerr << "switchyard: config refused: " << e.what() << "\n";
         return kExitRefused;

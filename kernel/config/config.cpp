@@ -195,6 +195,7 @@ class ConfigReader {
                     static_cast<uint64_t>(expect_integer(node, dotted, 1, unlimited));
             else if (name == "max_connections")
                 control.max_connections = expect_uint32(node, dotted, 0);
+            else if (name == "tls") control.tls = read_tls(node, dotted);
             else fail_unknown(key, dotted);
         }
     }
@@ -307,6 +308,8 @@ class ConfigReader {
                 upstream.response_timeout =
                     std::chrono::milliseconds(expect_uint32(node, dotted, 1));
                 upstream_timeout = &node;
+            } else if (setting_name == "tls") {
+                plugin.tls = read_tls(node, dotted);
             } else if (setting_name == "library") plugin.library = expect_string(node, dotted);
             else if (setting_name == "listen") plugin.listen = read_plugin_listen(node, dotted);
             else if (setting_name == "listening")
@@ -333,6 +336,27 @@ class ConfigReader {
                  "an upstream time-out is set but no upstream = \"http://host:port\"");
         }
         return plugin;
+    }
+
+    // tls = { cert = "cert.pem", key = "key.pem" }: both files, nothing else. Whether
+    // they load is checked where the listener is made (and by --check-config).
+    TlsFiles read_tls(const toml::node& node, const std::string& dotted) const {
+        const auto* table = node.as_table();
+        if (!table) fail_type(node, dotted, "a table { cert = \"...\", key = \"...\" }");
+        TlsFiles files;
+        for (const auto& [key, value] : *table) {
+            std::string name{key.str()};
+            std::string inner = dotted + "." + name;
+            std::string* field = name == "cert"  ? &files.cert
+                                 : name == "key" ? &files.key
+                                                 : nullptr;
+            if (field == nullptr) fail_unknown(key, inner);
+            *field = expect_string(value, inner);
+            if (field->empty()) fail(value.source(), inner, "empty path");
+        }
+        if (files.cert.empty()) fail(node.source(), dotted, "cert = \"<PEM file>\" is missing");
+        if (files.key.empty()) fail(node.source(), dotted, "key = \"<PEM file>\" is missing");
+        return files;
     }
 
     // upstream = "http://host:port": requests keep their own path and query, so the url
@@ -465,6 +489,13 @@ Config load_config(const std::filesystem::path& path) {
     resolve_against(base, config.kernel.plugin_dir);
     resolve_against(base, config.kernel.state_dir);
     for (auto& plugin : config.plugins) resolve_against(base, plugin.library);
+    auto resolve_tls = [&](std::optional<TlsFiles>& tls) {
+        if (!tls) return;
+        resolve_against(base, tls->cert);
+        resolve_against(base, tls->key);
+    };
+    resolve_tls(config.control.tls);
+    for (auto& plugin : config.plugins) resolve_tls(plugin.tls);
     return config;
 }
 

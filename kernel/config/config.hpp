@@ -5,6 +5,7 @@
 
 #include "config/config_error.hpp"
 #include "config/listen_address.hpp"
+#include "net/tls_files.hpp"
 #include "net/upstream_target.hpp"
 
 #include <cstdint>
@@ -51,6 +52,9 @@ struct PluginConfig {
     // its upstream routes) go there. Keys upstream, upstream_connect_timeout_ms and
     // upstream_timeout_ms; the kernel's alone (not handed to the plugin).
     std::optional<UpstreamTarget> upstream;
+    // tls = { cert = "...", key = "..." }: every endpoint of the plugin serves TLS. The
+    // kernel's alone (not handed to the plugin); paths resolved by load_config.
+    std::optional<TlsFiles> tls;
 };
 
 // [kernel]
@@ -82,6 +86,7 @@ struct ControlSettings {
     std::string token; // "" = loopback peers only
     uint64_t max_body_bytes = 64ull << 20;
     uint32_t max_connections = 1024; // its own cap, outside the kernel's; 0 = none
+    std::optional<TlsFiles> tls;     // tls = { cert, key }: HTTPS; paths resolved by load_config
 };
 
 // [bus.streams.<name>]: one stream's replay limits; a key left out takes [bus]'s.

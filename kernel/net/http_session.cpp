@@ -46,12 +46,19 @@ constexpr uint64_t kFileSliceBytes = 1 << 20;
 
 HttpSession::HttpSession(Worker& worker, asio::ip::tcp::socket socket,
                          std::shared_ptr<HttpService> service, std::string endpoint,
-                         ConnectionSlot slot)
+                         ConnectionSlot slot, std::optional<SessionPeer> known_peer)
     : worker_(worker),
       stream_(std::move(socket)),
       service_(std::move(service)),
       endpoint_(std::move(endpoint)),
       slot_(std::move(slot)) {
+    if (known_peer) {
+        peer_address_ = std::move(known_peer->address);
+        peer_port_ = known_peer->port;
+        local_port_ = known_peer->local_port;
+        tls_ = known_peer->tls;
+        return;
+    }
     boost::system::error_code ec;
     auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
@@ -253,7 +260,7 @@ void HttpSession::relay_upstream(HttpService::UpstreamPass pass) {
     if (!parser_->is_done() && buffer_.capacity() < kLargeBodyReadBytes) {
         buffer_.reserve(kLargeBodyReadBytes);
     }
-    UpstreamRelay::Client client{stream_, buffer_, peer_address_, std::exchange(output_, {})};
+    UpstreamRelay::Client client{stream_, buffer_, peer_address_, std::exchange(output_, {}), tls_};
     // The head alone was parsed, so the relay's parser takes it over and hands the body on
     // a piece at a time.
     auto relay = std::make_shared<UpstreamRelay>(

@@ -23,16 +23,27 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace switchyard {
+
+// Who is at the other end of a session, for a socket that cannot tell: the TLS
+// terminator's unix socket (tls_terminator.hpp) stands for a TCP connection.
+struct SessionPeer {
+    std::string address;     // the client's IP address
+    uint16_t port = 0;       // its port
+    uint16_t local_port = 0; // the listener's port it reached
+    bool tls = false;        // it came over TLS (X-Forwarded-Proto: https upstream)
+};
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
   public:
     // `slot`: the connection's place under the caps; a WebSocket or SSE connection the
-    // session becomes takes it over.
+    // session becomes takes it over. `peer`: the client, when `socket` is not the TCP
+    // connection itself; otherwise read from the socket.
     HttpSession(Worker& worker, boost::asio::ip::tcp::socket socket,
                 std::shared_ptr<HttpService> service, std::string endpoint,
-                ConnectionSlot slot = {});
+                ConnectionSlot slot = {}, std::optional<SessionPeer> peer = std::nullopt);
 
     // Reads the first request.
     void run();
@@ -112,6 +123,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     std::string peer_address_;
     uint16_t peer_port_ = 0;
     uint16_t local_port_ = 0;
+    bool tls_ = false; // the client came over TLS (SessionPeer::tls)
     bool keep_alive_ = false;
     uint64_t served_ = 0;          // requests handed to the service so far
     bool pipelining_ = false;      // the client sent a request before the last was answered

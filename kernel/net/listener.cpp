@@ -3,6 +3,8 @@
 #include "log/rate_limited_log.hpp"
 #include "net/connection_refusal.hpp"
 #include "net/http_session.hpp"
+#include "net/tls_identity.hpp"
+#include "net/tls_terminator.hpp"
 
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -30,14 +32,16 @@ asio::ip::address resolve_host(const std::string& host) {
 } // namespace
 
 Listener::Listener(WorkerPool& pool, const std::string& host, uint16_t port, std::string endpoint,
-                   std::shared_ptr<HttpService> service, ConnectionGatePtr gate)
+                   std::shared_ptr<HttpService> service, ConnectionGatePtr gate,
+                   std::shared_ptr<TlsIdentity> tls)
     : pool_(pool),
       home_(pool.next()),
       acceptor_(home_.io()),
       retry_(home_.io()),
       endpoint_(std::move(endpoint)),
       service_(std::move(service)),
-      gate_(std::move(gate)) {
+      gate_(std::move(gate)),
+      tls_(std::move(tls)) {
     const tcp::endpoint where(resolve_host(host), port);
     const std::string text = (where.address().is_v6() ? "[" + where.address().to_string() + "]"
                                                       : where.address().to_string()) +
@@ -96,10 +100,24 @@ void Listener::admit(Worker& target, tcp::socket socket) {
         std::string why = refusal_message(*gate_, admission);
         refusals_log.warn("{}: refusing {}:{} with 503: {}", endpoint_, peer.address().to_string(),
                           peer.port(), why);
+        // A TLS client could not read a plain 503: it is closed (here, with the socket).
+        if (tls_) return;
         asio::post(target.io(),
                    [&target, socket = std::move(socket), why = std::move(why)]() mutable {
                        refuse_connection(target, std::move(socket), why);
                    });
+        return;
+    }
+    if (tls_) {
+        // The identity of the moment: a reload after this leaves the connection its own.
+        asio::post(
+            target.io(),
+            [&target, socket = std::move(socket), context = tls_->current(), service = service_,
+             endpoint = endpoint_, slot = std::move(admission.slot),
+             client = SessionPeer{peer.address().to_string(), peer.port(), port_, true}]() mutable {
+                serve_tls(target, std::move(socket), std::move(context), std::move(service),
+                          std::move(endpoint), std::move(slot), std::move(client));
+            });
         return;
     }
     asio::post(target.io(), [&target, socket = std::move(socket), service = service_,

@@ -17,13 +17,17 @@
 
 namespace switchyard {
 
+class TlsIdentity;
+
 class Listener : public std::enable_shared_from_this<Listener> {
   public:
     // Binds at once (so a taken port fails the start with a clear error); throws
     // std::runtime_error naming the address and the reason. `gate` admits its connections
-    // (a listener that replaces another for the same endpoint shares its gate).
+    // (a listener that replaces another for the same endpoint shares its gate). With
+    // `tls`, every connection is TLS with that identity (tls_terminator.hpp).
     Listener(WorkerPool& pool, const std::string& host, uint16_t port, std::string endpoint,
-             std::shared_ptr<HttpService> service, ConnectionGatePtr gate);
+             std::shared_ptr<HttpService> service, ConnectionGatePtr gate,
+             std::shared_ptr<TlsIdentity> tls = nullptr);
 
     // The port really bound (the ephemeral one when 0 was asked for).
     uint16_t port() const noexcept { return port_; }
@@ -47,6 +51,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     uint16_t port_ = 0;
     std::shared_ptr<HttpService> service_;
     ConnectionGatePtr gate_;
+    std::shared_ptr<TlsIdentity> tls_; // null: plain TCP
 };
 
 } // namespace switchyard

@@ -128,6 +128,7 @@ void UpstreamRelay::write_request_head() {
     forwarded.target = std::string_view(head.target().data(), head.target().size());
     forwarded.fields = &fields;
     forwarded.client_address = client_.address;
+    forwarded.scheme = client_.tls ? "https" : "http";
     if (request_chunked_) {
         forwarded.framing = BodyFraming::chunked;
     } else if (const auto length = content_length_of(head)) {

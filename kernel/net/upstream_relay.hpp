@@ -50,6 +50,7 @@ class UpstreamRelay : public std::enable_shared_from_this<UpstreamRelay> {
         std::string address;
         // Answers to earlier pipelined requests not written yet: they go first.
         std::string pending_output;
+        bool tls = false; // the client came over TLS: X-Forwarded-Proto https
     };
 
     // `request` holds the client's request head; its body, if any, is still unread.

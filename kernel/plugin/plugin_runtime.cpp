@@ -3,6 +3,7 @@
 #include "log/rate_limited_log.hpp"
 #include "net/close_code.hpp"
 #include "net/header_field.hpp"
+#include "net/tls_identity.hpp"
 #include "plugin/abi_arrays.hpp"
 #include "plugin/abi_event.hpp"
 #include "plugin/hook_scope.hpp"
@@ -228,6 +229,7 @@ void PluginRuntime::bind() {
         endpoint.ping_interval_ms = config_.connections.ping_interval_ms;
         endpoint.pong_timeout_ms = config_.connections.pong_timeout_ms;
     }
+    if (!tls_) tls_ = make_tls_identity(config_.tls, "plugins." + config_.name + ".tls");
     for (size_t i = 0; i < endpoints_.size(); ++i) {
         auto& endpoint = endpoints_[i];
         auto service =
@@ -235,7 +237,7 @@ void PluginRuntime::bind() {
         try {
             endpoint.listener = std::make_shared<Listener>(pool_, endpoint.host, endpoint.port,
                                                            config_.name + "/" + endpoint.name,
-                                                           std::move(service), endpoint.gate);
+                                                           std::move(service), endpoint.gate, tls_);
         } catch (const std::exception& e) {
             throw std::runtime_error("plugin " + config_.name + ", endpoint " + endpoint.name +
                                      ": " + e.what());
@@ -403,7 +405,7 @@ std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
             listener = std::make_shared<Listener>(
                 pool_, address.first, address.second, config_.name + "/" + endpoint.name,
                 std::make_shared<EndpointService>(*this, i, endpoint.limits.max_message_bytes),
-                endpoint.gate);
+                endpoint.gate, tls_);
         } catch (const std::exception& e) {
             errors.push_back("endpoint " + endpoint.name + ": " + e.what() +
                              " (it keeps listening on its old address)");
@@ -423,6 +425,10 @@ std::vector<std::string> PluginRuntime::rebind(const PluginConfig& next) {
     }
     config_.listen = next.listen;
     return errors;
+}
+
+void PluginRuntime::reload_tls(const PluginConfig& next) {
+    reload_tls_identity(tls_.get(), next.tls, "plugins." + config_.name + ".tls");
 }
 
 void PluginRuntime::drain_and_unload(std::chrono::milliseconds timeout) {

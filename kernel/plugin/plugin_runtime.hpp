@@ -134,6 +134,8 @@ class PluginRuntime final : public ConnectionObserver {
     // listener is bound first, then the old one stops; open connections stay. Returns
     // the errors (an address that cannot be bound keeps the old one).
     std::vector<std::string> rebind(const PluginConfig& next);
+    // SIGHUP: the endpoints' TLS identity re-reads its files (reload_tls_identity).
+    void reload_tls(const PluginConfig& next);
     // Applies the connection keys of `next` (caps, default keepalive) to every endpoint,
     // for connections opened from now on.
     void apply_connection_settings(const PluginConfig& next);
@@ -240,6 +242,7 @@ class PluginRuntime final : public ConnectionObserver {
     Worker& home_;
     PluginDispatcher dispatcher_;
     std::vector<EndpointState> endpoints_;
+    std::shared_ptr<TlsIdentity> tls_; // every endpoint's, with a tls setting; else null
     StreamSubscriptions streams_;
     std::atomic<size_t> connection_count_{0};
     std::atomic<int> state_{0}; // 0 starting, 1 running, 2 stopping, 3 disabled

@@ -1,5 +1,6 @@
 // SIGHUP: the Server members that re-read the config and bring the plugins in line with
 // it, without a restart and without touching the clients of unchanged plugins.
+#include "net/tls_identity.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
 #include "server/server.hpp"
@@ -92,6 +93,7 @@ void Server::reread_config() {
     config_.control.max_connections = next.control.max_connections;
     pool_->kernel_gate()->set_caps(kernel_connection_cap(config_), 0);
     control_gate_->set_caps(config_.control.max_connections, 0);
+    reload_tls_identity(control_tls_.get(), next.control.tls, "control.tls");
     apply_plugin_changes(next);
 }
 
@@ -132,6 +134,7 @@ void Server::apply_plugin_changes(const Config& next) {
             continue;
         }
         plugin->apply_connection_settings(wanted);
+        plugin->reload_tls(wanted);
         const PluginConfig& running = plugin->config();
         const auto wanted_library = plugin_library_path(config_, wanted);
         if (wanted.settings_json != running.settings_json ||

@@ -5,6 +5,7 @@
 #include "bus/redis_probe.hpp"
 #include "net/close_code.hpp"
 #include "net/node_tag.hpp"
+#include "net/tls_identity.hpp"
 #include "plugin/shadow_copy.hpp"
 #include "server/library_watcher.hpp"
 #include "server/service_notify.hpp"
@@ -115,6 +116,21 @@ void check_plugins(const Config& config) {
         if (!plugin.enabled) continue;
         auto library = load_checked(config, plugin, loaded);
         loaded.push_back(library->descriptor().name);
+    }
+}
+
+void check_tls(const Config& config) {
+    auto check = [&](const std::optional<TlsFiles>& files, const std::string& key) {
+        if (!files) return;
+        try {
+            check_tls_files(*files);
+        } catch (const TlsError& e) {
+            throw ConfigError(config.source, 0, 0, key, e.what());
+        }
+    };
+    check(config.control.tls, "control.tls");
+    for (const auto& plugin : config.plugins) {
+        if (plugin.enabled) check(plugin.tls, "plugins." + plugin.name + ".tls");
     }
 }
 
@@ -240,9 +256,14 @@ void Server::start() {
     control_gate_ = new ConnectionGate("the control API");
     control_gate_->set_caps(config_.control.max_connections, 0);
     try {
+        control_tls_ = make_tls_identity(config_.control.tls, "control.tls");
+    } catch (const TlsError& e) {
+        throw StartError(config_.source + ": " + e.what());
+    }
+    try {
         control_listener_ = std::make_shared<Listener>(*pool_, config_.control.listen.host,
                                                        config_.control.listen.port, "control",
-                                                       control_, control_gate_);
+                                                       control_, control_gate_, control_tls_);
     } catch (const std::exception& e) {
         throw StartError("control API: " + std::string(e.what()));
     }

@@ -45,6 +45,10 @@ void check_plugins(const Config& config);
 // to nothing.
 void check_bus(const Config& config);
 
+// Loads the certificate and key of every tls setting ([control] and the enabled plugins)
+// without serving (--check-config). Throws ConfigError naming the key.
+void check_tls(const Config& config);
+
 class LibraryWatcher;
 class ServiceWatchdog;
 
@@ -119,6 +123,8 @@ class Server {
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
     ConnectionGatePtr control_gate_; // the control API's own cap, outside the kernel's
+    // The control API's certificate, with control.tls; else null.
+    std::shared_ptr<TlsIdentity> control_tls_;
     std::atomic<bool> ready_{false};
     std::atomic<int> reloads_in_flight_{0};
     std::filesystem::path shadow_dir_; // private copies of the plugin libraries

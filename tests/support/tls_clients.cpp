@@ -10,7 +10,10 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <openssl/bn.h>
+#include <openssl/x509.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace switchyard::test {
@@ -87,6 +90,31 @@ HttpResponse https_request(const TlsServer& server, std::string_view method,
     auto request = detail::start_request(method, target, host, {}, headers);
     if (!body.empty()) detail::set_body(request, body);
     return detail::exchange_once(io, stream, request, deadline, closer(stream), what);
+}
+
+PeerCertificate tls_peer_certificate(const TlsServer& server, std::chrono::milliseconds timeout) {
+    const std::string what = url(server, "https", "/");
+    asio::io_context io;
+    ssl::context context = client_context(server.trusted_certificate);
+    TlsStream stream(io, context);
+    open_tls(io, stream, server, Clock::now() + timeout, what);
+    std::unique_ptr<X509, decltype(&X509_free)> certificate(
+        SSL_get_peer_certificate(stream.native_handle()), &X509_free);
+    if (!certificate) throw std::runtime_error(what + ": no peer certificate");
+    PeerCertificate peer;
+    char subject[512];
+    X509_NAME_oneline(X509_get_subject_name(certificate.get()), subject, sizeof subject);
+    peer.subject = subject;
+    BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get_serialNumber(certificate.get()), nullptr);
+    if (serial != nullptr) {
+        char* hex = BN_bn2hex(serial);
+        peer.serial = hex;
+        OPENSSL_free(hex);
+        BN_free(serial);
+    }
+    error_code ignored;
+    beast::get_lowest_layer(stream).socket().close(ignored);
+    return peer;
 }
 
 struct WssClient::Impl {

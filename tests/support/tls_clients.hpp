@@ -34,6 +34,17 @@ HttpResponse https_request(const TlsServer& server, std::string_view method,
                            std::string_view body = {},
                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// What identifies the certificate a TLS server presented.
+struct PeerCertificate {
+    std::string subject; // one line, e.g. "/CN=switchyard test server 2"
+    std::string serial;  // hexadecimal
+};
+
+// Connects and runs a verified handshake only (as https_request does): the certificate the
+// server presented. Throws std::runtime_error when the connection or the handshake fails.
+PeerCertificate tls_peer_certificate(const TlsServer& server,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 class WssClient;
 
 // The outcome of WssClient::try_connect.

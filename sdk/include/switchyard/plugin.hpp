@@ -666,8 +666,8 @@ struct Config {
 // max_connections_per_address; the endpoints' default WebSocket keepalive
 // ping_interval_ms and pong_timeout_ms; the deferred answers' respond_timeout_ms and
 // max_deferred; the endpoints' outbound byte bound max_queued_bytes; the pass-through's
-// upstream, upstream_connect_timeout_ms and upstream_timeout_ms, which the kernel keeps to
-// itself), and the one the kernel
+// upstream, upstream_connect_timeout_ms and upstream_timeout_ms, and the endpoints' TLS
+// identity tls, which the kernel keeps to itself), and the one the kernel
 // writes itself, "listening": {"<endpoint>": "<host>:<port>", ...}, each endpoint's bound
 // address (the real port when the config asked for port 0): a plugin that refuses
 // unknown keys must let these pass. A plugin may read them too.
@@ -677,7 +677,7 @@ inline bool is_kernel_config_key(std::string_view key) noexcept {
            key == "ping_interval_ms" || key == "pong_timeout_ms" || key == "respond_timeout_ms" ||
            key == "max_deferred" || key == "max_queued_bytes" || key == "listening" ||
            key == "upstream" || key == "upstream_connect_timeout_ms" ||
-           key == "upstream_timeout_ms";
+           key == "upstream_timeout_ms" || key == "tls";
 }
 
 // Base class of a plugin instance. Override the hooks the protocol needs; the defaults
