@@ -93,8 +93,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     virtual void close(uint16_t code, std::string_view reason) = 0;
     // Ping every interval, close when no pong within timeout (WebSocket only; 0, 0: off).
     virtual void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms);
-    // Holds the connection's place under the connection caps until it ends.
-    void keep_slot(ConnectionSlot slot) noexcept { slot_ = std::move(slot); }
+    // Holds the connection's place under the connection caps until it ends; what it
+    // writes and drops is counted in that gate's block for this worker (/metrics).
+    void keep_slot(ConnectionSlot slot) noexcept;
+    // Closes the connection as a slow consumer (1008) and counts it so, with
+    // `dropped_frames` frames it was refused. No-op once closing.
+    void close_slow_consumer(uint64_t dropped_frames);
     // Drops the connection at once (shutdown deadline passed).
     void abort();
 
@@ -182,7 +186,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t front_written_ = 0; // bytes of the front frame already written
     std::unique_ptr<CloseState> close_state_;
     GroupSet groups_;
-    ConnectionSlot slot_; // its place under the caps, given back when it finishes
+    ConnectionSlot slot_;              // its place under the caps, given back when it finishes
+    WorkerTraffic* traffic_ = nullptr; // its gate's counts for this worker, while slot_ holds
     uint32_t in_flight_messages_ = 0;
     uint32_t in_flight_bytes_ = 0;
     uint32_t close_timeout_ms_;
