@@ -55,6 +55,8 @@ TEST_CASE("metrics: sample values are written exactly, infinities and NaN by nam
     CHECK(format_metric_value(1e-4) == "0.0001");
     CHECK(format_metric_value(2.5) == "2.5");
     CHECK(format_metric_value(10) == "10");
+    CHECK(format_metric_value(1733370000.5) == "1733370000.5");
+    CHECK(format_metric_value(1e-9) == "1e-09");
     CHECK(format_metric_value(INFINITY) == "+Inf");
     CHECK(format_metric_value(-INFINITY) == "-Inf");
     CHECK(format_metric_value(NAN) == "NaN");
