@@ -98,14 +98,9 @@ void Connection::start(std::string_view already_read) {
     flush();
 }
 
-void Connection::keep_slot(ConnectionSlot slot) noexcept {
-    slot_ = std::move(slot);
-    traffic_ = slot_ ? slot_.gate()->traffic().of_worker(worker_.index()) : nullptr;
-}
-
 bool Connection::send(const FrameRef& frame) {
     if (closing_ || finished_) {
-        if (traffic_ != nullptr) traffic_->frames_dropped.add();
+        if (WorkerTraffic* traffic = this->traffic()) traffic->frames_dropped.add();
         return false;
     }
     if (!queue_.push(frame)) {
@@ -121,9 +116,9 @@ bool Connection::send(const FrameRef& frame) {
 }
 
 void Connection::close_slow_consumer(uint64_t dropped_frames) {
-    if (traffic_ != nullptr) {
-        traffic_->frames_dropped.add(dropped_frames);
-        if (is_open()) traffic_->slow_consumers.add();
+    if (WorkerTraffic* traffic = this->traffic()) {
+        traffic->frames_dropped.add(dropped_frames);
+        if (is_open()) traffic->slow_consumers.add();
     }
     if (is_open()) close(close_code::policy_violation, "slow consumer");
 }
@@ -200,7 +195,8 @@ void Connection::flush() {
 }
 
 void Connection::consume(size_t bytes) {
-    if (traffic_ != nullptr) traffic_->bytes_written.add(bytes);
+    WorkerTraffic* traffic = this->traffic();
+    if (traffic != nullptr) traffic->bytes_written.add(bytes);
     size_t frames = 0;
     while (frames < queue_.size()) {
         const size_t left = wire_bytes(*queue_.at(frames)).size() - front_written_;
@@ -212,7 +208,7 @@ void Connection::consume(size_t bytes) {
         front_written_ = 0;
         ++frames;
     }
-    if (traffic_ != nullptr) traffic_->frames_written.add(frames);
+    if (traffic != nullptr) traffic->frames_written.add(frames);
     queue_.pop(frames);
 }
 
@@ -325,8 +321,8 @@ void Connection::finish(uint16_t code, std::string_view reason) {
         ::close(fd_);
         fd_ = -1;
     }
-    if (traffic_ != nullptr) traffic_->frames_dropped.add(queue_.size()); // never written
-    traffic_ = nullptr; // the gate may go with the slot
+    // Never written. (Counted before the slot goes: the gate may go with it.)
+    if (WorkerTraffic* traffic = this->traffic()) traffic->frames_dropped.add(queue_.size());
     slot_.reset();
     queue_.clear();
     auto self = shared_from_this(); // outlive the removal below
