@@ -1,6 +1,5 @@
 #include "net/worker.hpp"
 
-#include "net/close_code.hpp"
 #include "net/connection.hpp"
 #include "net/node_tag.hpp"
 
