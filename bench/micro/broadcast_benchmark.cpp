@@ -5,6 +5,7 @@
 // BM_Broadcast/N/B broadcasts B frames before the worker runs its pending work, as when
 // a publisher keeps several messages in flight: B > 1 shows what coalescing writes buys.
 #include "net/connection.hpp"
+#include "net/connection_gate.hpp"
 #include "net/websocket_connection.hpp"
 #include "net/wire_frame.hpp"
 #include "net/worker.hpp"
@@ -69,6 +70,9 @@ class LoopbackGroup {
             client.connect(acceptor.local_endpoint());
             auto conn = std::make_shared<WebSocketConnection>(worker_, acceptor.accept(), observer_,
                                                               ConnectionLimits{});
+            // Admitted through an endpoint's gate, as the kernel's connections are (what
+            // they write is counted in the gate's block for their worker).
+            conn->keep_slot(gate_->admit(asio::ip::address_v4::loopback()).slot);
             worker_.add(conn);
             worker_.group_add(kGroup, conn.get());
             conn->start({});
@@ -93,6 +97,7 @@ class LoopbackGroup {
     }
 
   private:
+    ConnectionGatePtr gate_{new ConnectionGate("bench/default", nullptr, 1)};
     Worker worker_;
     SilentObserver observer_;
     asio::io_context client_io_;

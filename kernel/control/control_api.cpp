@@ -1,8 +1,10 @@
 #include "control/control_api.hpp"
 
 #include "auth/auth.hpp"
+#include "control/control_routes.hpp"
 #include "control/event_json.hpp"
 #include "control/event_stream_frames.hpp"
+#include "control/metrics_page.hpp"
 #include "json/compact_json.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -153,7 +155,22 @@ bool ControlApi::authorized(HttpExchange& exchange) {
     return false;
 }
 
+void ControlApi::count_request(HttpExchange& exchange) {
+    exchange.observe_answer([requests = requests_, route = control_route_index(exchange.path()),
+                             start = std::chrono::steady_clock::now()](unsigned status) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        requests->record(route, status, took.count());
+    });
+}
+
+void ControlApi::reject(HttpExchange& exchange, unsigned status, std::string_view code,
+                        std::string_view message) {
+    count_request(exchange);
+    HttpService::reject(exchange, status, code, message);
+}
+
 void ControlApi::handle(const HttpExchangePtr& exchange) {
+    count_request(*exchange);
     const auto path = exchange->path();
     const auto method = exchange->request().method();
     // Probes carry no secret: health and readiness are open, like any load balancer expects.
@@ -355,62 +372,10 @@ void ControlApi::list_plugins(HttpExchange& exchange) {
     exchange.respond(200, kJson, json::serialize(json::object{{"plugins", std::move(plugins)}}));
 }
 
-// The bus engine's state and counters (docs/redis-bus.md): all but the first stay 0 on the
-// memory engine, which cannot be down.
-void ControlApi::append_bus_metrics(std::string& out) const {
-    const BusStats stats = context_.bus.stats();
-    const std::string engine = "{engine=\"" + std::string(context_.bus.engine_name()) + "\"} ";
-    auto metric = [&](std::string_view name, std::string_view type, std::string_view help,
-                      uint64_t value) {
-        out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-        out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-        out.append(name).append(engine).append(std::to_string(value)).append("\n");
-    };
-    metric("switchyard_bus_available", "gauge",
-           "1 while the bus engine can publish (redis: connected and caught up).",
-           context_.bus.available() ? 1 : 0);
-    metric("switchyard_bus_reconnects_total", "counter",
-           "Connections to the bus's store lost and made again.", stats.reconnects);
-    metric("switchyard_bus_publish_failures_total", "counter",
-           "Publishes refused because the bus was unavailable.", stats.publish_failures);
-    metric("switchyard_bus_gaps_total", "counter",
-           "Sequence skips seen live: entries trimmed before this node read them.", stats.gaps);
-    metric("switchyard_bus_stream_resets_total", "counter",
-           "Streams the bus's store numbered again after losing entries.", stats.resets);
-}
-
 void ControlApi::metrics(HttpExchange& exchange) {
-    std::string out =
-        "# HELP switchyard_connections Open client connections per plugin.\n"
-        "# TYPE switchyard_connections gauge\n";
-    for (const auto& info : context_.plugins()) {
-        out += "switchyard_connections{plugin=\"" + info.name + "\"} " +
-               std::to_string(info.connections) + "\n";
-    }
-    out +=
-        "# HELP switchyard_plugin_generation Generation of the running plugin instance.\n"
-        "# TYPE switchyard_plugin_generation gauge\n";
-    for (const auto& info : context_.plugins()) {
-        out += "switchyard_plugin_generation{plugin=\"" + info.name + "\"} " +
-               std::to_string(info.generation) + "\n";
-    }
-    out +=
-        "# HELP switchyard_plugin_slow_hooks_total Plugin hooks that ran longer than "
-        "slow_hook_ms.\n"
-        "# TYPE switchyard_plugin_slow_hooks_total counter\n";
-    for (const auto& info : context_.plugins()) {
-        out += "switchyard_plugin_slow_hooks_total{plugin=\"" + info.name + "\"} " +
-               std::to_string(info.slow_hooks) + "\n";
-    }
-    out +=
-        "# HELP switchyard_plugin_groups Groups a plugin has now, transient ones included.\n"
-        "# TYPE switchyard_plugin_groups gauge\n";
-    for (const auto& info : context_.plugins()) {
-        out += "switchyard_plugin_groups{plugin=\"" + info.name + "\"} " +
-               std::to_string(info.groups) + "\n";
-    }
-    append_bus_metrics(out);
-    exchange.respond(200, "text/plain; version=0.0.4", std::move(out));
+    const std::vector<PluginInfo> plugins = context_.plugins();
+    exchange.respond(200, "text/plain; version=0.0.4",
+                     render_metrics({plugins, context_.bus, gate_.get(), *requests_, started_}));
 }
 
 void ControlApi::reload(const HttpExchangePtr& exchange, std::string name) {

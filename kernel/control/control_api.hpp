@@ -4,13 +4,16 @@
 
 #include "bus/bus_engine.hpp"
 #include "config/config.hpp"
+#include "control/control_request_metrics.hpp"
 #include "control/event_stream_frames.hpp"
 #include "control/plugin_switch.hpp"
 #include "control/reload_queue.hpp"
 #include "net/http_exchange.hpp"
 #include "plugin/plugin_runtime.hpp"
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -38,6 +41,12 @@ class ControlApi final : public HttpService, public ConnectionObserver {
 
     void handle(const HttpExchangePtr& exchange) override;
     uint64_t max_body_bytes() const override { return context_.settings.max_body_bytes; }
+    // Counts a request refused before handle() (400, 413, 431), then answers it.
+    void reject(HttpExchange& exchange, unsigned status, std::string_view code,
+                std::string_view message) override;
+    // Whose connections /metrics reports as the control API's (plugin "", endpoint
+    // "control"). Set before the listener starts.
+    void count_connections_of(ConnectionGatePtr gate) { gate_ = std::move(gate); }
 
     void on_message(Connection& conn, sy_frame_kind kind, std::string_view payload) override;
     void on_closed(Connection& conn, uint16_t code, std::string_view reason) override;
@@ -48,8 +57,8 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     void follow_events(const HttpExchangePtr& exchange);
     void list_plugins(HttpExchange& exchange);
     void metrics(HttpExchange& exchange);
-    // Appends the bus engine's state and counters to a /metrics body.
-    void append_bus_metrics(std::string& out) const;
+    // Counts the request's route, status and duration once it is answered.
+    void count_request(HttpExchange& exchange);
     void reload(const HttpExchangePtr& exchange, std::string name);
 
     // -- the console and its routes (control_console.cpp) --------------------------------
@@ -63,6 +72,10 @@ class ControlApi final : public HttpService, public ConnectionObserver {
     void serve_console(HttpExchange& exchange);
 
     ControlContext context_;
+    // Shared with the answer observers: an answer may come after the API is gone.
+    std::shared_ptr<ControlRequestMetrics> requests_ = std::make_shared<ControlRequestMetrics>();
+    ConnectionGatePtr gate_;
+    std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
     EventStreamFrames frames_;
     std::mutex mutex_;
     std::unordered_map<sy_conn_id, SubscriptionId> subscriptions_;

@@ -99,17 +99,28 @@ void Connection::start(std::string_view already_read) {
 }
 
 bool Connection::send(const FrameRef& frame) {
-    if (closing_ || finished_) return false;
+    if (closing_ || finished_) {
+        if (WorkerTraffic* traffic = this->traffic()) traffic->frames_dropped.add();
+        return false;
+    }
     if (!queue_.push(frame)) {
         slow_consumers_log.warn(
             "connection {}: {} frames ({} bytes) queued, client too slow; disconnecting "
             "(bound: {} frames, {} bytes)",
             id_, queue_.size(), queue_.bytes(), queue_.limit(), queue_.byte_limit());
-        close(close_code::policy_violation, "slow consumer");
+        close_slow_consumer(1);
         return false;
     }
     request_flush();
     return true;
+}
+
+void Connection::close_slow_consumer(uint64_t dropped_frames) {
+    if (WorkerTraffic* traffic = this->traffic()) {
+        traffic->frames_dropped.add(dropped_frames);
+        if (is_open()) traffic->slow_consumers.add();
+    }
+    if (is_open()) close(close_code::policy_violation, "slow consumer");
 }
 
 void Connection::send_control(FrameRef frame) {
@@ -184,6 +195,8 @@ void Connection::flush() {
 }
 
 void Connection::consume(size_t bytes) {
+    WorkerTraffic* traffic = this->traffic();
+    if (traffic != nullptr) traffic->bytes_written.add(bytes);
     size_t frames = 0;
     while (frames < queue_.size()) {
         const size_t left = wire_bytes(*queue_.at(frames)).size() - front_written_;
@@ -195,6 +208,7 @@ void Connection::consume(size_t bytes) {
         front_written_ = 0;
         ++frames;
     }
+    if (traffic != nullptr) traffic->frames_written.add(frames);
     queue_.pop(frames);
 }
 
@@ -307,6 +321,8 @@ void Connection::finish(uint16_t code, std::string_view reason) {
         ::close(fd_);
         fd_ = -1;
     }
+    // Never written. (Counted before the slot goes: the gate may go with it.)
+    if (WorkerTraffic* traffic = this->traffic()) traffic->frames_dropped.add(queue_.size());
     slot_.reset();
     queue_.clear();
     auto self = shared_from_this(); // outlive the removal below

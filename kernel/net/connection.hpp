@@ -93,8 +93,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     virtual void close(uint16_t code, std::string_view reason) = 0;
     // Ping every interval, close when no pong within timeout (WebSocket only; 0, 0: off).
     virtual void set_keepalive(uint32_t interval_ms, uint32_t timeout_ms);
-    // Holds the connection's place under the connection caps until it ends.
+    // Holds the connection's place under the connection caps until it ends; what it
+    // writes and drops is counted in that gate's block for this worker (/metrics).
     void keep_slot(ConnectionSlot slot) noexcept { slot_ = std::move(slot); }
+    // Closes the connection as a slow consumer (1008) and counts it so, with
+    // `dropped_frames` frames it was refused. No-op once closing.
+    void close_slow_consumer(uint64_t dropped_frames);
     // Drops the connection at once (shutdown deadline passed).
     void abort();
 
@@ -174,6 +178,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // Drops what the last write took from the queue: whole frames, then a partial one.
     void consume(size_t bytes);
     bool reading_allowed() const noexcept;
+    // Its gate's counts for this worker; null without a gate. Found from the slot when
+    // needed rather than kept: a member would cost every idle connection 8 bytes.
+    WorkerTraffic* traffic() const noexcept {
+        return slot_ ? slot_.gate()->traffic().of_worker(worker_.index()) : nullptr;
+    }
 
     Worker& worker_;
     ConnectionObserver& observer_;

@@ -25,8 +25,8 @@ void ConnectionSlot::reset() noexcept {
     gate_.reset();
 }
 
-ConnectionGate::ConnectionGate(std::string name, ConnectionGatePtr parent)
-    : name_(std::move(name)), parent_(std::move(parent)) {}
+ConnectionGate::ConnectionGate(std::string name, ConnectionGatePtr parent, size_t workers)
+    : name_(std::move(name)), parent_(std::move(parent)), traffic_(workers) {}
 
 void ConnectionGate::set_caps(uint32_t max_connections, uint32_t max_per_address) noexcept {
     max_.store(max_connections, std::memory_order_relaxed);
@@ -56,6 +56,13 @@ void ConnectionGate::give_back_address(ConnectionSlot::AddressEntry* entry) noex
 }
 
 ConnectionGate::Admission ConnectionGate::admit(const ip::address& peer) {
+    Admission answer = admit_or_refuse(peer);
+    if (answer.refused_by != GateCap::none)
+        refused_[static_cast<size_t>(answer.refused_by)].fetch_add(1, std::memory_order_relaxed);
+    return answer;
+}
+
+ConnectionGate::Admission ConnectionGate::admit_or_refuse(const ip::address& peer) {
     Admission answer;
     if (!take()) {
         answer.refused_by = GateCap::endpoint;
@@ -80,6 +87,7 @@ ConnectionGate::Admission ConnectionGate::admit(const ip::address& peer) {
         return answer;
     }
     answer.slot = ConnectionSlot(ConnectionGatePtr(this), entry);
+    admitted_.fetch_add(1, std::memory_order_relaxed);
     return answer;
 }
 

@@ -9,10 +9,13 @@
 // connection opens and once when it ends.
 #pragma once
 
+#include "metrics/endpoint_traffic.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -40,6 +43,8 @@ class ConnectionSlot {
     // Gives the place back (no-op when empty).
     void reset() noexcept;
     explicit operator bool() const noexcept { return static_cast<bool>(gate_); }
+    // The gate that admitted it (null when empty).
+    ConnectionGate* gate() const noexcept { return gate_.get(); }
 
   private:
     friend class ConnectionGate;
@@ -59,8 +64,10 @@ class ConnectionGate
   public:
     // `name` says whose gate it is in refusals ("groove/default", "kernel", "control").
     // `parent`: a gate every connection admitted here also takes a place in (the
-    // kernel's), or null.
-    explicit ConnectionGate(std::string name, ConnectionGatePtr parent = nullptr);
+    // kernel's), or null. `workers`: how many workers its connections run on (the
+    // worker pool's size), for traffic(); connections of other workers are not counted.
+    explicit ConnectionGate(std::string name, ConnectionGatePtr parent = nullptr,
+                            size_t workers = 0);
     ConnectionGate(const ConnectionGate&) = delete;
     ConnectionGate& operator=(const ConnectionGate&) = delete;
 
@@ -85,8 +92,21 @@ class ConnectionGate
     }
     const std::string& name() const noexcept { return name_; }
 
+    // -- for /metrics ---------------------------------------------------------------------
+    // Connections admitted since the gate was made.
+    uint64_t admitted_total() const noexcept { return admitted_.load(std::memory_order_relaxed); }
+    // Connections refused since, by the cap that refused them (not GateCap::none).
+    uint64_t refused_total(GateCap cap) const noexcept {
+        return refused_[static_cast<size_t>(cap)].load(std::memory_order_relaxed);
+    }
+    // What the connections admitted here wrote and dropped (one block per worker).
+    EndpointTraffic& traffic() noexcept { return traffic_; }
+    const EndpointTraffic& traffic() const noexcept { return traffic_; }
+
   private:
     friend class ConnectionSlot;
+    // admit() before counting its answer.
+    Admission admit_or_refuse(const boost::asio::ip::address& peer);
     // One more open connection, unless at the cap.
     bool take() noexcept;
     void give_back() noexcept { open_.fetch_sub(1, std::memory_order_relaxed); }
@@ -100,6 +120,9 @@ class ConnectionGate
     std::atomic<uint32_t> max_{0};
     std::atomic<uint32_t> max_per_address_{0};
     std::atomic<uint32_t> open_{0};
+    std::atomic<uint64_t> admitted_{0};
+    std::array<std::atomic<uint64_t>, 4> refused_{}; // by GateCap
+    EndpointTraffic traffic_;
     std::mutex address_mutex_; // guards per_address_
     std::unordered_map<boost::asio::ip::address, uint32_t> per_address_;
 };

@@ -155,6 +155,10 @@ std::string HttpExchange::take_body() noexcept {
     return body;
 }
 
+void HttpExchange::answered(unsigned status) {
+    if (answer_observer_) std::exchange(answer_observer_, nullptr)(status);
+}
+
 bool HttpExchange::peer_is_loopback() const noexcept {
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(peer_address_, ec);
@@ -175,6 +179,7 @@ void HttpExchange::respond(unsigned status, std::string_view content_type, std::
     // Interim answers are not ours to give here, and 204/304 carry no body (Beast would
     // refuse to frame one).
     if (status < 200 || status > 599) status = 500;
+    answered(status);
     const bool bodiless = status == 204 || status == 304;
     if (bodiless) body.clear();
     auto response = std::make_shared<http::response<http::string_body>>(
@@ -217,6 +222,7 @@ void HttpExchange::accept_websocket(ConnectionObserver& observer, const Connecti
     head += "\r\n";
     for (const auto& [name, value] : valid_fields(headers)) head += name + ": " + value + "\r\n";
     head += "\r\n";
+    answered(101);
     auto session = session_;
     session->on_worker(
         [session, head = std::move(head), &observer, limits, opened = std::move(opened)]() mutable {
@@ -232,6 +238,7 @@ void HttpExchange::accept_websocket(ConnectionObserver& observer, const Connecti
 
 void HttpExchange::accept_sse(ConnectionObserver& observer, const ConnectionLimits& limits,
                               std::function<void(Connection&)> opened, const HeaderList& headers) {
+    answered(200);
     auto session = session_;
     session->on_worker([session, &observer, limits, opened = std::move(opened),
                         head = sse_response_head(valid_fields(headers))]() mutable {

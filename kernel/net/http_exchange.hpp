@@ -58,6 +58,13 @@ class HttpExchange {
     // of a client that leaves before it.
     void await_later_answer();
 
+    // Tells `observer` the answer's status once it is given (a response, 101 for a
+    // WebSocket upgrade, 200 for an event stream), on the answering thread (the control
+    // API's request metrics). Set before answering; called at most once.
+    void observe_answer(std::function<void(unsigned status)> observer) {
+        answer_observer_ = std::move(observer);
+    }
+
     // Answers with a complete response.
     void respond(unsigned status, std::string_view content_type, std::string body,
                  const HeaderList& headers = {});
@@ -76,6 +83,8 @@ class HttpExchange {
 
   private:
     void build_abi_request();
+    // Calls the answer observer, if any, once.
+    void answered(unsigned status);
 
     std::shared_ptr<HttpSession> session_;
     HttpRequest request_;
@@ -87,6 +96,7 @@ class HttpExchange {
     std::string_view query_;
     std::vector<sy_header> headers_;
     sy_request_v1 abi_{};
+    std::function<void(unsigned)> answer_observer_;
 };
 
 using HttpExchangePtr = std::shared_ptr<HttpExchange>;

@@ -1,6 +1,5 @@
 #include "net/worker.hpp"
 
-#include "net/close_code.hpp"
 #include "net/connection.hpp"
 #include "net/node_tag.hpp"
 
@@ -250,7 +249,7 @@ void Worker::run_inbox() {
     inbox_running_.clear();
     inbox_tasks_running_.clear();
     for (sy_conn_id id : refused) {
-        if (Connection* conn = find(id)) conn->close(close_code::policy_violation, "slow consumer");
+        if (Connection* conn = find(id)) conn->close_slow_consumer(1);
     }
 }
 

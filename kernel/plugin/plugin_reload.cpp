@@ -58,6 +58,12 @@ ReloadOutcome refused(std::string error, uint64_t generation) {
 } // namespace
 
 ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
+    ReloadOutcome outcome = reload_once(next_config);
+    reload_stats_.record(outcome.ok, outcome.pause_ms);
+    return outcome;
+}
+
+ReloadOutcome PluginRuntime::reload_once(const PluginConfig* next_config) {
     std::lock_guard guard(reload_mutex_);
     const uint64_t current = generation_.load();
     if (!running()) return refused("the plugin is not running", current);

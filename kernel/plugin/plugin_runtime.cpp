@@ -163,7 +163,8 @@ PluginRuntime::PluginRuntime(WorkerPool& pool, BusEngine& bus, PluginConfig conf
         state.limits.max_queued_frames =
             decl.max_queued_frames != 0 ? decl.max_queued_frames : kDefaultQueuedFrames;
         state.limits.max_queued_bytes = queued_bytes_bound(config_, decl, state.limits);
-        state.gate = new ConnectionGate(config_.name + "/" + state.name, pool.kernel_gate());
+        state.gate =
+            new ConnectionGate(config_.name + "/" + state.name, pool.kernel_gate(), pool.size());
         endpoints_.push_back(std::move(state));
     }
     upstream_.set_routes(*desc_);
@@ -378,12 +379,14 @@ PluginInfo PluginRuntime::info() const {
         e.name = endpoint.name;
         e.address = endpoint.listener ? endpoint.listener->address() : endpoint.host;
         e.port = endpoint.listener ? endpoint.listener->port() : endpoint.port;
+        e.gate = endpoint.gate;
         info.endpoints.push_back(std::move(e));
     }
     info.connections = connection_count_.load();
     info.slow_hooks = hooks_.slow_hooks();
     info.queued_calls = dispatcher_.pending();
     info.groups = groups_.count();
+    info.reloads = reload_stats_.counts();
     return info;
 }
 

@@ -30,6 +30,7 @@
 #include "plugin/plugin_effects.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/publish_lanes.hpp"
+#include "plugin/reload_stats.hpp"
 #include "plugin/state_store.hpp"
 #include "plugin/stream_subscriptions.hpp"
 #include "plugin/timer_table.hpp"
@@ -54,6 +55,7 @@ struct EndpointInfo {
     std::string name;
     std::string address;
     uint16_t port = 0;
+    ConnectionGatePtr gate; // its caps and its connections' counts (/metrics)
 };
 
 // What GET /api/v1/plugins reports of one plugin.
@@ -69,6 +71,7 @@ struct PluginInfo {
     uint64_t slow_hooks = 0; // hooks that ran longer than [kernel] slow_hook_ms
     size_t queued_calls = 0; // calls into the plugin waiting on its dispatcher
     size_t groups = 0;       // the plugin's groups now, transient ones included
+    ReloadCounts reloads;    // reloads done, failed, and their pauses (/metrics)
 };
 
 // What a reload did: the new generation and the pause it caused, or why it was refused
@@ -194,6 +197,8 @@ class PluginRuntime final : public ConnectionObserver {
     // Runs on the dispatcher: snapshot, create the new instance, swap, destroy the old.
     // On success `library` holds the old image, for the caller to unload.
     // `changed`: the new settings and library path that come with the new generation.
+    // reload() before its outcome is counted.
+    ReloadOutcome reload_once(const PluginConfig* next);
     ReloadOutcome swap_instance(std::unique_ptr<PluginLibrary>& library, uint64_t generation,
                                 const PluginConfig* changed);
     void subscribe_streams();
@@ -248,6 +253,7 @@ class PluginRuntime final : public ConnectionObserver {
     std::atomic<int> state_{0}; // 0 starting, 1 running, 2 stopping, 3 disabled
     std::atomic<bool> reloading_{false};
     HookWatch hooks_; // which hook runs now; slow hooks
+    ReloadStats reload_stats_;
     PublishLanes lanes_;
     UpstreamRoutes upstream_; // the pass-through: its target and a copy of the routes
 

@@ -253,8 +253,9 @@ void Server::start() {
     control_ = std::make_shared<ControlApi>(std::move(context));
     // The control API counts apart from the kernel's cap: clients filling the server
     // must not lock the operator and the backends out of it.
-    control_gate_ = new ConnectionGate("the control API");
+    control_gate_ = new ConnectionGate("the control API", nullptr, pool_->size());
     control_gate_->set_caps(config_.control.max_connections, 0);
+    control_->count_connections_of(control_gate_);
     try {
         control_tls_ = make_tls_identity(config_.control.tls, "control.tls");
     } catch (const TlsError& e) {
