@@ -18,6 +18,7 @@
 
 #include <sys/resource.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -177,6 +178,10 @@ int run(const Options& options) {
             return next;
         };
         raise_open_files_limit();
+        // A file answer is sendfile(2), which has no MSG_NOSIGNAL: a client that left
+        // mid-file must be an EPIPE for that session, not a SIGPIPE that ends the server
+        // (nginx ignores SIGPIPE for the same reason).
+        std::signal(SIGPIPE, SIG_IGN);
         switchyard::Server server(std::move(config), reread);
         server.start();
         // The one line on stdout: tools and tests wait for it to know every listener is

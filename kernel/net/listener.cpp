@@ -98,8 +98,8 @@ void Listener::admit(Worker& target, tcp::socket socket) {
     auto admission = gate_->admit(peer.address());
     if (!admission.slot) {
         std::string why = refusal_message(*gate_, admission);
-        refusals_log.warn("{}: refusing {}:{} with 503: {}", endpoint_, peer.address().to_string(),
-                          peer.port(), why);
+        refusals_log.warn("{}: refusing {}:{} {}: {}", endpoint_, peer.address().to_string(),
+                          peer.port(), tls_ ? "by closing it (TLS)" : "with 503", why);
         // A TLS client could not read a plain 503: it is closed (here, with the socket).
         if (tls_) return;
         asio::post(target.io(),

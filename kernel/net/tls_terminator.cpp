@@ -38,6 +38,8 @@ RateLimitedLog handshake_failures_log("failed TLS handshakes");
 
 // A session may sendfile(2) into its end of the pair after the terminator closed the other
 // (the client left): that must be an EPIPE error, not a SIGPIPE that ends the process.
+// main() ignores SIGPIPE for the whole server; this keeps a terminator made without main
+// (a test's in-process kernel) as safe.
 void ignore_broken_pipes() {
     static const bool ignored = [] {
         std::signal(SIGPIPE, SIG_IGN);
