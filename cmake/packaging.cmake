@@ -73,7 +73,15 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Depends: from the libraries the binary and the plugins link (dpkg-shlibdeps).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_STRIP_FILES ON)
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
+# The maintainer scripts (packaging/debian/): daemon-reload on install and removal, a
+# running service restarted on upgrade and stopped on removal.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  ${CMAKE_BINARY_DIR}/packaging/conffiles
+  ${CMAKE_SOURCE_DIR}/packaging/debian/postinst
+  ${CMAKE_SOURCE_DIR}/packaging/debian/prerm
+  ${CMAKE_SOURCE_DIR}/packaging/debian/postrm)
+# They keep their mode (executable), as dpkg requires.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 # One package with every component (runtime, service, sdk).
 set(CPACK_DEB_COMPONENT_INSTALL OFF)
 include(CPack)

@@ -1,6 +1,6 @@
 // switchyard: the kernel's command line.
 //
-//   switchyard [--config FILE] [--check-config] [--version] [--help]
+//   switchyard [--config FILE] [--check-config [--offline]] [--version] [--help]
 //   switchyard plugin-info [--json] LIBRARY
 //
 // Exit codes: 0 after a clean shutdown (SIGINT, SIGTERM), a good --check-config or a
@@ -36,7 +36,7 @@ constexpr int kExitRefused = 2;
 
 void print_help() {
     std::cout
-        << "Usage: switchyard [--config FILE] [--check-config] [--version] [--help]\n"
+        << "Usage: switchyard [--config FILE] [--check-config [--offline]] [--version] [--help]\n"
            "       switchyard plugin-info [--json] LIBRARY\n"
            "\n"
            "Runs the Switchyard kernel with the plugins the config enables.\n"
@@ -45,6 +45,8 @@ void print_help() {
            "  --check-config   validate the config, reach Redis when [bus] engine = \"redis\"\n"
            "                   and load every enabled plugin, then exit\n"
            "                   (0: good, 2: refused, with the file, line, key and reason)\n"
+           "  --offline        with --check-config: reach nothing over the network (Redis\n"
+           "                   not probed; the server itself starts with Redis down)\n"
            "  --version        print the version and the plugin ABI it speaks\n"
            "  --help           this text\n"
            "\n"
@@ -114,6 +116,7 @@ void raise_open_files_limit() {
 struct Options {
     fs::path config = "config/switchyard.toml";
     bool check_only = false;
+    bool offline = false; // --check-config without reaching Redis
 };
 
 // Parses argv; returns an exit code when the command is already answered.
@@ -131,6 +134,8 @@ std::optional<int> parse_args(int argc, char** argv, Options& options) {
         }
         if (arg == "--check-config") {
             options.check_only = true;
+        } else if (arg == "--offline") {
+            options.offline = true;
         } else if (arg == "--config" && i + 1 < argc) {
             options.config = argv[++i];
         } else if (arg.rfind("--config=", 0) == 0) {
@@ -140,14 +145,19 @@ std::optional<int> parse_args(int argc, char** argv, Options& options) {
             return kExitRefused;
         }
     }
+    if (options.offline && !options.check_only) {
+        std::cerr << "switchyard: --offline goes with --check-config (see --help)\n";
+        return kExitRefused;
+    }
     return std::nullopt;
 }
 
-// --check-config on a config read already: the bus (Redis, with engine = "redis") and then
-// every enabled plugin. A plugin refused throws StartError.
-int check_config(const switchyard::Config& config, const fs::path& file) {
+// --check-config on a config read already: the bus (Redis, with engine = "redis", unless
+// `offline`), the TLS files and then every enabled plugin. A plugin refused throws
+// StartError.
+int check_config(const switchyard::Config& config, const fs::path& file, bool offline) {
     try {
-        switchyard::check_bus(config);
+        if (!offline) switchyard::check_bus(config);
         switchyard::check_tls(config);
     } catch (const switchyard::ConfigError& e) {
         std::cerr << "switchyard: config refused: " << e.what() << "\n";
@@ -169,7 +179,7 @@ int run(const Options& options) {
     if (config.kernel.plugin_dir.empty()) config.kernel.plugin_dir = default_plugin_dir().string();
     switchyard::init_logging(config.kernel.log_level, config.kernel.log_format);
     try {
-        if (options.check_only) return check_config(config, options.config);
+        if (options.check_only) return check_config(config, options.config, options.offline);
         // SIGHUP reads the same file again, with the same defaults filled in.
         auto reread = [path = options.config] {
             switchyard::Config next = switchyard::load_config(path);

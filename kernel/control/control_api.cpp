@@ -5,6 +5,7 @@
 #include "control/event_json.hpp"
 #include "control/event_stream_frames.hpp"
 #include "control/metrics_page.hpp"
+#include "control/same_origin.hpp"
 #include "json/compact_json.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -144,9 +145,20 @@ ControlApi::~ControlApi() {
 bool ControlApi::authorized(HttpExchange& exchange) {
     const auto& token = context_.settings.token;
     if (token.empty()) {
-        if (exchange.peer_is_loopback()) return true;
-        respond_error(exchange, 401, "UNAUTHORIZED",
-                      "no control token is configured: only loopback peers are served");
+        if (!exchange.peer_is_loopback()) {
+            respond_error(exchange, 401, "UNAUTHORIZED",
+                          "no control token is configured: only loopback peers are served");
+            return false;
+        }
+        const auto host = exchange.request()[http::field::host];
+        if (loopback_host(std::string_view(host.data(), host.size()),
+                          context_.settings.listen.host)) {
+            return true;
+        }
+        respond_error(exchange, 403, "HOST_NOT_ALLOWED",
+                      "no control token is configured: only requests addressed to a loopback "
+                      "name (localhost, 127.0.0.1, [::1]) are served; set control.token to "
+                      "reach the API by another name");
         return false;
     }
     const auto header = exchange.request()[http::field::authorization];

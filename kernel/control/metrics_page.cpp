@@ -97,7 +97,8 @@ void write_endpoints(PrometheusWriter& out, const std::vector<CountedEndpoint>& 
                  [](const ConnectionGate& gate) { return gate.admitted_total(); });
 
     out.family("switchyard_endpoint_connections_refused_total", MetricType::counter,
-               "Connections refused with 503 at an endpoint, by the cap that was full: endpoint "
+               "Connections refused at an endpoint (503, or closed on a TLS listener), by the cap "
+               "that was full: endpoint "
                "(max_connections), address (max_connections_per_address), kernel ([kernel] "
                "max_connections).");
     for (const auto& e : endpoints) {

@@ -2,6 +2,8 @@
 
 #include "auth/origin.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -48,7 +50,27 @@ std::optional<HostPort> parse_host(std::string_view text) {
     return out;
 }
 
+bool is_loopback_address(const std::string& host) {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return false;
+}
+
 } // namespace
+
+bool loopback_host(std::string_view host, std::string_view listen_host) {
+    const auto target = parse_host(host);
+    if (!target) return false;
+    const std::string& name = target->host;
+    if (name == "localhost" || name.ends_with(".localhost")) return true;
+    if (is_loopback_address(name)) return true;
+    std::string listen(listen_host); // an IP literal, IPv6 without brackets
+    std::transform(listen.begin(), listen.end(), listen.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return !listen.empty() && listen == name;
+}
 
 bool same_origin(std::string_view origin, std::string_view host) {
     const auto parts = auth::parse_origin(origin);

@@ -12,4 +12,11 @@ namespace switchyard {
 // either leaves it out). "null", a malformed origin or an empty Host never match.
 bool same_origin(std::string_view origin, std::string_view host);
 
+// Whether a Host header names this machine's loopback: "localhost" (or a name under
+// .localhost), an address in 127.0.0.0/8 or [::1], with any port, or `listen_host` (the
+// control API's configured address). With no control token the API trusts loopback
+// peers; a web page whose own name was rebound to 127.0.0.1 (DNS rebinding) is such a
+// peer and is same-origin with itself, but its requests carry its own name as Host.
+bool loopback_host(std::string_view host, std::string_view listen_host);
+
 } // namespace switchyard

@@ -110,6 +110,24 @@ void append_json_string(std::string_view text, spdlog::memory_buf_t& out) {
     out.push_back('"');
 }
 
+namespace {
+
+// A message longer than this is cut (on a UTF-8 character boundary) and its line says how
+// long it was. A line must reach a shipper whole: journald splits stderr lines longer
+// than its LineMax (48 KiB by default) into pieces that are not JSON, and escaping may
+// write six bytes for one (\u0001, \ufffd).
+constexpr size_t kMostMessageBytes = 4096;
+
+std::string_view cut_message(std::string_view message) {
+    if (message.size() <= kMostMessageBytes) return message;
+    size_t end = kMostMessageBytes;
+    // Not inside a character: back off its continuation bytes (10xxxxxx).
+    while (end > 0 && (static_cast<unsigned char>(message[end]) & 0xC0) == 0x80) --end;
+    return message.substr(0, end);
+}
+
+} // namespace
+
 void append_json_log_line(const LogRecord& record, spdlog::memory_buf_t& out) {
     append(out, "{\"time\":\"");
     append_utc_time(record.time, out);
@@ -120,8 +138,13 @@ void append_json_log_line(const LogRecord& record, spdlog::memory_buf_t& out) {
         append_json_string(record.plugin, out);
     }
     append(out, ",\"message\":");
-    append_json_string(record.message, out);
+    const std::string_view message = cut_message(record.message);
+    append_json_string(message, out);
     fmt::format_to(std::back_inserter(out), ",\"fields\":{{\"thread\":{}", record.thread);
+    if (message.size() != record.message.size()) {
+        fmt::format_to(std::back_inserter(out), ",\"truncated_from_bytes\":{}",
+                       record.message.size());
+    }
     for (const LogField& field : record.fields) {
         out.push_back(',');
         append_json_string(field.key, out);

@@ -9,7 +9,8 @@
 // logged through the host API; fields always holds the writing thread's id and, on some
 // lines, more (log_fields.hpp). Whatever a message holds (a client's bytes: control
 // characters, invalid UTF-8), the line stays one JSON object: every control character
-// is escaped and every byte that is not part of well-formed UTF-8 becomes U+FFFD.
+// is escaped and every byte that is not part of well-formed UTF-8 becomes U+FFFD. A
+// message over 4 KiB is cut to that, and fields.truncated_from_bytes gives its length.
 #pragma once
 
 #include "log/log_fields.hpp"

@@ -2,8 +2,9 @@
 //
 // Each worker has a block of its own (a cache line apart from the others'), written only
 // by that worker's connections (OwnedCounter: no read-modify-write on the write path); a
-// scrape sums the blocks. A connection finds its block once, when it opens, by its
-// worker's index: nothing is looked up per message.
+// scrape sums the blocks. A connection finds its block through its gate slot and its
+// worker's index when it writes (once per socket write, not per frame) rather than
+// keeping a pointer, which would cost every idle connection 8 bytes.
 #pragma once
 
 #include "metrics/owned_counter.hpp"

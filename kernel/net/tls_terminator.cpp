@@ -35,6 +35,7 @@ constexpr size_t kPumpBytes = 16 * 1024;
 constexpr auto kMostCloseWait = std::chrono::milliseconds(2000);
 
 RateLimitedLog handshake_failures_log("failed TLS handshakes");
+RateLimitedLog socket_pair_failures_log("TLS socket pairs not made");
 
 // A session may sendfile(2) into its end of the pair after the terminator closed the other
 // (the client left): that must be an EPIPE error, not a SIGPIPE that ends the process.
@@ -106,8 +107,12 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
         handshaken_ = true;
         int pair[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-            spdlog::error("{}: {}:{}: cannot make the TLS connection's socket pair: {}", endpoint_,
-                          peer_.address, peer_.port, std::strerror(errno));
+            // Out of descriptors, most likely: the cap leaves three per TLS connection
+            // (kernel_connection_cap), so it is the process's other files that ran out.
+            socket_pair_failures_log.warn(
+                "{}: {}:{}: cannot make the TLS connection's socket "
+                "pair: {}",
+                endpoint_, peer_.address, peer_.port, std::strerror(errno));
             finish();
             return;
         }
@@ -145,7 +150,7 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
             [self = shared_from_this()](const boost::system::error_code& ec, size_t bytes) {
                 self->reading_client_ = false;
                 if (self->finished_) return;
-                if (self->closing_) {
+                if (self->stopped_reading_) {
                     self->close_notify_when_idle();
                     return;
                 }
@@ -156,10 +161,18 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
                 asio::async_write(self->kernel_end_, asio::buffer(self->from_client_, bytes),
                                   [self](const boost::system::error_code& write_ec, size_t) {
                                       if (self->finished_) return;
-                                      // The session closed: what it wrote before is
-                                      // still passed on, up to the end of its stream
-                                      // (read_kernel); nothing more is read here.
-                                      if (write_ec) return;
+                                      if (write_ec) {
+                                          // The session closed altogether: what it wrote
+                                          // before is still passed on, up to the end of
+                                          // its stream (read_kernel); nothing more is
+                                          // read here.
+                                          if (self->closing_) self->stop_reading_client();
+                                          return;
+                                      }
+                                      if (self->stopped_reading_) {
+                                          self->close_notify_when_idle();
+                                          return;
+                                      }
                                       self->read_client();
                                   });
             });
@@ -172,6 +185,8 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
         if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
             boost::system::error_code ignored;
             kernel_end_.shutdown(asio::socket_base::shutdown_send, ignored);
+            // Both ways have ended: nothing is left to wait for.
+            if (closing_) stop_reading_client();
             return;
         }
         finish();
@@ -198,7 +213,7 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
                                           self->finish();
                                           return;
                                       }
-                                      if (self->closing_) {
+                                      if (self->stopped_reading_) {
                                           self->close_notify_when_idle();
                                           return;
                                       }
@@ -231,10 +246,29 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
     }
 
     // The session's stream ended and all of it was passed on (no write to the client is
-    // under way): say close_notify to the client, once the read from it is out of the way.
+    // under way). It may have ended only its sending side: a WebSocket connection closing
+    // sends its Close, shuts down its writing and waits for the client's Close. So what
+    // the client sends still goes to the session, until the session closes its end
+    // altogether (the write fails), the client ends, or kMostCloseWait passes.
     void kernel_ended() {
         if (closing_) return;
         closing_ = true;
+        if (!reading_client_) {
+            stop_reading_client(); // the client ended first, or a write to it failed
+            return;
+        }
+        deadline_.expires_after(
+            std::min<std::chrono::milliseconds>(worker_.io_timeout(), kMostCloseWait));
+        deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->stop_reading_client();
+        });
+    }
+
+    // Stops passing the client's bytes on and closes the session's pair; the close_notify
+    // follows once the read from the client is out of the way.
+    void stop_reading_client() {
+        if (stopped_reading_) return;
+        stopped_reading_ = true;
         boost::system::error_code ignored;
         kernel_end_.close(ignored);
         // The read waits on the client: cancelled, its handler goes on with the close.
@@ -245,7 +279,7 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
     // One TLS operation each way at most: the close_notify goes out when neither the
     // read nor the write is under way (their handlers call again).
     void close_notify_when_idle() {
-        if (!closing_ || reading_client_ || writing_client_) return;
+        if (!stopped_reading_ || reading_client_ || writing_client_) return;
         send_close_notify();
     }
 
@@ -276,7 +310,7 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
     std::shared_ptr<ssl::context> context_; // the identity this connection began with
     ssl::stream<tcp::socket> tls_;
     asio::local::stream_protocol::socket kernel_end_;
-    asio::steady_timer deadline_; // the handshake's, then the close_notify's
+    asio::steady_timer deadline_; // the handshake's, the session's closing, the close_notify's
     asio::steady_timer watchdog_; // a write to the client that does not end
     std::shared_ptr<HttpService> service_;
     std::string endpoint_;
@@ -291,8 +325,9 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
     bool reading_client_ = false;
     bool writing_client_ = false;
     bool watching_ = false;
-    bool closing_ = false;       // the session's end has closed
-    bool shutting_down_ = false; // close_notify under way
+    bool closing_ = false;         // the session's stream has ended
+    bool stopped_reading_ = false; // the client's bytes are no longer passed on
+    bool shutting_down_ = false;   // close_notify under way
     bool finished_ = false;
 };
 

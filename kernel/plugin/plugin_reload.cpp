@@ -58,6 +58,9 @@ ReloadOutcome refused(std::string error, uint64_t generation) {
 } // namespace
 
 ReloadOutcome PluginRuntime::reload(const PluginConfig* next_config) {
+    // A plugin that is not running has nothing to swap or roll back: refused, not counted
+    // (reload_once asks again under its lock, for a plugin stopped meanwhile).
+    if (!running()) return refused("the plugin is not running", generation_.load());
     ReloadOutcome outcome = reload_once(next_config);
     reload_stats_.record(outcome.ok, outcome.pause_ms);
     return outcome;

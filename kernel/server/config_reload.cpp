@@ -67,6 +67,12 @@ void Server::reread_config() {
         return;
     }
     spdlog::info("SIGHUP: re-reading {}", next.source);
+    // What the control API enabled or disabled applies before the check below: a plugin
+    // the operator disabled because its library is broken must not refuse the file.
+    // Nothing is forgotten unless the file is applied.
+    const Config as_read = next;
+    auto overrides = switch_overrides_;
+    apply_switch_overrides(next, overrides);
     // A plugin the new file enables (or points at another library) must load before
     // anything changes: a file that cannot be applied whole is not applied at all.
     for (const auto& wanted : next.plugins) {
@@ -86,7 +92,9 @@ void Server::reread_config() {
             return;
         }
     }
-    apply_switch_overrides(next); // the control API's enable/disable, unless the file changed
+    switch_overrides_ = std::move(overrides);
+    note_file_enabled(as_read);
+    note_plugin_tables(next);
     warn_about_restart_only_changes(config_, next);
     // The caps apply to connections opened from now on.
     config_.kernel.max_connections = next.kernel.max_connections;

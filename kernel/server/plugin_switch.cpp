@@ -127,16 +127,14 @@ SwitchOutcome Server::switch_plugin(const std::string& name, bool enable) {
         running = nullptr;
         spdlog::info("control API: plugin {} disabled", name);
     }
-    // The override lasts until the file's own `enabled` for this plugin changes.
-    const bool file_enabled = table != nullptr && table->enabled;
-    auto it = switch_overrides_.find(name);
-    const bool file_says = it != switch_overrides_.end() ? it->second.file_enabled : file_enabled;
-    if (enable == file_says) {
-        if (it != switch_overrides_.end()) switch_overrides_.erase(it);
-    } else if (it != switch_overrides_.end()) {
-        it->second.enabled = enable;
+    // The override lasts until the file's own `enabled` for this plugin changes. (Not
+    // table->enabled: after a SIGHUP config_ holds the overridden value.)
+    const auto file_entry = file_enabled_.find(name);
+    const bool file_enabled = file_entry != file_enabled_.end() && file_entry->second;
+    if (enable == file_enabled) {
+        switch_overrides_.erase(name);
     } else {
-        switch_overrides_.emplace(name, SwitchOverride{enable, file_enabled});
+        switch_overrides_[name] = SwitchOverride{enable, file_enabled};
     }
     if (running != nullptr) {
         outcome.info = running->info();
@@ -147,8 +145,14 @@ SwitchOutcome Server::switch_plugin(const std::string& name, bool enable) {
     return outcome;
 }
 
-void Server::apply_switch_overrides(Config& next) {
-    for (auto it = switch_overrides_.begin(); it != switch_overrides_.end();) {
+void Server::note_file_enabled(const Config& config) {
+    file_enabled_.clear();
+    for (const auto& plugin : config.plugins) file_enabled_[plugin.name] = plugin.enabled;
+}
+
+void Server::apply_switch_overrides(Config& next,
+                                    std::map<std::string, SwitchOverride>& overrides) const {
+    for (auto it = overrides.begin(); it != overrides.end();) {
         const std::string& name = it->first;
         const SwitchOverride& choice = it->second;
         PluginConfig* table = find_table(next.plugins, name);
@@ -158,7 +162,7 @@ void Server::apply_switch_overrides(Config& next) {
                 "SIGHUP: {}: the config file's enabled = {} replaces what the control "
                 "API set",
                 name, file_enabled);
-            it = switch_overrides_.erase(it);
+            it = overrides.erase(it);
             continue;
         }
         table->enabled = choice.enabled;
@@ -167,7 +171,6 @@ void Server::apply_switch_overrides(Config& next) {
                      choice.enabled ? "enabled" : "disabled");
         ++it;
     }
-    note_plugin_tables(next);
 }
 
 } // namespace switchyard

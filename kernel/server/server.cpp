@@ -99,9 +99,19 @@ uint32_t kernel_connection_cap(const Config& config) {
         return static_cast<uint32_t>(most);
     }
     const uint64_t files = limit.rlim_cur;
-    const uint64_t reserved = kReservedDescriptors + config.control.max_connections;
+    // A TLS connection holds three descriptors (the client's socket and both ends of the
+    // socket pair its terminator pumps through: tls_terminator.cpp).
+    const bool tls =
+        config.control.tls.has_value() ||
+        std::any_of(config.plugins.begin(), config.plugins.end(), [](const PluginConfig& plugin) {
+            return plugin.enabled && plugin.tls.has_value();
+        });
+    const uint64_t per_connection = tls ? 3 : 1;
+    const uint64_t reserved =
+        kReservedDescriptors + per_connection * config.control.max_connections;
     // A tiny limit still lets half of it serve clients.
-    const uint64_t cap = files > 2 * reserved ? files - reserved : files / 2;
+    const uint64_t usable = files > 2 * reserved ? files - reserved : files / 2;
+    const uint64_t cap = usable / per_connection;
     return static_cast<uint32_t>(std::clamp<uint64_t>(cap, 1, most));
 }
 
@@ -178,6 +188,13 @@ std::optional<ReloadOutcome> Server::reload_plugin(const std::string& name) {
     std::lock_guard changes(plugin_changes_mutex_); // not while a plugin is enabled/disabled
     PluginRuntime* plugin = find_plugin(name);      // runtimes outlive every caller
     if (plugin == nullptr) return std::nullopt;
+    if (plugin_changes_closed_) {
+        // Shutting down: the plugins are saying goodbye, a new instance would not.
+        ReloadOutcome refused;
+        refused.generation = plugin->info().generation;
+        refused.error = "the server is shutting down";
+        return refused;
+    }
     ++reloads_in_flight_;
     ReloadOutcome outcome = plugin->reload();
     --reloads_in_flight_;
@@ -236,6 +253,7 @@ void Server::start() {
     hook_watchdog_ = std::make_unique<HookWatchdog>();
     load_plugins();
     note_plugin_tables(config_);
+    note_file_enabled(config_);
 
     ControlContext context{*bus_, config_.control,
                            [this] {

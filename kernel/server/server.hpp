@@ -73,6 +73,13 @@ class Server {
     void shutdown();
 
   private:
+    // What the control API set against the file: enabled or not, and the file's own
+    // `enabled` then.
+    struct SwitchOverride {
+        bool enabled = false;
+        bool file_enabled = false;
+    };
+
     void load_plugins();
     // Reloads the plugin of that name (blocking); nullopt when there is none.
     std::optional<ReloadOutcome> reload_plugin(const std::string& name);
@@ -93,9 +100,13 @@ class Server {
     PluginInfo disabled_info_locked(const std::string& name) const; // plugins_mutex_ held
     // Remembers which plugins `config` has a table for (for disabled_plugin_infos).
     void note_plugin_tables(const Config& config);
-    // SIGHUP: keeps what the control API set for a plugin whose `enabled` the file has
-    // not changed since, and forgets the others (the file wins).
-    void apply_switch_overrides(Config& next);
+    // SIGHUP: keeps in `next` what the control API set for a plugin whose `enabled` the
+    // file has not changed since, and forgets the others in `overrides` (the file wins).
+    // `next` is the file as read; the caller commits `overrides` once `next` is applied.
+    void apply_switch_overrides(Config& next,
+                                std::map<std::string, SwitchOverride>& overrides) const;
+    // Remembers each table's own `enabled` (the file's word, for the override rule).
+    void note_file_enabled(const Config& config);
     // The generation a plugin starts at: one past its last retired instance's.
     uint64_t first_generation_for(const std::string& name) const;
     // Refuses every plugin change from now on (shutdown), once the one running is done.
@@ -120,6 +131,16 @@ class Server {
     std::unique_ptr<LibraryWatcher> watcher_;
     std::unique_ptr<ServiceWatchdog> service_watchdog_; // systemd's WatchdogSec= pings
     std::unique_ptr<HookWatchdog> hook_watchdog_;       // reports plugin hooks that run too long
+    // Serializes plugin changes: SIGHUP, enable/disable through the control API, reloads.
+    // Declared before control_, whose reload thread may still run a queued change while
+    // the server is destroyed: these outlive it.
+    std::mutex plugin_changes_mutex_;
+    bool plugin_changes_closed_ = false; // shutting down; guarded by plugin_changes_mutex_
+    // What the control API set against the file. Guarded by plugin_changes_mutex_.
+    std::map<std::string, SwitchOverride> switch_overrides_;
+    // Each table's `enabled` as the file last said it, before any override (config_ holds
+    // the overridden values). Guarded by plugin_changes_mutex_.
+    std::map<std::string, bool> file_enabled_;
     std::shared_ptr<ControlApi> control_;
     std::shared_ptr<Listener> control_listener_;
     ConnectionGatePtr control_gate_; // the control API's own cap, outside the kernel's
@@ -127,18 +148,8 @@ class Server {
     std::shared_ptr<TlsIdentity> control_tls_;
     std::atomic<bool> ready_{false};
     std::atomic<int> reloads_in_flight_{0};
-    std::filesystem::path shadow_dir_; // private copies of the plugin libraries
-    bool running_ = false;             // the workers run
-    // Serializes plugin changes: SIGHUP, enable/disable through the control API, reloads.
-    std::mutex plugin_changes_mutex_;
-    bool plugin_changes_closed_ = false; // shutting down; guarded by plugin_changes_mutex_
-    // What the control API set against the file: enabled or not, and the file's own
-    // `enabled` then. Guarded by plugin_changes_mutex_.
-    struct SwitchOverride {
-        bool enabled = false;
-        bool file_enabled = false;
-    };
-    std::map<std::string, SwitchOverride> switch_overrides_;
+    std::filesystem::path shadow_dir_;       // private copies of the plugin libraries
+    bool running_ = false;                   // the workers run
     std::vector<std::string> plugin_tables_; // names with a table; guarded by plugins_mutex_
     bool stopped_ = false;
 };

@@ -141,3 +141,34 @@ TEST_CASE("console api: a browser request from another origin is refused on ever
     // The probes are open to anyone.
     CHECK(client.get("/healthz", {{"Origin", "http://evil.example"}}).status == 200);
 }
+
+TEST_CASE("console api: with no token, a request addressed to another host name is refused",
+          "[integration][control][console]") {
+    // DNS rebinding: a web page whose own name now resolves to 127.0.0.1 reaches the API
+    // from a loopback peer, same-origin with itself (its Origin matches its Host, or a
+    // GET carries no Origin at all). Its requests name its own host.
+    auto kernel = KernelProcess::start(enabled_plugin_table("groove"));
+    const std::string port = std::to_string(kernel.control_port());
+    auto client = kernel.control();
+    const std::string rebound = "rebound.example:" + port;
+    const HttpHeaders same_site{{"Host", rebound}, {"Origin", "http://" + rebound}};
+    const auto post =
+        client.post("/api/v1/publish", R"({"topic":"groove","type":"x","data":{}})", same_site);
+    CHECK(post.status == 403);
+    CHECK(string_field(parse_json(post.body), "error") == "HOST_NOT_ALLOWED");
+    CHECK(client.get("/api/v1/events?stream=groove", {{"Host", rebound}}).status == 403);
+    CHECK(client.post("/api/v1/plugins/groove/disable", "", {{"Host", rebound}}).status == 403);
+    CHECK(client.get("/metrics", {{"Host", rebound}}).status == 403);
+    // The loopback names are served.
+    CHECK(client.get("/api/v1/plugins", {{"Host", "localhost:" + port}}).status == 200);
+    CHECK(client.get("/api/v1/plugins", {{"Host", "127.0.0.1:" + port}}).status == 200);
+    // With a token, the token is what counts, whatever the name.
+    KernelOptions options;
+    options.control_token = "s3cret";
+    options.extra_toml = enabled_plugin_table("groove");
+    auto with_token = KernelProcess::start(options);
+    CHECK(with_token.control()
+              .get("/api/v1/plugins",
+                   {{"Host", "switchyard.internal:7700"}, {"Authorization", "Bearer s3cret"}})
+              .status == 200);
+}

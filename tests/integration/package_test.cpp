@@ -82,6 +82,13 @@ TEST_CASE(
     // dpkg keeps an operator's config across upgrades.
     CHECK(run_or_throw({"/usr/bin/dpkg-deb", "-I", deb.string(), "conffiles"}) ==
           "/etc/switchyard/switchyard.toml\n");
+    // The maintainer scripts: a running service stops on removal, restarts on upgrade.
+    CHECK(run_or_throw({"/usr/bin/dpkg-deb", "-I", deb.string(), "prerm"})
+              .find("systemctl stop switchyard.service") != std::string::npos);
+    CHECK(run_or_throw({"/usr/bin/dpkg-deb", "-I", deb.string(), "postinst"})
+              .find("systemctl try-restart switchyard.service") != std::string::npos);
+    CHECK(run_or_throw({"/usr/bin/dpkg-deb", "-I", deb.string(), "postrm"}).find("daemon-reload") !=
+          std::string::npos);
 
     const fs::path root = work.path() / "root";
     run_or_throw({"/usr/bin/dpkg-deb", "-x", deb.string(), root.string()});

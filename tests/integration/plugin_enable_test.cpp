@@ -6,6 +6,7 @@
 #include "kernel_process.hpp"
 #include "plugin_list.hpp"
 #include "publish.hpp"
+#include "temp_dir.hpp"
 #include "test_json.hpp"
 #include "toml_text.hpp"
 #include "wait_until.hpp"
@@ -15,6 +16,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
@@ -221,6 +223,60 @@ TEST_CASE("plugin enable: SIGHUP keeps what the API set until the file's enabled
     REQUIRE(echo.wait_closed(kWait));
     CHECK(echo.close_code() == std::optional<uint16_t>(1001));
     CHECK(wait_until([&] { return listed_state(kernel, "echo") == "disabled"; }, kWait));
+}
+
+TEST_CASE(
+    "plugin enable: the API's last word outlives every SIGHUP, and a plugin it disabled "
+    "cannot refuse the file",
+    "[integration][control][enable][sighup]") {
+    // echo from a copy of its library that the test breaks later.
+    TempDir dir("enable-broken");
+    const auto library = dir.path() / "echo.so";
+    std::filesystem::copy_file(std::string(SWITCHYARD_PLUGIN_DIR) + "/echo.so", library);
+    const std::string echo =
+        "[plugins.echo]\nenabled = true\nlisten = \"127.0.0.1:0\"\nlibrary = " +
+        toml_quote(library.string()) + "\n\n";
+    auto kernel = KernelProcess::start(kGrooveTable + echo);
+    auto sighups_done = [&](size_t count) {
+        return wait_until(
+            [&] {
+                return count_log_lines(kernel, {"SIGHUP", "re-reading"}) == count;
+            },
+            kWait);
+    };
+
+    REQUIRE(switch_plugin(kernel, "echo", "disable").status == 200);
+    reconfigure(kernel, kGrooveTable + echo);
+    REQUIRE(sighups_done(1));
+    REQUIRE(wait_until(
+        [&] {
+            return count_log_lines(kernel, {"echo stays disabled", "control API"}) == 1;
+        },
+        kWait));
+    // Back on, and off again, after that SIGHUP: the file still says enabled, so the
+    // second disable is an override as the first was, and the next SIGHUP keeps it.
+    REQUIRE(switch_plugin(kernel, "echo", "enable").status == 200);
+    REQUIRE(switch_plugin(kernel, "echo", "disable").status == 200);
+    reconfigure(kernel, kGrooveTable + echo);
+    REQUIRE(sighups_done(2));
+    REQUIRE(wait_until(
+        [&] {
+            return count_log_lines(kernel, {"echo stays disabled", "control API"}) == 2;
+        },
+        kWait));
+    CHECK(listed_state(kernel, "echo") == "disabled");
+
+    // The operator disabled echo because its library broke: a SIGHUP changing something
+    // else is applied, not refused for echo's sake.
+    {
+        std::ofstream out(library, std::ios::binary | std::ios::trunc);
+        out << "not a shared library";
+    }
+    reconfigure(kernel, kGrooveDisabledTable + echo);
+    REQUIRE(sighups_done(3));
+    CHECK(wait_until([&] { return listed_state(kernel, "groove") == "disabled"; }, kWait));
+    CHECK(count_log_lines(kernel, {"config refused"}) == 0);
+    CHECK(listed_state(kernel, "echo") == "disabled");
 }
 
 TEST_CASE("plugin enable: concurrent enable and disable requests are serialized",

@@ -65,6 +65,28 @@ TEST_CASE("redis check-config: nothing listening at redis_url is refused as unre
     check_refused(dir, result, "Redis at " + address + " is unreachable: Connection refused");
 }
 
+TEST_CASE(
+    "redis check-config: --offline checks the file without reaching Redis (the service's "
+    "ExecStartPre)",
+    "[integration][redis]") {
+    TempDir dir("itest");
+    const std::string address = "127.0.0.1:" + std::to_string(free_port());
+    const auto file = dir.write("switchyard.toml", bus_config("redis", "redis://" + address));
+    check_accepted(run_switchyard({"--config", file.string(), "--check-config", "--offline"}));
+    // Still a check of the file: a bad key is refused.
+    const auto bad = dir.write(
+        "bad.toml", bus_config("redis", "redis://" + address) + "[kernel]\nno_such_key = 1\n");
+    const RunResult refused =
+        run_switchyard({"--config", bad.string(), "--check-config", "--offline"});
+    REQUIRE(refused.exit_code.has_value());
+    CHECK(*refused.exit_code == 2);
+    // And --offline alone is a usage error, not a server start.
+    const RunResult alone = run_switchyard({"--config", file.string(), "--offline"});
+    REQUIRE(alone.exit_code.has_value());
+    CHECK(*alone.exit_code == 2);
+    CHECK(contains(alone.err, "--offline goes with --check-config"));
+}
+
 TEST_CASE("redis check-config: a peer that never answers is refused after redis_timeout_ms",
           "[integration][redis]") {
     TempDir dir("itest");

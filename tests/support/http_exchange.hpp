@@ -33,8 +33,9 @@ inline bool names_header(const HttpHeaders& headers, std::string_view name) {
 }
 
 // An HTTP/1.1 request without a body: the request line (a method Beast does not know is
-// sent as written), Host: `host` unless it is empty, then `defaults` and `headers` as
-// given, so that a test can send a header twice.
+// sent as written), Host: `host` unless it is empty or `headers` name a Host of their own
+// (a request addressed by another name), then `defaults` and `headers` as given, so that
+// a test can send a header twice.
 inline StringRequest start_request(std::string_view method, std::string_view target,
                                    const std::string& host, const HttpHeaders& defaults,
                                    const HttpHeaders& headers) {
@@ -48,7 +49,7 @@ inline StringRequest start_request(std::string_view method, std::string_view tar
     }
     request.target(target);
     request.version(11);
-    if (!host.empty()) request.set(http::field::host, host);
+    if (!host.empty() && !names_header(headers, "Host")) request.set(http::field::host, host);
     for (const auto& [name, value] : defaults) request.insert(name, value);
     for (const auto& [name, value] : headers) request.insert(name, value);
     return request;

@@ -60,6 +60,35 @@ TEST_CASE("json log line: bytes outside well-formed UTF-8 become U+FFFD", "[log]
                       "x") == R"("\ufffd\ufffdx")");
 }
 
+TEST_CASE("json log line: a long message is cut on a character boundary and says how long it was",
+          "[log][json]") {
+    LogRecord record;
+    record.level = "warn";
+    // 4095 ASCII bytes, then 3-byte characters: byte 4096 falls inside the first of them.
+    std::string message(4095, 'a');
+    for (int i = 0; i < 10000; ++i) message += "\xe2\x82\xac";
+    record.message = message;
+    const std::string line = line_of(record);
+    CHECK(line.size() < 8192);
+    const auto object = boost::json::parse(line).as_object();
+    CHECK(object.at("message").as_string() == std::string(4095, 'a'));
+    CHECK(object.at("fields").as_object().at("truncated_from_bytes").as_int64() ==
+          static_cast<int64_t>(message.size()));
+
+    // Even when every byte is escaped six times over, the line stays far below 48 KiB.
+    const std::string controls(100000, '\x01');
+    record.message = controls;
+    const std::string escaped = line_of(record);
+    CHECK(escaped.size() < 32 * 1024);
+    CHECK(boost::json::parse(escaped).as_object().at("message").as_string().size() == 4096);
+
+    const std::string at_bound(4096, 'b'); // exactly at the bound: whole, no field
+    record.message = at_bound;
+    const auto whole = boost::json::parse(line_of(record)).as_object();
+    CHECK(whole.at("message").as_string().size() == 4096);
+    CHECK_FALSE(whole.at("fields").as_object().contains("truncated_from_bytes"));
+}
+
 TEST_CASE("json log line: time in UTC with milliseconds, plugin only when set, typed fields",
           "[log][json]") {
     LogRecord record;
