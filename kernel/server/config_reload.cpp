@@ -57,6 +57,18 @@ void warn_about_restart_only_changes(const Config& now, const Config& next) {
 
 } // namespace
 
+void Server::retire_plugin(PluginRuntime& plugin) {
+    // Stops accepting, says goodbye, closes its clients with 1001, unloads.
+    plugin.drain_and_unload(kDisableTimeout);
+    std::lock_guard lock(plugins_mutex_);
+    for (auto it = plugins_.begin(); it != plugins_.end(); ++it) {
+        if (it->get() != &plugin) continue;
+        retired_.push_back(std::move(*it));
+        plugins_.erase(it);
+        break;
+    }
+}
+
 void Server::reread_config() {
     std::lock_guard changes(plugin_changes_mutex_); // not while the control API changes one
     Config next;
@@ -114,16 +126,8 @@ void Server::apply_plugin_changes(const Config& next) {
     }
     for (const auto& name : names) {
         if (find_enabled(next, name) != nullptr) continue;
-        PluginRuntime* plugin = find_plugin(name);
         if (watcher_) watcher_->forget(name);
-        plugin->drain_and_unload(kDisableTimeout);
-        std::lock_guard lock(plugins_mutex_);
-        for (auto it = plugins_.begin(); it != plugins_.end(); ++it) {
-            if (it->get() != plugin) continue;
-            retired_.push_back(std::move(*it));
-            plugins_.erase(it);
-            break;
-        }
+        retire_plugin(*find_plugin(name));
     }
     const Config previous = config_;
     // Paths and defaults of the new file apply to what follows.

@@ -15,8 +15,6 @@ namespace switchyard {
 
 namespace {
 
-constexpr auto kSwitchDisableTimeout = std::chrono::milliseconds(5000);
-
 PluginConfig* find_table(std::vector<PluginConfig>& plugins, const std::string& name) {
     for (auto& plugin : plugins) {
         if (plugin.name == name) return &plugin;
@@ -113,17 +111,7 @@ SwitchOutcome Server::switch_plugin(const std::string& name, bool enable) {
         post_to_main_thread([this, name] {
             if (watcher_) watcher_->forget(name);
         });
-        // Stops accepting, says goodbye, closes its clients with 1001, unloads.
-        running->drain_and_unload(kSwitchDisableTimeout);
-        {
-            std::lock_guard lock(plugins_mutex_);
-            for (auto it = plugins_.begin(); it != plugins_.end(); ++it) {
-                if (it->get() != running) continue;
-                retired_.push_back(std::move(*it));
-                plugins_.erase(it);
-                break;
-            }
-        }
+        retire_plugin(*running);
         running = nullptr;
         spdlog::info("control API: plugin {} disabled", name);
     }

@@ -89,6 +89,9 @@ class Server {
     // Loads, binds and starts one plugin (at start, or enabled by SIGHUP).
     void add_plugin(const PluginConfig& plugin, bool start_now);
     PluginRuntime* find_plugin(const std::string& name);
+    // Drains `plugin` (its clients closed with 1001), unloads it and moves it to retired_
+    // (SIGHUP or the control API disabled it).
+    void retire_plugin(PluginRuntime& plugin);
     void watch_library(const PluginRuntime& plugin);
 
     // -- enable and disable through the control API (plugin_switch.cpp) -----------------
