@@ -234,8 +234,10 @@ class TlsTerminator : public std::enable_shared_from_this<TlsTerminator> {
         watchdog_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             self->watching_ = false;
             if (ec || self->finished_ || !self->writing_client_) return;
+            // The session's end is gone (closed by the session, or by stop_reading_client
+            // while this write waited) and the write has not moved since the last look.
             if (self->writes_ == self->watched_write_ &&
-                hung_up(self->kernel_end_.native_handle())) {
+                (self->stopped_reading_ || hung_up(self->kernel_end_.native_handle()))) {
                 spdlog::debug("{}: {}:{}: TLS client stopped reading after the session ended",
                               self->endpoint_, self->peer_.address, self->peer_.port);
                 self->finish();
