@@ -20,9 +20,10 @@
 
 #include <catch2/catch.hpp>
 
-#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,8 +71,11 @@ TEST_CASE("console: Chromium lists the plugins, reloads, tails a stream, disable
     for (int i = 0; i < 3; ++i)
         clients.push_back(WsClient::connect(kernel.plugin_port("jarvis"), "/ws"));
 
-    // Backends at work: a few streams with events, all through the test.
-    std::atomic<bool> stop{false};
+    // Backends at work: a few streams with events, all through the test, one every
+    // 150 ms (so the page shows rates); the wait between them ends at once on stop.
+    std::mutex stop_mutex;
+    std::condition_variable stop_signal;
+    bool stop = false;
     std::thread backends([&] {
         const char* events[] = {
             R"({"topic":"groove","type":"track","data":{"title":"Blue in Green","position_ms":1200}})",
@@ -79,21 +83,29 @@ TEST_CASE("console: Chromium lists the plugins, reloads, tails a stream, disable
             R"({"topic":"builds/ci","type":"log","data":{"job":"unit","line":"ok 851 tests"}})",
             R"({"topic":"groove","type":"volume","data":{"level":0.6}})",
         };
-        for (unsigned i = 0; !stop.load(); ++i) {
+        for (unsigned i = 0;; ++i) {
             try {
                 publish(kernel, events[i % std::size(events)]);
             } catch (const std::exception&) {}
-            std::this_thread::sleep_for(std::chrono::milliseconds(150));
+            std::unique_lock lock(stop_mutex);
+            if (stop_signal.wait_for(lock, std::chrono::milliseconds(150), [&] { return stop; }))
+                return;
         }
     });
     struct Join {
-        std::atomic<bool>& stop;
+        std::mutex& mutex;
+        std::condition_variable& signal;
+        bool& stop;
         std::thread& thread;
         ~Join() {
-            stop = true;
+            {
+                std::lock_guard lock(mutex);
+                stop = true;
+            }
+            signal.notify_all();
             thread.join();
         }
-    } join{stop, backends};
+    } join{stop_mutex, stop_signal, stop, backends};
 
     TempDir profile("chromium");
     const std::string base = "http://127.0.0.1:" + std::to_string(kernel.control_port());
